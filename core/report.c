@@ -1,0 +1,397 @@
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yajl/yajl_parse.h>
+
+int
+report_stream(const char *path, report_feed_fn feed, void *ud, unsigned char sha256[32],
+              uint64_t *bytes, struct err *e)
+{
+    crypto_hash_sha256_state st;
+    unsigned char *chunk = NULL;
+    uint64_t total = 0;
+    struct stat sb;
+    int fd = -1, rc = -1;
+    ssize_t n;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        err_set(e, EXIT_EVAL, "cannot open '%s': %s", path, strerror(errno));
+        goto done;
+    }
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+        err_set(e, EXIT_EVAL, "cannot read '%s': not a regular file", path);
+        goto done;
+    }
+    chunk = malloc(REPORT_CHUNK);
+    if (!chunk) {
+        err_set(e, EXIT_EVAL, "cannot read '%s': out of memory", path);
+        goto done;
+    }
+    crypto_hash_sha256_init(&st);
+    for (;;) {
+        n = read(fd, chunk, REPORT_CHUNK);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            err_set(e, EXIT_EVAL, "cannot read '%s': %s", path, strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            break;
+        crypto_hash_sha256_update(&st, chunk, (unsigned long long)n);
+        total += (uint64_t)n;
+        if (feed(ud, chunk, (size_t)n, e) < 0)
+            goto done;
+    }
+    if (feed(ud, chunk, 0, e) < 0)
+        goto done;
+    if (sha256)
+        crypto_hash_sha256_final(&st, sha256);
+    if (bytes)
+        *bytes = total;
+    rc = 0;
+done:
+    free(chunk);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/* ---- format detection: look at the start of the content, never the name ---- */
+
+static const unsigned char *
+skip_ws(const unsigned char *p, const unsigned char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+static int
+starts(const unsigned char *p, const unsigned char *end, const char *s)
+{
+    size_t n = strlen(s);
+
+    return (size_t)(end - p) >= n && memcmp(p, s, n) == 0;
+}
+
+/* Name of the first element of an XML prolog, or "" when not found in the head. */
+static void
+xml_root_name(char *out, size_t outsz, const unsigned char *p, const unsigned char *end)
+{
+    size_t i = 0;
+
+    out[0] = '\0';
+    for (;;) {
+        p = skip_ws(p, end);
+        if (p >= end || *p != '<')
+            return;
+        if (starts(p, end, "<?") || starts(p, end, "<!--") || starts(p, end, "<!")) {
+            const char *close = starts(p, end, "<?") ? "?>" : starts(p, end, "<!--") ? "-->" : ">";
+            const unsigned char *q = p + 2;
+            int depth = 0;
+
+            /* a DOCTYPE may hold an internal subset in [...] */
+            while (q < end && !(depth == 0 && starts(q, end, close))) {
+                if (*close == '>' && *q == '[')
+                    depth++;
+                else if (*close == '>' && *q == ']' && depth > 0)
+                    depth--;
+                q++;
+            }
+            if (q >= end)
+                return;
+            p = q + strlen(close);
+            continue;
+        }
+        p++;
+        while (p < end && i + 1 < outsz && *p != '>' && *p != '/' && *p != ' ' && *p != '\t' &&
+               *p != '\r' && *p != '\n')
+            out[i++] = (char)*p++;
+        out[i] = '\0';
+        return;
+    }
+}
+
+/* JSON: a short YAJL pass over the top-level keys, stopped at the first decisive one. */
+struct json_sniff {
+    int depth;
+    enum report_format fmt;
+    int schema_next;
+};
+
+static int
+sniff_start_map(void *ctx)
+{
+    ((struct json_sniff *)ctx)->depth++;
+    return 1;
+}
+
+static int
+sniff_end_map(void *ctx)
+{
+    ((struct json_sniff *)ctx)->depth--;
+    return 1;
+}
+
+static int
+sniff_start_array(void *ctx)
+{
+    ((struct json_sniff *)ctx)->depth++;
+    return 1;
+}
+
+static int
+sniff_end_array(void *ctx)
+{
+    ((struct json_sniff *)ctx)->depth--;
+    return 1;
+}
+
+static int
+sniff_key(void *ctx, const unsigned char *k, size_t len)
+{
+    struct json_sniff *s = ctx;
+
+    s->schema_next = 0;
+    if (s->depth != 1)
+        return 1;
+    if (len == 4 && memcmp(k, "runs", 4) == 0)
+        s->fmt = REPORT_FMT_SARIF;
+    else if ((len == 6 && memcmp(k, "totals", 6) == 0) || (len == 5 && memcmp(k, "files", 5) == 0))
+        s->fmt = REPORT_FMT_COVERAGEPY;
+    else if (len == 7 && memcmp(k, "$schema", 7) == 0)
+        s->schema_next = 1;
+    return s->fmt == REPORT_FMT_UNKNOWN; /* 0 cancels the parse: decided */
+}
+
+static int
+sniff_string(void *ctx, const unsigned char *v, size_t len)
+{
+    struct json_sniff *s = ctx;
+    size_t i;
+
+    if (s->depth == 1 && s->schema_next) {
+        for (i = 0; i + 5 <= len; i++)
+            if (strncasecmp((const char *)v + i, "sarif", 5) == 0)
+                s->fmt = REPORT_FMT_SARIF;
+    }
+    s->schema_next = 0;
+    return s->fmt == REPORT_FMT_UNKNOWN;
+}
+
+static int
+sniff_scalar(void *ctx)
+{
+    ((struct json_sniff *)ctx)->schema_next = 0;
+    return 1;
+}
+
+static int
+sniff_null(void *ctx)
+{
+    return sniff_scalar(ctx);
+}
+
+static int
+sniff_bool(void *ctx, int b)
+{
+    (void)b;
+    return sniff_scalar(ctx);
+}
+
+static int
+sniff_number(void *ctx, const char *n, size_t len)
+{
+    (void)n;
+    (void)len;
+    return sniff_scalar(ctx);
+}
+
+static const yajl_callbacks sniff_callbacks = {
+    sniff_null,      sniff_bool,    NULL,           NULL,          sniff_number, sniff_string,
+    sniff_start_map, sniff_key,     sniff_end_map, sniff_start_array, sniff_end_array};
+
+struct detect_state {
+    enum report_format fmt;
+    int decided;
+    int json;
+    yajl_handle yh;
+    struct json_sniff js;
+    unsigned char head[4096];
+    size_t headlen;
+};
+
+static void
+detect_json(struct detect_state *d, const unsigned char *data, size_t len)
+{
+    if (len && yajl_parse(d->yh, data, len) != yajl_status_ok)
+        d->decided = 1; /* not JSON after all: unrecognised */
+    d->fmt = d->js.fmt;
+    if (d->fmt)
+        d->decided = 1;
+}
+
+/* Decide on the first 4 KiB: XML by its root element, lcov by its first record,
+ * JSON by a YAJL pass over the top-level keys that may read further. */
+static int
+detect_head(struct detect_state *d, struct err *e)
+{
+    const unsigned char *p = d->head, *end = d->head + d->headlen;
+    char root[64];
+
+    if (starts(p, end, "\xEF\xBB\xBF"))
+        p += 3;
+    p = skip_ws(p, end);
+    if (p < end && *p == '<') {
+        xml_root_name(root, sizeof(root), p, end);
+        if (strcmp(root, "coverage") == 0)
+            d->fmt = REPORT_FMT_COBERTURA;
+        else if (strcmp(root, "testsuites") == 0 || strcmp(root, "testsuite") == 0)
+            d->fmt = REPORT_FMT_JUNIT;
+        d->decided = 1;
+    } else if (p < end && *p == '{') {
+        d->json = 1;
+        d->yh = yajl_alloc(&sniff_callbacks, NULL, &d->js);
+        if (!d->yh)
+            return err_set(e, EXIT_EVAL, "out of memory");
+        detect_json(d, p, (size_t)(end - p));
+    } else {
+        if (starts(p, end, "TN:") || starts(p, end, "SF:"))
+            d->fmt = REPORT_FMT_LCOV;
+        d->decided = 1;
+    }
+    return 0;
+}
+
+/* Returns -1 with E's code 0 to stop reading once decided. */
+static int
+detect_feed(void *ud, const unsigned char *data, size_t len, struct err *e)
+{
+    struct detect_state *d = ud;
+    size_t take = 0;
+
+    if (!d->json) {
+        take = sizeof(d->head) - d->headlen;
+        if (take > len)
+            take = len;
+        memcpy(d->head + d->headlen, data, take);
+        d->headlen += take;
+        if (len && d->headlen < sizeof(d->head))
+            return 0;
+        if (detect_head(d, e) < 0)
+            return -1;
+    }
+    if (d->json && !d->decided)
+        detect_json(d, data + take, len - take);
+    if (len == 0)
+        d->decided = 1;
+    if (d->decided) {
+        e->code = 0;
+        return -1;
+    }
+    return 0;
+}
+
+static int
+report_detect(enum report_format *out, const char *path, struct err *e)
+{
+    struct detect_state *d = calloc(1, sizeof(*d));
+    int rc = -1;
+
+    if (!d)
+        return err_set(e, EXIT_EVAL, "cannot read '%s': out of memory", path);
+    e->code = 0;
+    if (report_stream(path, detect_feed, d, NULL, NULL, e) < 0 && e->code != 0)
+        goto done;
+    *out = d->fmt;
+    rc = 0;
+done:
+    if (d->yh)
+        yajl_free(d->yh);
+    free(d);
+    return rc;
+}
+
+int
+report_load(struct report *out, const char *path, struct err *e)
+{
+    enum report_format fmt = REPORT_FMT_UNKNOWN;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    if (report_detect(&fmt, path, e) < 0)
+        return -1;
+    out->format = fmt;
+    switch (fmt) {
+    case REPORT_FMT_COBERTURA:
+        out->kind = REPORT_KIND_COVERAGE;
+        rc = report_cobertura_parse(&out->u.coverage, path, out->sha256, &out->bytes, e);
+        break;
+    case REPORT_FMT_LCOV:
+        out->kind = REPORT_KIND_COVERAGE;
+        rc = report_lcov_parse(&out->u.coverage, path, out->sha256, &out->bytes, e);
+        break;
+    case REPORT_FMT_COVERAGEPY:
+        out->kind = REPORT_KIND_COVERAGE;
+        rc = report_coveragepy_parse(&out->u.coverage, path, out->sha256, &out->bytes, e);
+        break;
+    case REPORT_FMT_JUNIT:
+        out->kind = REPORT_KIND_TESTS;
+        rc = report_junit_parse(&out->u.tests, path, out->sha256, &out->bytes, e);
+        break;
+    case REPORT_FMT_SARIF:
+        out->kind = REPORT_KIND_SECURITY;
+        rc = report_sarif_parse(&out->u.security, path, out->sha256, &out->bytes, e);
+        break;
+    default:
+        return err_set(e, EXIT_EVAL,
+                       "cannot read '%s': unrecognised format (expected Cobertura or JUnit XML, "
+                       "lcov, coverage.py JSON or SARIF)",
+                       path);
+    }
+    if (rc < 0)
+        out->kind = REPORT_KIND_UNKNOWN;
+    return rc;
+}
+
+const char *
+report_kind_name(enum report_kind k)
+{
+    switch (k) {
+    case REPORT_KIND_COVERAGE:
+        return "coverage";
+    case REPORT_KIND_TESTS:
+        return "tests";
+    case REPORT_KIND_SECURITY:
+        return "security";
+    default:
+        return "unknown";
+    }
+}
+
+const char *
+report_format_name(enum report_format f)
+{
+    switch (f) {
+    case REPORT_FMT_COBERTURA:
+        return "cobertura";
+    case REPORT_FMT_LCOV:
+        return "lcov";
+    case REPORT_FMT_COVERAGEPY:
+        return "coveragepy";
+    case REPORT_FMT_JUNIT:
+        return "junit";
+    case REPORT_FMT_SARIF:
+        return "sarif";
+    default:
+        return "unknown";
+    }
+}

@@ -1,0 +1,92 @@
+/* Streaming report parsers. Each reads one evidence file in 64 KiB chunks, hashes
+ * it (SHA-256) on the way, and returns a small summary, never the document, so a
+ * report of any size costs bounded memory. The format is detected from content. */
+#ifndef PROMOTE_REPORT_H
+#define PROMOTE_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define REPORT_CHUNK (64 * 1024)
+
+enum report_kind { REPORT_KIND_UNKNOWN = 0, REPORT_KIND_COVERAGE, REPORT_KIND_TESTS, REPORT_KIND_SECURITY };
+
+enum report_format {
+    REPORT_FMT_UNKNOWN = 0,
+    REPORT_FMT_COBERTURA,
+    REPORT_FMT_LCOV,
+    REPORT_FMT_COVERAGEPY,
+    REPORT_FMT_JUNIT,
+    REPORT_FMT_SARIF
+};
+
+struct coverage_summary {
+    uint64_t lines_covered;
+    uint64_t lines_total;
+    double percent; /* unrounded, 0..100 */
+};
+
+struct tests_summary {
+    uint64_t total, passed, failed, errors, skipped;
+};
+
+#define SARIF_MAX_REVISIONS 16
+#define SARIF_REVISION_LEN 128
+
+struct security_summary {
+    uint64_t critical, high, medium, low;
+    uint64_t active;     /* kind fail, not absent, not suppressed */
+    uint64_t suppressed; /* non-empty suppressions, none underReview/rejected */
+    uint64_t absent;     /* baselineState "absent" */
+    uint64_t runs;
+    uint64_t results;
+    /* distinct versionControlProvenance[].revisionId values seen in any run */
+    size_t n_revisions;
+    int revisions_overflow; /* more distinct ids than fit: treated as contradictory */
+    char revisions[SARIF_MAX_REVISIONS][SARIF_REVISION_LEN];
+};
+
+struct report {
+    enum report_kind kind;
+    enum report_format format;
+    unsigned char sha256[32];
+    uint64_t bytes;
+    union {
+        struct coverage_summary coverage;
+        struct tests_summary tests;
+        struct security_summary security;
+    } u;
+};
+
+/* Detect the format of PATH from its content, parse it, and fill OUT.
+ * Errors (code EXIT_EVAL) name the file and the reason. */
+int report_load(struct report *out, const char *path, struct err *e);
+
+const char *report_kind_name(enum report_kind k);
+const char *report_format_name(enum report_format f);
+
+/* --- the pieces report_load is built from (also used by tests and bench) --- */
+
+/* Called for each chunk read; return 0 to go on, -1 (with E set) to stop. */
+typedef int (*report_feed_fn)(void *ud, const unsigned char *data, size_t len, struct err *e);
+
+/* Read PATH in REPORT_CHUNK blocks, hash it, pass each block to FEED, then call
+ * FEED once more with len 0 to mark the end. SHA256 may be NULL. */
+int report_stream(const char *path, report_feed_fn feed, void *ud, unsigned char sha256[32],
+                  uint64_t *bytes, struct err *e);
+
+/* Per-format parsers: PATH is used for reading and in messages. */
+int report_cobertura_parse(struct coverage_summary *out, const char *path, unsigned char sha[32],
+                           uint64_t *bytes, struct err *e);
+int report_lcov_parse(struct coverage_summary *out, const char *path, unsigned char sha[32],
+                      uint64_t *bytes, struct err *e);
+int report_coveragepy_parse(struct coverage_summary *out, const char *path, unsigned char sha[32],
+                            uint64_t *bytes, struct err *e);
+int report_junit_parse(struct tests_summary *out, const char *path, unsigned char sha[32],
+                       uint64_t *bytes, struct err *e);
+int report_sarif_parse(struct security_summary *out, const char *path, unsigned char sha[32],
+                       uint64_t *bytes, struct err *e);
+
+#endif
