@@ -1,1 +1,48 @@
-/* placeholder: being written */
+#include <string.h>
+
+#include "cmd.h"
+#include "core/err.h"
+
+static void
+help_all(FILE *f)
+{
+    const struct cmd *c;
+
+    fprintf(f, "usage: promote [<options>] <from> <to>\n"
+               "       promote <command> [<args>]\n"
+               "       promote --help | --version\n\n"
+               "Decide whether one git commit may move to the next environment, and say why.\n\n"
+               "Commands:\n");
+    for (c = cmd_table; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->help);
+    fprintf(f, "\nExit codes:\n"
+               "  0  approved / done\n"
+               "  1  rejected: a gate failed, or a rule refused it\n"
+               "  2  the invocation or its configuration is wrong; nothing was evaluated\n"
+               "  3  the evaluation could not complete (evidence, network, I/O): fail closed\n"
+               "  4  tampering detected\n\n"
+               "'promote help <command>' shows one command's options.\n");
+}
+
+/* argc -1: called with no arguments at all (usage error). */
+int
+cmd_help(int argc, char **argv)
+{
+    const struct cmd *c;
+
+    if (argc < 0) {
+        help_all(stderr);
+        return EXIT_USAGE;
+    }
+    if (argc >= 2 && strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0) {
+        c = cmd_find(argv[1]);
+        if (!c || argc > 2) {
+            fprintf(stderr, "promote: no such command '%s'\n", argv[1]);
+            return EXIT_USAGE;
+        }
+        cmd_usage(stdout, c);
+        return cmd_finish(EXIT_OK);
+    }
+    help_all(stdout);
+    return cmd_finish(EXIT_OK);
+}

@@ -1,1 +1,52 @@
-/* placeholder: being written */
+/* promote inspect <file> [--json]: what promote reads from one evidence file. */
+#include <string.h>
+
+#include "cmd.h"
+#include "core/out.h"
+#include "core/report.h"
+
+int
+cmd_inspect(int argc, char **argv)
+{
+    const struct cmd *c = cmd_find("inspect");
+    const char *path = NULL;
+    struct report r;
+    struct err e = ERR_INIT;
+    json_t *doc;
+    int json = 0, i, code;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            cmd_usage(stdout, c);
+            return cmd_finish(EXIT_OK);
+        } else if (strcmp(argv[i], "--json") == 0 && !json) {
+            json = 1;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "promote: unknown or repeated option '%s'\n", argv[i]);
+            cmd_usage(stderr, c);
+            return EXIT_USAGE;
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            fprintf(stderr, "promote: inspect takes one file\n");
+            cmd_usage(stderr, c);
+            return EXIT_USAGE;
+        }
+    }
+    if (!path) {
+        cmd_usage(stderr, c);
+        return EXIT_USAGE;
+    }
+    if (report_load(&r, path, &e) < 0)
+        return cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
+    if (json) {
+        doc = out_inspect_json(path, &r);
+        code = (!doc || out_json(stdout, doc) < 0) ? cmd_fail(EXIT_EVAL, "cannot write output")
+                                                   : EXIT_OK;
+        json_decref(doc);
+    } else {
+        out_inspect_text(stdout, path, &r);
+        code = EXIT_OK;
+    }
+    return cmd_finish(code);
+}

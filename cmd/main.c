@@ -1,1 +1,103 @@
-/* placeholder: being written */
+/* promote: decide whether one commit may move to the next environment. */
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "core/err.h"
+
+#define PROMOTE_USAGE_OPTS                                                                         \
+    "[--repo <dir>] [--policy <file> | --policy-ref <ref>] [--commit <rev>]\n"                     \
+    "          [--evidence <gate>=<path>]... [--json]"
+
+#define PROMOTE_OPTIONS                                                                            \
+    "  --repo <dir>        the git repository (default: the one containing the current directory)\n" \
+    "  --policy <file>     read the policy from a local file instead of the policy ref\n"           \
+    "  --policy-ref <ref>  the branch holding .promote/policy.json (default: main, as\n"            \
+    "                      refs/remotes/origin/main when it exists, else the local branch)\n"       \
+    "  --commit <rev>      the commit to promote (default: the tip of <from>'s branch)\n"           \
+    "  --evidence <gate>=<path>\n"                                                                 \
+    "                      read <gate>'s evidence from <path> (relative to the current directory)\n" \
+    "  --json              print the decision as one JSON object\n"
+
+const struct cmd cmd_table[] = {
+    {"promote", cmd_promote, "promote " PROMOTE_USAGE_OPTS " <from> <to>",
+     "evaluate the promotion of a commit from one environment to the next", PROMOTE_OPTIONS},
+    {"check", cmd_check, "promote check " PROMOTE_USAGE_OPTS " <from> <to>",
+     "evaluate only: record nothing, trigger nothing", PROMOTE_OPTIONS},
+    {"inspect", cmd_inspect, "promote inspect <file> [--json]",
+     "show what promote reads from one evidence file",
+     "  --json              print {file, kind, format, details} as JSON\n"},
+    {"help", cmd_help, "promote help [<command>]", "show help for promote or one command", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const struct cmd *
+cmd_find(const char *name)
+{
+    const struct cmd *c;
+
+    for (c = cmd_table; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+void
+cmd_usage(FILE *f, const struct cmd *c)
+{
+    fprintf(f, "usage: %s\n\n  %s\n", c->usage, c->help);
+    if (c->options)
+        fprintf(f, "\n%s", c->options);
+}
+
+int
+cmd_fail(int code, const char *msg)
+{
+    fprintf(stderr, "promote: %s\n", msg);
+    return code;
+}
+
+int
+cmd_finish(int code)
+{
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return cmd_fail(EXIT_EVAL, "cannot write to standard output");
+    return code;
+}
+
+int
+cmd_color(void)
+{
+    const char *nc = getenv("NO_COLOR");
+
+    return isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
+int
+main(int argc, char **argv)
+{
+    const struct rlimit nocore = {0, 0};
+    const struct cmd *c;
+    int code;
+
+    setrlimit(RLIMIT_CORE, &nocore); /* nothing secret may end up in a core dump */
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("promote %s\n", PROMOTE_VERSION);
+        return cmd_finish(EXIT_OK);
+    }
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return cmd_help(1, argv + 1);
+    if (argc < 2)
+        return cmd_help(-1, argv);
+    git_libgit2_init();
+    c = cmd_find(argv[1]);
+    if (c && strcmp(c->name, "promote") != 0)
+        code = c->fn(argc - 1, argv + 1);
+    else
+        code = cmd_promote(argc, argv);
+    git_libgit2_shutdown();
+    return code;
+}

@@ -1,1 +1,479 @@
-/* placeholder: being written */
+#include "policy.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "gates/gate.h"
+
+static const char *const top_keys[] = {"version", "name", "description", "environments",
+                                       "promotions", NULL};
+static const char *const env_keys[] = {"name",           "branch",
+                                       "aws_account_id", "region",
+                                       "failover_region", "github_environment",
+                                       "description",    NULL};
+static const char *const promo_keys[] = {"from", "to", "gates", "description", NULL};
+
+/* Every validation message: "policy 'SOURCE': JPATH: what". */
+static int
+bad(struct err *e, const char *source, const char *jpath, const char *what)
+{
+    return err_set(e, EXIT_USAGE, "invalid policy '%s': %s: %s", source, jpath, what);
+}
+
+static int
+in_list(const char *key, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(key, *list) == 0)
+            return 1;
+    return 0;
+}
+
+static int
+check_keys(const json_t *obj, const char *const *allowed, const char *source, const char *jpath,
+           struct err *e)
+{
+    const char *key;
+    json_t *v;
+    char path[256];
+
+    json_object_foreach((json_t *)obj, key, v) {
+        if (!in_list(key, allowed)) {
+            snprintf(path, sizeof(path), "%s.%s", jpath, key);
+            return bad(e, source, path, "unknown key");
+        }
+    }
+    return 0;
+}
+
+static int
+matches_name(const char *s, size_t max)
+{
+    size_t n = strlen(s), i;
+
+    if (n == 0 || n > max || !islower((unsigned char)s[0]))
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-' &&
+            s[i] != '_')
+            return 0;
+    return 1;
+}
+
+/* AWS region form: two letters, one or more words, a number (af-south-1, us-gov-west-1). */
+static int
+matches_region(const char *s)
+{
+    size_t i = 0, n = strlen(s);
+    int dashes = 0;
+
+    if (n < 4 || n > 32 || !islower((unsigned char)s[0]) || !islower((unsigned char)s[1]) ||
+        s[2] != '-')
+        return 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] == '-')
+            dashes++;
+        else if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+            return 0;
+    }
+    return dashes >= 2 && isdigit((unsigned char)s[n - 1]) && s[n - 1 - 1] == '-';
+}
+
+static int
+matches_account(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s[i]; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    return i == 12;
+}
+
+static const char *
+req_string(const json_t *obj, const char *key, const char *source, const char *jpath,
+           struct err *e)
+{
+    const json_t *v = json_object_get(obj, key);
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s.%s", jpath, key);
+    if (!v) {
+        bad(e, source, path, "missing");
+        return NULL;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0) {
+        bad(e, source, path, "must be a non-empty string");
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static int
+load_env(struct policy_env *env, const json_t *obj, const char *source, const char *jpath,
+         struct err *e)
+{
+    const json_t *v;
+    char path[256];
+
+    if (!json_is_object(obj))
+        return bad(e, source, jpath, "must be an object");
+    if (check_keys(obj, env_keys, source, jpath, e) < 0)
+        return -1;
+    env->name = req_string(obj, "name", source, jpath, e);
+    if (!env->name)
+        return -1;
+    snprintf(path, sizeof(path), "%s.name", jpath);
+    if (!matches_name(env->name, 32))
+        return bad(e, source, path, "must be lowercase letters, digits, '-' or '_'");
+    env->branch = req_string(obj, "branch", source, jpath, e);
+    if (!env->branch)
+        return -1;
+    env->aws_account_id = req_string(obj, "aws_account_id", source, jpath, e);
+    if (!env->aws_account_id)
+        return -1;
+    snprintf(path, sizeof(path), "%s.aws_account_id", jpath);
+    if (!matches_account(env->aws_account_id))
+        return bad(e, source, path, "must be a string of 12 digits");
+    env->region = req_string(obj, "region", source, jpath, e);
+    if (!env->region)
+        return -1;
+    snprintf(path, sizeof(path), "%s.region", jpath);
+    if (!matches_region(env->region))
+        return bad(e, source, path, "not an AWS region name");
+    v = json_object_get(obj, "failover_region");
+    snprintf(path, sizeof(path), "%s.failover_region", jpath);
+    if (v && !json_is_null(v)) {
+        if (!json_is_string(v) || !matches_region(json_string_value(v)))
+            return bad(e, source, path, "must be null or an AWS region name");
+        env->failover_region = json_string_value(v);
+        if (strcmp(env->failover_region, env->region) == 0)
+            return bad(e, source, path, "must differ from the primary region");
+    }
+    v = json_object_get(obj, "github_environment");
+    if (v) {
+        env->github_environment = req_string(obj, "github_environment", source, jpath, e);
+        if (!env->github_environment)
+            return -1;
+    } else {
+        env->github_environment = env->name;
+    }
+    return 0;
+}
+
+static int
+check_param(const struct gate_param *p, const json_t *v, const char *source, const char *path,
+            struct err *e)
+{
+    switch (p->kind) {
+    case PARAM_NUMBER:
+        return json_is_number(v) ? 0 : bad(e, source, path, "must be a number");
+    case PARAM_PERCENT:
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 100)
+            return bad(e, source, path, "must be a number from 0 to 100");
+        return 0;
+    case PARAM_COUNT:
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return bad(e, source, path, "must be a non-negative integer");
+        return 0;
+    case PARAM_BOOL:
+        return json_is_boolean(v) ? 0 : bad(e, source, path, "must be true or false");
+    case PARAM_STRING:
+        if (!json_is_string(v) || json_string_length(v) == 0)
+            return bad(e, source, path, "must be a non-empty string");
+        return 0;
+    case PARAM_OBJECT:
+        return json_is_object(v) ? 0 : bad(e, source, path, "must be an object");
+    }
+    return bad(e, source, path, "unknown parameter kind");
+}
+
+static int
+load_gate(const json_t *g, const char *source, const char *jpath, struct err *e)
+{
+    const struct gate *gate;
+    const struct gate_param *p;
+    const char *name, *type, *key;
+    json_t *v;
+    char path[256];
+
+    if (!json_is_object(g))
+        return bad(e, source, jpath, "must be an object");
+    name = req_string(g, "name", source, jpath, e);
+    if (!name)
+        return -1;
+    type = req_string(g, "type", source, jpath, e);
+    if (!type)
+        return -1;
+    gate = gate_find(type);
+    snprintf(path, sizeof(path), "%s.type", jpath);
+    if (!gate) {
+        char what[160];
+
+        snprintf(what, sizeof(what), "unknown gate type '%.64s'", type);
+        return bad(e, source, path, what);
+    }
+    json_object_foreach((json_t *)g, key, v) {
+        int known = strcmp(key, "name") == 0 || strcmp(key, "type") == 0 ||
+                    strcmp(key, "description") == 0 ||
+                    (gate->needs_evidence && strcmp(key, "evidence") == 0);
+
+        for (p = gate->params; !known && p->key; p++)
+            known = strcmp(key, p->key) == 0;
+        snprintf(path, sizeof(path), "%s.%s", jpath, key);
+        if (!known)
+            return bad(e, source, path, "unknown key for this gate type");
+    }
+    if (gate->needs_evidence && !req_string(g, "evidence", source, jpath, e))
+        return -1;
+    for (p = gate->params; p->key; p++) {
+        v = json_object_get(g, p->key);
+        snprintf(path, sizeof(path), "%s.%s", jpath, p->key);
+        if (!v) {
+            if (p->required)
+                return bad(e, source, path, "missing (required by this gate type)");
+            continue;
+        }
+        if (check_param(p, v, source, path, e) < 0)
+            return -1;
+    }
+    if (gate->check_rule && gate->check_rule(g, jpath, e) < 0)
+        return err_prefix(e, "invalid policy '%s'", source);
+    return 0;
+}
+
+static ssize_t
+env_index(const struct policy *p, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < p->n_envs; i++)
+        if (strcmp(p->envs[i].name, name) == 0)
+            return (ssize_t)i;
+    return -1;
+}
+
+static int
+load_promotion(struct policy *p, size_t idx, const json_t *obj, const char *source,
+               struct err *e)
+{
+    struct policy_promotion *pr = &p->promotions[idx];
+    const json_t *gates;
+    ssize_t fi, ti;
+    size_t i, j;
+    char jpath[64], path[128], what[256];
+
+    snprintf(jpath, sizeof(jpath), "$.promotions[%zu]", idx);
+    if (!json_is_object(obj))
+        return bad(e, source, jpath, "must be an object");
+    if (check_keys(obj, promo_keys, source, jpath, e) < 0)
+        return -1;
+    pr->from = req_string(obj, "from", source, jpath, e);
+    if (!pr->from)
+        return -1;
+    pr->to = req_string(obj, "to", source, jpath, e);
+    if (!pr->to)
+        return -1;
+    fi = env_index(p, pr->from);
+    ti = env_index(p, pr->to);
+    snprintf(path, sizeof(path), "%s.%s", jpath, fi < 0 ? "from" : "to");
+    if (fi < 0 || ti < 0) {
+        snprintf(what, sizeof(what), "unknown environment '%.64s'", fi < 0 ? pr->from : pr->to);
+        return bad(e, source, path, what);
+    }
+    if (ti != fi + 1) {
+        snprintf(what, sizeof(what),
+                 "'%.32s' -> '%.32s' is not a step to the next environment (the environments "
+                 "are promoted in their listed order)",
+                 pr->from, pr->to);
+        return bad(e, source, jpath, what);
+    }
+    for (i = 0; i < idx; i++) {
+        if (strcmp(p->promotions[i].from, pr->from) == 0) {
+            snprintf(what, sizeof(what), "duplicate promotion '%.32s' -> '%.32s'", pr->from,
+                     pr->to);
+            return bad(e, source, jpath, what);
+        }
+    }
+    gates = json_object_get(obj, "gates");
+    snprintf(path, sizeof(path), "%s.gates", jpath);
+    if (!json_is_array(gates) || json_array_size(gates) == 0)
+        return bad(e, source, path, "must be a non-empty array of gates");
+    for (i = 0; i < json_array_size(gates); i++) {
+        const char *name;
+
+        snprintf(path, sizeof(path), "%s.gates[%zu]", jpath, i);
+        if (load_gate(json_array_get(gates, i), source, path, e) < 0)
+            return -1;
+        name = json_string_value(json_object_get(json_array_get(gates, i), "name"));
+        for (j = 0; j < i; j++) {
+            if (strcmp(name, json_string_value(json_object_get(json_array_get(gates, j),
+                                                               "name"))) == 0) {
+                snprintf(what, sizeof(what), "duplicate gate name '%.64s'", name);
+                return bad(e, source, path, what);
+            }
+        }
+    }
+    pr->gates = gates;
+    return 0;
+}
+
+static int
+policy_validate(struct policy *p, const char *source, struct err *e)
+{
+    const json_t *root = p->root, *v, *envs, *promos;
+    size_t i, j;
+    char path[64];
+
+    if (!json_is_object(root))
+        return bad(e, source, "$", "must be a JSON object");
+    if (check_keys(root, top_keys, source, "$", e) < 0)
+        return -1;
+    v = json_object_get(root, "version");
+    if (!v)
+        return bad(e, source, "$.version", "missing");
+    if (!json_is_integer(v) || json_integer_value(v) != 1)
+        return bad(e, source, "$.version", "unsupported version (this promote reads version 1)");
+    envs = json_object_get(root, "environments");
+    if (!json_is_array(envs) || json_array_size(envs) == 0)
+        return bad(e, source, "$.environments", "must be a non-empty array");
+    p->envs = calloc(json_array_size(envs), sizeof(*p->envs));
+    if (!p->envs)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    for (i = 0; i < json_array_size(envs); i++) {
+        snprintf(path, sizeof(path), "$.environments[%zu]", i);
+        if (load_env(&p->envs[i], json_array_get(envs, i), source, path, e) < 0)
+            return -1;
+        for (j = 0; j < i; j++)
+            if (strcmp(p->envs[j].name, p->envs[i].name) == 0)
+                return bad(e, source, path, "duplicate environment name");
+        p->n_envs++;
+    }
+    promos = json_object_get(root, "promotions");
+    if (!json_is_array(promos) || json_array_size(promos) == 0)
+        return bad(e, source, "$.promotions", "must be a non-empty array");
+    p->promotions = calloc(json_array_size(promos), sizeof(*p->promotions));
+    if (!p->promotions)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    for (i = 0; i < json_array_size(promos); i++) {
+        if (load_promotion(p, i, json_array_get(promos, i), source, e) < 0)
+            return -1;
+        p->n_promotions++;
+    }
+    return 0;
+}
+
+int
+policy_load(struct policy **out, const char *data, size_t len, const char *source, struct err *e)
+{
+    struct policy *p = NULL;
+    json_error_t jerr;
+    size_t i;
+    int rc = -1;
+
+    *out = NULL;
+    p = calloc(1, sizeof(*p));
+    if (!p)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    snprintf(p->source, sizeof(p->source), "%s", source);
+    crypto_hash_sha256(p->sha256, (const unsigned char *)data, len);
+    for (i = 0; i < 32; i++)
+        snprintf(p->sha256_hex + 2 * i, 3, "%02x", p->sha256[i]);
+    p->root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!p->root) {
+        err_set(e, EXIT_USAGE, "cannot parse policy '%s': line %d, column %d: %s", source,
+                jerr.line, jerr.column, jerr.text);
+        goto done;
+    }
+    if (policy_validate(p, source, e) < 0)
+        goto done;
+    *out = p;
+    p = NULL;
+    rc = 0;
+done:
+    policy_free(p);
+    return rc;
+}
+
+int
+policy_load_file(struct policy **out, const char *path, struct err *e)
+{
+    struct buf b = BUF_INIT;
+    char chunk[8192];
+    FILE *f;
+    size_t n;
+    int rc = -1;
+
+    *out = NULL;
+    b.limit = POLICY_MAX_BYTES;
+    f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, EXIT_USAGE, "cannot open policy '%s': %s", path, strerror(errno));
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (buf_add(&b, chunk, n) < 0) {
+            err_set(e, EXIT_USAGE, "policy '%s' is larger than %d bytes", path, POLICY_MAX_BYTES);
+            goto done;
+        }
+    }
+    if (ferror(f)) {
+        err_set(e, EXIT_USAGE, "cannot read policy '%s': %s", path, strerror(errno));
+        goto done;
+    }
+    if (policy_load(out, buf_str(&b), b.len, path, e) < 0)
+        goto done;
+    (*out)->local_override = 1;
+    rc = 0;
+done:
+    fclose(f);
+    buf_release(&b);
+    return rc;
+}
+
+void
+policy_free(struct policy *p)
+{
+    if (!p)
+        return;
+    json_decref(p->root);
+    free(p->envs);
+    free(p->promotions);
+    free(p);
+}
+
+const struct policy_env *
+policy_env(const struct policy *p, const char *name)
+{
+    ssize_t i = env_index(p, name);
+
+    return i < 0 ? NULL : &p->envs[i];
+}
+
+const struct policy_promotion *
+policy_promotion(const struct policy *p, const char *from, const char *to)
+{
+    size_t i;
+
+    for (i = 0; i < p->n_promotions; i++)
+        if (strcmp(p->promotions[i].from, from) == 0 && strcmp(p->promotions[i].to, to) == 0)
+            return &p->promotions[i];
+    return NULL;
+}
+
+const json_t *
+policy_gate(const struct policy_promotion *promo, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < json_array_size(promo->gates); i++) {
+        const json_t *g = json_array_get(promo->gates, i);
+
+        if (strcmp(json_string_value(json_object_get(g, "name")), name) == 0)
+            return g;
+    }
+    return NULL;
+}

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -393,5 +394,34 @@ report_format_name(enum report_format f)
         return "sarif";
     default:
         return "unknown";
+    }
+}
+
+json_t *
+report_details(const struct report *r)
+{
+    const struct coverage_summary *c = &r->u.coverage;
+    const struct tests_summary *t = &r->u.tests;
+    const struct security_summary *s = &r->u.security;
+
+    switch (r->kind) {
+    case REPORT_KIND_COVERAGE:
+        return json_pack("{s:s, s:I, s:I, s:f}", "format", report_format_name(r->format),
+                         "lines_covered", (json_int_t)c->lines_covered, "lines_total",
+                         (json_int_t)c->lines_total, "percent", round(c->percent * 100.0) / 100.0);
+    case REPORT_KIND_TESTS:
+        return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "format",
+                         report_format_name(r->format), "total", (json_int_t)t->total, "passed",
+                         (json_int_t)t->passed, "failed", (json_int_t)t->failed, "errors",
+                         (json_int_t)t->errors, "skipped", (json_int_t)t->skipped);
+    case REPORT_KIND_SECURITY:
+        return json_pack("{s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I}", "format",
+                         report_format_name(r->format), "counts", "critical",
+                         (json_int_t)s->critical, "high", (json_int_t)s->high, "medium",
+                         (json_int_t)s->medium, "low", (json_int_t)s->low, "active",
+                         (json_int_t)s->active, "suppressed", (json_int_t)s->suppressed, "absent",
+                         (json_int_t)s->absent);
+    default:
+        return json_object();
     }
 }

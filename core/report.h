@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "err.h"
 
 #define REPORT_CHUNK (64 * 1024)
@@ -63,6 +65,9 @@ struct report {
 /* Detect the format of PATH from its content, parse it, and fill OUT.
  * Errors (code EXIT_EVAL) name the file and the reason. */
 int report_load(struct report *out, const char *path, struct err *e);
+
+/* The numbers a gate uses, as the JSON details object (gates may add their own keys). */
+json_t *report_details(const struct report *r);
 
 const char *report_kind_name(enum report_kind k);
 const char *report_format_name(enum report_format f);

@@ -1,1 +1,112 @@
-/* placeholder: being written */
+/* security: active SARIF findings per severity stay within the policy's maximums. */
+#include "gate.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const severities[] = {"critical", "high", "medium", "low"};
+
+static const struct gate_param security_params[] = {
+    {"max", PARAM_OBJECT, 1},
+    {NULL, 0, 0},
+};
+
+static int
+security_check_rule(const json_t *rule, const char *jpath, struct err *e)
+{
+    const json_t *max = json_object_get(rule, "max");
+    const char *key;
+    json_t *v;
+    size_t i;
+
+    json_object_foreach((json_t *)max, key, v) {
+        for (i = 0; i < 4; i++)
+            if (strcmp(key, severities[i]) == 0)
+                break;
+        if (i == 4)
+            return err_set(e, EXIT_USAGE,
+                           "%s.max.%s: unknown severity (expected critical, high, medium, low)",
+                           jpath, key);
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return err_set(e, EXIT_USAGE, "%s.max.%s: must be a non-negative integer", jpath, key);
+    }
+    return 0;
+}
+
+/* A revisionId names our commit when equal, or an abbreviation of at least 7 hex digits. */
+static int
+same_revision(const char *rev, const char *commit)
+{
+    size_t n = strlen(rev), i;
+
+    if (n < 7 || n > 40)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)rev[i]))
+            return 0;
+    return strncasecmp(rev, commit, n) == 0;
+}
+
+static enum verdict
+security_evaluate(const struct evidence *ev, const json_t *rule, time_t now, struct finding *f)
+{
+    const struct security_summary *s = &ev->report.u.security;
+    const json_t *max = json_object_get(rule, "max");
+    uint64_t counts[4];
+    char over[160] = "";
+    size_t i, used = 0;
+
+    (void)now;
+    if (ev->report.kind != REPORT_KIND_SECURITY) {
+        finding_summary(f, "expected a SARIF security report, got %s (%s)",
+                        report_kind_name(ev->report.kind), report_format_name(ev->report.format));
+        return VERDICT_ERROR;
+    }
+    if (s->revisions_overflow) {
+        finding_summary(f, "the SARIF log names more than %d different revisions",
+                        SARIF_MAX_REVISIONS);
+        return VERDICT_ERROR;
+    }
+    for (i = 0; i < s->n_revisions; i++) {
+        if (!same_revision(s->revisions[i], ev->commit)) {
+            finding_summary(f, "the scan was of revision %.64s, not of commit %.12s",
+                            s->revisions[i], ev->commit);
+            return VERDICT_ERROR;
+        }
+    }
+    counts[0] = s->critical;
+    counts[1] = s->high;
+    counts[2] = s->medium;
+    counts[3] = s->low;
+    f->details = report_details(&ev->report);
+    for (i = 0; i < 4; i++) {
+        const json_t *lim = json_object_get(max, severities[i]);
+
+        if (json_is_integer(lim) && counts[i] > (uint64_t)json_integer_value(lim) &&
+            used < sizeof(over)) {
+            int n = snprintf(over + used, sizeof(over) - used, "%s%llu %s (max %lld)",
+                             used ? ", " : "", (unsigned long long)counts[i], severities[i],
+                             (long long)json_integer_value(lim));
+            used += n > 0 ? (size_t)n : 0;
+        }
+    }
+    if (over[0]) {
+        finding_summary(f, "too many active findings: %s", over);
+        return VERDICT_FAIL;
+    }
+    finding_summary(f, "%llu critical, %llu high, %llu medium, %llu low active findings",
+                    (unsigned long long)s->critical, (unsigned long long)s->high,
+                    (unsigned long long)s->medium, (unsigned long long)s->low);
+    return VERDICT_PASS;
+}
+
+const struct gate gate_security = {
+    .type = "security",
+    .needs_evidence = 1,
+    .params = security_params,
+    .check_rule = security_check_rule,
+    .collect = gate_collect_report,
+    .evaluate = security_evaluate,
+};

@@ -1,1 +1,70 @@
-/* placeholder: being written */
+#include "gate.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+extern const struct gate gate_coverage;
+extern const struct gate gate_tests;
+extern const struct gate gate_security;
+extern const struct gate gate_branch;
+
+const struct gate *const gate_registry[] = {
+    &gate_coverage,
+    &gate_tests,
+    &gate_security,
+    &gate_branch,
+    NULL,
+};
+
+const struct gate *
+gate_find(const char *type)
+{
+    size_t i;
+
+    for (i = 0; gate_registry[i]; i++)
+        if (strcmp(gate_registry[i]->type, type) == 0)
+            return gate_registry[i];
+    return NULL;
+}
+
+void
+finding_release(struct finding *f)
+{
+    json_decref(f->details);
+    f->details = NULL;
+}
+
+void
+finding_summary(struct finding *f, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(f->summary, sizeof(f->summary), fmt, ap);
+    va_end(ap);
+}
+
+int
+gate_collect_report(const struct gate_ctx *ctx, struct evidence *ev, struct err *e)
+{
+    if (!ctx->evidence_path)
+        return err_set(e, EXIT_EVAL, "no evidence file given");
+    return report_load(&ev->report, ctx->evidence_path, e);
+}
+
+double
+gate_rule_number(const json_t *rule, const char *key, double dflt)
+{
+    const json_t *v = json_object_get(rule, key);
+
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+int
+gate_rule_bool(const json_t *rule, const char *key, int dflt)
+{
+    const json_t *v = json_object_get(rule, key);
+
+    return json_is_boolean(v) ? json_is_true(v) : dflt;
+}

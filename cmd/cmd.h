@@ -1,0 +1,36 @@
+/* The command table and the functions behind it. Commands parse their own
+ * options, call core, and map the result to an exit code. */
+#ifndef PROMOTE_CMD_H
+#define PROMOTE_CMD_H
+
+#include <stdio.h>
+
+struct cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *usage; /* git notation, one or more lines */
+    const char *help;  /* one line */
+    const char *options; /* option descriptions, or NULL */
+};
+
+extern const struct cmd cmd_table[];
+
+const struct cmd *cmd_find(const char *name);
+void cmd_usage(FILE *f, const struct cmd *c);
+/* Print "promote: MSG" once on stderr and return CODE. */
+int cmd_fail(int code, const char *msg);
+/* Flush stdout; a failed write is an I/O error (exit 3), not success. */
+int cmd_finish(int code);
+/* Colour on stdout: a terminal, and NO_COLOR unset. */
+int cmd_color(void);
+
+int cmd_promote(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+/* Shared by promote and check: evaluate FROM -> TO. */
+enum promote_mode { PROMOTE_RECORD, PROMOTE_CHECK };
+int promote_run(int argc, char **argv, enum promote_mode mode);
+
+#endif

@@ -1,0 +1,35 @@
+/* One promotion FROM->TO: look up each gate, run every collect (I/O), then every
+ * evaluate (pure), and conclude. */
+#ifndef PROMOTE_ENGINE_H
+#define PROMOTE_ENGINE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "decision.h"
+#include "err.h"
+#include "policy.h"
+#include "repo.h"
+
+struct evidence_override {
+    const char *gate; /* a gate name in the promotion */
+    const char *path; /* as given: relative to the current directory */
+};
+
+struct engine_req {
+    const struct policy *policy;
+    struct repo *repo;
+    const char *from;
+    const char *to;
+    const char *commit; /* a revision, or NULL for the tip of FROM's branch */
+    const struct evidence_override *overrides;
+    size_t n_overrides;
+    time_t now;
+};
+
+/* Fails (EXIT_USAGE) only when nothing could be evaluated: unknown promotion,
+ * bad override, unknown revision; or (EXIT_EVAL) when FROM's branch is missing.
+ * Gate failures and errors are in OUT, not in E. */
+int engine_run(struct decision *out, const struct engine_req *req, struct err *e);
+
+#endif

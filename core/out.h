@@ -1,0 +1,32 @@
+/* Output: human text or JSON; the one place that knows about TTYs, colour and schemas. */
+#ifndef PROMOTE_OUT_H
+#define PROMOTE_OUT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "decision.h"
+#include "report.h"
+
+#define OUT_SCHEMA_VERSION 1
+
+/* Colour only on a terminal, and never when NO_COLOR is set (decided by cmd/). */
+struct out_opts {
+    int color;
+};
+
+json_t *out_decision_json(const struct decision *d);
+void out_decision_text(FILE *f, const struct decision *d, const struct out_opts *o);
+
+json_t *out_inspect_json(const char *path, const struct report *r);
+void out_inspect_text(FILE *f, const char *path, const struct report *r);
+
+/* Print one JSON document (sorted as built, compact-ish) followed by a newline. */
+int out_json(FILE *f, const json_t *doc);
+
+/* Copy S into OUT replacing control characters, for terminals. */
+void out_sanitize(char *out, size_t outsz, const char *s);
+
+void out_hex(char *out, const unsigned char *bytes, size_t n);
+
+#endif

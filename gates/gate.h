@@ -1,0 +1,75 @@
+/* One small interface for every gate: collect does all I/O, evaluate is pure. */
+#ifndef PROMOTE_GATE_H
+#define PROMOTE_GATE_H
+
+#include <jansson.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "core/report.h"
+
+struct repo;
+
+/* VERDICT_ERROR is the zero value: an unset verdict never passes. */
+enum verdict { VERDICT_ERROR = 0, VERDICT_PASS, VERDICT_FAIL };
+
+/* What the engine hands a gate's collect step. */
+struct gate_ctx {
+    struct repo *repo;
+    const char *commit;        /* full 40-hex id being promoted */
+    const char *evidence_path; /* resolved path, NULL for gates without a file */
+    const json_t *rule;        /* the gate's object in the policy */
+};
+
+/* What collect found; evaluate sees nothing else. */
+struct evidence {
+    char commit[41];
+    struct report report; /* file gates */
+    struct {
+        char ref[256];  /* the ref the branch resolved to */
+        char tip[41];
+        int reachable;
+    } branch;
+};
+
+struct finding {
+    char summary[256];
+    json_t *details; /* owned; an object */
+};
+
+/* Parameter kinds for policy validation. */
+enum param_kind { PARAM_NUMBER, PARAM_PERCENT, PARAM_COUNT, PARAM_BOOL, PARAM_STRING, PARAM_OBJECT };
+
+struct gate_param {
+    const char *key;
+    enum param_kind kind;
+    int required;
+};
+
+struct gate {
+    const char *type;                /* its key in the policy file */
+    int needs_evidence;              /* takes an "evidence" file path */
+    const struct gate_param *params; /* NULL-key terminated */
+    /* optional extra policy-time validation of the rule; JPATH names the gate object */
+    int (*check_rule)(const json_t *rule, const char *jpath, struct err *e);
+    int (*collect)(const struct gate_ctx *ctx, struct evidence *ev, struct err *e);
+    enum verdict (*evaluate)(const struct evidence *ev, const json_t *rule, time_t now,
+                             struct finding *f);
+};
+
+const struct gate *gate_find(const char *type);
+/* The registry, NULL-terminated, for help and tests. */
+extern const struct gate *const gate_registry[];
+
+void finding_release(struct finding *f);
+/* Set the finding's one-line summary. */
+void finding_summary(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Shared by file gates: load the report at ctx->evidence_path. */
+int gate_collect_report(const struct gate_ctx *ctx, struct evidence *ev, struct err *e);
+
+/* Rule accessors for evaluate (the policy was validated before). */
+double gate_rule_number(const json_t *rule, const char *key, double dflt);
+int gate_rule_bool(const json_t *rule, const char *key, int dflt);
+
+#endif
