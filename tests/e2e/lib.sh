@@ -1,0 +1,108 @@
+# Shared by the end-to-end tests: a fresh temp dir per script, fixed locale and
+# time zone, helpers that run the built binary and check what it printed.
+# Each script sources this, runs `check 'what' cmd...` blocks, and ends with `finish`.
+set -u
+: "${PROMOTE:?PROMOTE must name the promote binary}"
+: "${SRCDIR:?SRCDIR must name the source tree}"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/promote-e2e.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT INT TERM
+export HOME="$TMP/home" LC_ALL=C TZ=UTC
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+export GITHUB_TOKEN=ghp_e2eFakeTokenThatMustNeverBePrinted000
+unset NO_COLOR GIT_DIR GIT_WORK_TREE
+mkdir -p "$HOME"
+cd "$TMP" || exit 1
+
+FIX="$SRCDIR/tests/fixtures/reports"
+OUT="$TMP/out"
+ERR="$TMP/err"
+n_ok=0
+n_fail=0
+
+# run CODE cmd...: run with stdout in $OUT, stderr in $ERR; true iff it exits CODE.
+# A signal (exit > 128) is never an accepted outcome.
+run() {
+    want=$1
+    shift
+    "$@" >"$OUT" 2>"$ERR"
+    got=$?
+    if [ "$got" -gt 128 ]; then
+        echo "  killed by signal $((got - 128)): $*" >&2
+        return 1
+    fi
+    if [ "$got" -ne "$want" ]; then
+        echo "  expected exit $want, got $got: $*" >&2
+        sed 's/^/  stdout: /' "$OUT" >&2
+        sed 's/^/  stderr: /' "$ERR" >&2
+        return 1
+    fi
+    if grep -q "e2eFakeToken" "$OUT" "$ERR"; then
+        echo "  the token was printed" >&2
+        return 1
+    fi
+    return 0
+}
+
+# promote CODE args...: run the binary
+promote() {
+    want=$1
+    shift
+    run "$want" "$PROMOTE" "$@"
+}
+
+# has FILE TEXT: FILE contains the fixed string TEXT
+has() {
+    grep -qF -- "$2" "$1" || {
+        echo "  '$1' lacks: $2" >&2
+        sed 's/^/  | /' "$1" >&2
+        return 1
+    }
+}
+
+hasnt() {
+    if grep -qF -- "$2" "$1"; then
+        echo "  '$1' has: $2" >&2
+        return 1
+    fi
+    return 0
+}
+
+# jq_is EXPR VALUE: the Python expression EXPR over the JSON document d in $OUT equals VALUE
+jq_is() {
+    got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$OUT" "$1") || return 1
+    [ "$got" = "$2" ] || {
+        echo "  $1 is '$got', expected '$2'" >&2
+        return 1
+    }
+}
+
+# check 'what' cmd...: one test case
+check() {
+    what=$1
+    shift
+    if "$@"; then
+        n_ok=$((n_ok + 1))
+        echo "ok - $what"
+    else
+        n_fail=$((n_fail + 1))
+        echo "not ok - $what"
+    fi
+}
+
+# A sample repository like the bundled example, in $1 (default $TMP/repo).
+make_repo() {
+    "$SRCDIR/examples/bbws/make-repo.sh" "${1:-$TMP/repo}" "${2:-$SRCDIR/policies/bbws.json}" >/dev/null
+}
+
+# git in the repo with fixed identity and dates
+g() {
+    GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=T \
+        GIT_COMMITTER_EMAIL=t@example.com GIT_AUTHOR_DATE=2026-11-10T10:00:00Z \
+        GIT_COMMITTER_DATE=2026-11-10T10:00:00Z git "$@"
+}
+
+finish() {
+    echo "$n_ok passed, $n_fail failed"
+    [ "$n_fail" -eq 0 ]
+}

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Every verb in the command table answers -h on stdout with exit 0; usage errors exit 2.
+. "$SRCDIR/tests/e2e/lib.sh"
+
+verbs() {
+    "$PROMOTE" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && !/^Commands:/ {print $1}'
+}
+
+check 'the help lists the commands' eval '[ "$(verbs | wc -l)" -ge 4 ]'
+for v in $(verbs); do
+    check "promote $v -h prints its usage" eval 'promote 0 '"$v"' -h && has "$OUT" "usage: promote"'
+    check "promote help $v prints its usage" eval 'promote 0 help '"$v"' && has "$OUT" "usage: promote"'
+done
+check '--help documents the exit codes' eval 'promote 0 --help && has "$OUT" "4  tampering detected"'
+check '--version' eval 'promote 0 --version && has "$OUT" "promote 0."'
+check 'no arguments is a usage error' eval 'promote 2 && has "$ERR" "usage:"'
+check 'help for an unknown command' eval 'promote 2 help frobnicate && has "$ERR" "no such command"'
+check 'an unknown option' eval 'promote 2 check --frob dev sit && has "$ERR" "unknown option"'
+check 'a duplicate option' eval 'promote 2 check --commit a --commit b dev sit && has "$ERR" "given twice"'
+check 'one environment only' eval 'promote 2 check dev && has "$ERR" "expected two environments"'
+check 'a bad --evidence' eval 'promote 2 check --evidence nogate dev sit && has "$ERR" "<gate>=<path>"'
+check '--policy with --policy-ref' eval 'promote 2 check --policy x --policy-ref y dev sit && has "$ERR" "cannot be used together"'
+check 'inspect without a file' eval 'promote 2 inspect && has "$ERR" "usage: promote inspect"'
+finish
