@@ -95,6 +95,24 @@ matches_account(const char *s)
     return i == 12;
 }
 
+/* Optional free-text fields must be strings where present. */
+static int
+check_texts(const json_t *obj, const char *source, const char *jpath, struct err *e)
+{
+    static const char *const texts[] = {"name", "description", NULL};
+    const json_t *v;
+    char path[256];
+    size_t i;
+
+    for (i = 0; texts[i]; i++) {
+        v = json_object_get(obj, texts[i]);
+        snprintf(path, sizeof(path), "%s.%s", jpath, texts[i]);
+        if (v && !json_is_string(v))
+            return bad(e, source, path, "must be a string");
+    }
+    return 0;
+}
+
 static const char *
 req_string(const json_t *obj, const char *key, const char *source, const char *jpath,
            struct err *e)
@@ -123,7 +141,7 @@ load_env(struct policy_env *env, const json_t *obj, const char *source, const ch
 
     if (!json_is_object(obj))
         return bad(e, source, jpath, "must be an object");
-    if (check_keys(obj, env_keys, source, jpath, e) < 0)
+    if (check_keys(obj, env_keys, source, jpath, e) < 0 || check_texts(obj, source, jpath, e) < 0)
         return -1;
     env->name = req_string(obj, "name", source, jpath, e);
     if (!env->name)
@@ -204,6 +222,8 @@ load_gate(const json_t *g, const char *source, const char *jpath, struct err *e)
 
     if (!json_is_object(g))
         return bad(e, source, jpath, "must be an object");
+    if (check_texts(g, source, jpath, e) < 0)
+        return -1;
     name = req_string(g, "name", source, jpath, e);
     if (!name)
         return -1;
@@ -271,7 +291,7 @@ load_promotion(struct policy *p, size_t idx, const json_t *obj, const char *sour
     snprintf(jpath, sizeof(jpath), "$.promotions[%zu]", idx);
     if (!json_is_object(obj))
         return bad(e, source, jpath, "must be an object");
-    if (check_keys(obj, promo_keys, source, jpath, e) < 0)
+    if (check_keys(obj, promo_keys, source, jpath, e) < 0 || check_texts(obj, source, jpath, e) < 0)
         return -1;
     pr->from = req_string(obj, "from", source, jpath, e);
     if (!pr->from)
@@ -333,6 +353,8 @@ policy_validate(struct policy *p, const char *source, struct err *e)
     if (!json_is_object(root))
         return bad(e, source, "$", "must be a JSON object");
     if (check_keys(root, top_keys, source, "$", e) < 0)
+        return -1;
+    if (check_texts(root, source, "$", e) < 0)
         return -1;
     v = json_object_get(root, "version");
     if (!v)

@@ -129,7 +129,7 @@ test_refusals(void **state)
             "$.environments[1].failover_region: must be null or an AWS region name");
     refused("\"version\": 1,", "\"version\": 1, \"version\": 1,", "duplicate object key");
     refused("{\"version\"", "{\"extra\": 1, \"version\"", "$.extra: unknown key");
-    refused("\"promotions\": [", "\"promotions\": [], \"p\": [", "$.promotions: must be a non-empty array");
+    refused("{\"version\"", "{\"name\": 7, \"version\"", "$.name: must be a string");
     refused("{\"name\": \"cov\"", "{\"name\": \"cov\", \"type\": \"tests\", \"evidence\": \"t.xml\"}, {\"name\": \"cov\"",
             "$.promotions[0].gates[1]: duplicate gate name 'cov'");
 }
@@ -147,6 +147,15 @@ test_not_an_object(void **state)
     assert_int_equal(e.code, EXIT_USAGE);
     assert_int_equal(policy_load(&p, "\x01\x02\xff", 3, "t.json", &e), -1);
     assert_int_equal(e.code, EXIT_USAGE);
+    {
+        static const char nopromo[] =
+            "{\"version\": 1, \"environments\": [{\"name\": \"a\", \"branch\": \"a\", "
+            "\"aws_account_id\": \"111111111111\", \"region\": \"eu-west-1\"}], "
+            "\"promotions\": []}";
+
+        assert_int_equal(policy_load(&p, nopromo, sizeof(nopromo) - 1, "t.json", &e), -1);
+        assert_non_null(strstr(e.msg, "$.promotions: must be a non-empty array"));
+    }
     assert_int_equal(policy_load_file(&p, "/nonexistent/policy.json", &e), -1);
     assert_non_null(strstr(e.msg, "cannot open policy '/nonexistent/policy.json'"));
 }

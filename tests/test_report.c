@@ -78,7 +78,7 @@ test_detect_fixtures(void **state)
 static void
 test_detect_by_content_not_name(void **state)
 {
-    static const char junit[] = "\xEF\xBB\xBF\n  <?xml version=\"1.0\"?>\n<!-- a comment -->\n"
+    static const char junit[] = "\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- a comment -->\n  "
                                 "<testsuites><testsuite><testcase name=\"a\"/></testsuite>"
                                 "</testsuites>\n";
     static const char sarif[] = "{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\","

@@ -68,13 +68,22 @@ hasnt() {
     return 0
 }
 
-# jq_is EXPR VALUE: the Python expression EXPR over the JSON document d in $OUT equals VALUE
+# jq_is EXPR VALUE: the Python expression EXPR over the JSON document d in $OUT equals
+# VALUE, read as JSON when it parses, else compared with str() of the result.
 jq_is() {
-    got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$OUT" "$1") || return 1
-    [ "$got" = "$2" ] || {
-        echo "  $1 is '$got', expected '$2'" >&2
-        return 1
-    }
+    python3 - "$OUT" "$1" "$2" <<'PY' >&2
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = eval(sys.argv[2])
+try:
+    ok = got == json.loads(sys.argv[3]) and type(got) is type(json.loads(sys.argv[3]))
+except ValueError:
+    ok = False
+ok = ok or str(got) == sys.argv[3]
+if not ok:
+    print("  %s is %r, expected %s" % (sys.argv[2], got, sys.argv[3]))
+sys.exit(0 if ok else 1)
+PY
 }
 
 # check 'what' cmd...: one test case

@@ -11,7 +11,7 @@ check 'a commit not yet merged into main is rejected for prod' eval 'promote 1 c
     has "$OUT" "FAIL   main-branch" && has "$OUT" "is not reachable from main"'
 g checkout -q main && g merge -q --no-ff -m "Merge hotfix" hotfix
 check 'merged through a merge commit it passes' eval 'promote 0 check --commit "$hotfix" sit prod &&
-    has "$OUT" "PASS   main-branch        commit $(git rev-parse --short=12 "$hotfix") is on main (refs/heads/main)"'
+    has "$OUT" "PASS   main-branch       commit $(git rev-parse --short=12 "$hotfix") is on main (refs/heads/main)"'
 # a remote-tracking branch wins over the local one
 g update-ref refs/remotes/origin/main "$(git rev-parse main~1)"
 check 'origin/main is used when it exists' eval 'promote 1 check --commit "$hotfix" sit prod &&
