@@ -6,6 +6,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 promote=${1:-$here/../../build/promote}
+promote=$(cd "$(dirname "$promote")" && pwd)/$(basename "$promote")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 
@@ -36,5 +37,9 @@ run 1 check dev sit \
 echo
 echo "The decision as JSON:"
 run 0 check --json dev sit
-[ "$fails" -eq 0 ] && echo && echo "demo: all decisions as expected"
-exit "$fails"
+if [ "$fails" -ne 0 ]; then
+    echo "demo: $fails decision(s) not as expected" >&2
+    exit 1
+fi
+echo
+echo "demo: all decisions as expected"
