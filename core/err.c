@@ -21,14 +21,15 @@ int
 err_prefix(struct err *e, const char *fmt, ...)
 {
     char head[256];
-    char old[sizeof(e->msg)];
+    char joined[sizeof(head) + sizeof(e->msg) + 2];
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(head, sizeof(head), fmt, ap);
     va_end(ap);
-    memcpy(old, e->msg, sizeof(old));
-    snprintf(e->msg, sizeof(e->msg), "%s: %s", head, old);
+    snprintf(joined, sizeof(joined), "%s: %s", head, e->msg);
+    memcpy(e->msg, joined, sizeof(e->msg) - 1);
+    e->msg[sizeof(e->msg) - 1] = '\0';
     return -1;
 }
 

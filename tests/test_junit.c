@@ -1,1 +1,276 @@
-int main(void) { return 1; }
+/* JUnit parser: MANIFEST.md numbers, nesting, precedence, producer shapes, bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/report.h"
+
+static char tmpdir[] = "/tmp/promote-test-junit-XXXXXX";
+
+static const char *
+fixture(const char *rel)
+{
+    static char path[1024];
+
+    snprintf(path, sizeof(path), "%s/%s", FIXTURES, rel);
+    return path;
+}
+
+static const char *
+tmpfile_with(const char *name, const void *data, size_t len)
+{
+    static char path[1024];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+static const char *
+tmpfile_str(const char *name, const char *s)
+{
+    return tmpfile_with(name, s, strlen(s));
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+    char cmd[256];
+
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+expect_tests(const char *path, uint64_t total, uint64_t passed, uint64_t failed, uint64_t errors,
+             uint64_t skipped)
+{
+    struct tests_summary t;
+    struct err e = ERR_INIT;
+    int rc = report_junit_parse(&t, path, NULL, NULL, &e);
+
+    if (rc != 0)
+        print_error("%s: %s\n", path, e.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(t.total, total);
+    assert_int_equal(t.passed, passed);
+    assert_int_equal(t.failed, failed);
+    assert_int_equal(t.errors, errors);
+    assert_int_equal(t.skipped, skipped);
+}
+
+static void
+expect_error(const char *path, ...)
+{
+    struct tests_summary t;
+    struct err e = ERR_INIT;
+    const char *needle;
+    va_list ap;
+
+    assert_int_equal(report_junit_parse(&t, path, NULL, NULL, &e), -1);
+    assert_int_equal(e.code, EXIT_EVAL);
+    va_start(ap, path);
+    while ((needle = va_arg(ap, const char *)) != NULL) {
+        if (!strstr(e.msg, needle))
+            print_error("message '%s' lacks '%s'\n", e.msg, needle);
+        assert_non_null(strstr(e.msg, needle));
+    }
+    va_end(ap);
+}
+
+/* --- MANIFEST.md ground truth --- */
+
+static void
+test_pytest_py_high(void **state)
+{
+    (void)state;
+    expect_tests(fixture("reports/junit/pytest-py_high.xml"), 18, 18, 0, 0, 0);
+}
+
+static void
+test_pytest_py_low(void **state)
+{
+    (void)state;
+    /* "2 failed, 5 passed, 2 skipped, 1 xfailed, 1 error": the xfail is a <skipped> */
+    expect_tests(fixture("reports/junit/pytest-py_low.xml"), 11, 5, 2, 1, 3);
+}
+
+static void
+test_ctest_ringbuf_subset(void **state)
+{
+    (void)state;
+    /* root <testsuite>, no <testsuites>; passing cases have status="run" */
+    expect_tests(fixture("reports/junit/ctest-ringbuf-subset.xml"), 5, 4, 1, 0, 0);
+}
+
+static void
+test_hash_and_bytes(void **state)
+{
+    /* sha256sum of the fixture */
+    static const char want[] = "658404e60baab64b37384adc6dcbac67baea077541c1d11edd2fda4addb696c1";
+    struct tests_summary t;
+    struct err e = ERR_INIT;
+    unsigned char sha[32];
+    char hex[65];
+    uint64_t bytes = 0;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(
+        report_junit_parse(&t, fixture("reports/junit/pytest-py_low.xml"), sha, &bytes, &e), 0);
+    assert_int_equal(bytes, 3799);
+    for (i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+    assert_string_equal(hex, want);
+}
+
+/* --- shapes --- */
+
+static void
+test_nested_suites(void **state)
+{
+    (void)state;
+    /* 5 levels of <testsuite>, testcases at several of them, suite attributes that lie,
+     * two testcases with the same name */
+    expect_tests(fixture("malformed/junit-nested-5.xml"), 12, 5, 3, 2, 2);
+}
+
+static void
+test_precedence(void **state)
+{
+    (void)state;
+    /* error > failure > skipped */
+    expect_tests(fixture("malformed/junit-precedence.xml"), 6, 0, 2, 3, 1);
+}
+
+static void
+test_producers(void **state)
+{
+    (void)state;
+    expect_tests(fixture("malformed/junit-surefire.xml"), 4, 2, 1, 0, 1);
+    expect_tests(fixture("malformed/junit-node-test.xml"), 4, 2, 1, 0, 1);
+    /* pytest xunit1 writes the same elements with <properties> and system-out children */
+    expect_tests(
+        tmpfile_str("xunit1.xml",
+                    "<?xml version=\"1.0\" encoding=\"utf-8\"?><testsuites><testsuite "
+                    "name=\"pytest\" tests=\"2\"><testcase classname=\"t\" name=\"a\" "
+                    "file=\"t.py\" line=\"3\"><properties><property name=\"k\" value=\"v\"/>"
+                    "</properties><system-out>hi</system-out></testcase><testcase "
+                    "classname=\"t\" name=\"b\"><skipped type=\"pytest.xfail\" "
+                    "message=\"x\"/></testcase></testsuite></testsuites>"),
+        2, 1, 0, 0, 1);
+    /* CTest: a disabled test and a not-run test */
+    expect_tests(
+        tmpfile_str("ctest.xml",
+                    "<testsuite name=\"x\" tests=\"3\"><testcase name=\"d\" status=\"disabled\">"
+                    "<skipped message=\"Disabled\"/></testcase><testcase name=\"n\" "
+                    "status=\"notrun\"><skipped message=\"Required files missing\"/>"
+                    "</testcase><testcase name=\"r\" status=\"run\"/></testsuite>"),
+        3, 1, 0, 0, 2);
+}
+
+static void
+test_zero_testcases(void **state)
+{
+    (void)state;
+    /* not an error here: the gate's min_tests judges it */
+    expect_tests(fixture("malformed/junit-empty.xml"), 0, 0, 0, 0, 0);
+    expect_tests(tmpfile_str("empty-suite.xml", "<testsuite name=\"none\" tests=\"5\"/>"), 0, 0, 0,
+                 0, 0);
+}
+
+/* --- malformed --- */
+
+static void
+test_wrong_root(void **state)
+{
+    (void)state;
+    expect_error(fixture("malformed/junit-wrong-root.xml"), "junit-wrong-root.xml': line 2: ",
+                 "wrong root element 'results' (expected testsuites or testsuite)", NULL);
+    expect_error(fixture("reports/cobertura/gcovr-ringbuf.xml"), "wrong root element 'coverage'",
+                 NULL);
+    expect_error(tmpfile_str("bare.xml", "<testcase name=\"a\"/>"), "wrong root element 'testcase'",
+                 NULL);
+}
+
+static void
+test_nested_testcase(void **state)
+{
+    (void)state;
+    expect_error(fixture("malformed/junit-nested-testcase.xml"),
+                 "line 4: ", "<testcase> nested inside <testcase>", NULL);
+    expect_error(tmpfile_str("deep-nested.xml", "<testsuites><testsuite><testcase><system-out>"
+                                                "<testcase/></system-out></testcase></testsuite>"
+                                                "</testsuites>"),
+                 "nested inside", NULL);
+}
+
+static void
+test_not_junit(void **state)
+{
+    static const unsigned char garbage[] = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                            0x00, 0x03, 0xed, 0xbd, 0x07, 0x60, 0x1c, 0x49};
+
+    (void)state;
+    expect_error(tmpfile_str("empty.xml", ""), "line 1: no element found", NULL);
+    expect_error(tmpfile_with("garbage.xml", garbage, sizeof(garbage)),
+                 "garbage.xml': line 1: ", NULL);
+    expect_error(tmpfile_str("truncated.xml",
+                             "<testsuites><testsuite name=\"a\"><testcase name=\"x\">"
+                             "<failure message=\"boom\"/></testcase>"),
+                 "no element found", NULL);
+    expect_error(tmpfile_str("mismatch.xml", "<testsuite>\n<testcase>\n</testsuite>"),
+                 "line 3: mismatched tag", NULL);
+}
+
+static void
+test_hostile(void **state)
+{
+    (void)state;
+    expect_error(fixture("malformed/xml-external-entity.xml"),
+                 "line 3: ", "entity declarations are not allowed (entity 'xxe')", NULL);
+    expect_error(tmpfile_str("laughs.xml", "<!DOCTYPE testsuites [<!ENTITY a \"aaaaaaaaaa\">"
+                                           "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>"
+                                           "<testsuites><testsuite name=\"&b;\"/></testsuites>"),
+                 "entity declarations are not allowed (entity 'a')", NULL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pytest_py_high),
+        cmocka_unit_test(test_pytest_py_low),
+        cmocka_unit_test(test_ctest_ringbuf_subset),
+        cmocka_unit_test(test_hash_and_bytes),
+        cmocka_unit_test(test_nested_suites),
+        cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_producers),
+        cmocka_unit_test(test_zero_testcases),
+        cmocka_unit_test(test_wrong_root),
+        cmocka_unit_test(test_nested_testcase),
+        cmocka_unit_test(test_not_junit),
+        cmocka_unit_test(test_hostile),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
