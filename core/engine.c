@@ -75,7 +75,7 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     unsigned char *collected = NULL;
     struct gate_ctx ctx;
     char ref[256];
-    size_t i, n;
+    size_t i, n = 0;
     int rc = -1;
 
     memset(out, 0, sizeof(*out));
@@ -148,6 +148,8 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     out->verdict = decision_conclude(out->results, out->n_results);
     rc = 0;
 done:
+    for (i = 0; ev && i < n; i++)
+        evidence_release(&ev[i]);
     free(collected);
     free(ev);
     if (rc < 0)

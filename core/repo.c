@@ -156,9 +156,10 @@ repo_reachable(struct repo *r, const char *commit, const char *tip, int *out, st
     return 0;
 }
 
-int
-repo_read_at(struct repo *r, const char *ref, const char *path, size_t limit, struct buf *out,
-             char *ref_used, size_t refsz, char commit[41], struct err *e)
+/* PATH in the tree of COMMIT into OUT; 1 read, 0 no such file, -1 error (CODE). */
+static int
+read_blob(struct repo *r, const char *commit, const char *path, size_t limit, struct buf *out,
+          int code, struct err *e)
 {
     git_commit *c = NULL;
     git_tree *tree = NULL;
@@ -167,39 +168,63 @@ repo_read_at(struct repo *r, const char *ref, const char *path, size_t limit, st
     git_oid oid;
     int rc = -1;
 
-    if (repo_resolve_branch(r, ref, ref_used, refsz, commit, e) < 0) {
-        err_set(e, EXIT_USAGE, "policy ref '%s' not found (neither origin/%s nor a local branch)",
-                ref, ref);
-        return -1;
-    }
-    git_oid_fromstr(&oid, commit);
+    if (git_oid_fromstr(&oid, commit) < 0)
+        return err_set(e, code, "invalid commit id '%.64s'", commit);
     if (git_commit_lookup(&c, r->git, &oid) < 0 || git_commit_tree(&tree, c) < 0) {
-        err_git(e, EXIT_EVAL, ref_used);
+        err_git(e, code, commit);
         goto done;
     }
     if (git_tree_entry_bypath(&entry, tree, path) < 0) {
-        err_set(e, EXIT_USAGE, "no '%s' on %s (commit %.12s); use --policy FILE for a local policy",
-                path, ref_used, commit);
+        rc = 0;
         goto done;
     }
     if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB ||
         git_blob_lookup(&blob, r->git, git_tree_entry_id(entry)) < 0) {
-        err_set(e, EXIT_USAGE, "'%s' on %s is not a file", path, ref_used);
+        err_set(e, code, "'%s' at %.12s is not a file", path, commit);
         goto done;
     }
     if ((size_t)git_blob_rawsize(blob) > limit) {
-        err_set(e, EXIT_USAGE, "'%s' on %s is larger than %zu bytes", path, ref_used, limit);
+        err_set(e, code, "'%s' at %.12s is larger than %zu bytes", path, commit, limit);
         goto done;
     }
     if (buf_add(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }
-    rc = 0;
+    rc = 1;
 done:
     git_blob_free(blob);
     git_tree_entry_free(entry);
     git_tree_free(tree);
     git_commit_free(c);
     return rc;
+}
+
+int
+repo_read_at(struct repo *r, const char *ref, const char *path, size_t limit, struct buf *out,
+             char *ref_used, size_t refsz, char commit[41], struct err *e)
+{
+    int rc;
+
+    if (repo_resolve_branch(r, ref, ref_used, refsz, commit, e) < 0)
+        return err_set(e, EXIT_USAGE,
+                       "policy ref '%s' not found (neither origin/%s nor a local branch)", ref,
+                       ref);
+    rc = read_blob(r, commit, path, limit, out, EXIT_USAGE, e);
+    if (rc == 0)
+        return err_set(e, EXIT_USAGE,
+                       "no '%s' on %s (commit %.12s); use --policy FILE for a local policy", path,
+                       ref_used, commit);
+    return rc < 0 ? -1 : 0;
+}
+
+int
+repo_read_at_commit(struct repo *r, const char *commit, const char *path, size_t limit,
+                    struct buf *out, struct err *e)
+{
+    int rc = read_blob(r, commit, path, limit, out, EXIT_EVAL, e);
+
+    if (rc == 0)
+        return err_set(e, EXIT_EVAL, "no '%s' at commit %.12s", path, commit);
+    return rc < 0 ? -1 : 0;
 }

@@ -32,4 +32,8 @@ int repo_reachable(struct repo *r, const char *commit, const char *tip, int *out
 int repo_read_at(struct repo *r, const char *ref, const char *path, size_t limit, struct buf *out,
                  char *ref_used, size_t refsz, char commit[41], struct err *e);
 
+/* Read PATH from the tree of COMMIT (40-hex). Not found is EXIT_EVAL naming the path. */
+int repo_read_at_commit(struct repo *r, const char *commit, const char *path, size_t limit,
+                        struct buf *out, struct err *e);
+
 #endif

@@ -9,21 +9,32 @@
 #include "core/report.h"
 
 struct repo;
+struct gh_store;
 
 /* VERDICT_ERROR is the zero value: an unset verdict never passes. */
 enum verdict { VERDICT_ERROR = 0, VERDICT_PASS, VERDICT_FAIL };
 
-/* What the engine hands a gate's collect step. */
+/* What the engine hands a gate's plan and collect steps. */
 struct gate_ctx {
     struct repo *repo;
     const char *commit;        /* full 40-hex id being promoted */
     const char *evidence_path; /* resolved path, NULL for gates without a file */
     const json_t *rule;        /* the gate's object in the policy */
+    /* GitHub gates */
+    const struct gh_store *gh;   /* what has been fetched so far */
+    const char *owner;           /* the repository on GitHub */
+    const char *name;
+    const json_t *roles;         /* the policy's "roles" object (may be NULL) */
+    const char *actor;           /* login of who runs the promotion; NULL if not established */
+    const char *actor_error;     /* why the actor is not established */
+    long release_pr;             /* --release-pr N, 0 when not given */
+    const char *release_version; /* --release-version V, NULL when not given */
 };
 
 /* What collect found; evaluate sees nothing else. */
 struct evidence {
     char commit[41];
+    json_t *data;         /* GitHub gates: the normalised GitHub data used (owned) */
     struct report report; /* file gates */
     struct {
         char ref[256];  /* the ref the branch resolved to */
@@ -52,6 +63,11 @@ struct gate {
     const struct gate_param *params; /* NULL-key terminated */
     /* optional extra policy-time validation of the rule; JPATH names the gate object */
     int (*check_rule)(const json_t *rule, const char *jpath, struct err *e);
+    /* GitHub gates only (NULL otherwise): ask S for what is needed next, given what
+     * ctx->gh holds already. Called before every fetch round until nothing new is
+     * wanted, so a gate's requests cost as many rounds as its dependency chain. */
+    int (*plan)(const struct gate_ctx *ctx, struct gh_store *s, struct err *e);
+    int needs_actor; /* the gate cannot be evaluated without an established actor */
     int (*collect)(const struct gate_ctx *ctx, struct evidence *ev, struct err *e);
     enum verdict (*evaluate)(const struct evidence *ev, const json_t *rule, time_t now,
                              struct finding *f);
@@ -62,6 +78,7 @@ const struct gate *gate_find(const char *type);
 extern const struct gate *const gate_registry[];
 
 void finding_release(struct finding *f);
+void evidence_release(struct evidence *ev);
 /* Set the finding's one-line summary. */
 void finding_summary(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -36,6 +36,13 @@ finding_release(struct finding *f)
 }
 
 void
+evidence_release(struct evidence *ev)
+{
+    json_decref(ev->data);
+    ev->data = NULL;
+}
+
+void
 finding_summary(struct finding *f, const char *fmt, ...)
 {
     va_list ap;
