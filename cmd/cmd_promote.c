@@ -1,4 +1,5 @@
 /* promote <from> <to>: evaluate a promotion (check is the same, recording nothing). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,22 @@
 
 #define MAX_OVERRIDES 64
 
-enum { OPT_REPO = 1, OPT_POLICY, OPT_POLICY_REF, OPT_COMMIT, OPT_EVIDENCE, OPT_JSON, OPT_HELP };
+enum {
+    OPT_REPO = 1,
+    OPT_POLICY,
+    OPT_POLICY_REF,
+    OPT_COMMIT,
+    OPT_EVIDENCE,
+    OPT_JSON,
+    OPT_GITHUB_API,
+    OPT_GITHUB_REPO,
+    OPT_GITHUB_TIMEOUT,
+    OPT_GITHUB_MAX_WAIT,
+    OPT_RELEASE_PR,
+    OPT_RELEASE_VERSION,
+    OPT_VERBOSE,
+    OPT_HELP
+};
 
 struct promote_opts {
     const char *repo;
@@ -20,6 +36,13 @@ struct promote_opts {
     const char *policy_ref;
     const char *commit;
     int json;
+    int verbose;
+    const char *github_api;
+    const char *github_repo;
+    double github_timeout; /* seconds; 0: default */
+    long github_max_wait;  /* seconds; -1: default */
+    long release_pr;
+    const char *release_version;
     struct evidence_override overrides[MAX_OVERRIDES];
     size_t n_overrides;
     const char *from;
@@ -34,6 +57,20 @@ usage_error(const struct cmd *c, const char *msg)
     return EXIT_USAGE;
 }
 
+static int
+parse_number(double *out, const char *s, double min, double max)
+{
+    char *end = NULL;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 /* 0 parsed, 1 help printed, -1 usage error (printed). */
 static int
 parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
@@ -45,6 +82,13 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
         {"commit", required_argument, NULL, OPT_COMMIT},
         {"evidence", required_argument, NULL, OPT_EVIDENCE},
         {"json", no_argument, NULL, OPT_JSON},
+        {"github-api", required_argument, NULL, OPT_GITHUB_API},
+        {"github-repo", required_argument, NULL, OPT_GITHUB_REPO},
+        {"github-timeout", required_argument, NULL, OPT_GITHUB_TIMEOUT},
+        {"github-max-wait", required_argument, NULL, OPT_GITHUB_MAX_WAIT},
+        {"release-pr", required_argument, NULL, OPT_RELEASE_PR},
+        {"release-version", required_argument, NULL, OPT_RELEASE_VERSION},
+        {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -84,6 +128,40 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
         case OPT_JSON:
             o->json = 1;
             break;
+        case OPT_VERBOSE:
+            o->verbose = 1;
+            break;
+        case OPT_GITHUB_API:
+            o->github_api = optarg;
+            break;
+        case OPT_GITHUB_REPO:
+            o->github_repo = optarg;
+            break;
+        case OPT_RELEASE_VERSION:
+            if (!*optarg)
+                return usage_error(c, "--release-version wants a version"), -1;
+            o->release_version = optarg;
+            break;
+        case OPT_GITHUB_TIMEOUT:
+            if (parse_number(&o->github_timeout, optarg, 0.001, 3600) < 0)
+                return usage_error(c, "--github-timeout wants seconds (0.001 to 3600)"), -1;
+            break;
+        case OPT_GITHUB_MAX_WAIT: {
+            double v;
+
+            if (parse_number(&v, optarg, 0, 86400) < 0)
+                return usage_error(c, "--github-max-wait wants seconds (0 to 86400)"), -1;
+            o->github_max_wait = (long)v;
+            break;
+        }
+        case OPT_RELEASE_PR: {
+            double v;
+
+            if (parse_number(&v, optarg, 1, 1e9) < 0 || v != (double)(long)v)
+                return usage_error(c, "--release-pr wants a pull request number"), -1;
+            o->release_pr = (long)v;
+            break;
+        }
         case OPT_EVIDENCE: {
             char *eq = strchr(optarg, '=');
 
@@ -129,6 +207,46 @@ load_policy(struct policy **out, struct repo *repo, const struct promote_opts *o
     return rc;
 }
 
+static const char *
+env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+
+    return v && *v ? v : dflt;
+}
+
+/* GitHub settings: flags, else the environment, else the origin remote. */
+static void
+github_config(struct gh_config *cfg, struct actor_env *actor, char *repo_buf, size_t repo_sz,
+              char *cache_buf, size_t cache_sz, struct repo *repo, const struct promote_opts *o)
+{
+    char url[1024];
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->api_base = o->github_api ? o->github_api : env_or("GITHUB_API_URL", GH_DEFAULT_API);
+    cfg->repo = o->github_repo ? o->github_repo : env_or("GITHUB_REPOSITORY", NULL);
+    if (!cfg->repo && repo_remote_url(repo, "origin", url, sizeof(url)) == 0 &&
+        gh_repo_from_url(repo_buf, repo_sz, url) == 0)
+        cfg->repo = repo_buf;
+    cfg->timeout_ms = o->github_timeout > 0 ? (long)(o->github_timeout * 1000.0) : 0;
+    if (cfg->timeout_ms == 0 && o->github_timeout > 0)
+        cfg->timeout_ms = 1;
+    cfg->max_wait_s = o->github_max_wait;
+    if (xdg && xdg[0] == '/')
+        snprintf(cache_buf, cache_sz, "%s/promote", xdg);
+    else if (home && home[0] == '/')
+        snprintf(cache_buf, cache_sz, "%s/.cache/promote", home);
+    else
+        cache_buf[0] = '\0';
+    cfg->cache_dir = cache_buf;
+    cfg->trace = o->verbose ? stderr : NULL;
+    memset(actor, 0, sizeof(*actor));
+    actor->in_actions = strcmp(env_or("GITHUB_ACTIONS", ""), "true") == 0;
+    actor->run_id = env_or("GITHUB_RUN_ID", NULL);
+    actor->github_actor = env_or("GITHUB_ACTOR", NULL);
+}
+
 int
 promote_run(int argc, char **argv, enum promote_mode mode)
 {
@@ -140,10 +258,14 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     struct repo *repo = NULL;
     struct out_opts oo = {0};
     struct err e = ERR_INIT;
+    struct gh_config ghc;
+    struct actor_env actor;
+    char gh_repo[256], cache_dir[1024];
     json_t *doc;
     int rc, code;
 
     memset(&o, 0, sizeof(o));
+    o.github_max_wait = -1;
     memset(&d, 0, sizeof(d));
     rc = parse_opts(&o, argc, argv, c);
     if (rc != 0)
@@ -159,6 +281,11 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     req.overrides = o.overrides;
     req.n_overrides = o.n_overrides;
     req.now = time(NULL);
+    github_config(&ghc, &actor, gh_repo, sizeof(gh_repo), cache_dir, sizeof(cache_dir), repo, &o);
+    req.gh = &ghc;
+    req.actor_env = &actor;
+    req.release_pr = o.release_pr;
+    req.release_version = o.release_version;
     if (engine_run(&d, &req, &e) < 0)
         goto fail;
     if (o.json) {

@@ -10,7 +10,9 @@
 
 #define PROMOTE_USAGE_OPTS                                                                         \
     "[--repo <dir>] [--policy <file> | --policy-ref <ref>] [--commit <rev>]\n"                     \
-    "          [--evidence <gate>=<path>]... [--json]"
+    "          [--evidence <gate>=<path>]... [--json] [--verbose]\n"                               \
+    "          [--github-api <url>] [--github-repo <owner/name>] [--github-timeout <s>]\n"        \
+    "          [--github-max-wait <s>] [--release-pr <n>] [--release-version <v>]"
 
 #define PROMOTE_OPTIONS                                                                            \
     "  --repo <dir>        the git repository (default: the one containing the current directory)\n" \
@@ -20,7 +22,16 @@
     "  --commit <rev>      the commit to promote (default: the tip of <from>'s branch)\n"           \
     "  --evidence <gate>=<path>\n"                                                                 \
     "                      read <gate>'s evidence from <path> (relative to the current directory)\n" \
-    "  --json              print the decision as one JSON object\n"
+    "  --json              print the decision as one JSON object\n"                                \
+    "  --verbose           trace GitHub requests on stderr (method, path, status, timing)\n"       \
+    "  --github-api <url>  the GitHub API (default: GITHUB_API_URL, else https://api.github.com)\n" \
+    "  --github-repo <owner/name>\n"                                                               \
+    "                      the repository on GitHub (default: GITHUB_REPOSITORY, else the\n"       \
+    "                      'origin' remote); the token comes from GITHUB_TOKEN, else GH_TOKEN\n"   \
+    "  --github-timeout <s>  per-request timeout (default 30)\n"                                   \
+    "  --github-max-wait <s> longest rate-limit wait to sit out (default 60)\n"                    \
+    "  --release-pr <n>    the release pull request whose approvals also count for roles\n"        \
+    "  --release-version <v>  the release version (default: the policy's version_file)\n"
 
 const struct cmd cmd_table[] = {
     {"promote", cmd_promote, "promote " PROMOTE_USAGE_OPTS " <from> <to>",

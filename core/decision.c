@@ -73,6 +73,7 @@ decision_release(struct decision *d)
     for (i = 0; i < d->n_results; i++) {
         finding_release(&d->results[i].finding);
         free(d->results[i].evidence_path);
+        json_decref(d->results[i].data);
     }
     free(d->results);
     d->results = NULL;

@@ -16,6 +16,7 @@ struct gate_result {
     char *evidence_path; /* owned; NULL for gates without a file */
     int has_sha256;
     unsigned char sha256[32];
+    json_t *data; /* owned: the GitHub data a GitHub gate used, else NULL */
 };
 
 struct decision {
@@ -26,6 +27,12 @@ struct decision {
     char policy_sha256[65];
     char policy_source[512];
     int policy_local;
+    char actor[128];       /* "" when not established */
+    char actor_error[512]; /* why not, when GitHub was consulted */
+    int github_used;
+    char github_repo[256];
+    int github_rounds;
+    long github_requests;
     size_t n_results;
     struct gate_result *results; /* owned */
 };

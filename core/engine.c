@@ -66,6 +66,77 @@ evidence_path(char **out, const struct engine_req *req, const json_t *g, struct 
     return 0;
 }
 
+static int
+needs_github(const struct policy_promotion *promo)
+{
+    size_t i;
+
+    for (i = 0; i < json_array_size(promo->gates); i++) {
+        const json_t *g = json_array_get(promo->gates, i);
+
+        if (gate_find(json_string_value(json_object_get(g, "type")))->plan)
+            return 1;
+    }
+    return 0;
+}
+
+static void
+ctx_init(struct gate_ctx *ctx, const struct engine_req *req, const struct decision *d,
+         const struct gh *gh, const struct gh_store *store, const json_t *g)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->repo = req->repo;
+    ctx->commit = d->commit;
+    ctx->rule = g;
+    ctx->gh = store;
+    ctx->owner = gh ? gh_owner(gh) : NULL;
+    ctx->name = gh ? gh_name(gh) : NULL;
+    ctx->roles = json_object_get(req->policy->root, "roles");
+    ctx->actor = d->actor[0] ? d->actor : NULL;
+    ctx->actor_error = d->actor_error[0] ? d->actor_error : "the actor was not established";
+    ctx->release_pr = req->release_pr;
+    ctx->release_version = req->release_version;
+}
+
+/* Fetch what the GitHub gates ask for, round by round, all requests of a round
+ * at once, until nobody wants more: as many rounds as the longest dependency chain.
+ * A gate whose plan fails gets its message in PLAN_ERR. */
+static int
+fetch_github(struct gh *gh, struct gh_store *store, const struct engine_req *req,
+             struct decision *d, char (*plan_err)[512], struct err *e)
+{
+    const json_t *gates = policy_promotion(req->policy, req->from, req->to)->gates;
+    struct gate_ctx ctx;
+    struct err ae = ERR_INIT;
+    size_t i;
+    int round;
+
+    if (actor_want(store, gh, req->actor_env, e) < 0)
+        return -1;
+    for (round = 0; round < 16; round++) {
+        for (i = 0; i < json_array_size(gates); i++) {
+            const json_t *g = json_array_get(gates, i);
+            const struct gate *gate = gate_find(json_string_value(json_object_get(g, "type")));
+            struct err ge = ERR_INIT;
+
+            if (!gate->plan || plan_err[i][0])
+                continue;
+            ctx_init(&ctx, req, d, gh, store, g);
+            if (gate->plan(&ctx, store, &ge) < 0)
+                snprintf(plan_err[i], 512, "%s", ge.msg);
+        }
+        if (!gh_pending(store))
+            break;
+        if (gh_fetch(gh, store, e) < 0)
+            return -1;
+    }
+    if (actor_resolve(d->actor, sizeof(d->actor), store, gh, req->actor_env, &ae) < 0)
+        snprintf(d->actor_error, sizeof(d->actor_error), "%s", ae.msg);
+    d->github_rounds = store->rounds;
+    d->github_requests = store->requests;
+    return 0;
+}
+
 int
 engine_run(struct decision *out, const struct engine_req *req, struct err *e)
 {
@@ -73,6 +144,9 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     const struct policy_env *from_env;
     struct evidence *ev = NULL;
     unsigned char *collected = NULL;
+    char (*plan_err)[512] = NULL;
+    struct gh_store store = GH_STORE_INIT;
+    struct gh *gh = NULL;
     struct gate_ctx ctx;
     char ref[256];
     size_t i, n = 0;
@@ -104,6 +178,26 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
         goto done;
     }
     out->n_results = n;
+    plan_err = calloc(n, sizeof(*plan_err));
+    if (!plan_err) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    if (needs_github(promo)) {
+        if (!req->gh || !req->gh->repo) {
+            err_set(e, EXIT_USAGE,
+                    "the promotion %s -> %s reads GitHub, but the GitHub repository is unknown "
+                    "(use --github-repo OWNER/NAME, GITHUB_REPOSITORY, or an 'origin' remote)",
+                    req->from, req->to);
+            goto done;
+        }
+        if (gh_new(&gh, req->gh, e) < 0)
+            goto done;
+        out->github_used = 1;
+        snprintf(out->github_repo, sizeof(out->github_repo), "%s/%s", gh_owner(gh), gh_name(gh));
+        if (fetch_github(gh, &store, req, out, plan_err, e) < 0)
+            goto done;
+    }
 
     /* collect: all I/O, every gate, before any judgement */
     for (i = 0; i < n; i++) {
@@ -114,11 +208,16 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
 
         r->name = json_string_value(json_object_get(g, "name"));
         r->type = gate->type;
-        memset(&ctx, 0, sizeof(ctx));
-        ctx.repo = req->repo;
-        ctx.commit = out->commit;
-        ctx.rule = g;
+        ctx_init(&ctx, req, out, gh, &store, g);
         snprintf(ev[i].commit, sizeof(ev[i].commit), "%s", out->commit);
+        if (plan_err[i][0]) {
+            finding_summary(&r->finding, "%s", plan_err[i]);
+            continue;
+        }
+        if (gate->needs_actor && !out->actor[0]) {
+            finding_summary(&r->finding, "%s", ctx.actor_error);
+            continue;
+        }
         if (gate->needs_evidence) {
             if (evidence_path(&r->evidence_path, req, g, e) < 0)
                 goto done;
@@ -133,6 +232,7 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
             r->has_sha256 = 1;
             memcpy(r->sha256, ev[i].report.sha256, sizeof(r->sha256));
         }
+        r->data = json_incref(ev[i].data);
         collected[i] = 1;
     }
     /* evaluate: pure */
@@ -148,6 +248,9 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     out->verdict = decision_conclude(out->results, out->n_results);
     rc = 0;
 done:
+    gh_store_release(&store);
+    gh_free(gh);
+    free(plan_err);
     for (i = 0; ev && i < n; i++)
         evidence_release(&ev[i]);
     free(collected);

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "actor.h"
 #include "decision.h"
+#include "gh.h"
 #include "err.h"
 #include "policy.h"
 #include "repo.h"
@@ -25,6 +27,11 @@ struct engine_req {
     const struct evidence_override *overrides;
     size_t n_overrides;
     time_t now;
+    /* GitHub: used only when a gate of the promotion reads GitHub */
+    const struct gh_config *gh; /* repo may be NULL when it could not be determined */
+    const struct actor_env *actor_env;
+    long release_pr;
+    const char *release_version;
 };
 
 /* Fails (EXIT_USAGE) only when nothing could be evaluated: unknown promotion,

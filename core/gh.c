@@ -1,1 +1,788 @@
-/* placeholder: being written */
+/* GitHub REST client over one curl multi handle. */
+#include "gh.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <strings.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+#define GH_BODY_LIMIT (64L * 1024 * 1024)
+#define GH_MAX_PAGES 1000
+#define GH_MAX_RATE_WAITS 3
+
+struct gh {
+    CURLM *multi;
+    char *token; /* sodium_malloc'd, NUL-terminated; NULL when none */
+    char *auth;  /* "Authorization: Bearer ..." in sodium memory */
+    char base[512];   /* no trailing slash */
+    char scheme[16];
+    char host[256];
+    char port[16];
+    char owner[128];
+    char name[128];
+    long timeout_ms;
+    long max_wait_s;
+    char cache_dir[1024];
+    unsigned char cache_salt[32];
+    FILE *trace;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+is_loopback(const char *host)
+{
+    return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+           strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+}
+
+/* scheme, host and port of URL (port defaulted from the scheme) */
+static int
+url_parts(const char *url, char *scheme, size_t ssz, char *host, size_t hsz, char *port,
+          size_t psz)
+{
+    CURLU *u = curl_url();
+    char *s = NULL, *h = NULL, *p = NULL;
+    int rc = -1;
+
+    if (!u)
+        return -1;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &s, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK)
+        goto done;
+    snprintf(scheme, ssz, "%s", s);
+    snprintf(host, hsz, "%s", h);
+    snprintf(port, psz, "%s", p);
+    rc = 0;
+done:
+    curl_free(s);
+    curl_free(h);
+    curl_free(p);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+int
+gh_repo_from_url(char *out, size_t outsz, const char *url)
+{
+    const char *p = NULL, *slash;
+    char tmp[256];
+    size_t n;
+
+    if (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0 ||
+        strncmp(url, "ssh://", 6) == 0 || strncmp(url, "git://", 6) == 0) {
+        p = strstr(url, "://") + 3;
+        p = strchr(p, '/'); /* after the host */
+        if (!p)
+            return -1;
+        p++;
+    } else if ((p = strchr(url, ':')) != NULL && strchr(url, '@') && strchr(url, '@') < p) {
+        p++; /* scp form: git@host:o/r.git */
+    } else {
+        return -1;
+    }
+    snprintf(tmp, sizeof(tmp), "%s", p);
+    n = strlen(tmp);
+    while (n && tmp[n - 1] == '/')
+        tmp[--n] = '\0';
+    if (n > 4 && strcmp(tmp + n - 4, ".git") == 0)
+        tmp[n -= 4] = '\0';
+    slash = strchr(tmp, '/');
+    if (!slash || slash == tmp || !slash[1] || strchr(slash + 1, '/'))
+        return -1;
+    snprintf(out, outsz, "%s", tmp);
+    return 0;
+}
+
+static int
+split_repo(struct gh *gh, const char *repo, struct err *e)
+{
+    const char *slash = repo ? strchr(repo, '/') : NULL;
+    size_t i;
+
+    if (!slash || slash == repo || !slash[1] || strchr(slash + 1, '/') ||
+        (size_t)(slash - repo) >= sizeof(gh->owner) || strlen(slash + 1) >= sizeof(gh->name))
+        return err_set(e, EXIT_USAGE, "GitHub repository '%s' is not OWNER/NAME",
+                       repo ? repo : "");
+    for (i = 0; repo[i]; i++)
+        if (!(repo[i] == '/' || repo[i] == '-' || repo[i] == '_' || repo[i] == '.' ||
+              (repo[i] >= '0' && repo[i] <= '9') || (repo[i] >= 'a' && repo[i] <= 'z') ||
+              (repo[i] >= 'A' && repo[i] <= 'Z')))
+            return err_set(e, EXIT_USAGE, "GitHub repository '%s' is not OWNER/NAME", repo);
+    memcpy(gh->owner, repo, (size_t)(slash - repo));
+    gh->owner[slash - repo] = '\0';
+    snprintf(gh->name, sizeof(gh->name), "%s", slash + 1);
+    return 0;
+}
+
+static int
+load_token(struct gh *gh, struct err *e)
+{
+    const char *t = getenv("GITHUB_TOKEN");
+    size_t n;
+
+    if (!t || !*t)
+        t = getenv("GH_TOKEN");
+    if (!t || !*t)
+        return 0;
+    n = strlen(t);
+    if (n > 1024 || strpbrk(t, "\r\n "))
+        return err_set(e, EXIT_USAGE, "the GitHub token in the environment is malformed");
+    gh->token = sodium_malloc(n + 1);
+    gh->auth = sodium_malloc(n + 32);
+    if (!gh->token || !gh->auth)
+        return err_set(e, EXIT_EVAL, "cannot allocate locked memory for the token");
+    sodium_mlock(gh->token, n + 1);
+    sodium_mlock(gh->auth, n + 32);
+    memcpy(gh->token, t, n + 1);
+    snprintf(gh->auth, n + 32, "Authorization: Bearer %s", gh->token);
+    crypto_hash_sha256(gh->cache_salt, (const unsigned char *)gh->token, n);
+    return 0;
+}
+
+int
+gh_new(struct gh **out, const struct gh_config *cfg, struct err *e)
+{
+    struct gh *gh = calloc(1, sizeof(*gh));
+    size_t n;
+
+    *out = NULL;
+    if (!gh)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    snprintf(gh->base, sizeof(gh->base), "%s", cfg->api_base ? cfg->api_base : GH_DEFAULT_API);
+    n = strlen(gh->base);
+    while (n && gh->base[n - 1] == '/')
+        gh->base[--n] = '\0';
+    if (url_parts(gh->base, gh->scheme, sizeof(gh->scheme), gh->host, sizeof(gh->host), gh->port,
+                  sizeof(gh->port)) < 0 ||
+        strchr(gh->base, '?') || strchr(gh->base, '#')) {
+        err_set(e, EXIT_USAGE, "GitHub API URL '%s' is not a valid URL", gh->base);
+        goto fail;
+    }
+    if (strcmp(gh->scheme, "https") != 0 &&
+        !(strcmp(gh->scheme, "http") == 0 && is_loopback(gh->host))) {
+        err_set(e, EXIT_USAGE,
+                "GitHub API URL '%s': only https is allowed (plain http only on loopback)",
+                gh->base);
+        goto fail;
+    }
+    if (split_repo(gh, cfg->repo, e) < 0 || load_token(gh, e) < 0)
+        goto fail;
+    gh->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : GH_DEFAULT_TIMEOUT_MS;
+    gh->max_wait_s = cfg->max_wait_s >= 0 ? cfg->max_wait_s : GH_DEFAULT_MAX_WAIT_S;
+    if (cfg->cache_dir)
+        snprintf(gh->cache_dir, sizeof(gh->cache_dir), "%s", cfg->cache_dir);
+    gh->trace = cfg->trace;
+    gh->multi = curl_multi_init();
+    if (!gh->multi) {
+        err_set(e, EXIT_EVAL, "cannot initialise libcurl");
+        goto fail;
+    }
+    curl_multi_setopt(gh->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+    curl_multi_setopt(gh->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    *out = gh;
+    return 0;
+fail:
+    gh_free(gh);
+    return -1;
+}
+
+void
+gh_free(struct gh *gh)
+{
+    if (!gh)
+        return;
+    if (gh->multi)
+        curl_multi_cleanup(gh->multi);
+    sodium_free(gh->token);
+    sodium_free(gh->auth);
+    sodium_memzero(gh->cache_salt, sizeof(gh->cache_salt));
+    free(gh);
+}
+
+const char *
+gh_owner(const struct gh *gh)
+{
+    return gh->owner;
+}
+
+const char *
+gh_name(const struct gh *gh)
+{
+    return gh->name;
+}
+
+int
+gh_has_token(const struct gh *gh)
+{
+    return gh->token != NULL;
+}
+
+/* ---------------------------------------------------------------- cache */
+
+static void
+cache_path(const struct gh *gh, const char *url, char *out, size_t outsz)
+{
+    crypto_hash_sha256_state st;
+    unsigned char h[32];
+    char hex[65];
+
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, gh->cache_salt, sizeof(gh->cache_salt));
+    crypto_hash_sha256_update(&st, (const unsigned char *)url, strlen(url));
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+    snprintf(out, outsz, "%s/github/%s", gh->cache_dir, hex);
+}
+
+static int
+mkdir_p(const char *dir)
+{
+    char tmp[1100];
+    char *p;
+
+    snprintf(tmp, sizeof(tmp), "%s", dir);
+    for (p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    }
+    return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The cache is an optimisation: any failure here just means no cache. */
+static void
+cache_store(const struct gh *gh, const char *file, const char *etag, const char *link,
+            const struct buf *body)
+{
+    char dir[1100], tmp[1200];
+    const char *slash = strrchr(file, '/');
+    FILE *f;
+    int fd, ok;
+
+    if (!etag || !*etag || !slash || strchr(etag, '\n') || (link && strchr(link, '\n')))
+        return;
+    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file), file);
+    if (mkdir_p(dir) < 0)
+        return;
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", file, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    f = fdopen(fd, "wb");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return;
+    }
+    ok = fprintf(f, "%s\n%s\n", etag, link ? link : "") > 0 &&
+         fwrite(body->ptr ? body->ptr : "", 1, body->len, f) == body->len;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, file) < 0)
+        unlink(tmp);
+    (void)gh;
+}
+
+/* Load ETAG, LINK and BODY of FILE; -1 when absent or unreadable. */
+static int
+cache_load(const char *file, char *etag, size_t esz, char *link, size_t lsz, struct buf *body)
+{
+    FILE *f = fopen(file, "rb");
+    char chunk[8192];
+    size_t n;
+    int rc = -1;
+
+    if (!f)
+        return -1;
+    if (!fgets(etag, (int)esz, f) || !fgets(link, (int)lsz, f))
+        goto done;
+    etag[strcspn(etag, "\n")] = '\0';
+    link[strcspn(link, "\n")] = '\0';
+    body->len = 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (buf_add(body, chunk, n) < 0)
+            goto done;
+    rc = ferror(f) ? -1 : 0;
+done:
+    fclose(f);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- transfers */
+
+struct xfer {
+    struct gh_res *res;
+    CURL *easy;
+    struct curl_slist *hdrs;
+    struct buf body;
+    char url[2048];
+    char cache_file[1200];
+    char etag[512];
+    int conditional; /* sent If-None-Match */
+    int no_cache;    /* the cache failed us once: ask unconditionally */
+    int attempt;
+    int rate_waits;
+    double not_before;
+    double started;
+    int running;
+    int done;
+    json_t *acc;
+};
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct xfer *x = ud;
+
+    if (buf_add(&x->body, data, size * nmemb) < 0)
+        return 0; /* over the cap: aborts the transfer */
+    return size * nmemb;
+}
+
+static const char *
+header(CURL *easy, const char *name)
+{
+    struct curl_header *h = NULL;
+
+    if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
+        return NULL;
+    return h->value;
+}
+
+static void
+wipe_headers(struct curl_slist *l)
+{
+    for (; l; l = l->next)
+        sodium_memzero(l->data, strlen(l->data));
+}
+
+static void
+xfer_reset(struct xfer *x)
+{
+    if (x->easy)
+        curl_easy_cleanup(x->easy);
+    x->easy = NULL;
+    wipe_headers(x->hdrs);
+    curl_slist_free_all(x->hdrs);
+    x->hdrs = NULL;
+    x->body.len = 0;
+}
+
+static void
+fail(struct xfer *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+fail(struct xfer *x, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(x->res->error, sizeof(x->res->error), fmt, ap);
+    va_end(ap);
+    x->res->state = GH_FAILED;
+    json_decref(x->acc);
+    x->acc = NULL;
+    x->done = 1;
+}
+
+/* The path and query of URL, for messages (never carries the token). */
+static const char *
+shown(const struct gh *gh, const char *url)
+{
+    const char *p = strstr(url, "://");
+
+    (void)gh;
+    p = p ? strchr(p + 3, '/') : NULL;
+    return p ? p : url;
+}
+
+static int
+xfer_start(struct gh *gh, struct xfer *x, struct gh_store *s)
+{
+    char line[700];
+    char link[2];
+    CURL *c;
+
+    xfer_reset(x);
+    c = curl_easy_init();
+    if (!c)
+        return -1;
+    x->easy = c;
+    x->hdrs = curl_slist_append(x->hdrs, "Accept: application/vnd.github+json");
+    x->hdrs = curl_slist_append(x->hdrs, "X-GitHub-Api-Version: 2022-11-28");
+    if (gh->auth)
+        x->hdrs = curl_slist_append(x->hdrs, gh->auth);
+    x->conditional = 0;
+    if (gh->cache_dir[0] && !x->no_cache) {
+        struct buf tmp = BUF_INIT;
+
+        cache_path(gh, x->url, x->cache_file, sizeof(x->cache_file));
+        (void)link;
+        if (cache_load(x->cache_file, x->etag, sizeof(x->etag), line, sizeof(line), &tmp) == 0 &&
+            x->etag[0]) {
+            char h[600];
+
+            snprintf(h, sizeof(h), "If-None-Match: %s", x->etag);
+            x->hdrs = curl_slist_append(x->hdrs, h);
+            x->conditional = 1;
+        }
+        buf_release(&tmp);
+    }
+    if (!x->hdrs)
+        return -1;
+    curl_easy_setopt(c, CURLOPT_URL, x->url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->hdrs);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "promote/" PROMOTE_VERSION);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, gh->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, gh->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, x);
+    x->body.limit = GH_BODY_LIMIT;
+    x->started = now_s();
+    x->running = 1;
+    s->requests++;
+    return curl_multi_add_handle(gh->multi, c) == CURLM_OK ? 0 : -1;
+}
+
+static void
+retry_or_fail(struct xfer *x, const char *why)
+{
+    double backoff;
+
+    x->attempt++;
+    if (x->attempt > GH_MAX_RETRIES) {
+        fail(x, "%s (after %d retries)", why, GH_MAX_RETRIES);
+        return;
+    }
+    backoff = 0.2 * (double)(1 << (x->attempt - 1)) + (double)randombytes_uniform(200) / 1000.0;
+    x->not_before = now_s() + backoff;
+}
+
+/* The URL of rel="next" in a Link header, or "" */
+static void
+next_link(char *out, size_t outsz, const char *link)
+{
+    const char *p = link;
+
+    out[0] = '\0';
+    while (p && (p = strchr(p, '<')) != NULL) {
+        const char *end = strchr(p, '>');
+        const char *params, *comma;
+
+        if (!end)
+            return;
+        params = end + 1;
+        comma = strchr(params, ',');
+        if (strstr(params, "rel=\"next\"") &&
+            (!comma || strstr(params, "rel=\"next\"") < comma)) {
+            if ((size_t)(end - p - 1) < outsz)
+                snprintf(out, outsz, "%.*s", (int)(end - p - 1), p + 1);
+            return;
+        }
+        p = end;
+    }
+}
+
+static void
+take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
+{
+    struct gh_res *r = x->res;
+    char next[2048], scheme[16], host[256], port[16];
+    json_t *arr;
+    size_t i;
+
+    if (r->paging == GH_SINGLE) {
+        r->json = page;
+        r->state = GH_OK;
+        r->pages = 1;
+        x->done = 1;
+        return;
+    }
+    if (r->paging == GH_PAGES) {
+        if (!json_is_array(page)) {
+            json_decref(page);
+            fail(x, "GET %s: expected a JSON array", shown(gh, x->url));
+            return;
+        }
+        if (!x->acc)
+            x->acc = json_array();
+        json_array_extend(x->acc, page);
+        json_decref(page);
+    } else {
+        arr = json_object_get(page, r->items_key);
+        if (!json_is_array(arr)) {
+            json_decref(page);
+            fail(x, "GET %s: expected an object with a '%s' array", shown(gh, x->url),
+                 r->items_key);
+            return;
+        }
+        if (!x->acc) {
+            x->acc = page;
+        } else {
+            json_t *all = json_object_get(x->acc, r->items_key);
+
+            for (i = 0; i < json_array_size(arr); i++)
+                json_array_append(all, json_array_get(arr, i));
+            json_decref(page);
+        }
+    }
+    r->pages++;
+    next_link(next, sizeof(next), link);
+    if (!next[0]) {
+        r->json = x->acc;
+        x->acc = NULL;
+        r->state = GH_OK;
+        x->done = 1;
+        return;
+    }
+    if (url_parts(next, scheme, sizeof(scheme), host, sizeof(host), port, sizeof(port)) < 0 ||
+        strcmp(scheme, gh->scheme) != 0 || strcasecmp(host, gh->host) != 0 ||
+        strcmp(port, gh->port) != 0) {
+        fail(x, "GET %s: refusing to follow a next-page link to another host ('%.200s')",
+             shown(gh, x->url), next);
+        return;
+    }
+    if (r->pages >= GH_MAX_PAGES) {
+        fail(x, "GET %s: more than %d pages", shown(gh, x->url), GH_MAX_PAGES);
+        return;
+    }
+    snprintf(x->url, sizeof(x->url), "%s", next);
+    x->attempt = 0;
+    x->not_before = 0;
+}
+
+/* GitHub's error message from a body, for messages. */
+static void
+api_message(char *out, size_t outsz, const struct buf *body)
+{
+    json_t *j = json_loadb(body->ptr ? body->ptr : "", body->len, 0, NULL);
+    const char *m = json_string_value(json_object_get(j, "message"));
+    size_t i;
+
+    snprintf(out, outsz, "%s", m ? m : "");
+    for (i = 0; out[i]; i++)
+        if ((unsigned char)out[i] < 0x20)
+            out[i] = ' ';
+    json_decref(j);
+}
+
+static void
+xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
+{
+    const char *path = shown(gh, x->url);
+    char msg[400], cached_etag[512], cached_link[2048];
+    const char *etag, *link, *ra, *rem, *reset;
+    struct buf cached = BUF_INIT;
+    json_error_t je;
+    json_t *page;
+    long status = 0;
+    double wait;
+
+    x->running = 0;
+    curl_multi_remove_handle(gh->multi, x->easy);
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (gh->trace)
+        fprintf(gh->trace, "github: GET %s -> %ld (%.0f ms)%s\n", path, status,
+                (now_s() - x->started) * 1000.0, code != CURLE_OK ? " failed" : "");
+    if (code != CURLE_OK) {
+        snprintf(msg, sizeof(msg), "GET %.200s: %s", path, curl_easy_strerror(code));
+        if (code == CURLE_WRITE_ERROR)
+            fail(x, "GET %s: response larger than %ld bytes", path, GH_BODY_LIMIT);
+        else if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CONNECT_ERROR ||
+                 code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT)
+            fail(x, "%s", msg);
+        else
+            retry_or_fail(x, msg);
+        return;
+    }
+    x->res->status = status;
+    link = header(x->easy, "link");
+    if (status == 304 && x->conditional) {
+        if (cache_load(x->cache_file, cached_etag, sizeof(cached_etag), cached_link,
+                       sizeof(cached_link), &cached) < 0) {
+            x->no_cache = 1; /* the entry vanished: ask again, unconditionally */
+            buf_release(&cached);
+            return;
+        }
+        page = json_loadb(buf_str(&cached), cached.len, 0, &je);
+        buf_release(&cached);
+        if (!page) {
+            x->no_cache = 1;
+            return;
+        }
+        x->res->status = 200;
+        take_page(gh, x, page, link ? link : cached_link);
+        return;
+    }
+    if (status >= 200 && status < 300) {
+        page = json_loadb(buf_str(&x->body), x->body.len, 0, &je);
+        if (!page) {
+            fail(x, "GET %s: malformed JSON: %s", path, je.text);
+            return;
+        }
+        etag = header(x->easy, "etag");
+        if (gh->cache_dir[0] && etag)
+            cache_store(gh, x->cache_file[0] ? x->cache_file : "", etag, link, &x->body);
+        take_page(gh, x, page, link);
+        return;
+    }
+    if (status == 404 && x->res->pages == 0) {
+        x->res->state = GH_NOT_FOUND;
+        x->done = 1;
+        return;
+    }
+    api_message(msg, sizeof(msg), &x->body);
+    ra = header(x->easy, "retry-after");
+    rem = header(x->easy, "x-ratelimit-remaining");
+    reset = header(x->easy, "x-ratelimit-reset");
+    if ((status == 403 || status == 429) &&
+        (ra || (rem && strcmp(rem, "0") == 0) || strstr(msg, "rate limit"))) {
+        time_t when;
+        char stamp[32];
+
+        if (ra)
+            wait = strtod(ra, NULL);
+        else if (rem && strcmp(rem, "0") == 0 && reset)
+            wait = strtod(reset, NULL) - (double)time(NULL);
+        else
+            wait = 60;
+        if (wait < 0)
+            wait = 0;
+        if (wait <= (double)gh->max_wait_s && x->rate_waits < GH_MAX_RATE_WAITS) {
+            x->rate_waits++;
+            x->not_before = now_s() + wait;
+            return;
+        }
+        when = time(NULL) + (time_t)wait;
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&when));
+        fail(x, "GET %s: rate limited (%ld); the limit resets at %s, in %.0f s (longer than the "
+                "allowed wait of %ld s)",
+             path, status, stamp, wait, gh->max_wait_s);
+        return;
+    }
+    if (status >= 500) {
+        snprintf(msg, sizeof(msg), "GET %.200s: HTTP %ld", path, status);
+        retry_or_fail(x, msg);
+        return;
+    }
+    fail(x, "GET %s: HTTP %ld%s%s", path, status, msg[0] ? ": " : "", msg);
+}
+
+int
+gh_fetch(struct gh *gh, struct gh_store *s, struct err *e)
+{
+    struct xfer *xs = NULL;
+    size_t i, n = 0, left;
+    int rc = -1, running;
+
+    for (i = 0; i < s->n; i++)
+        if (s->res[i].state == GH_WANTED)
+            n++;
+    if (n == 0)
+        return 0;
+    xs = calloc(n, sizeof(*xs));
+    if (!xs)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    for (i = 0, n = 0; i < s->n; i++) {
+        struct gh_res *r = &s->res[i];
+
+        if (r->state != GH_WANTED)
+            continue;
+        xs[n].res = r;
+        snprintf(xs[n].url, sizeof(xs[n].url), "%s%s%s", gh->base, r->path,
+                 r->paging == GH_SINGLE ? "" : "?per_page=100");
+        n++;
+    }
+    s->rounds++;
+    left = n;
+    while (left > 0) {
+        double t = now_s(), next = t + 1.0;
+        CURLMsg *m;
+        int q;
+        long timeout;
+
+        for (i = 0; i < n; i++) {
+            if (xs[i].done || xs[i].running)
+                continue;
+            if (xs[i].not_before <= t) {
+                if (xfer_start(gh, &xs[i], s) < 0) {
+                    err_set(e, EXIT_EVAL, "cannot start a request to GitHub");
+                    goto done;
+                }
+            } else if (xs[i].not_before < next) {
+                next = xs[i].not_before;
+            }
+        }
+        if (curl_multi_perform(gh->multi, &running) != CURLM_OK) {
+            err_set(e, EXIT_EVAL, "libcurl failed");
+            goto done;
+        }
+        while ((m = curl_multi_info_read(gh->multi, &q)) != NULL) {
+            struct xfer *x = NULL;
+
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+            xfer_finish(gh, x, m->data.result);
+            if (x->done)
+                left--;
+        }
+        if (left == 0)
+            break;
+        timeout = (long)((next - now_s()) * 1000.0);
+        if (timeout < 0)
+            timeout = 0;
+        if (timeout > 200)
+            timeout = 200;
+        if (running)
+            curl_multi_poll(gh->multi, NULL, 0, (int)timeout, NULL);
+        else if (timeout > 0)
+            usleep((useconds_t)timeout * 1000);
+    }
+    rc = 0;
+done:
+    for (i = 0; i < n; i++) {
+        if (xs[i].running)
+            curl_multi_remove_handle(gh->multi, xs[i].easy);
+        xfer_reset(&xs[i]);
+        buf_release(&xs[i].body);
+        json_decref(xs[i].acc);
+        if (rc < 0 && xs[i].res->state == GH_WANTED) {
+            xs[i].res->state = GH_FAILED;
+            snprintf(xs[i].res->error, sizeof(xs[i].res->error), "%.390s", e->msg);
+        }
+    }
+    free(xs);
+    return rc;
+}

@@ -59,11 +59,24 @@ out_decision_json(const struct decision *d)
                       "evidence", evidence);
         json_array_append_new(gates, g);
     }
-    doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:b}, s:o}", "schema_version",
+    doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:b}, s:s?}", "schema_version",
                     OUT_SCHEMA_VERSION, "verdict", decision_verdict_name(d->verdict), "from",
                     d->from, "to", d->to, "commit", d->commit, "policy_sha256", d->policy_sha256,
                     "policy", "source", d->policy_source, "local_override", d->policy_local,
-                    "gates", gates);
+                    "actor", d->actor[0] ? d->actor : NULL);
+    if (!doc) {
+        json_decref(gates);
+        return NULL;
+    }
+    if (!d->actor[0])
+        json_object_set_new(doc, "actor", json_null());
+    if (d->github_used)
+        json_object_set_new(doc, "github",
+                            json_pack("{s:s, s:i, s:I, s:s?}", "repository", d->github_repo,
+                                      "rounds", d->github_rounds, "requests",
+                                      (json_int_t)d->github_requests, "actor_error",
+                                      d->actor[0] ? NULL : d->actor_error));
+    json_object_set_new(doc, "gates", gates);
     return doc;
 }
 
@@ -89,6 +102,11 @@ out_decision_text(FILE *f, const struct decision *d, const struct out_opts *o)
     out_sanitize(clean, sizeof(clean), d->policy_source);
     fprintf(f, "policy %s (sha256 %.12s)%s\n", clean, d->policy_sha256,
             d->policy_local ? " [local file given with --policy, not the policy ref]" : "");
+    if (d->github_used) {
+        out_sanitize(clean, sizeof(clean), d->actor[0] ? d->actor : d->actor_error);
+        fprintf(f, "github %s: %d round(s), %ld request(s); actor %s%s\n", d->github_repo,
+                d->github_rounds, d->github_requests, d->actor[0] ? "" : "unknown: ", clean);
+    }
     for (i = 0; i < d->n_results; i++)
         if (strlen(d->results[i].name) > width)
             width = strlen(d->results[i].name);

@@ -228,3 +228,21 @@ repo_read_at_commit(struct repo *r, const char *commit, const char *path, size_t
         return err_set(e, EXIT_EVAL, "no '%s' at commit %.12s", path, commit);
     return rc < 0 ? -1 : 0;
 }
+
+int
+repo_remote_url(struct repo *r, const char *name, char *out, size_t outsz)
+{
+    git_remote *remote = NULL;
+    const char *url;
+    int rc = -1;
+
+    if (git_remote_lookup(&remote, r->git, name) < 0)
+        return -1;
+    url = git_remote_url(remote);
+    if (url && strlen(url) < outsz) {
+        snprintf(out, outsz, "%s", url);
+        rc = 0;
+    }
+    git_remote_free(remote);
+    return rc;
+}

@@ -36,4 +36,7 @@ int repo_read_at(struct repo *r, const char *ref, const char *path, size_t limit
 int repo_read_at_commit(struct repo *r, const char *commit, const char *path, size_t limit,
                         struct buf *out, struct err *e);
 
+/* The URL of remote NAME into OUT; -1 (no error text needed) when there is none. */
+int repo_remote_url(struct repo *r, const char *name, char *out, size_t outsz);
+
 #endif

@@ -1,0 +1,24 @@
+/* Who runs the promotion: established from GitHub, never claimed. Inside GitHub
+ * Actions it is the triggering actor of the run (which must agree with
+ * GITHUB_ACTOR); elsewhere the owner of the token. */
+#ifndef PROMOTE_ACTOR_H
+#define PROMOTE_ACTOR_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "gh.h"
+
+struct actor_env {
+    int in_actions;           /* GITHUB_ACTIONS=true */
+    const char *run_id;       /* GITHUB_RUN_ID */
+    const char *github_actor; /* GITHUB_ACTOR */
+};
+
+int actor_want(struct gh_store *s, const struct gh *gh, const struct actor_env *env,
+               struct err *e);
+/* After the fetch: the login into OUT, or an error (EXIT_EVAL) saying why not. */
+int actor_resolve(char *out, size_t outsz, const struct gh_store *s, const struct gh *gh,
+                  const struct actor_env *env, struct err *e);
+
+#endif
