@@ -30,6 +30,9 @@ git add src/orders.py
 git commit -q -m "Add order creation handler"
 at 3
 printf 'def get_order(table, order_id):\n    return table.get(order_id)\n' >> src/orders.py
+printf '1.4.0\n' > VERSION
+printf '# Changelog\n\n## [1.4.0] - 2026-11-03\n\n- Add order creation and lookup handlers.\n' > CHANGELOG.md
+git add VERSION CHANGELOG.md
 git commit -q -am "Add order lookup handler"
 
 git checkout -q -b release

@@ -101,7 +101,7 @@ check() {
 
 # A sample repository like the bundled example, in $1 (default $TMP/repo).
 make_repo() {
-    "$SRCDIR/examples/bbws/make-repo.sh" "${1:-$TMP/repo}" "${2:-$SRCDIR/policies/bbws.json}" >/dev/null
+    "$SRCDIR/examples/bbws/make-repo.sh" "${1:-$TMP/repo}" "${2:-$SRCDIR/tests/e2e/policies/files.json}" >/dev/null
 }
 
 # git in the repo with fixed identity and dates

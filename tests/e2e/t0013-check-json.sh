@@ -27,9 +27,9 @@ check 'error as JSON' eval 'promote 3 check --json --evidence unit-tests=/nonexi
     jq_is "d[\"verdict\"]" error && jq_is "d[\"gates\"][0][\"status\"]" error &&
     jq_is "\"/nonexistent.xml\" in d[\"gates\"][0][\"summary\"]" True &&
     jq_is "d[\"gates\"][0][\"evidence\"][\"sha256\"]" None'
-check 'a local policy is named as such' eval 'promote 0 check --json --policy "$SRCDIR/policies/bbws.json" dev sit &&
+check 'a local policy is named as such' eval 'promote 0 check --json --policy "$SRCDIR/tests/e2e/policies/files.json" dev sit &&
     jq_is "d[\"policy\"][\"local_override\"]" True &&
-    jq_is "d[\"policy_sha256\"]" "$(sha256sum "$SRCDIR/policies/bbws.json" | cut -d" " -f1)"'
-check 'human output names a local policy' eval 'promote 0 check --policy "$SRCDIR/policies/bbws.json" dev sit &&
+    jq_is "d[\"policy_sha256\"]" "$(sha256sum "$SRCDIR/tests/e2e/policies/files.json" | cut -d" " -f1)"'
+check 'human output names a local policy' eval 'promote 0 check --policy "$SRCDIR/tests/e2e/policies/files.json" dev sit &&
     has "$OUT" "[local file given with --policy, not the policy ref]"'
 finish

@@ -3,7 +3,7 @@
 . "$SRCDIR/tests/e2e/lib.sh"
 make_repo
 cd "$TMP/repo" || exit 1
-P="$SRCDIR/policies/bbws.json"
+P="$SRCDIR/tests/e2e/policies/files.json"
 
 # edit EXPR: write $TMP/p.json as the BBWS policy changed by the Python statement EXPR on d
 edit() {

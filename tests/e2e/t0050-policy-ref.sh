@@ -4,7 +4,7 @@
 . "$SRCDIR/tests/e2e/lib.sh"
 make_repo
 cd "$TMP/repo" || exit 1
-low=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["promotions"][0]["gates"][2]["min_percent"]=10; print(json.dumps(d))' "$SRCDIR/policies/bbws.json")
+low=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["promotions"][0]["gates"][2]["min_percent"]=10; print(json.dumps(d))' "$SRCDIR/tests/e2e/policies/files.json")
 cov="$FIX/cobertura/coveragepy-py_low.xml"
 
 check 'baseline: 40.66% is rejected' eval 'promote 1 check --evidence unit-coverage="$cov" dev sit'
