@@ -39,8 +39,10 @@ PY
 check 'a SARIF scan of this very commit' eval 'promote 0 check --evidence security-findings="$TMP/same-rev.sarif" dev sit'
 check 'the source branch is missing' eval 'git branch -q -m develop dev-renamed && promote 3 check dev sit &&
     has "$ERR" "branch '"'"'develop'"'"' not found"; rc=$?; git branch -q -m dev-renamed develop; [ $rc -eq 0 ]'
-check 'a gate branch that does not exist' eval 'sed "s/\"branch\": \"release\"}/\"branch\": \"nope\"}/" "$SRCDIR/tests/e2e/policies/files.json" > "$TMP/p.json" &&
-    promote 3 check --policy "$TMP/p.json" dev sit && has "$OUT" "ERROR  release-branch     branch '"'"'nope'"'"' not found"'
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["promotions"][0]["gates"][4]["branch"]="nope"; json.dump(d, open(sys.argv[2], "w"))' \
+    "$SRCDIR/tests/e2e/policies/files.json" "$TMP/p.json"
+check 'a gate branch that does not exist' eval 'promote 3 check --policy "$TMP/p.json" dev sit &&
+    has "$OUT" "ERROR  release-branch     branch '"'"'nope'"'"' not found"'
 check 'an entity bomb is refused' eval 'printf "<?xml version=\"1.0\"?>\n<!DOCTYPE coverage [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>\n<coverage lines-valid=\"1\" lines-covered=\"1\">&b;</coverage>\n" > "$TMP/bomb.xml" &&
     promote 3 check --evidence unit-coverage="$TMP/bomb.xml" dev sit && has "$OUT" "bomb.xml"'
 finish
