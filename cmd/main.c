@@ -1,5 +1,7 @@
 /* promote: decide whether one commit may move to the next environment. */
+#include <curl/curl.h>
 #include <git2.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -103,6 +105,9 @@ main(int argc, char **argv)
         return cmd_help(1, argv + 1);
     if (argc < 2)
         return cmd_help(-1, argv);
+    if (sodium_init() < 0)
+        return cmd_fail(EXIT_EVAL, "cannot initialise libsodium");
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     git_libgit2_init();
     c = cmd_find(argv[1]);
     if (c && strcmp(c->name, "promote") != 0)
@@ -110,5 +115,6 @@ main(int argc, char **argv)
     else
         code = cmd_promote(argc, argv);
     git_libgit2_shutdown();
+    curl_global_cleanup();
     return code;
 }

@@ -170,6 +170,10 @@ gh_new(struct gh **out, const struct gh_config *cfg, struct err *e)
     *out = NULL;
     if (!gh)
         return err_set(e, EXIT_EVAL, "out of memory");
+    if (sodium_init() < 0) {
+        free(gh);
+        return err_set(e, EXIT_EVAL, "cannot initialise libsodium");
+    }
     snprintf(gh->base, sizeof(gh->base), "%s", cfg->api_base ? cfg->api_base : GH_DEFAULT_API);
     n = strlen(gh->base);
     while (n && gh->base[n - 1] == '/')
