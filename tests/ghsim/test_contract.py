@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Contract check: the simulator's answers, seen through Prism (GitHub's OpenAPI description).
+
+    (cd tests/ghsim && npm ci)   # once: installs prism and @octokit/openapi (pinned)
+    python3 tests/ghsim/test_contract.py
+
+Skipped when node or tests/ghsim/node_modules is missing, unless GHSIM_REQUIRE_PRISM=1
+(then missing node_modules is installed with npm ci, and a missing node is a failure).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import contract_proxy  # noqa: E402
+import harness  # noqa: E402
+from test_ghsim import Client, links  # noqa: E402
+
+REQUIRE = os.environ.get("GHSIM_REQUIRE_PRISM") == "1"
+HAVE = bool(shutil.which("node")) and os.path.exists(contract_proxy.PRISM_JS) and os.path.exists(contract_proxy.SPEC_SOURCE)
+BASIC = os.path.join(HERE, "scenarios", "basic.json")
+MAIN = "3f2c5e8a9b1d4c7e6f0a2b3c4d5e6f708192a3b4"
+
+ENDPOINTS = [
+    ("/user", 200),
+    ("/repos/acme/bbws/actions/runs/7001", 200),
+    ("/repos/acme/bbws/actions/runs/7002", 200),
+    ("/repos/acme/bbws/commits/%s/pulls" % MAIN, 200),
+    ("/repos/acme/bbws/commits/%s/pulls?per_page=100" % MAIN, 200),
+    ("/repos/acme/bbws/pulls/12", 200),
+    ("/repos/acme/bbws/pulls/13", 200),
+    ("/repos/acme/bbws/pulls/12/reviews", 200),
+    ("/orgs/acme/teams/release-managers/memberships/carol", 200),
+    ("/orgs/acme/teams/release-managers/memberships/dave", 200),
+    ("/orgs/acme/teams/release-managers/memberships/zed", 404),
+    ("/repos/acme/bbws/commits/%s/check-runs" % MAIN, 200),
+    ("/repos/acme/bbws/commits/main/check-runs?filter=all", 200),
+    ("/repos/acme/bbws/commits/aaaa5e8a9b1d4c7e6f0a2b3c4d5e6f708192a3b4/check-runs", 200),
+    ("/repos/acme/bbws/commits/%s/status" % MAIN, 200),
+    ("/repos/acme/bbws/commits/aaaa5e8a9b1d4c7e6f0a2b3c4d5e6f708192a3b4/status", 200),
+    ("/repos/acme/bbws/releases", 200),
+    ("/repos/acme/bbws/releases/tags/v1.4.0", 200),
+    ("/repos/acme/bbws/releases/tags/v1.5.0-rc1", 404),
+    ("/repos/acme/bbws/pulls/99", 404),
+    ("/repos/acme/bbws/actions/runs/1", 404),
+    ("/repos/acme/bbws/commits/%s/pulls" % ("e" * 40), 422),
+    ("/repos/acme/bbws/commits/%s/check-runs" % ("e" * 40), 422),
+    ("/repos/acme/bbws/commits/%s/status" % ("e" * 40), 404),
+]
+
+
+@unittest.skipUnless(HAVE or REQUIRE, "prism not installed (cd tests/ghsim && npm ci)")
+class ContractTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="ghsim-contract.")
+        cls.info = harness.start(BASIC, cls.dir, prism=True, max_seconds=300)
+        cls.c = Client(cls.info["api_base"])
+        sys.stderr.write("\n[prism ready in %.2fs] " % cls.info["prism_start_seconds"])
+
+    @classmethod
+    def tearDownClass(cls):
+        harness.stop(cls.dir)
+        if os.environ.get("GHSIM_KEEP"):
+            sys.stderr.write("kept %s\n" % cls.dir)
+        else:
+            shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def assertClean(self, hd, what):
+        self.assertNotIn("sl-violations", hd, what)
+
+    def test_1_every_endpoint_once(self):
+        for path, want in ENDPOINTS:
+            st, hd, body = self.c.get(path, auth="Bearer fake")
+            self.assertEqual(st, want, (path, body[:300]))
+            self.assertClean(hd, path)
+        self.assertEqual(harness.violations(self.dir), [])
+
+    def test_2_pagination_through_prism(self):
+        url = "/repos/acme/bbws/pulls/12/reviews?per_page=2"
+        n = pages = 0
+        while url:
+            st, hd, body = self.c.json(url, auth="Bearer fake")
+            self.assertEqual(st, 200)
+            self.assertClean(hd, url)
+            n += len(body)
+            pages += 1
+            nxt = links(hd.get("link")).get("next")
+            if nxt:
+                self.assertTrue(nxt.startswith(self.info["prism_base"] + "/"), nxt)  # links go through prism
+            url = nxt[len(self.info["prism_base"]):] if nxt else None
+            self.assertLess(pages, 10)
+        self.assertEqual((n, pages), (6, 3))
+        self.assertEqual(harness.violations(self.dir), [])
+
+    def test_3_etag_and_401(self):
+        st, hd, _ = self.c.get("/repos/acme/bbws/pulls/12", auth="Bearer fake")
+        st, hd2, body = self.c.get("/repos/acme/bbws/pulls/12", auth="Bearer fake", headers={"If-None-Match": hd["etag"]})
+        self.assertEqual((st, body), (304, b""))
+        self.assertClean(hd2, "304")
+        st, hd, body = self.c.get("/repos/acme/bbws/releases", auth=None)
+        self.assertEqual(st, 401)
+        self.assertClean(hd, "401")
+        self.assertEqual(harness.violations(self.dir), [])
+
+    def test_4_injected_errors_pass_through(self):
+        harness.add_faults(self.dir, [
+            {"path": r"^/repos/acme/bbws/pulls/12$", "status": 500},
+            {"path": r"^/repos/acme/bbws/pulls/12/reviews", "status": 502},
+            {"path": r"/check-runs", "status": 503},
+            {"path": r"^/repos/acme/bbws/releases$", "rate_limit": {"status": 429, "retry_after": 9, "remaining": 17}},
+            {"path": r"^/user$", "rate_limit": {"status": 403, "remaining": 0, "reset_in": 60}},
+            {"path": r"/status$", "rate_limit": {"status": 403, "remaining": 3}},
+            {"path": r"/memberships/", "delay_ms": 200},
+        ])
+        cases = [
+            ("/repos/acme/bbws/pulls/12", 500, None),
+            ("/repos/acme/bbws/pulls/12/reviews", 502, None),
+            ("/repos/acme/bbws/commits/main/check-runs", 503, None),
+            ("/repos/acme/bbws/releases", 429, "9"),
+            ("/user", 403, None),
+            ("/repos/acme/bbws/commits/main/status", 403, None),
+            ("/orgs/acme/teams/release-managers/memberships/carol", 200, None),
+        ]
+        for path, want, retry in cases:
+            st, hd, body = self.c.json(path, auth="Bearer fake")
+            self.assertEqual(st, want, (path, body))
+            self.assertClean(hd, path)
+            self.assertIn("x-ratelimit-remaining", hd)
+            self.assertEqual(hd.get("retry-after"), retry)
+            if want != 200:
+                self.assertIn("message", body)
+        self.assertEqual(harness.violations(self.dir), [])
+
+    def test_5_repositories_link_form_through_prism(self):
+        with open(BASIC) as f:
+            sc = json.load(f)
+        sc["link_form"] = "repositories"
+        harness.set_scenario(self.dir, sc)
+        try:
+            st, hd, body = self.c.json("/repos/acme/bbws/pulls/12/reviews?per_page=4", auth="Bearer fake")
+            nxt = links(hd["link"])["next"]
+            self.assertIn("/repositories/4242001/pulls/12/reviews", nxt)
+            st, hd, body = self.c.json(nxt[len(self.info["prism_base"]):], auth="Bearer fake")
+            self.assertEqual((st, len(body)), (200, 2))
+            self.assertClean(hd, nxt)
+        finally:
+            with open(BASIC) as f:
+                harness.set_scenario(self.dir, json.load(f))
+        self.assertEqual(harness.violations(self.dir), [])
+
+    def test_9_detector_catches_a_violation(self):
+        # negative control, runs last: a malformed object must be caught and reported
+        self.assertEqual(harness.violations(self.dir), [])
+        harness.add_faults(self.dir, [{"path": r"^/repos/acme/bbws/pulls/13$", "body": '{"number": 13}'},
+                                      {"path": r"^/user$", "status": 409}])
+        st, hd, body = self.c.json("/repos/acme/bbws/pulls/13", auth="Bearer fake")
+        self.assertEqual(st, 500)
+        self.assertIn("sl-violations", hd)
+        self.assertTrue(body["type"].startswith("https://stoplight.io/prism/errors"))
+        st, hd, body = self.c.json("/user", auth="Bearer fake")  # undeclared status: a warning
+        self.assertEqual(st, 409)
+        self.assertIn("sl-violations", hd)
+        st, hd, body = self.c.json("/repos/acme/bbws/releases?per_page=abc", auth="Bearer fake")  # invalid request
+        self.assertEqual(st, 422)
+        self.assertTrue(body["type"].startswith("https://stoplight.io/prism/errors"))
+        v = harness.violations(self.dir)
+        self.assertEqual(len(v), 3, v)
+        r = subprocess.run([sys.executable, os.path.join(HERE, "harness.py"), "violations", "--dir", self.dir],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("VIOLATIONS", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,415 @@
+#!/usr/bin/env python3
+"""Self-test of the GitHub simulator (stdlib unittest; no Prism needed).
+
+    python3 tests/ghsim/test_ghsim.py        # about 5 s; prints the unittest summary
+"""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import harness  # noqa: E402
+
+TOKEN = "sekrit-token-value-123"
+HEAD = "1111111111111111111111111111111111111111"
+MAIN = "3f2c5e8a9b1d4c7e6f0a2b3c4d5e6f708192a3b4"
+
+
+def scenario():
+    reviews = [{"id": 10000 + i, "user": "r%d" % (i % 7), "state": "APPROVED" if i % 3 else "COMMENTED",
+                "commit_id": HEAD, "submitted_at": "2024-05-01T%02d:%02d:00Z" % (10 + i // 60, i % 60)}
+               for i in range(250)]
+    return {
+        "repository": {"owner": "acme", "name": "bbws", "id": 4242001},
+        "token_owner": "promote-bot",
+        "users": {"promote-bot": 9000001, "alice": 9000101},
+        "max_per_page": 100,
+        "refs": {"main": MAIN},
+        "runs": {"7001": {"actor": "alice", "triggering_actor": "dave", "head_sha": MAIN}},
+        "commits": {MAIN: {
+            "pulls": [12],
+            "check_runs": [{"name": "build", "conclusion": "failure"}, {"name": "build", "conclusion": "success"},
+                           {"name": "lint", "status": "in_progress"}],
+            "statuses": [{"context": "ci", "state": "pending"}, {"context": "ci", "state": "success"},
+                         {"context": "scan", "state": "failure"}]}},
+        "pulls": [{"number": 12, "user": "alice", "state": "closed", "merged_at": "2024-05-02T09:00:00Z",
+                   "head_sha": HEAD, "merge_commit_sha": MAIN, "reviews": reviews},
+                  {"number": 13, "user": "bob", "reviews": []}],
+        "teams": {"acme/release": {"carol": "active", "dave": "pending"}},
+        "releases": [{"tag_name": "v2.0.0-rc1", "draft": True}, {"tag_name": "v1.0.0"}],
+    }
+
+
+class Client:
+    def __init__(self, base):
+        u = urllib.parse.urlsplit(base)
+        self.host, self.port = u.hostname, u.port
+
+    def get(self, path, headers=None, auth="Bearer " + TOKEN, timeout=10, method="GET", body=None):
+        h = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "ghsim-test"}
+        if auth:
+            h["Authorization"] = auth
+        h.update(headers or {})
+        c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            c.request(method, path, body=body, headers=h)
+            r = c.getresponse()
+            data = r.read()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+        finally:
+            c.close()
+
+    def json(self, path, **kw):
+        st, hd, data = self.get(path, **kw)
+        return st, hd, (json.loads(data) if data else None)
+
+
+def links(header):
+    out = {}
+    for part in (header or "").split(","):
+        m = re.match(r'\s*<([^>]+)>;\s*rel="([a-z]+)"', part)
+        if m:
+            out[m.group(2)] = m.group(1)
+    return out
+
+
+def page_of(url):
+    return int(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["page"])
+
+
+class SimTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="ghsim-test.")
+        cls.scen = os.path.join(cls.dir, "scenario.json")
+        with open(cls.scen, "w") as f:
+            json.dump(scenario(), f)
+        cls.info = harness.start(cls.scen, cls.dir, max_seconds=120)
+        cls.c = Client(cls.info["api_base"])
+
+    @classmethod
+    def tearDownClass(cls):
+        harness.stop(cls.dir)
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def faults(self, rules):
+        harness.add_faults(self.dir, rules)
+
+    # ---------------------------------------------------------------- pagination
+    def test_pagination_250_reviews_3_pages(self):
+        url = "/repos/acme/bbws/pulls/12/reviews?per_page=100"
+        seen, pages, link_sets = [], 0, []
+        while url:
+            st, hd, body = self.c.json(url)
+            self.assertEqual(st, 200)
+            pages += 1
+            seen += [r["id"] for r in body]
+            lk = links(hd.get("link"))
+            link_sets.append({k: page_of(v) for k, v in lk.items()})
+            nxt = lk.get("next")
+            if nxt:
+                self.assertTrue(nxt.startswith(self.info["api_base"] + "/repos/acme/bbws/pulls/12/reviews?"), nxt)
+                self.assertIn("per_page=100", nxt)
+            url = nxt[len(self.info["api_base"]):] if nxt else None
+            self.assertLess(pages, 10)
+        self.assertEqual(pages, 3)
+        self.assertEqual(seen, [10000 + i for i in range(250)])
+        self.assertEqual(link_sets, [{"next": 2, "last": 3},
+                                     {"prev": 1, "next": 3, "last": 3, "first": 1},
+                                     {"prev": 2, "first": 1}])
+
+    def test_pagination_caps_and_defaults(self):
+        st, hd, body = self.c.json("/repos/acme/bbws/pulls/12/reviews")
+        self.assertEqual(len(body), 30)  # default per_page
+        self.assertEqual(page_of(links(hd["link"])["last"]), 9)
+        st, hd, body = self.c.json("/repos/acme/bbws/pulls/12/reviews?per_page=500&page=3")
+        self.assertEqual(len(body), 50)  # capped at 100
+        st, hd, body = self.c.json("/repos/acme/bbws/pulls/13/reviews")
+        self.assertEqual((st, body), (200, []))
+        self.assertNotIn("link", hd)  # a single page has no Link header
+        sc = scenario()
+        sc["max_per_page"] = 40
+        sc["link_form"] = "repositories"
+        harness.set_scenario(self.dir, sc)
+        try:
+            st, hd, body = self.c.json("/repos/acme/bbws/pulls/12/reviews?per_page=100")
+            self.assertEqual(len(body), 40)
+            nxt = links(hd["link"])["next"]
+            self.assertEqual(nxt, self.info["api_base"] + "/repositories/4242001/pulls/12/reviews?per_page=100&page=2")
+            st, hd, body = self.c.json(nxt[len(self.info["api_base"]):])
+            self.assertEqual((st, body[0]["id"]), (200, 10040))
+        finally:
+            harness.set_scenario(self.dir, scenario())
+
+    # ---------------------------------------------------------------- objects
+    def test_endpoints(self):
+        st, _, u = self.c.json("/user")
+        self.assertEqual((st, u["login"], u["id"], u["user_view_type"]), (200, "promote-bot", 9000001, "private"))
+        st, _, run = self.c.json("/repos/acme/bbws/actions/runs/7001")
+        self.assertEqual((run["actor"]["login"], run["triggering_actor"]["login"], run["head_sha"]), ("alice", "dave", MAIN))
+        self.assertEqual(self.c.json("/repos/acme/bbws/actions/runs/1")[0], 404)
+        st, _, prs = self.c.json("/repos/acme/bbws/commits/%s/pulls" % MAIN)
+        self.assertEqual([(p["number"], p["user"]["login"], p["merged_at"]) for p in prs], [(12, "alice", "2024-05-02T09:00:00Z")])
+        st, _, prs = self.c.json("/repos/acme/bbws/commits/%s/pulls" % HEAD)  # derived: head sha of #12
+        self.assertEqual([p["number"] for p in prs], [12])
+        st, _, pr = self.c.json("/repos/ACME/BBWS/pulls/12")  # owner/repo are case-insensitive
+        self.assertEqual((st, pr["merged"], pr["head"]["sha"], pr["base"]["ref"]), (200, True, HEAD, "main"))
+        st, _, pr = self.c.json("/repositories/4242001/pulls/13")
+        self.assertEqual((st, pr["state"], pr["merged"], pr["merged_at"]), (200, "open", False, None))
+        st, _, m = self.c.json("/orgs/acme/teams/release/memberships/carol")
+        self.assertEqual((st, m["state"], m["role"]), (200, "active", "member"))
+        self.assertEqual(self.c.json("/orgs/acme/teams/release/memberships/dave")[2]["state"], "pending")
+        st, _, m = self.c.json("/orgs/acme/teams/release/memberships/zed")
+        self.assertEqual((st, m["message"]), (404, "Not Found"))
+        self.assertIn("documentation_url", m)
+        st, _, cr = self.c.json("/repos/acme/bbws/commits/main/check-runs")
+        self.assertEqual([(x["name"], x["conclusion"]) for x in cr["check_runs"]], [("build", "success"), ("lint", None)])
+        self.assertEqual(cr["total_count"], 2)
+        st, _, cr = self.c.json("/repos/acme/bbws/commits/%s/check-runs?filter=all" % MAIN[:10])
+        self.assertEqual(cr["total_count"], 3)
+        st, _, cs = self.c.json("/repos/acme/bbws/commits/%s/status" % MAIN)
+        self.assertEqual((cs["state"], cs["total_count"], [s["state"] for s in cs["statuses"]]), ("failure", 2, ["success", "failure"]))
+        st, _, rel = self.c.json("/repos/acme/bbws/releases")
+        self.assertEqual([(r["tag_name"], r["draft"]) for r in rel], [("v2.0.0-rc1", True), ("v1.0.0", False)])
+        self.assertEqual(self.c.json("/repos/acme/bbws/releases/tags/v1.0.0")[0], 200)
+        self.assertEqual(self.c.json("/repos/acme/bbws/releases/tags/v2.0.0-rc1")[0], 404)
+
+    def test_not_found_and_unknown_commit(self):
+        st, _, b = self.c.json("/repos/acme/nope/pulls/12")
+        self.assertEqual((st, b["message"]), (404, "Not Found"))
+        self.assertEqual(self.c.json("/nothing/here")[0], 404)
+        self.assertEqual(self.c.json("/repos/acme/bbws/pulls/12", method="POST", body=b"{}")[0], 404)
+        st, _, b = self.c.json("/repos/acme/bbws/commits/%s/pulls" % ("e" * 40))
+        self.assertEqual((st, b["message"]), (422, "No commit found for SHA: " + "e" * 40))
+        self.assertEqual(self.c.json("/repos/acme/bbws/commits/deadbeef/check-runs")[0], 422)
+        self.assertEqual(self.c.json("/repos/acme/bbws/commits/deadbeef/status")[0], 404)
+
+    # ---------------------------------------------------------------- auth
+    def test_401_without_token(self):
+        for auth in (None, "Basic dXNlcjpwdw==", "Bearer ", "token"):
+            st, hd, b = self.c.json("/user", auth=auth)
+            self.assertEqual((st, b["message"]), (401, "Bad credentials"), auth)
+            self.assertIn("documentation_url", b)
+        self.assertEqual(self.c.json("/user", auth="token " + TOKEN)[0], 200)
+        self.assertEqual(self.c.json("/user", auth="bearer " + TOKEN)[0], 200)
+
+    # ---------------------------------------------------------------- conditional requests, rate headers
+    def test_etag_304_and_rate_limit_headers(self):
+        st, hd, body = self.c.get("/repos/acme/bbws/pulls/12")
+        self.assertEqual(st, 200)
+        etag = hd["etag"]
+        self.assertRegex(etag, r'^"[0-9a-f]{64}"$')
+        for k in ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset", "x-ratelimit-resource"):
+            self.assertIn(k, hd)
+        rem = int(hd["x-ratelimit-remaining"])
+        st, hd2, body2 = self.c.get("/repos/acme/bbws/pulls/12", headers={"If-None-Match": etag})
+        self.assertEqual((st, body2), (304, b""))
+        self.assertEqual(hd2["etag"], etag)
+        self.assertEqual(int(hd2["x-ratelimit-remaining"]), rem)  # a 304 is free
+        st, hd3, _ = self.c.get("/repos/acme/bbws/pulls/12", headers={"If-None-Match": 'W/' + etag})
+        self.assertEqual(st, 304)
+        st, hd4, body4 = self.c.get("/repos/acme/bbws/pulls/12", headers={"If-None-Match": '"other"'})
+        self.assertEqual((st, body4), (200, body))
+        self.assertEqual(int(hd4["x-ratelimit-remaining"]), rem - 1)
+        self.assertEqual(int(hd4["x-ratelimit-used"]) + rem - 1, int(hd4["x-ratelimit-limit"]))
+
+    # ---------------------------------------------------------------- faults
+    def test_fault_status(self):
+        self.faults([{"path": r"^/user\?case=s500", "status": 500}, {"path": r"case=s502", "status": 502},
+                     {"path": r"case=s503", "status": 503, "times": 2}])
+        st, hd, b = self.c.json("/user?case=s500")
+        self.assertEqual((st, b["message"]), (500, "Server Error"))
+        self.assertIn("x-ratelimit-remaining", hd)
+        self.assertEqual(self.c.json("/user?case=s500")[0], 200)  # spent after once
+        self.assertEqual(self.c.json("/user?case=s502")[0], 502)
+        self.assertEqual([self.c.json("/user?case=s503")[0] for _ in range(3)], [503, 503, 200])
+
+    def test_fault_after_times_method(self):
+        self.faults([{"path": r"case=after", "after": 1, "times": 2, "status": 500},
+                     {"path": r"case=meth", "method": "POST", "status": 500}])
+        self.assertEqual([self.c.json("/user?case=after")[0] for _ in range(4)], [200, 500, 500, 200])
+        self.assertEqual(self.c.json("/user?case=meth")[0], 200)
+
+    def test_fault_reset(self):
+        self.faults([{"path": r"case=reset1", "reset": True}, {"path": r"case=reset2", "reset": "rst"}])
+        for case in ("reset1", "reset2"):
+            t = time.monotonic()
+            with self.assertRaises((http.client.RemoteDisconnected, ConnectionResetError, http.client.BadStatusLine)):
+                self.c.get("/user?case=" + case)
+            self.assertLess(time.monotonic() - t, 3)
+        self.assertEqual(self.c.json("/user?case=reset1")[0], 200)
+
+    def test_fault_stall(self):
+        self.faults([{"path": r"case=stall", "stall_seconds": 1}])
+        t = time.monotonic()
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionResetError, socket.timeout)):
+            self.c.get("/user?case=stall", timeout=5)
+        el = time.monotonic() - t
+        self.assertGreaterEqual(el, 0.9)
+        self.assertLess(el, 4)
+        # a client with a shorter timeout than the stall times out
+        self.faults([{"path": r"case=stall2", "stall_seconds": 2}])
+        t = time.monotonic()
+        with self.assertRaises(socket.timeout):
+            self.c.get("/user?case=stall2", timeout=0.5)
+        self.assertLess(time.monotonic() - t, 1.5)
+
+    def test_fault_delay(self):
+        self.faults([{"path": r"case=delay", "delay_ms": 400}])
+        t = time.monotonic()
+        st, _, b = self.c.json("/user?case=delay")
+        self.assertEqual((st, b["login"]), (200, "promote-bot"))
+        self.assertGreaterEqual(time.monotonic() - t, 0.38)
+
+    def test_fault_rate_limits(self):
+        self.faults([{"path": r"case=primary", "rate_limit": {"status": 403, "remaining": 0, "reset_in": 30}},
+                     {"path": r"case=secondary", "rate_limit": {"status": 429, "retry_after": 7, "remaining": 42}},
+                     {"path": r"case=sec403", "rate_limit": {"status": 403, "retry_after": None, "remaining": 5}}])
+        now = int(time.time())
+        st, hd, b = self.c.json("/user?case=primary")
+        self.assertEqual(st, 403)
+        self.assertTrue(b["message"].startswith("API rate limit exceeded"), b)
+        self.assertEqual(hd["x-ratelimit-remaining"], "0")
+        self.assertTrue(now + 28 <= int(hd["x-ratelimit-reset"]) <= now + 33)
+        self.assertNotIn("retry-after", hd)
+        st, hd, b = self.c.json("/user?case=secondary")
+        self.assertEqual((st, hd["retry-after"], hd["x-ratelimit-remaining"]), (429, "7", "42"))
+        self.assertIn("secondary rate limit", b["message"])
+        st, hd, b = self.c.json("/user?case=sec403")
+        self.assertEqual(st, 403)
+        self.assertIn("secondary rate limit", b["message"])
+        self.assertNotIn("retry-after", hd)
+
+    def test_fault_malformed_body(self):
+        self.faults([{"path": r"case=body", "body": '{"login": "trunc'}])
+        st, hd, b = self.c.get("/user?case=body")
+        self.assertEqual((st, b), (200, b'{"login": "trunc'))
+        with self.assertRaises(ValueError):
+            json.loads(b)
+
+    def test_bad_fault_rejected(self):
+        with self.assertRaises(harness.HarnessError):
+            harness.add_faults(self.dir, [{"path": "(", "status": 500}])
+        with self.assertRaises(harness.HarnessError):
+            harness.add_faults(self.dir, [{"path": "x"}])
+
+    # ---------------------------------------------------------------- recording
+    def test_recording_and_max_in_flight(self):
+        deadline = time.monotonic() + 5  # let stalled requests of other tests finish
+        while harness.stats(self.dir)["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        harness.reset_log(self.dir)
+        self.faults([{"path": r"case=overlap", "delay_ms": 600, "times": 2}])
+        results = []
+
+        def one():
+            results.append(self.c.json("/user?case=overlap")[0])
+        ts = [threading.Thread(target=one) for _ in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(10)
+        self.assertEqual(results, [200, 200])
+        self.c.get("/repos/acme/bbws/pulls/12", auth="token " + TOKEN, headers={"If-None-Match": '"x"'})
+        self.c.get("/user", auth=None)
+        st = harness.stats(self.dir)
+        self.assertEqual((st["requests"], st["max_in_flight"]), (4, 2))
+        reqs = harness.requests(self.dir)
+        self.assertEqual(len(reqs), 4)
+        self.assertNotIn(TOKEN, json.dumps(reqs))
+        keys = {"method", "path", "query", "if_none_match", "authorization", "user_agent", "accept", "api_version", "started", "finished"}
+        for r in reqs:
+            self.assertTrue(keys <= set(r), r)
+            self.assertLessEqual(r["started"], r["finished"])
+        a, b = reqs[0], reqs[1]
+        self.assertLess(max(a["started"], b["started"]), min(a["finished"], b["finished"]))  # they overlapped
+        self.assertEqual((a["path"], a["query"], a["authorization"], a["accept"], a["api_version"], a["user_agent"]),
+                         ("/user", "case=overlap", "bearer", "application/vnd.github+json", "2022-11-28", "ghsim-test"))
+        self.assertEqual((reqs[2]["authorization"], reqs[2]["if_none_match"]), ("token", '"x"'))
+        self.assertEqual((reqs[3]["authorization"], reqs[3]["status"]), ("none", 401))
+        harness.reset_log(self.dir)
+        self.assertEqual(harness.requests(self.dir), [])
+        self.assertEqual(harness.stats(self.dir)["requests"], 0)
+
+
+class LifecycleTest(unittest.TestCase):
+    def test_max_seconds_and_bad_scenario(self):
+        d = tempfile.mkdtemp(prefix="ghsim-life.")
+        try:
+            sc = os.path.join(d, "s.json")
+            with open(sc, "w") as f:
+                json.dump({"repository": {"owner": "a", "name": "b"}}, f)
+            port_file = os.path.join(d, "port")
+            t = time.monotonic()
+            p = subprocess.Popen([sys.executable, os.path.join(HERE, "ghsim.py"), "--scenario", sc,
+                                  "--port-file", port_file, "--max-seconds", "1"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                self.assertEqual(p.wait(timeout=10), 0)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait(5)
+            self.assertLess(time.monotonic() - t, 5)
+            with open(port_file) as f:
+                self.assertTrue(f.read().strip().isdigit())
+            with open(sc, "w") as f:
+                f.write('{"pulls": [{"title": "no number"}]}')
+            r = subprocess.run([sys.executable, os.path.join(HERE, "ghsim.py"), "--scenario", sc,
+                                "--port-file", port_file + "2"], capture_output=True, timeout=10)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn(b"number", r.stderr)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_harness_cli_start_stop(self):
+        d = tempfile.mkdtemp(prefix="ghsim-cli.")
+        try:
+            r = subprocess.run([sys.executable, os.path.join(HERE, "harness.py"), "start", "--scenario",
+                                os.path.join(HERE, "scenarios", "basic.json"), "--dir", d, "--max-seconds", "60"],
+                               capture_output=True, timeout=30, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            env = dict(line.split("=", 1) for line in r.stdout.split())
+            c = Client(env["API_BASE"])
+            self.assertEqual(c.json("/repos/acme/bbws/pulls/12")[2]["user"]["login"], "alice")
+            r = subprocess.run([sys.executable, os.path.join(HERE, "harness.py"), "stats", "--dir", d],
+                               capture_output=True, timeout=30, text=True)
+            self.assertEqual(json.loads(r.stdout)["requests"], 1)
+            r = subprocess.run([sys.executable, os.path.join(HERE, "harness.py"), "violations", "--dir", d],
+                               capture_output=True, timeout=30, text=True)
+            self.assertEqual(r.returncode, 2)  # no prism in this run
+            with open(os.path.join(d, "sim.pid")) as f:
+                pid = int(f.read())
+            r = subprocess.run([sys.executable, os.path.join(HERE, "harness.py"), "stop", "--dir", d],
+                               capture_output=True, timeout=30, text=True)
+            self.assertEqual(r.returncode, 0)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    with open("/proc/%d/stat" % pid) as f:
+                        if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                            break
+                except OSError:
+                    break
+                time.sleep(0.05)
+            else:
+                self.fail("simulator still running after stop")
+        finally:
+            harness.stop(d)
+            shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
