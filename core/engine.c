@@ -129,6 +129,10 @@ fetch_github(struct gh *gh, struct gh_store *store, const struct engine_req *req
             break;
         if (gh_fetch(gh, store, e) < 0)
             return -1;
+        /* known after the first round: later plans can leave the actor out */
+        if (!d->actor[0] &&
+            actor_resolve(d->actor, sizeof(d->actor), store, gh, req->actor_env, &ae) < 0)
+            d->actor[0] = '\0';
     }
     if (actor_resolve(d->actor, sizeof(d->actor), store, gh, req->actor_env, &ae) < 0)
         snprintf(d->actor_error, sizeof(d->actor_error), "%s", ae.msg);

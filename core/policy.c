@@ -9,9 +9,10 @@
 
 #include "buf.h"
 #include "gates/gate.h"
+#include "roles.h"
 
-static const char *const top_keys[] = {"version", "name", "description", "environments",
-                                       "promotions", NULL};
+static const char *const top_keys[] = {"version",      "name",       "description", "roles",
+                                       "environments", "promotions", NULL};
 static const char *const env_keys[] = {"name",           "branch",
                                        "aws_account_id", "region",
                                        "failover_region", "github_environment",
@@ -207,12 +208,26 @@ check_param(const struct gate_param *p, const json_t *v, const char *source, con
         return 0;
     case PARAM_OBJECT:
         return json_is_object(v) ? 0 : bad(e, source, path, "must be an object");
+    case PARAM_STRINGS: {
+        size_t i;
+
+        if (!json_is_array(v) || json_array_size(v) == 0)
+            return bad(e, source, path, "must be a non-empty array of non-empty strings");
+        for (i = 0; i < json_array_size(v); i++) {
+            const json_t *s = json_array_get(v, i);
+
+            if (!json_is_string(s) || json_string_length(s) == 0)
+                return bad(e, source, path, "must be a non-empty array of non-empty strings");
+        }
+        return 0;
+    }
     }
     return bad(e, source, path, "unknown parameter kind");
 }
 
 static int
-load_gate(const json_t *g, const char *source, const char *jpath, struct err *e)
+load_gate(const json_t *g, const json_t *roles, const char *source, const char *jpath,
+          struct err *e)
 {
     const struct gate *gate;
     const struct gate_param *p;
@@ -264,6 +279,11 @@ load_gate(const json_t *g, const char *source, const char *jpath, struct err *e)
     }
     if (gate->check_rule && gate->check_rule(g, jpath, e) < 0)
         return err_prefix(e, "invalid policy '%s'", source);
+    if (strcmp(gate->type, "role_approval") == 0) {
+        snprintf(path, sizeof(path), "%s.require", jpath);
+        if (roles_check_require(json_object_get(g, "require"), roles, path, e) < 0)
+            return err_prefix(e, "invalid policy '%s'", source);
+    }
     return 0;
 }
 
@@ -328,7 +348,8 @@ load_promotion(struct policy *p, size_t idx, const json_t *obj, const char *sour
         const char *name;
 
         snprintf(path, sizeof(path), "%s.gates[%zu]", jpath, i);
-        if (load_gate(json_array_get(gates, i), source, path, e) < 0)
+        if (load_gate(json_array_get(gates, i), json_object_get(p->root, "roles"), source, path,
+                      e) < 0)
             return -1;
         name = json_string_value(json_object_get(json_array_get(gates, i), "name"));
         for (j = 0; j < i; j++) {
@@ -355,6 +376,9 @@ policy_validate(struct policy *p, const char *source, struct err *e)
     if (check_keys(root, top_keys, source, "$", e) < 0)
         return -1;
     if (check_texts(root, source, "$", e) < 0)
+        return -1;
+    v = json_object_get(root, "roles");
+    if (v && roles_check(v, source, e) < 0)
         return -1;
     v = json_object_get(root, "version");
     if (!v)

@@ -49,7 +49,15 @@ struct finding {
 };
 
 /* Parameter kinds for policy validation. */
-enum param_kind { PARAM_NUMBER, PARAM_PERCENT, PARAM_COUNT, PARAM_BOOL, PARAM_STRING, PARAM_OBJECT };
+enum param_kind {
+    PARAM_NUMBER,
+    PARAM_PERCENT,
+    PARAM_COUNT,
+    PARAM_BOOL,
+    PARAM_STRING,
+    PARAM_OBJECT,
+    PARAM_STRINGS /* a non-empty array of non-empty strings */
+};
 
 struct gate_param {
     const char *key;

@@ -8,12 +8,20 @@ extern const struct gate gate_coverage;
 extern const struct gate gate_tests;
 extern const struct gate gate_security;
 extern const struct gate gate_branch;
+extern const struct gate gate_code_review;
+extern const struct gate gate_role_approval;
+extern const struct gate gate_status_checks;
+extern const struct gate gate_release_notes;
 
 const struct gate *const gate_registry[] = {
     &gate_coverage,
     &gate_tests,
     &gate_security,
     &gate_branch,
+    &gate_code_review,
+    &gate_role_approval,
+    &gate_status_checks,
+    &gate_release_notes,
     NULL,
 };
 

@@ -6,7 +6,13 @@ set -u
 : "${SRCDIR:?SRCDIR must name the source tree}"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/promote-e2e.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT INT TERM
+GHSIM_DIR=""
+cleanup() {
+    [ -n "$GHSIM_DIR" ] && python3 "$SRCDIR/tests/ghsim/harness.py" stop --dir "$GHSIM_DIR" >/dev/null 2>&1
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 export HOME="$TMP/home" LC_ALL=C TZ=UTC
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 export GITHUB_TOKEN=ghp_e2eFakeTokenThatMustNeverBePrinted000
@@ -111,7 +117,51 @@ g() {
         GIT_COMMITTER_DATE=2026-11-10T10:00:00Z git "$@"
 }
 
+# gh_start SCENARIO: start the GitHub simulator (behind prism when PROMOTE_PRISM=1, the
+# contract pass); sets API_BASE and points promote at it through the environment.
+gh_start() {
+    GHSIM_DIR="$TMP/ghsim"
+    mkdir -p "$GHSIM_DIR"
+    prism=""
+    [ "${PROMOTE_PRISM:-0}" = 1 ] && prism="--prism"
+    eval "$(python3 "$SRCDIR/tests/ghsim/harness.py" start --scenario "$1" --dir "$GHSIM_DIR" $prism)" ||
+        { echo "cannot start the GitHub simulator" >&2; exit 1; }
+    export GITHUB_API_URL="$API_BASE" GITHUB_REPOSITORY=bbws/order-service
+}
+
+# gh_py EXPR: evaluate the Python expression EXPR over reqs (the simulator's request
+# log) and stats; print the result
+gh_py() {
+    python3 "$SRCDIR/tests/ghsim/harness.py" requests --dir "$GHSIM_DIR" > "$TMP/reqs.json" &&
+        python3 "$SRCDIR/tests/ghsim/harness.py" stats --dir "$GHSIM_DIR" > "$TMP/stats.json" &&
+        python3 -c 'import json,sys; reqs=json.load(open(sys.argv[1])); stats=json.load(open(sys.argv[2])); print(eval(sys.argv[3]))' \
+            "$TMP/reqs.json" "$TMP/stats.json" "$1"
+}
+
+gh_reset_log() {
+    python3 "$SRCDIR/tests/ghsim/harness.py" reset-log --dir "$GHSIM_DIR" >/dev/null
+}
+
+# gh_faults JSON: add fault rules
+gh_faults() {
+    printf '%s' "$1" | python3 "$SRCDIR/tests/ghsim/harness.py" faults --dir "$GHSIM_DIR" - >/dev/null
+}
+
+gh_scenario() {
+    python3 "$SRCDIR/tests/ghsim/harness.py" scenario --dir "$GHSIM_DIR" "$1" >/dev/null
+}
+
 finish() {
+    if [ -n "$GHSIM_DIR" ] && [ "${PROMOTE_PRISM:-0}" = 1 ]; then
+        if python3 "$SRCDIR/tests/ghsim/harness.py" violations --dir "$GHSIM_DIR" >"$TMP/violations" 2>&1; then
+            n_ok=$((n_ok + 1))
+            echo "ok - prism saw no contract violation"
+        else
+            n_fail=$((n_fail + 1))
+            echo "not ok - prism reported contract violations:"
+            sed 's/^/  /' "$TMP/violations"
+        fi
+    fi
     echo "$n_ok passed, $n_fail failed"
     [ "$n_fail" -eq 0 ]
 }

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Write the GitHub side of the BBWS sample repository as a simulator scenario.
+
+usage: scenario.py REPO_DIR OUT.json [VARIANT]
+VARIANT: approved (default) | rejected
+The commit ids are read from REPO_DIR, so the pull requests, checks and reviews
+are about the very commits promote evaluates.
+"""
+import json
+import subprocess
+import sys
+
+
+def rev(repo, name):
+    return subprocess.run(["git", "-C", repo, "rev-parse", name], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def main():
+    repo, out = sys.argv[1], sys.argv[2]
+    variant = sys.argv[3] if len(sys.argv) > 3 else "approved"
+    release = rev(repo, "release")
+    first = rev(repo, "release~1")
+    merge = rev(repo, "main")
+    green = "success" if variant == "approved" else "failure"
+    checks = [{"name": n, "status": "completed", "conclusion": "success",
+               "started_at": "2026-11-03T10:00:00Z", "completed_at": "2026-11-03T10:05:00Z"}
+              for n in ("integration-tests", "manual-testing", "regression", "uat")]
+    if variant != "approved":
+        checks[2]["conclusion"] = green
+        checks.append({"name": "uat", "status": "in_progress",
+                       "started_at": "2026-11-03T11:00:00Z"})
+    feature_reviews = [
+        {"id": 7001, "user": "sipho", "state": "APPROVED", "commit_id": release,
+         "submitted_at": "2026-11-03T08:00:00Z"},
+        {"id": 7002, "user": "lerato", "state": "COMMENTED", "commit_id": release,
+         "submitted_at": "2026-11-03T08:10:00Z"},
+        {"id": 7003, "user": "lerato", "state": "APPROVED", "commit_id": release,
+         "submitted_at": "2026-11-03T08:20:00Z"},
+        {"id": 7004, "user": "naledi", "state": "APPROVED", "commit_id": release,
+         "submitted_at": "2026-11-03T08:30:00Z"},
+        {"id": 7005, "user": "thandi", "state": "APPROVED", "commit_id": release,
+         "submitted_at": "2026-11-03T08:40:00Z"},
+    ]
+    if variant != "approved":
+        feature_reviews.append({"id": 7006, "user": "lerato", "state": "CHANGES_REQUESTED",
+                                "commit_id": release, "submitted_at": "2026-11-03T09:00:00Z"})
+    release_reviews = [
+        {"id": 9001, "user": "pieter", "state": "APPROVED", "commit_id": release,
+         "submitted_at": "2026-11-04T08:00:00Z"},
+    ]
+    if variant == "approved":
+        release_reviews.append({"id": 9002, "user": "ayanda", "state": "APPROVED",
+                                "commit_id": release, "submitted_at": "2026-11-04T08:30:00Z"})
+    scenario = {
+        "repository": {"owner": "bbws", "name": "order-service", "id": 5550001,
+                       "default_branch": "main", "private": True},
+        "token_owner": "release-bot",
+        "users": {"release-bot": 7100001, "thandi": 7100002, "sipho": 7100003,
+                  "lerato": 7100004, "naledi": 7100005, "pieter": 7100006, "ayanda": 7100007},
+        "commits": {
+            release: {"pulls": [7], "check_runs": checks, "statuses": []},
+            first: {"pulls": [6], "check_runs": [], "statuses": []},
+        },
+        "pulls": [
+            {"number": 6, "user": "thandi", "merged_at": "2026-11-02T12:00:00Z",
+             "head_sha": first, "merge_commit_sha": first, "base_ref": "develop",
+             "title": "Add order creation handler", "reviews": []},
+            {"number": 7, "user": "thandi", "merged_at": "2026-11-03T09:30:00Z",
+             "head_sha": release, "merge_commit_sha": release, "base_ref": "develop",
+             "title": "Add order lookup handler", "reviews": feature_reviews},
+            {"number": 9, "user": "naledi", "merged_at": "2026-11-05T09:00:00Z",
+             "head_sha": release, "merge_commit_sha": merge, "base_ref": "main",
+             "head_ref": "release", "title": "Release 1.4.0", "reviews": release_reviews},
+        ],
+        "teams": {
+            "bbws/tech-leads": {"naledi": "active"},
+            "bbws/product-owners": {"pieter": "active"},
+            "bbws/ops-leads": {"ayanda": "active", "sipho": "pending"},
+        },
+        "releases": [
+            {"tag_name": "v1.4.0", "name": "1.4.0", "draft": True, "prerelease": False,
+             "body": "Order creation and lookup handlers." if variant == "approved" else "",
+             "target_commitish": "release"},
+        ],
+        "faults": [],
+    }
+    with open(out, "w") as f:
+        json.dump(scenario, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
