@@ -1,0 +1,44 @@
+#!/bin/sh
+# The GitHub gates end to end against the simulator: approved, rejected, and the
+# requests the client sends (concurrent rounds, headers, pages).
+. "$SRCDIR/tests/e2e/lib.sh"
+make_repo "$TMP/repo" "$SRCDIR/policies/bbws.json"
+cd "$TMP/repo" || exit 1
+python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/approved.json" approved
+python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/rejected.json" rejected
+gh_start "$TMP/approved.json"
+release=$(git rev-parse release)
+
+check 'dev -> sit is approved with the GitHub gates' eval 'promote 0 check dev sit &&
+    has "$OUT" "PASS   ci-checks" && has "$OUT" "PASS   code-review" &&
+    has "$OUT" "PASS   tech-lead-approval" && has "$OUT" "PASS   release-notes" &&
+    has "$OUT" "actor release-bot" && has "$OUT" "verdict: approved"'
+check 'three rounds: pulls, then reviews, then team memberships' eval 'promote 0 check --json dev sit &&
+    jq_is "d[\"github\"][\"rounds\"]" 3 && jq_is "d[\"actor\"]" release-bot &&
+    jq_is "d[\"github\"][\"repository\"]" bbws/order-service'
+check 'code review details' eval 'promote 0 check --json dev sit &&
+    jq_is "[g for g in d[\"gates\"] if g[\"name\"] == \"code-review\"][0][\"details\"][\"pull_requests\"][0][\"approvers\"]" "[\"lerato\", \"naledi\", \"sipho\"]"'
+check 'sit -> prod needs both roles on the release pull request' eval 'promote 1 check sit prod &&
+    has "$OUT" "FAIL   release-approval"'
+check 'sit -> prod with --release-pr 9 is approved' eval 'promote 0 check --release-pr 9 sit prod &&
+    has "$OUT" "PASS   release-approval" && has "$OUT" "PASS   sit-checks"'
+check 'every request carries the headers and the token as a bearer' eval 'gh_reset_log && promote 0 check dev sit &&
+    [ "$(gh_py "len(reqs) > 0 and all(r[\"accept\"] == \"application/vnd.github+json\" and r[\"api_version\"] == \"2022-11-28\" and r[\"authorization\"] == \"bearer\" and r[\"user_agent\"].startswith(\"promote/\") for r in reqs)")" = True ]'
+check 'paginated requests ask for 100 per page' eval 'gh_reset_log && promote 0 check dev sit &&
+    [ "$(gh_py "all(\"per_page=100\" in r[\"query\"] for r in reqs if r[\"path\"].endswith((\"/pulls\", \"/reviews\", \"/releases\", \"/check-runs\")))")" = True ]'
+gh_faults '[{"path": "/(pulls|check-runs|releases|user)", "delay_ms": 300, "times": -1}]'
+check 'independent requests of a round overlap' eval 'gh_reset_log && promote 0 check dev sit &&
+    [ "$(gh_py "stats[\"max_in_flight\"] >= 3")" = True ]'
+gh_scenario "$TMP/rejected.json"
+check 'changes requested after approvals reject the code review' eval 'promote 1 check dev sit &&
+    has "$OUT" "FAIL   code-review         not approved: #7: 2 of 2 approvals, changes requested by lerato" &&
+    has "$OUT" "verdict: rejected"'
+check 'release notes missing for another version' eval 'promote 1 check --release-version 9.9.9 dev sit &&
+    has "$OUT" "FAIL   release-notes"'
+check 'sit -> prod: a failed and a pending check, one role missing' eval 'promote 1 check --release-pr 9 sit prod &&
+    has "$OUT" "FAIL   sit-checks" && has "$OUT" "regression (failure)" && has "$OUT" "uat (pending)" &&
+    has "$OUT" "FAIL   release-approval"'
+check 'the token never appears (verbose included)' eval 'promote 1 check --verbose dev sit &&
+    has "$ERR" "github: GET /repos/bbws/order-service/commits/" && hasnt "$ERR" "$GITHUB_TOKEN" &&
+    ! grep -rq "e2eFakeToken" "$HOME"'
+finish
