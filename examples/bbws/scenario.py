@@ -58,6 +58,9 @@ def main():
         "token_owner": "release-bot",
         "users": {"release-bot": 7100001, "thandi": 7100002, "sipho": 7100003,
                   "lerato": 7100004, "naledi": 7100005, "pieter": 7100006, "ayanda": 7100007},
+        "runs": {"8001": {"actor": "naledi", "triggering_actor": "naledi", "head_sha": release,
+                          "head_branch": "release", "status": "in_progress",
+                          "event": "workflow_dispatch", "name": "promote"}},
         "commits": {
             release: {"pulls": [7], "check_runs": checks, "statuses": []},
             first: {"pulls": [6], "check_runs": [], "statuses": []},
