@@ -21,8 +21,12 @@ check 'a stalled reply times out, then succeeds' eval 'gh_faults "[{\"path\": \"
     promote 0 check $T dev sit'
 check 'stalled replies forever: error, no hang' eval 'gh_faults "[{\"path\": \"/releases\", \"stall_seconds\": 3, \"times\": -1}]" &&
     promote 3 check $T dev sit && has "$OUT" "ERROR  release-notes" && has "$OUT" "Timeout"; rc=$?; gh_scenario "$TMP/approved.json"; [ $rc -eq 0 ]'
-check 'malformed JSON: error' eval 'gh_faults "[{\"path\": \"/commits/[0-9a-f]+/pulls\", \"body\": \"{not json\", \"times\": -1}]" &&
+# a deliberately malformed body breaks GitHub's schema: prism (rightly) refuses it,
+# so this case runs only without prism
+if [ "${PROMOTE_PRISM:-0}" != 1 ]; then
+    check 'malformed JSON: error' eval 'gh_faults "[{\"path\": \"/commits/[0-9a-f]+/pulls\", \"body\": \"{not json\", \"times\": -1}]" &&
     promote 3 check $T dev sit && has "$OUT" "malformed JSON"; rc=$?; gh_scenario "$TMP/approved.json"; [ $rc -eq 0 ]'
+fi
 check 'a short rate limit is waited out' eval 'gh_faults "[{\"path\": \"/releases\", \"rate_limit\": {\"status\": 429, \"retry_after\": 1}, \"times\": 1}]" &&
     promote 0 check $T dev sit'
 check 'a primary rate limit past the allowed wait: error with the reset time' eval '
