@@ -45,5 +45,13 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["max_per_page"]=2
 gh_scenario "$TMP/paged.json"
 check 'pages in the /repositories/{id} form are followed' eval 'gh_reset_log && promote 0 check $T dev sit &&
     [ "$(gh_py "any(r[\"path\"].startswith(\"/repositories/5550001/\") for r in reqs)")" = True ]'
+# a next-page link to another host: the token must not follow it (not through prism:
+# the link must lead around it)
+if [ "${PROMOTE_PRISM:-0}" != 1 ]; then
+    python3 -c 'import json,sys,urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_sim/config", data=json.dumps({"public_base": sys.argv[1].replace("127.0.0.1", "localhost")}).encode(), method="POST", headers={"Content-Type": "application/json"}), timeout=5)' "$SIM_BASE"
+    check 'a next-page link to another host is refused' eval 'gh_reset_log && promote 3 check $T dev sit &&
+        has "$OUT" "refusing to follow a next-page link to another host" &&
+        [ "$(gh_py "not any(\"page=2\" in r[\"query\"] for r in reqs)")" = True ]'
+fi
 gh_scenario "$TMP/approved.json"
 finish
