@@ -1,17 +1,32 @@
 #!/bin/sh
-# The main job on the bundled example: build the sample repository, then ask
-# promote whether its release candidate may move dev -> sit and sit -> prod, and
-# show a candidate whose reports fail. Exit 0 when every answer is the expected one.
+# The main job on the bundled example: build the sample repository and a local
+# GitHub API simulator holding its pull requests, reviews, team memberships, checks
+# and release; then ask promote whether the release candidate may move dev -> sit
+# and sit -> prod, and show candidates that are rejected. No token and no network
+# are needed: everything runs on this machine. Exit 0 when every answer is the
+# expected one.
 # usage: demo.sh [PROMOTE_BINARY]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-promote=${1:-$here/../../build/promote}
+src=$(cd "$here/../.." && pwd)
+promote=${1:-$src/build/promote}
 promote=$(cd "$(dirname "$promote")" && pwd)/$(basename "$promote")
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+harness="$src/tests/ghsim/harness.py"
+trap 'python3 "$harness" stop --dir "$work/ghsim" >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 
-"$here/make-repo.sh" "$work/bbws" >/dev/null || exit 2
-cd "$work/bbws"
+"$here/make-repo.sh" "$work/bbws" "$src/policies/bbws.json" >/dev/null || exit 2
+python3 "$here/scenario.py" "$work/bbws" "$work/approved.json" approved || exit 2
+python3 "$here/scenario.py" "$work/bbws" "$work/rejected.json" rejected || exit 2
+mkdir -p "$work/ghsim"
+eval "$(python3 "$harness" start --scenario "$work/approved.json" --dir "$work/ghsim")" || exit 2
+# the simulator accepts any token; promote's cache goes to the scratch directory
+export GITHUB_TOKEN=demo-token GITHUB_API_URL="$API_BASE" GITHUB_REPOSITORY=bbws/order-service
+export XDG_CACHE_HOME="$work/cache"
+unset GITHUB_ACTIONS
+cd "$work/bbws" || exit 2
+
 fails=0
 run() {
     want=$1
@@ -26,14 +41,21 @@ run() {
 }
 
 echo "Sample repository: $work/bbws (branches develop, release, main)"
+echo "GitHub API simulator: $API_BASE (bbws/order-service)"
 run 0 check dev sit
-run 0 check sit prod
+run 0 check --release-pr 9 sit prod
 echo
 echo "A candidate whose reports fail (low coverage, failing tests, high findings):"
 run 1 check dev sit \
     --evidence unit-tests="$here/reports-failing/unit-tests.xml" \
     --evidence unit-coverage="$here/reports-failing/coverage.xml" \
     --evidence security-findings="$here/reports-failing/security.sarif"
+echo
+echo "The same candidate after a reviewer requested changes, a check failed and a role is missing:"
+python3 "$harness" scenario --dir "$work/ghsim" "$work/rejected.json" >/dev/null || exit 2
+run 1 check dev sit
+run 1 check --release-pr 9 sit prod
+python3 "$harness" scenario --dir "$work/ghsim" "$work/approved.json" >/dev/null || exit 2
 echo
 echo "The decision as JSON:"
 run 0 check --json dev sit
