@@ -263,7 +263,7 @@ cache_path(const struct gh *gh, const char *url, char *out, size_t outsz)
 static int
 mkdir_p(const char *dir)
 {
-    char tmp[1100];
+    char tmp[1300];
     char *p;
 
     snprintf(tmp, sizeof(tmp), "%s", dir);
@@ -283,7 +283,7 @@ static void
 cache_store(const struct gh *gh, const char *file, const char *etag, const char *link,
             const struct buf *body)
 {
-    char dir[1100], tmp[1200];
+    char dir[1300], tmp[1300];
     const char *slash = strrchr(file, '/');
     FILE *f;
     int fd, ok;
