@@ -246,3 +246,281 @@ repo_remote_url(struct repo *r, const char *name, char *out, size_t outsz)
     git_remote_free(remote);
     return rc;
 }
+
+int
+repo_ref_tip(struct repo *r, const char *ref, char tip[41], struct err *e)
+{
+    git_oid oid;
+    int rc = git_reference_name_to_id(&oid, r->git, ref);
+
+    tip[0] = '\0';
+    if (rc == GIT_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return err_git(e, EXIT_EVAL, ref);
+    oid_hex(tip, &oid);
+    return 0;
+}
+
+int
+repo_commit_files(struct repo *r, const char *parent, const struct repo_file *files, size_t n,
+                  const char *message, long long time, char out[41], struct err *e)
+{
+    git_treebuilder *tb = NULL;
+    git_signature *sig = NULL;
+    git_commit *pc = NULL;
+    git_tree *tree = NULL;
+    git_oid blob, tree_id, pid, cid;
+    const git_commit *parents[1];
+    size_t i;
+    int rc = -1;
+
+    if (git_treebuilder_new(&tb, r->git, NULL) < 0) {
+        err_git(e, EXIT_EVAL, "cannot build a tree");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        if (git_blob_create_from_buffer(&blob, r->git, files[i].data, files[i].len) < 0 ||
+            git_treebuilder_insert(NULL, tb, files[i].name, &blob, GIT_FILEMODE_BLOB) < 0) {
+            err_git(e, EXIT_EVAL, "cannot write a blob");
+            goto done;
+        }
+    }
+    if (git_treebuilder_write(&tree_id, tb) < 0 || git_tree_lookup(&tree, r->git, &tree_id) < 0) {
+        err_git(e, EXIT_EVAL, "cannot write a tree");
+        goto done;
+    }
+    if (git_signature_new(&sig, "promote", "promote@localhost", (git_time_t)time, 0) < 0) {
+        err_git(e, EXIT_EVAL, "cannot make a signature");
+        goto done;
+    }
+    if (parent && *parent) {
+        if (git_oid_fromstr(&pid, parent) < 0 || git_commit_lookup(&pc, r->git, &pid) < 0) {
+            err_git(e, EXIT_EVAL, "cannot find the parent commit");
+            goto done;
+        }
+        parents[0] = pc;
+    }
+    if (git_commit_create(&cid, r->git, NULL, sig, sig, NULL, message, tree, pc ? 1 : 0,
+                          parents) < 0) {
+        err_git(e, EXIT_EVAL, "cannot write a commit");
+        goto done;
+    }
+    oid_hex(out, &cid);
+    rc = 0;
+done:
+    git_commit_free(pc);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_treebuilder_free(tb);
+    return rc;
+}
+
+int
+repo_ref_cas(struct repo *r, const char *ref, const char *new_tip, const char *expected,
+             struct err *e)
+{
+    git_reference *out = NULL;
+    git_oid nid, eid;
+    int rc;
+
+    if (git_oid_fromstr(&nid, new_tip) < 0)
+        return err_set(e, EXIT_EVAL, "invalid commit id");
+    if (expected && *expected) {
+        if (git_oid_fromstr(&eid, expected) < 0)
+            return err_set(e, EXIT_EVAL, "invalid commit id");
+        rc = git_reference_create_matching(&out, r->git, ref, &nid, 1, &eid, "promote: append");
+    } else {
+        rc = git_reference_create(&out, r->git, ref, &nid, 0, "promote: append");
+    }
+    git_reference_free(out);
+    if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED)
+        return 1;
+    if (rc < 0)
+        return err_git(e, EXIT_EVAL, ref);
+    return 0;
+}
+
+int
+repo_chain(struct repo *r, const char *tip, char ***out, size_t *n, struct err *e)
+{
+    git_commit *c = NULL, *next = NULL;
+    char **ids = NULL;
+    size_t cap = 0, len = 0, i;
+    git_oid oid;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    if (git_oid_fromstr(&oid, tip) < 0 || git_commit_lookup(&c, r->git, &oid) < 0) {
+        err_git(e, EXIT_TAMPER, "cannot read the audit log");
+        goto done;
+    }
+    while (c) {
+        if (git_commit_parentcount(c) > 1) {
+            err_set(e, EXIT_TAMPER, "the audit log forks at commit %.12s (a merge)",
+                    git_oid_tostr_s(git_commit_id(c)));
+            goto done;
+        }
+        if (len == cap) {
+            char **p;
+
+            cap = cap ? cap * 2 : 64;
+            p = realloc(ids, cap * sizeof(*p));
+            if (!p) {
+                err_set(e, EXIT_EVAL, "out of memory");
+                goto done;
+            }
+            ids = p;
+        }
+        ids[len] = malloc(41);
+        if (!ids[len]) {
+            err_set(e, EXIT_EVAL, "out of memory");
+            goto done;
+        }
+        oid_hex(ids[len++], git_commit_id(c));
+        next = NULL;
+        if (git_commit_parentcount(c) == 1 && git_commit_parent(&next, c, 0) < 0) {
+            err_git(e, EXIT_TAMPER, "cannot read the audit log");
+            goto done;
+        }
+        git_commit_free(c);
+        c = next;
+    }
+    for (i = 0; i < len / 2; i++) {
+        char *t = ids[i];
+
+        ids[i] = ids[len - 1 - i];
+        ids[len - 1 - i] = t;
+    }
+    *out = ids;
+    *n = len;
+    ids = NULL;
+    rc = 0;
+done:
+    git_commit_free(c);
+    if (ids) {
+        for (i = 0; i < len; i++)
+            free(ids[i]);
+        free(ids);
+    }
+    return rc;
+}
+
+const char *
+repo_gitdir(const struct repo *r)
+{
+    return git_repository_path(r->git);
+}
+
+int
+repo_has_remote(struct repo *r, const char *remote)
+{
+    git_remote *rm = NULL;
+    int ok = git_remote_lookup(&rm, r->git, remote) == 0;
+
+    git_remote_free(rm);
+    return ok;
+}
+
+struct push_state {
+    int tries;
+    int rejected;
+    char why[200];
+};
+
+/* https remotes authenticate with the GitHub token (user x-access-token), ssh
+ * remotes with the ssh agent; libgit2 does not use git's credential helpers. */
+static int
+credentials(git_credential **out, const char *url, const char *user, unsigned int allowed,
+            void *payload)
+{
+    const char *token = getenv("GITHUB_TOKEN");
+    struct push_state *ps = payload;
+
+    (void)url;
+    if (ps->tries++ > 2)
+        return GIT_EUSER;
+    if (!token || !*token)
+        token = getenv("GH_TOKEN");
+    if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && token && *token)
+        return git_credential_userpass_plaintext_new(out, "x-access-token", token);
+    if (allowed & GIT_CREDENTIAL_SSH_KEY)
+        return git_credential_ssh_key_from_agent(out, user ? user : "git");
+    return GIT_PASSTHROUGH;
+}
+
+int
+repo_fetch(struct repo *r, const char *remote, const char *refspec, struct err *e)
+{
+    git_fetch_options opts;
+    struct push_state ps = {0, 0, ""};
+    git_strarray specs;
+    git_remote *rm = NULL;
+    char *one[1];
+    int rc;
+
+    git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+    if (git_remote_lookup(&rm, r->git, remote) < 0)
+        return err_git(e, EXIT_EVAL, "no such remote");
+    one[0] = (char *)refspec;
+    specs.strings = one;
+    specs.count = 1;
+    opts.callbacks.credentials = credentials;
+    opts.callbacks.payload = &ps;
+    opts.update_fetchhead = 0;
+    rc = git_remote_fetch(rm, &specs, &opts, "promote: fetch the audit log");
+    if (rc < 0)
+        err_git(e, EXIT_EVAL, "cannot fetch from the remote");
+    git_remote_free(rm);
+    return rc < 0 ? -1 : 0;
+}
+
+
+
+static int
+push_update(const char *refname, const char *status, void *payload)
+{
+    struct push_state *ps = payload;
+
+    (void)refname;
+    if (status) {
+        ps->rejected = 1;
+        snprintf(ps->why, sizeof(ps->why), "%s", status);
+    }
+    return 0;
+}
+
+int
+repo_push(struct repo *r, const char *remote, const char *ref, struct err *e)
+{
+    git_push_options opts;
+    struct push_state ps = {0, 0, ""};
+    git_strarray specs;
+    git_remote *rm = NULL;
+    char spec[512], *one[1];
+    int rc;
+
+    git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
+    if (git_remote_lookup(&rm, r->git, remote) < 0)
+        return err_git(e, EXIT_EVAL, "no such remote");
+    snprintf(spec, sizeof(spec), "%s:%s", ref, ref);
+    one[0] = spec;
+    specs.strings = one;
+    specs.count = 1;
+    opts.callbacks.credentials = credentials;
+    opts.callbacks.push_update_reference = push_update;
+    opts.callbacks.payload = &ps;
+    rc = git_remote_push(rm, &specs, &opts);
+    git_remote_free(rm);
+    if (rc < 0) {
+        const git_error *ge = git_error_last();
+
+        if (ge && ge->message && (strstr(ge->message, "non-fast-forward") ||
+                                  strstr(ge->message, "rejected") ||
+                                  strstr(ge->message, "fetch first")))
+            return 1;
+        return err_git(e, EXIT_EVAL, "cannot push to the remote");
+    }
+    return ps.rejected ? 1 : 0;
+}

@@ -39,4 +39,41 @@ int repo_read_at_commit(struct repo *r, const char *commit, const char *path, si
 /* The URL of remote NAME into OUT; -1 (no error text needed) when there is none. */
 int repo_remote_url(struct repo *r, const char *name, char *out, size_t outsz);
 
+/* ---- plumbing for the audit log (a ref holding one commit per entry) ---- */
+
+struct repo_file {
+    const char *name;
+    const void *data;
+    size_t len;
+};
+
+/* The commit REF points at into TIP (40 hex), or "" when REF does not exist. */
+int repo_ref_tip(struct repo *r, const char *ref, char tip[41], struct err *e);
+
+/* Write FILES as blobs in one flat tree and a commit over it (PARENT: 40 hex or NULL
+ * for a root commit), with a fixed identity and TIME. Does not move any ref. */
+int repo_commit_files(struct repo *r, const char *parent, const struct repo_file *files,
+                      size_t n, const char *message, long long time, char out[41],
+                      struct err *e);
+
+/* Compare-and-swap: move REF to NEW only if it still points at EXPECTED ("" when it
+ * must not exist yet). 0 moved, 1 lost the race (someone else moved it), -1 error. */
+int repo_ref_cas(struct repo *r, const char *ref, const char *new_tip, const char *expected,
+                 struct err *e);
+
+/* The first-parent chain ending at TIP, oldest first (40-hex ids, owned by the
+ * caller: free each and the array). A commit with more than one parent is refused
+ * (EXIT_TAMPER): the log never forks. */
+int repo_chain(struct repo *r, const char *tip, char ***out, size_t *n, struct err *e);
+
+/* The path of the repository's git directory (with a trailing '/'). */
+const char *repo_gitdir(const struct repo *r);
+
+/* Fetch REFSPEC ("+refs/x:refs/x" style) from REMOTE. */
+int repo_fetch(struct repo *r, const char *remote, const char *refspec, struct err *e);
+/* Push REF to REMOTE (not forced). 0 pushed, 1 rejected (the remote moved), -1 error. */
+int repo_push(struct repo *r, const char *remote, const char *ref, struct err *e);
+/* Does REMOTE exist? */
+int repo_has_remote(struct repo *r, const char *remote);
+
 #endif
