@@ -28,6 +28,15 @@ int cmd_promote(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+
+struct policy;
+struct repo;
+struct err;
+/* The policy from FILE, else .promote/policy.json on POLICY_REF (default main). */
+int cmd_load_policy(struct policy **out, struct repo *repo, const char *file,
+                    const char *policy_ref, struct err *e);
+int cmd_audit(int argc, char **argv);
 
 /* Shared by promote and check: evaluate FROM -> TO. */
 enum promote_mode { PROMOTE_RECORD, PROMOTE_CHECK };

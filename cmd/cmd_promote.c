@@ -9,7 +9,9 @@
 #include "cmd.h"
 #include "core/buf.h"
 #include "core/engine.h"
+#include "core/keys.h"
 #include "core/out.h"
+#include "core/record.h"
 
 #define MAX_OVERRIDES 64
 
@@ -27,6 +29,9 @@ enum {
     OPT_RELEASE_PR,
     OPT_RELEASE_VERSION,
     OPT_VERBOSE,
+    OPT_KEY,
+    OPT_REMOTE,
+    OPT_NO_REMOTE,
     OPT_HELP
 };
 
@@ -43,6 +48,9 @@ struct promote_opts {
     long github_max_wait;  /* seconds; -1: default */
     long release_pr;
     const char *release_version;
+    const char *key;
+    const char *remote;
+    int no_remote;
     struct evidence_override overrides[MAX_OVERRIDES];
     size_t n_overrides;
     const char *from;
@@ -89,6 +97,9 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
         {"release-pr", required_argument, NULL, OPT_RELEASE_PR},
         {"release-version", required_argument, NULL, OPT_RELEASE_VERSION},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {"key", required_argument, NULL, OPT_KEY},
+        {"remote", required_argument, NULL, OPT_REMOTE},
+        {"no-remote", no_argument, NULL, OPT_NO_REMOTE},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -130,6 +141,15 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
             break;
         case OPT_VERBOSE:
             o->verbose = 1;
+            break;
+        case OPT_KEY:
+            o->key = optarg;
+            break;
+        case OPT_REMOTE:
+            o->remote = optarg;
+            break;
+        case OPT_NO_REMOTE:
+            o->no_remote = 1;
             break;
         case OPT_GITHUB_API:
             o->github_api = optarg;
@@ -179,6 +199,8 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
     }
     if (o->policy && o->policy_ref)
         return usage_error(c, "--policy and --policy-ref cannot be used together"), -1;
+    if (o->remote && o->no_remote)
+        return usage_error(c, "--remote and --no-remote cannot be used together"), -1;
     if (argc - optind != 2)
         return usage_error(c, "expected two environments: <from> <to>"), -1;
     o->from = argv[optind];
@@ -188,16 +210,17 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
 
 /* The policy comes from the policy ref through libgit2, never from the work tree or
  * the commit being promoted; --policy FILE is a local override the decision names. */
-static int
-load_policy(struct policy **out, struct repo *repo, const struct promote_opts *o, struct err *e)
+int
+cmd_load_policy(struct policy **out, struct repo *repo, const char *file, const char *policy_ref,
+                struct err *e)
 {
-    const char *ref = o->policy_ref ? o->policy_ref : "main";
+    const char *ref = policy_ref ? policy_ref : "main";
     struct buf b = BUF_INIT;
     char used[256], commit[41], source[512];
     int rc;
 
-    if (o->policy)
-        return policy_load_file(out, o->policy, e);
+    if (file)
+        return policy_load_file(out, file, e);
     if (repo_read_at(repo, ref, POLICY_PATH, POLICY_MAX_BYTES, &b, used, sizeof(used), commit, e) <
         0)
         return -1;
@@ -261,16 +284,22 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     struct gh_config ghc;
     struct actor_env actor;
     char gh_repo[256], cache_dir[1024];
+    struct key *key = NULL;
+    struct record_req rq;
+    struct record_result rr;
+    char repo_uri[1100], run_url[600];
     json_t *doc;
-    int rc, code;
+    int rc, code, recorded = 0;
 
     memset(&o, 0, sizeof(o));
+    memset(&rq, 0, sizeof(rq));
+    memset(&rr, 0, sizeof(rr));
     o.github_max_wait = -1;
     memset(&d, 0, sizeof(d));
     rc = parse_opts(&o, argc, argv, c);
     if (rc != 0)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
-    if (repo_open(&repo, o.repo, &e) < 0 || load_policy(&policy, repo, &o, &e) < 0)
+    if (repo_open(&repo, o.repo, &e) < 0 || cmd_load_policy(&policy, repo, o.policy, o.policy_ref, &e) < 0)
         goto fail;
     memset(&req, 0, sizeof(req));
     req.policy = policy;
@@ -286,10 +315,48 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     req.actor_env = &actor;
     req.release_pr = o.release_pr;
     req.release_version = o.release_version;
+    if (mode == PROMOTE_RECORD) {
+        /* a decision that cannot be recorded is not made: refuse before any gate runs */
+        if (keys_load(&key, o.key, &e) < 0) {
+            err_prefix(&e, "no usable signing key (use 'promote check' for an unrecorded "
+                           "evaluation)");
+            goto fail;
+        }
+        record_repo_uri(repo_uri, sizeof(repo_uri), repo, ghc.repo, getenv("GITHUB_SERVER_URL"));
+        run_url[0] = '\0';
+        if (actor.in_actions && actor.run_id && ghc.repo)
+            snprintf(run_url, sizeof(run_url), "%s/%s/actions/runs/%s",
+                     getenv("GITHUB_SERVER_URL") ? getenv("GITHUB_SERVER_URL")
+                                                 : "https://github.com",
+                     ghc.repo, actor.run_id);
+        rq.repo = repo;
+        rq.policy = policy;
+        rq.key = key;
+        rq.remote = o.remote;
+        rq.no_remote = o.no_remote;
+        rq.repo_uri = repo_uri;
+        rq.run_url = run_url[0] ? run_url : NULL;
+        if (record_prepare(&rq, &e) < 0)
+            goto fail;
+    }
     if (engine_run(&d, &req, &e) < 0)
         goto fail;
+    if (mode == PROMOTE_RECORD) {
+        if (record_decision(&rr, &rq, &d, req.now, &e) < 0) {
+            err_prefix(&e, "the decision (%s) could not be recorded",
+                       decision_verdict_name(d.verdict));
+            goto fail;
+        }
+        recorded = 1;
+    }
     if (o.json) {
         doc = out_decision_json(&d);
+        if (doc && recorded)
+            json_object_set_new(doc, "record",
+                                json_pack("{s:I, s:s, s:s, s:s, s:b, s:s?}", "seq",
+                                          (json_int_t)rr.entry.seq, "id", rr.entry.id, "ref",
+                                          AUDIT_REF, "log_commit", rr.entry.commit, "pushed",
+                                          rr.pushed, "remote", rr.pushed ? rr.remote : NULL));
         if (!doc || out_json(stdout, doc) < 0) {
             json_decref(doc);
             err_set(&e, EXIT_EVAL, "cannot write the decision");
@@ -299,14 +366,20 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     } else {
         oo.color = cmd_color();
         out_decision_text(stdout, &d, &oo);
+        if (recorded)
+            printf("recorded: seq %llu, decision %s (%s%s%s)\n",
+                   (unsigned long long)rr.entry.seq, rr.entry.id, AUDIT_REF,
+                   rr.pushed ? ", pushed to " : ", local only", rr.pushed ? rr.remote : "");
     }
     code = decision_exit_code(d.verdict);
     decision_release(&d);
+    keys_free(key);
     policy_free(policy);
     repo_free(repo);
     return cmd_finish(code);
 fail:
     decision_release(&d);
+    keys_free(key);
     policy_free(policy);
     repo_free(repo);
     return cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);

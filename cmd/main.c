@@ -14,7 +14,8 @@
     "[--repo <dir>] [--policy <file> | --policy-ref <ref>] [--commit <rev>]\n"                     \
     "          [--evidence <gate>=<path>]... [--json] [--verbose]\n"                               \
     "          [--github-api <url>] [--github-repo <owner/name>] [--github-timeout <s>]\n"        \
-    "          [--github-max-wait <s>] [--release-pr <n>] [--release-version <v>]"
+    "          [--github-max-wait <s>] [--release-pr <n>] [--release-version <v>]\n"               \
+    "          [--key <file>] [--remote <name> | --no-remote]"
 
 #define PROMOTE_OPTIONS                                                                            \
     "  --repo <dir>        the git repository (default: the one containing the current directory)\n" \
@@ -33,7 +34,11 @@
     "  --github-timeout <s>  per-request timeout (default 30)\n"                                   \
     "  --github-max-wait <s> longest rate-limit wait to sit out (default 60)\n"                    \
     "  --release-pr <n>    the release pull request whose approvals also count for roles\n"        \
-    "  --release-version <v>  the release version (default: the policy's version_file)\n"
+    "  --release-version <v>  the release version (default: the policy's version_file)\n"    \
+    "  --key <file>        the signing key (default: PROMOTE_SIGNING_KEY's content, else\n"       \
+    "                      $XDG_CONFIG_HOME/promote/key); promote records, check does not\n"     \
+    "  --remote <name>     share the audit log through this remote (default: origin, if any)\n" \
+    "  --no-remote         keep the audit log local\n"
 
 const struct cmd cmd_table[] = {
     {"promote", cmd_promote, "promote " PROMOTE_USAGE_OPTS " <from> <to>",
@@ -43,6 +48,26 @@ const struct cmd cmd_table[] = {
     {"inspect", cmd_inspect, "promote inspect <file> [--json]",
      "show what promote reads from one evidence file",
      "  --json              print {file, kind, format, details} as JSON\n"},
+    {"audit", cmd_audit,
+     "promote audit log|show|verify|export [<options>]",
+     "query and verify the signed audit log (refs/promote/audit)", NULL},
+    {"keys", cmd_keys,
+     "promote keys generate [--out <file>] [--unencrypted]\n"
+     "   or: promote keys show [--json] <file>\n"
+     "   or: promote keys export --pem <file>",
+     "create the signing key, show it, export its public key",
+     "  --out <file>        generate: write the secret key to <file> (0600) and the public\n"
+     "                      key to <file>.pub (default: $XDG_CONFIG_HOME/promote/key, else\n"
+     "                      ~/.config/promote/key); an existing file is never overwritten\n"
+     "  --unencrypted       generate: store the secret key without a passphrase, for a key\n"
+     "                      that lives in a CI secret store\n"
+     "  --json              show: print {schema_version, id, public_key, algorithm}\n"
+     "  --pem               export: print the public key as PEM (SubjectPublicKeyInfo)\n"
+     "\n"
+     "  <file> may be the secret key file or its .pub file. The passphrase comes from\n"
+     "  PROMOTE_KEY_PASSPHRASE, else it is asked on the terminal; never from arguments.\n"
+     "  Signing uses the key file it is given, else the content of PROMOTE_SIGNING_KEY,\n"
+     "  else the default file. A key that cannot be used exits 2.\n"},
     {"help", cmd_help, "promote help [<command>]", "show help for promote or one command", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -24,8 +24,22 @@ void keys_free(struct key *k);
 
 /* Write a new secret key file PATH (0600, O_EXCL, fsync, rename; refused if it
  * exists) and PATH.pub. ENCRYPT: passphrase from PROMOTE_KEY_PASSPHRASE or asked on
- * the TTY twice without echo. ID_OUT gets the key id. */
+ * the TTY twice without echo. ID_OUT gets the key id.
+ * PATH NULL: the default path (keys_default_path), its directory created 0700. */
 int keys_generate(const char *path, int encrypt, char id_out[KEYS_ID_HEX + 1], struct err *e);
+
+/* $XDG_CONFIG_HOME/promote/key when XDG_CONFIG_HOME is an absolute path, else
+ * $HOME/.config/promote/key; EXIT_USAGE when neither is set. */
+int keys_default_path(struct buf *out, struct err *e);
+
+/* A key from a raw 32-byte Ed25519 seed, in locked memory like keys_load's
+ * (known-answer tests, and sign.c's tests). */
+int keys_from_seed(struct key **out, const unsigned char seed[32], struct err *e);
+
+/* The public key of a key file: a .pub file, or a secret key file (checked as
+ * strictly as keys_load does, and decrypted: an encrypted one needs the passphrase). */
+int keys_file_public(unsigned char pk[32], char id[KEYS_ID_HEX + 1], const char *path,
+                     struct err *e);
 
 /* A public key file (PATH.pub as written by keys_generate). */
 int keys_load_public(unsigned char pk[32], char id[KEYS_ID_HEX + 1], const char *path,
@@ -38,7 +52,9 @@ void keys_id(char out[KEYS_ID_HEX + 1], const unsigned char pk[32]);
  * 302a300506032b6570032100 || key), with BEGIN/END lines and a final newline. */
 int keys_pem(struct buf *out, const unsigned char pk[32]);
 
-/* Base64 (standard) of a raw public key, as the policy's trusted_keys list it. */
+/* Base64 (standard) of a raw public key, as the policy's trusted_keys list it.
+ * OUTSZ must be at least KEYS_PK_BASE64_SIZE; -1 otherwise. */
+#define KEYS_PK_BASE64_SIZE 45 /* 44 characters and a NUL */
 int keys_pk_base64(char *out, size_t outsz, const unsigned char pk[32]);
 /* Parse standard or URL-safe base64 of a raw 32-byte public key. */
 int keys_pk_from_base64(unsigned char pk[32], const char *b64);

@@ -9,10 +9,12 @@
 
 #include "buf.h"
 #include "gates/gate.h"
+#include "audit.h"
 #include "roles.h"
 
-static const char *const top_keys[] = {"version",      "name",       "description", "roles",
-                                       "environments", "promotions", NULL};
+static const char *const top_keys[] = {"version",      "name",       "description",
+                                       "roles",        "trusted_keys", "environments",
+                                       "promotions",   NULL};
 static const char *const env_keys[] = {"name",           "branch",
                                        "aws_account_id", "region",
                                        "failover_region", "github_environment",
@@ -380,6 +382,13 @@ policy_validate(struct policy *p, const char *source, struct err *e)
     v = json_object_get(root, "roles");
     if (v && roles_check(v, source, e) < 0)
         return -1;
+    v = json_object_get(root, "trusted_keys");
+    if (v) {
+        struct audit_trust t;
+
+        if (audit_trust_from_policy(&t, v, e) < 0)
+            return err_prefix(e, "invalid policy '%s'", source);
+    }
     v = json_object_get(root, "version");
     if (!v)
         return bad(e, source, "$.version", "missing");

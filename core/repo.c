@@ -491,6 +491,108 @@ push_update(const char *refname, const char *status, void *payload)
     return 0;
 }
 
+/* The local path of a file:// or plain-path remote URL, or NULL for a network remote. */
+static const char *
+local_path(const char *url)
+{
+    if (strncmp(url, "file://", 7) == 0)
+        return url + 7;
+    if (url[0] == '/' || (url[0] == '.' && (url[1] == '/' || url[1] == '.')))
+        return url;
+    return NULL;
+}
+
+static int
+copy_object(git_odb *dst, git_odb *src, const git_oid *id)
+{
+    git_odb_object *o = NULL;
+    git_oid out;
+    int rc;
+
+    if (git_odb_exists(dst, id))
+        return 0;
+    if (git_odb_read(&o, src, id) < 0)
+        return -1;
+    rc = git_odb_write(&out, dst, git_odb_object_data(o), git_odb_object_size(o),
+                       git_odb_object_type(o));
+    git_odb_object_free(o);
+    return rc;
+}
+
+/* Push to a repository on this machine as a real server does: copy the missing
+ * objects, then compare-and-swap the remote ref, so that concurrent pushers can
+ * never overwrite each other (libgit2's local transport checks and writes in two
+ * steps). 0 pushed, 1 rejected, -1 error. */
+static int
+push_local(struct repo *r, const char *path, const char *ref, struct err *e)
+{
+    git_repository *dst = NULL;
+    git_odb *dodb = NULL, *sodb = NULL;
+    git_commit *c = NULL, *next = NULL;
+    git_tree *tree = NULL;
+    git_reference *out = NULL;
+    git_oid ours, theirs;
+    size_t i;
+    int rc = -1, have_theirs, ff;
+
+    if (git_reference_name_to_id(&ours, r->git, ref) < 0)
+        return err_git(e, EXIT_EVAL, ref);
+    if (git_repository_open(&dst, path) < 0)
+        return err_git(e, EXIT_EVAL, "cannot open the remote repository");
+    have_theirs = git_reference_name_to_id(&theirs, dst, ref) == 0;
+    if (have_theirs && !git_oid_equal(&ours, &theirs)) {
+        ff = git_graph_descendant_of(r->git, &ours, &theirs);
+        if (ff != 1) {
+            rc = 1; /* not a fast-forward (or their tip is unknown here): someone else pushed */
+            goto done;
+        }
+    }
+    if (git_repository_odb(&dodb, dst) < 0 || git_repository_odb(&sodb, r->git) < 0 ||
+        git_commit_lookup(&c, r->git, &ours) < 0) {
+        err_git(e, EXIT_EVAL, "cannot read objects to push");
+        goto done;
+    }
+    while (c && !git_odb_exists(dodb, git_commit_id(c))) {
+        if (git_commit_tree(&tree, c) < 0)
+            goto gitfail;
+        for (i = 0; i < git_tree_entrycount(tree); i++)
+            if (copy_object(dodb, sodb, git_tree_entry_id(git_tree_entry_byindex(tree, i))) < 0)
+                goto gitfail;
+        if (copy_object(dodb, sodb, git_tree_id(tree)) < 0 ||
+            copy_object(dodb, sodb, git_commit_id(c)) < 0)
+            goto gitfail;
+        git_tree_free(tree);
+        tree = NULL;
+        next = NULL;
+        if (git_commit_parentcount(c) > 0 && git_commit_parent(&next, c, 0) < 0)
+            goto gitfail;
+        git_commit_free(c);
+        c = next;
+    }
+    if (have_theirs)
+        rc = git_reference_create_matching(&out, dst, ref, &ours, 1, &theirs, "promote: push");
+    else
+        rc = git_reference_create(&out, dst, ref, &ours, 0, "promote: push");
+    if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) {
+        rc = 1;
+    } else if (rc < 0) {
+        err_git(e, EXIT_EVAL, "cannot update the remote audit log");
+        rc = -1;
+    }
+    goto done;
+gitfail:
+    err_git(e, EXIT_EVAL, "cannot copy objects to the remote");
+    rc = -1;
+done:
+    git_reference_free(out);
+    git_tree_free(tree);
+    git_commit_free(c);
+    git_odb_free(dodb);
+    git_odb_free(sodb);
+    git_repository_free(dst);
+    return rc;
+}
+
 int
 repo_push(struct repo *r, const char *remote, const char *ref, struct err *e)
 {
@@ -504,6 +606,13 @@ repo_push(struct repo *r, const char *remote, const char *ref, struct err *e)
     git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
     if (git_remote_lookup(&rm, r->git, remote) < 0)
         return err_git(e, EXIT_EVAL, "no such remote");
+    if (git_remote_url(rm) && local_path(git_remote_url(rm))) {
+        char path[1024];
+
+        snprintf(path, sizeof(path), "%s", local_path(git_remote_url(rm)));
+        git_remote_free(rm);
+        return push_local(r, path, ref, e);
+    }
     snprintf(spec, sizeof(spec), "%s:%s", ref, ref);
     one[0] = spec;
     specs.strings = one;
@@ -516,9 +625,11 @@ repo_push(struct repo *r, const char *remote, const char *ref, struct err *e)
     if (rc < 0) {
         const git_error *ge = git_error_last();
 
+        /* the remote moved on: libgit2 says so in words that differ by transport */
         if (ge && ge->message && (strstr(ge->message, "non-fast-forward") ||
                                   strstr(ge->message, "rejected") ||
-                                  strstr(ge->message, "fetch first")))
+                                  strstr(ge->message, "fetch first") ||
+                                  strstr(ge->message, "not present locally")))
             return 1;
         return err_git(e, EXIT_EVAL, "cannot push to the remote");
     }

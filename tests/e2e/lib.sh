@@ -151,6 +151,33 @@ gh_scenario() {
     python3 "$SRCDIR/tests/ghsim/harness.py" scenario --dir "$GHSIM_DIR" "$1" >/dev/null
 }
 
+# make_key NAME: an unencrypted signing key $TMP/NAME.key (+ .pub); sets KEY_ID and KEY_PUB
+make_key() {
+    "$PROMOTE" keys generate --unencrypted --out "$TMP/$1.key" >"$TMP/$1.id" 2>"$TMP/$1.err" ||
+        { echo "cannot generate a key" >&2; cat "$TMP/$1.err" >&2; exit 1; }
+    KEY_ID=$(tr -d '\n' < "$TMP/$1.id")
+    KEY_PUB=$("$PROMOTE" keys show --json "$TMP/$1.key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
+}
+
+# trust_keys POLICY OUT NAME...: POLICY with the named keys (made by make_key) trusted
+trust_keys() {
+    in=$1
+    out=$2
+    shift 2
+    for k in "$@"; do
+        "$PROMOTE" keys show --json "$TMP/$k.key"
+    done | python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+text, keys, dec, at = sys.stdin.read(), [], json.JSONDecoder(), 0
+while text[at:].strip():
+    k, at = dec.raw_decode(text, len(text) - len(text[at:].lstrip()))
+    keys.append(k)
+d["trusted_keys"] = [dict(id=k["id"], public_key=k["public_key"], name="key-%d" % i)
+                     for i, k in enumerate(keys)]
+json.dump(d, open(sys.argv[2], "w"), indent=1)' "$in" "$out"
+}
+
 finish() {
     if [ -n "$GHSIM_DIR" ] && [ "${PROMOTE_PRISM:-0}" = 1 ]; then
         if python3 "$SRCDIR/tests/ghsim/harness.py" violations --dir "$GHSIM_DIR" >"$TMP/violations" 2>&1; then

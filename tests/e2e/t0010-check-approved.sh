@@ -16,7 +16,8 @@ check 'dev -> sit is approved' eval 'promote 0 check dev sit &&
 check 'sit -> prod is approved' eval 'promote 0 check sit prod &&
     has "$OUT" "PASS   regression-tests" && has "$OUT" "PASS   main-branch" &&
     has "$OUT" "verdict: approved"'
-check 'the recording form evaluates the same' eval 'promote 0 dev sit && has "$OUT" "verdict: approved"'
+check 'the recording form needs a signing key, and says so before any gate runs' eval 'promote 2 dev sit &&
+    has "$ERR" "no usable signing key" && [ ! -s "$OUT" ]'
 check 'no colour when not a terminal' eval 'promote 0 check dev sit && hasnt "$OUT" "$(printf "\033")"'
 check '--repo from elsewhere' eval 'cd "$TMP" && promote 0 check --repo "$TMP/repo" dev sit; rc=$?; cd "$TMP/repo"; [ $rc -eq 0 ]'
 check 'from a subdirectory' eval 'cd src && promote 0 check dev sit; rc=$?; cd ..; [ $rc -eq 0 ]'

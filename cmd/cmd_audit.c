@@ -1,0 +1,370 @@
+/* promote audit log|show|verify|export: query and verify the audit log. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "core/audit.h"
+#include "core/out.h"
+#include "core/policy.h"
+#include "core/record.h"
+#include "core/repo.h"
+
+#define MAX_PUBKEYS 16
+
+enum {
+    A_ENV = 1,
+    A_COMMIT,
+    A_KIND,
+    A_VERDICT,
+    A_ACTOR,
+    A_SINCE,
+    A_UNTIL,
+    A_LIMIT,
+    A_JSON,
+    A_PUBKEY,
+    A_EXPECT,
+    A_REPO,
+    A_POLICY,
+    A_POLICY_REF,
+    A_REMOTE,
+    A_NO_REMOTE,
+    A_HELP
+};
+
+struct audit_opts {
+    const char *env, *commit, *kind, *verdict, *actor, *since, *until;
+    long limit;
+    int json;
+    const char *pubkeys[MAX_PUBKEYS];
+    size_t n_pubkeys;
+    const char *expect;
+    const char *repo, *policy, *policy_ref, *remote;
+    int no_remote;
+    const char *arg; /* show: SEQ or id */
+};
+
+static const char *const audit_usage =
+    "usage: promote audit log [--env <env>] [--commit <rev>] [--kind <kind>] [--verdict <v>]\n"
+    "                         [--actor <login>] [--since <time>] [--until <time>] [--limit <n>]\n"
+    "                         [--json]\n"
+    "       promote audit show <seq>|<decision-id> [--json]\n"
+    "       promote audit verify [--pubkey <file>]... [--expect <size>:<roothex>]\n"
+    "       promote audit export [--since <time>] [--until <time>]\n"
+    "\n"
+    "  common: [--repo <dir>] [--policy <file> | --policy-ref <ref>] [--remote <name> |\n"
+    "          --no-remote]: the log is fetched from the remote (origin) first when it exists\n";
+
+static int
+usage_err(const char *msg)
+{
+    if (msg)
+        fprintf(stderr, "promote: %s\n", msg);
+    fputs(audit_usage, stderr);
+    return EXIT_USAGE;
+}
+
+static int
+parse(struct audit_opts *o, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"env", required_argument, NULL, A_ENV},         {"commit", required_argument, NULL, A_COMMIT},
+        {"kind", required_argument, NULL, A_KIND},       {"verdict", required_argument, NULL, A_VERDICT},
+        {"actor", required_argument, NULL, A_ACTOR},     {"since", required_argument, NULL, A_SINCE},
+        {"until", required_argument, NULL, A_UNTIL},     {"limit", required_argument, NULL, A_LIMIT},
+        {"json", no_argument, NULL, A_JSON},             {"pubkey", required_argument, NULL, A_PUBKEY},
+        {"expect", required_argument, NULL, A_EXPECT},   {"repo", required_argument, NULL, A_REPO},
+        {"policy", required_argument, NULL, A_POLICY},   {"policy-ref", required_argument, NULL, A_POLICY_REF},
+        {"remote", required_argument, NULL, A_REMOTE},   {"no-remote", no_argument, NULL, A_NO_REMOTE},
+        {"help", no_argument, NULL, A_HELP},             {NULL, 0, NULL, 0},
+    };
+    int seen[A_HELP + 1] = {0}, ch;
+    char *end;
+
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (ch == '?' || ch == ':')
+            return usage_err("unknown option or missing value"), -1;
+        if (ch == 'h' || ch == A_HELP) {
+            fputs(audit_usage, stdout);
+            return 1;
+        }
+        if (ch != A_PUBKEY && seen[ch]++)
+            return usage_err("an option was given twice"), -1;
+        switch (ch) {
+        case A_ENV: o->env = optarg; break;
+        case A_COMMIT: o->commit = optarg; break;
+        case A_KIND: o->kind = optarg; break;
+        case A_VERDICT: o->verdict = optarg; break;
+        case A_ACTOR: o->actor = optarg; break;
+        case A_SINCE: o->since = optarg; break;
+        case A_UNTIL: o->until = optarg; break;
+        case A_JSON: o->json = 1; break;
+        case A_EXPECT: o->expect = optarg; break;
+        case A_REPO: o->repo = optarg; break;
+        case A_POLICY: o->policy = optarg; break;
+        case A_POLICY_REF: o->policy_ref = optarg; break;
+        case A_REMOTE: o->remote = optarg; break;
+        case A_NO_REMOTE: o->no_remote = 1; break;
+        case A_LIMIT:
+            o->limit = strtol(optarg, &end, 10);
+            if (*end || o->limit < 1)
+                return usage_err("--limit wants a positive number"), -1;
+            break;
+        case A_PUBKEY:
+            if (o->n_pubkeys == MAX_PUBKEYS)
+                return usage_err("too many --pubkey options"), -1;
+            o->pubkeys[o->n_pubkeys++] = optarg;
+            break;
+        }
+    }
+    if (o->remote && o->no_remote)
+        return usage_err("--remote and --no-remote cannot be used together"), -1;
+    if (argc - optind > 1)
+        return usage_err("too many arguments"), -1;
+    o->arg = optind < argc ? argv[optind] : NULL;
+    return 0;
+}
+
+/* The statement's fields a line shows. */
+struct row {
+    const char *time, *kind, *from, *to, *commit, *verdict, *actor;
+};
+
+static void
+row_of(struct row *r, const json_t *st)
+{
+    const json_t *pred = json_object_get(st, "predicate");
+    const json_t *ext = json_object_get(pred, AUDIT_EXTENSION);
+
+    if (!ext)
+        ext = pred;
+    r->time = json_string_value(json_object_get(pred, "timeVerified"));
+    if (!r->time)
+        r->time = json_string_value(json_object_get(pred, "time"));
+    r->kind = json_string_value(json_object_get(ext, "kind"));
+    r->from = json_string_value(json_object_get(ext, "from"));
+    r->to = json_string_value(json_object_get(ext, "to"));
+    if (!r->to)
+        r->to = json_string_value(json_object_get(ext, "env"));
+    r->commit = json_string_value(
+        json_object_get(json_object_get(json_array_get(json_object_get(st, "subject"), 0),
+                                        "digest"),
+                        "gitCommit"));
+    r->verdict = json_string_value(json_object_get(ext, "verdict"));
+    r->actor = json_string_value(json_object_get(ext, "actor"));
+}
+
+static const char *
+nz(const char *s)
+{
+    return s ? s : "-";
+}
+
+static int
+matches(const struct row *r, const struct audit_opts *o, const char *commit)
+{
+    if (o->env && (!r->to || strcmp(r->to, o->env) != 0))
+        return 0;
+    if (commit && (!r->commit || strcmp(r->commit, commit) != 0))
+        return 0;
+    if (o->kind && (!r->kind || strcmp(r->kind, o->kind) != 0))
+        return 0;
+    if (o->verdict && (!r->verdict || strcmp(r->verdict, o->verdict) != 0))
+        return 0;
+    if (o->actor && (!r->actor || strcmp(r->actor, o->actor) != 0))
+        return 0;
+    /* RFC 3339 UTC times compare as strings; a date alone compares by prefix */
+    if (o->since && (!r->time || strcmp(r->time, o->since) < 0))
+        return 0;
+    if (o->until && (!r->time || strncmp(r->time, o->until, strlen(o->until)) > 0))
+        return 0;
+    return 1;
+}
+
+static int
+audit_log_cmd(struct audit_log *log, struct repo *repo, const struct audit_opts *o,
+              int export, struct err *e)
+{
+    char commit[41] = "", id[65], clean[256];
+    long shown = 0;
+    size_t i;
+
+    if (o->commit && repo_resolve_commit(repo, o->commit, commit, e) < 0)
+        return -1;
+    for (i = log->n; i-- > 0;) {
+        const struct audit_item *it = &log->items[i];
+        json_t *st = audit_payload(it, id);
+        struct row r;
+
+        if (!st)
+            return err_set(e, EXIT_TAMPER, "seq %zu: unreadable entry (run 'promote audit verify')",
+                           i + 1);
+        row_of(&r, st);
+        if (matches(&r, o, commit[0] ? commit : NULL) && (!o->limit || shown < o->limit)) {
+            shown++;
+            if (export) {
+                fwrite(it->bytes, 1, it->len, stdout);
+            } else if (o->json) {
+                json_t *line = json_pack("{s:I, s:s, s:O}", "seq", (json_int_t)(i + 1), "id", id,
+                                         "statement", st);
+
+                json_dumpf(line, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+                fputc('\n', stdout);
+                json_decref(line);
+            } else {
+                char ft[80];
+
+                snprintf(ft, sizeof(ft), "%s->%s", nz(r.from), nz(r.to));
+                out_sanitize(clean, sizeof(clean), nz(r.actor));
+                printf("%5zu  %-20s  %-10s  %-12s  %.12s  %-8s  %s\n", i + 1, nz(r.time),
+                       nz(r.kind), r.from ? ft : nz(r.to), nz(r.commit), nz(r.verdict), clean);
+            }
+        }
+        json_decref(st);
+    }
+    return 0;
+}
+
+static int
+audit_show_cmd(struct audit_log *log, const struct audit_opts *o, struct err *e)
+{
+    char id[65], *end;
+    unsigned long long seq = 0;
+    size_t i;
+
+    if (!o->arg)
+        return err_set(e, EXIT_USAGE, "audit show wants a seq or a decision id");
+    seq = strtoull(o->arg, &end, 10);
+    if (*end)
+        seq = 0;
+    for (i = 0; i < log->n; i++) {
+        json_t *st = audit_payload(&log->items[i], id);
+        struct row r;
+
+        if (!st)
+            continue;
+        if ((seq && seq == i + 1) || (!seq && strlen(o->arg) >= 8 &&
+                                      strncmp(id, o->arg, strlen(o->arg)) == 0)) {
+            if (o->json) {
+                json_t *doc = json_pack("{s:I, s:s, s:s, s:O}", "seq", (json_int_t)(i + 1), "id",
+                                        id, "log_commit", log->items[i].commit, "statement", st);
+
+                out_json(stdout, doc);
+                json_decref(doc);
+            } else {
+                const json_t *gates = json_object_get(
+                    json_object_get(json_object_get(st, "predicate"), AUDIT_EXTENSION), "gates");
+                char clean[512];
+                size_t g;
+
+                row_of(&r, st);
+                printf("seq %zu  id %s\n%s  %s  %s -> %s  commit %s\nverdict %s  actor %s\n",
+                       i + 1, id, nz(r.time), nz(r.kind), nz(r.from), nz(r.to), nz(r.commit),
+                       nz(r.verdict), nz(r.actor));
+                for (g = 0; g < json_array_size(gates); g++) {
+                    const json_t *x = json_array_get(gates, g);
+
+                    out_sanitize(clean, sizeof(clean),
+                                 json_string_value(json_object_get(x, "summary")));
+                    printf("  %-5s  %s  %s\n", nz(json_string_value(json_object_get(x, "status"))),
+                           nz(json_string_value(json_object_get(x, "name"))), clean);
+                }
+            }
+            json_decref(st);
+            return 0;
+        }
+        json_decref(st);
+    }
+    return err_set(e, EXIT_REJECTED, "no audit entry '%s'", o->arg);
+}
+
+static int
+load_trust(struct audit_trust *t, struct repo *repo, const struct audit_opts *o, struct err *e)
+{
+    struct policy *p = NULL;
+    size_t i;
+
+    memset(t, 0, sizeof(*t));
+    if (o->n_pubkeys) {
+        for (i = 0; i < o->n_pubkeys; i++) {
+            struct audit_key *k = &t->keys[t->n];
+
+            if (keys_load_public(k->pk, k->id, o->pubkeys[i], e) < 0)
+                return -1;
+            snprintf(k->name, sizeof(k->name), "%s", o->pubkeys[i]);
+            t->n++;
+        }
+        return 0;
+    }
+    if (cmd_load_policy(&p, repo, o->policy, o->policy_ref, e) < 0)
+        return -1;
+    i = audit_trust_from_policy(t, json_object_get(p->root, "trusted_keys"), e) < 0;
+    policy_free(p);
+    return i ? -1 : 0;
+}
+
+int
+cmd_audit(int argc, char **argv)
+{
+    struct audit_opts o;
+    struct audit_log log;
+    struct audit_trust trust;
+    struct audit_verified v;
+    struct repo *repo = NULL;
+    struct err e = ERR_INIT;
+    const char *sub;
+    int rc, code = EXIT_OK;
+    char root[65];
+
+    memset(&o, 0, sizeof(o));
+    memset(&log, 0, sizeof(log));
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        if (argc < 2)
+            return usage_err(NULL);
+        fputs(audit_usage, stdout);
+        return cmd_finish(EXIT_OK);
+    }
+    sub = argv[1];
+    if (strcmp(sub, "log") != 0 && strcmp(sub, "show") != 0 && strcmp(sub, "verify") != 0 &&
+        strcmp(sub, "export") != 0)
+        return usage_err("unknown audit command");
+    rc = parse(&o, argc - 1, argv + 1);
+    if (rc)
+        return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
+    if (o.arg && strcmp(sub, "show") != 0)
+        return usage_err("unexpected argument");
+    if (repo_open(&repo, o.repo, &e) < 0 || record_fetch(repo, o.remote, o.no_remote, &e) < 0)
+        goto fail;
+    if (strcmp(sub, "verify") == 0) {
+        if (load_trust(&trust, repo, &o, &e) < 0 || audit_verify(&v, repo, &trust, o.expect, &e) < 0)
+            goto fail;
+        out_hex(root, v.root, 32);
+        printf("audit log intact: %llu entries, root %s", (unsigned long long)v.size, root);
+        if (v.had_remembered)
+            printf(", consistent with the %llu entries this clone saw before\n",
+                   (unsigned long long)v.remembered_size);
+        else if (o.expect)
+            printf(", consistent with --expect\n");
+        else
+            printf(" (first verification on this clone: trusted on first use; pin it with "
+                   "--expect %llu:%s)\n",
+                   (unsigned long long)v.size, root);
+    } else {
+        if (audit_load(&log, repo, &e) < 0)
+            goto fail;
+        if (strcmp(sub, "show") == 0 ? audit_show_cmd(&log, &o, &e) < 0
+                                     : audit_log_cmd(&log, repo, &o, strcmp(sub, "export") == 0,
+                                                     &e) < 0)
+            goto fail;
+    }
+    audit_log_release(&log);
+    repo_free(repo);
+    return cmd_finish(code);
+fail:
+    audit_log_release(&log);
+    repo_free(repo);
+    return cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
+}

@@ -1,0 +1,648 @@
+#include "audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sign.h"
+
+#define AUDIT_MAX_ATTEMPTS 500
+#define AUDIT_MAX_ENTRY (4 * 1024 * 1024)
+
+void
+audit_crashpoint(const char *step)
+{
+#ifdef PROMOTE_TEST_HOOKS
+    const char *at = getenv("PROMOTE_CRASH_AT");
+
+    if (at && strcmp(at, step) == 0)
+        raise(SIGKILL);
+#else
+    (void)step;
+#endif
+}
+
+void
+audit_key_name(char *out, size_t outsz, const char *key_id)
+{
+    snprintf(out, outsz, "promote/%s", key_id);
+}
+
+static void
+hex(char *out, const unsigned char *b, size_t n)
+{
+    sodium_bin2hex(out, 2 * n + 1, b, n);
+}
+
+/* Canonical payloads carry no reals: a real becomes its shortest decimal string. */
+static json_t *
+no_reals(const json_t *v)
+{
+    const char *k;
+    json_t *x, *out;
+    size_t i;
+    char num[64];
+
+    if (json_is_real(v)) {
+        snprintf(num, sizeof(num), "%.15g", json_real_value(v));
+        return json_string(num);
+    }
+    if (json_is_object(v)) {
+        out = json_object();
+        json_object_foreach((json_t *)v, k, x) json_object_set_new(out, k, no_reals(x));
+        return out;
+    }
+    if (json_is_array(v)) {
+        out = json_array();
+        for (i = 0; i < json_array_size(v); i++)
+            json_array_append_new(out, no_reals(json_array_get(v, i)));
+        return out;
+    }
+    return json_incref((json_t *)v);
+}
+
+json_t *
+audit_decision_statement(const struct decision *d, const struct audit_subject *s)
+{
+    json_t *gates = json_array(), *ext, *pred, *st, *levels = json_array();
+    char stamp[32], res[768], shahex[65];
+    struct tm tm;
+    size_t i;
+
+    for (i = 0; i < d->n_results; i++) {
+        const struct gate_result *r = &d->results[i];
+        json_t *ev = json_null();
+
+        if (r->evidence_path) {
+            if (r->has_sha256)
+                hex(shahex, r->sha256, 32);
+            ev = json_pack("{s:s, s:s?}", "path", r->evidence_path, "sha256",
+                           r->has_sha256 ? shahex : NULL);
+        }
+        json_array_append_new(
+            gates, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "name", r->name, "type",
+                             r->type, "status", decision_status_name(r->verdict), "summary",
+                             r->finding.summary, "details",
+                             r->finding.details ? no_reals(r->finding.details) : json_object(),
+                             "evidence", ev, "github",
+                             r->data ? no_reals(r->data) : json_null()));
+    }
+    gmtime_r(&s->now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(res, sizeof(res), "%s/environments/%s", s->repo_uri, d->to);
+    if (d->verdict == DECISION_APPROVED) {
+        char level[160];
+
+        snprintf(level, sizeof(level), "PROMOTE_%s_TO_%s", d->from, d->to);
+        json_array_append_new(levels, json_string(level));
+    }
+    ext = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:o}", "kind", "decision", "from",
+                    d->from, "to", d->to, "actor", d->actor[0] ? d->actor : NULL, "run_url",
+                    s->run_url, "verdict", decision_verdict_name(d->verdict), "policy_source",
+                    d->policy_source, "gates", gates);
+    pred = json_pack("{s:{s:s, s:{s:s}}, s:s, s:s, s:{s:s, s:{s:s}}, s:s, s:o, s:o}", "verifier",
+                     "id", AUDIT_VERIFIER, "version", "promote", PROMOTE_VERSION, "timeVerified",
+                     stamp, "resourceUri", res, "policy", "uri", s->policy_uri, "digest",
+                     "sha256", d->policy_sha256, "verificationResult",
+                     d->verdict == DECISION_APPROVED ? "PASSED" : "FAILED", "verifiedLevels",
+                     levels, AUDIT_EXTENSION, ext);
+    st = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:o}", "_type",
+                   "https://in-toto.io/Statement/v1", "subject", "name", s->repo_uri, "digest",
+                   "gitCommit", d->commit, "predicateType", AUDIT_VSA, "predicate", pred);
+    return st;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+void
+audit_log_release(struct audit_log *log)
+{
+    size_t i;
+
+    for (i = 0; i < log->n; i++) {
+        free(log->items[i].bytes);
+        free(log->items[i].checkpoint);
+    }
+    free(log->items);
+    log->items = NULL;
+    log->n = 0;
+}
+
+static int
+load_chain(struct audit_log *out, struct repo *r, const char *tip, struct err *e)
+{
+    char **ids = NULL;
+    size_t n = 0, i;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    if (!tip[0])
+        return 0;
+    if (repo_chain(r, tip, &ids, &n, e) < 0)
+        return -1;
+    out->items = calloc(n ? n : 1, sizeof(*out->items));
+    if (!out->items) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        struct audit_item *it = &out->items[i];
+        struct buf b = BUF_INIT, c = BUF_INIT;
+        struct err ce = ERR_INIT;
+
+        snprintf(it->commit, sizeof(it->commit), "%s", ids[i]);
+        out->n++;
+        if (repo_read_at_commit(r, ids[i], AUDIT_ENTRY_FILE, AUDIT_MAX_ENTRY, &b, e) < 0) {
+            buf_release(&b);
+            e->code = EXIT_TAMPER;
+            err_prefix(e, "seq %zu", i + 1);
+            goto done;
+        }
+        it->len = b.len;
+        it->bytes = buf_detach(&b);
+        if (repo_read_at_commit(r, ids[i], AUDIT_CHECKPOINT_FILE, AUDIT_MAX_ENTRY, &c, &ce) == 0) {
+            it->checkpoint_len = c.len;
+            it->checkpoint = buf_detach(&c);
+        }
+        buf_release(&c);
+    }
+    rc = 0;
+done:
+    for (i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+    if (rc < 0)
+        audit_log_release(out);
+    return rc;
+}
+
+int
+audit_load(struct audit_log *out, struct repo *r, struct err *e)
+{
+    char tip[41];
+
+    memset(out, 0, sizeof(*out));
+    if (repo_ref_tip(r, AUDIT_REF, tip, e) < 0)
+        return -1;
+    return load_chain(out, r, tip, e);
+}
+
+json_t *
+audit_payload(const struct audit_item *it, char id[65])
+{
+    struct dsse d;
+    struct err e = ERR_INIT;
+    unsigned char h[32];
+    json_t *j;
+
+    if (sign_parse(&d, it->bytes, it->len, &e) < 0)
+        return NULL;
+    crypto_hash_sha256(h, d.payload, d.payload_len);
+    if (id)
+        hex(id, h, 32);
+    j = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
+    sign_dsse_release(&d);
+    return j;
+}
+
+/* ---------------------------------------------------------------- append */
+
+/* SHA-256 of the payload of an entry (for prev). */
+static int
+payload_hash(unsigned char out[32], const struct audit_item *it, struct err *e)
+{
+    struct dsse d;
+
+    if (sign_parse(&d, it->bytes, it->len, e) < 0)
+        return -1;
+    crypto_hash_sha256(out, d.payload, d.payload_len);
+    sign_dsse_release(&d);
+    return 0;
+}
+
+static int
+merkle(unsigned char root[32], const struct audit_log *log, size_t n, const char *extra,
+       size_t extra_len, struct err *e)
+{
+    unsigned char(*leaves)[32] = calloc(n + 1, 32);
+    size_t i;
+
+    if (!leaves)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    for (i = 0; i < n; i++)
+        sign_leaf_hash(leaves[i], (const unsigned char *)log->items[i].bytes, log->items[i].len);
+    if (extra)
+        sign_leaf_hash(leaves[n], (const unsigned char *)extra, extra_len);
+    if (sign_merkle_root(root, (const unsigned char(*)[32])leaves, n + (extra ? 1 : 0)) < 0) {
+        free(leaves);
+        return err_set(e, EXIT_EVAL, "cannot compute the Merkle root");
+    }
+    free(leaves);
+    return 0;
+}
+
+static int
+append_once(struct audit_appended *out, struct repo *r, const json_t *statement,
+            const struct key *k, const char *origin, int *lost, struct err *e)
+{
+    struct audit_log log;
+    struct buf payload = BUF_INIT, env = BUF_INIT, cp = BUF_INIT;
+    unsigned char prev[32] = {0}, root[32], id[32];
+    char tip[41], prevhex[65], key_name[160], commit[41], msg[128];
+    struct repo_file files[2];
+    json_t *st = NULL;
+    int rc = -1, cas;
+
+    *lost = 0;
+    memset(&log, 0, sizeof(log));
+    if (repo_ref_tip(r, AUDIT_REF, tip, e) < 0 || load_chain(&log, r, tip, e) < 0)
+        goto done;
+    if (log.n && payload_hash(prev, &log.items[log.n - 1], e) < 0) {
+        err_prefix(e, "the last audit entry (seq %zu) is unreadable", log.n);
+        goto done;
+    }
+    hex(prevhex, prev, 32);
+    st = json_deep_copy(statement);
+    if (!st || json_object_set_new(json_object_get(st, "predicate"), "seq",
+                                   json_integer((json_int_t)log.n + 1)) < 0 ||
+        json_object_set_new(json_object_get(st, "predicate"), "prev", json_string(prevhex)) < 0) {
+        err_set(e, EXIT_EVAL, "cannot build the statement");
+        goto done;
+    }
+    if (sign_canonical(&payload, st, e) < 0 ||
+        sign_envelope(&env, SIGN_PAYLOAD_TYPE, (const unsigned char *)payload.ptr, payload.len, k,
+                      e) < 0)
+        goto done;
+    if (merkle(root, &log, log.n, env.ptr, env.len, e) < 0)
+        goto done;
+    audit_key_name(key_name, sizeof(key_name), k->id);
+    if (sign_checkpoint(&cp, origin, log.n + 1, root, key_name, k, e) < 0)
+        goto done;
+    files[0].name = AUDIT_CHECKPOINT_FILE;
+    files[0].data = cp.ptr;
+    files[0].len = cp.len;
+    files[1].name = AUDIT_ENTRY_FILE;
+    files[1].data = env.ptr;
+    files[1].len = env.len;
+    snprintf(msg, sizeof(msg), "promote: audit entry %zu", log.n + 1);
+    audit_crashpoint("before-objects");
+    if (repo_commit_files(r, tip[0] ? tip : NULL, files, 2, msg, (long long)time(NULL), commit,
+                          e) < 0)
+        goto done;
+    audit_crashpoint("before-ref");
+    cas = repo_ref_cas(r, AUDIT_REF, commit, tip, e);
+    if (cas < 0)
+        goto done;
+    if (cas == 1) {
+        *lost = 1;
+        rc = 0;
+        goto done;
+    }
+    audit_crashpoint("after-ref");
+    crypto_hash_sha256(id, (const unsigned char *)payload.ptr, payload.len);
+    out->seq = log.n + 1;
+    hex(out->id, id, 32);
+    snprintf(out->commit, sizeof(out->commit), "%s", commit);
+    rc = 0;
+done:
+    json_decref(st);
+    buf_release(&payload);
+    buf_release(&env);
+    buf_release(&cp);
+    audit_log_release(&log);
+    return rc;
+}
+
+int
+audit_append(struct audit_appended *out, struct repo *r, const json_t *statement,
+             const struct key *k, const char *origin, struct err *e)
+{
+    int attempt, lost;
+
+    memset(out, 0, sizeof(*out));
+    for (attempt = 0; attempt < AUDIT_MAX_ATTEMPTS; attempt++) {
+        if (append_once(out, r, statement, k, origin, &lost, e) < 0)
+            return -1;
+        if (!lost)
+            return 0;
+        usleep(1000 + randombytes_uniform(20000)); /* someone else appended: re-chain */
+    }
+    return err_set(e, EXIT_EVAL, "cannot append to the audit log: %d attempts lost the race",
+                   AUDIT_MAX_ATTEMPTS);
+}
+
+/* ---------------------------------------------------------------- verification */
+
+int
+audit_trust_from_policy(struct audit_trust *out, const json_t *keys, struct err *e)
+{
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (!keys)
+        return 0;
+    if (!json_is_array(keys) || json_array_size(keys) > 32)
+        return err_set(e, EXIT_USAGE, "$.trusted_keys: must be an array of at most 32 keys");
+    for (i = 0; i < json_array_size(keys); i++) {
+        const json_t *k = json_array_get(keys, i);
+        const char *id = json_string_value(json_object_get(k, "id"));
+        const char *pk = json_string_value(json_object_get(k, "public_key"));
+        const char *name = json_string_value(json_object_get(k, "name"));
+        const json_t *nas = json_object_get(k, "not_after_seq");
+        struct audit_key *ak = &out->keys[out->n];
+
+        if (!json_is_object(k) || !id || !pk || !name || keys_pk_from_base64(ak->pk, pk) < 0)
+            return err_set(e, EXIT_USAGE,
+                           "$.trusted_keys[%zu]: needs id, public_key (base64 of 32 bytes) and "
+                           "name",
+                           i);
+        keys_id(ak->id, ak->pk);
+        if (strcmp(ak->id, id) != 0)
+            return err_set(e, EXIT_USAGE,
+                           "$.trusted_keys[%zu].id: '%s' is not the id of its public key (%s)", i,
+                           id, ak->id);
+        if (nas && (!json_is_integer(nas) || json_integer_value(nas) < 1))
+            return err_set(e, EXIT_USAGE,
+                           "$.trusted_keys[%zu].not_after_seq: must be a positive integer", i);
+        ak->not_after_seq = nas ? (uint64_t)json_integer_value(nas) : 0;
+        snprintf(ak->name, sizeof(ak->name), "%s", name);
+        out->n++;
+    }
+    return 0;
+}
+
+static const char *
+str(const json_t *v)
+{
+    const char *s = json_string_value(v);
+
+    return s ? s : "";
+}
+
+static int
+remembered_path(char *out, size_t outsz, struct repo *r)
+{
+    int n = snprintf(out, outsz, "%spromote/checkpoint", repo_gitdir(r));
+
+    return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+/* The last checkpoint this clone verified: 1 found, 0 none. */
+static int
+remembered_load(uint64_t *size, unsigned char root[32], struct repo *r)
+{
+    char path[1200], line[200], rh[65];
+    unsigned long long n;
+    size_t bin_len;
+    FILE *f;
+    int ok;
+
+    if (remembered_path(path, sizeof(path), r) < 0 || !(f = fopen(path, "r")))
+        return 0;
+    ok = fgets(line, sizeof(line), f) && sscanf(line, "%llu %64s", &n, rh) == 2 &&
+         sodium_hex2bin(root, 32, rh, 64, NULL, &bin_len, NULL) == 0 && bin_len == 32;
+    fclose(f);
+    *size = n;
+    return ok ? 1 : 0;
+}
+
+static void
+remembered_store(struct repo *r, uint64_t size, const unsigned char root[32])
+{
+    char path[1200], tmp[1300], dir[1200], rh[65];
+    unsigned char cur_root[32];
+    uint64_t cur = 0;
+    FILE *f;
+    int fd;
+
+    if (remembered_path(path, sizeof(path), r) < 0)
+        return;
+    snprintf(dir, sizeof(dir), "%spromote", repo_gitdir(r));
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return;
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return;
+    f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return;
+    }
+    hex(rh, root, 32);
+    fprintf(f, "%llu %s\n", (unsigned long long)size, rh);
+    fflush(f);
+    fsync(fd);
+    /* never move the remembered checkpoint backwards (another process may have
+     * verified a longer log meanwhile) */
+    if (fclose(f) == 0 && !(remembered_load(&cur, cur_root, r) && cur > size))
+        rename(tmp, path);
+    else
+        unlink(tmp);
+}
+
+/* Verify one entry's signature; names why not in E. */
+static int
+verify_entry(const struct dsse *d, uint64_t seq, const struct audit_trust *t, struct err *e)
+{
+    size_t i, j;
+    int hinted = 0;
+
+    for (i = 0; i < t->n; i++) {
+        const struct audit_key *k = &t->keys[i];
+
+        for (j = 0; j < d->n_sigs; j++)
+            if (strcmp(d->sigs[j].keyid, k->id) == 0)
+                hinted = 1;
+        if (sign_verify(d, k->pk) == 0) {
+            if (k->not_after_seq && seq > k->not_after_seq)
+                return err_set(e, EXIT_TAMPER,
+                               "seq %llu: signed by key %s, retired after seq %llu",
+                               (unsigned long long)seq, k->id,
+                               (unsigned long long)k->not_after_seq);
+            return 0;
+        }
+    }
+    return err_set(e, EXIT_TAMPER, "seq %llu: %s", (unsigned long long)seq,
+                   hinted ? "bad signature" : "not signed by any trusted key (unknown key)");
+}
+
+int
+audit_verify(struct audit_verified *out, struct repo *r, const struct audit_trust *trust,
+             const char *expect, struct err *e)
+{
+    struct audit_log log;
+    struct buf canon = BUF_INIT;
+    unsigned char prev[32] = {0}, root[32], rem_root[32], exp_root[32];
+    unsigned char(*leaves)[32] = NULL;
+    uint64_t rem_size = 0, exp_size = 0;
+    struct checkpoint cp;
+    const struct audit_key *cpkey = NULL;
+    char prevhex[65];
+    size_t i;
+    int rc = -1, have_rem;
+
+    memset(out, 0, sizeof(*out));
+    if (trust->n == 0)
+        return err_set(e, EXIT_USAGE, "no trusted keys: the policy lists none (trusted_keys) "
+                                      "and none were given with --pubkey");
+    if (expect) {
+        char rh[80];
+        unsigned long long sz;
+        size_t bl;
+
+        if (sscanf(expect, "%llu:%79s", &sz, rh) != 2 || strlen(rh) != 64 ||
+            sodium_hex2bin(exp_root, 32, rh, 64, NULL, &bl, NULL) != 0 || bl != 32)
+            return err_set(e, EXIT_USAGE, "--expect wants SIZE:ROOTHEX (64 hex digits)");
+        exp_size = sz;
+    }
+    /* read what this clone remembered before the log itself: the log only grows, so
+     * a checkpoint another process remembers meanwhile is never ahead of our view */
+    have_rem = remembered_load(&rem_size, rem_root, r);
+    if (audit_load(&log, r, e) < 0)
+        return -1;
+    leaves = calloc(log.n + 1, 32);
+    if (!leaves) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < log.n; i++) {
+        const struct audit_item *it = &log.items[i];
+        uint64_t seq = i + 1;
+        struct dsse d;
+        json_t *st = NULL, *pred;
+        const char *type;
+        json_int_t got;
+
+        if (it->len == 0 || it->bytes[it->len - 1] != '\n' || memchr(it->bytes, '\n', it->len - 1)) {
+            err_set(e, EXIT_TAMPER, "seq %llu: the entry is not one line ending in a newline",
+                    (unsigned long long)seq);
+            goto done;
+        }
+        if (sign_parse(&d, it->bytes, it->len, e) < 0) {
+            err_prefix(e, "seq %llu", (unsigned long long)seq);
+            goto done;
+        }
+        if (strcmp(d.payload_type, SIGN_PAYLOAD_TYPE) != 0) {
+            sign_dsse_release(&d);
+            err_set(e, EXIT_TAMPER, "seq %llu: payloadType is not %s", (unsigned long long)seq,
+                    SIGN_PAYLOAD_TYPE);
+            goto done;
+        }
+        if (verify_entry(&d, seq, trust, e) < 0) {
+            sign_dsse_release(&d);
+            goto done;
+        }
+        st = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
+        canon.len = 0;
+        if (!st || sign_canonical(&canon, st, e) < 0 || canon.len != d.payload_len ||
+            memcmp(canon.ptr, d.payload, canon.len) != 0) {
+            json_decref(st);
+            sign_dsse_release(&d);
+            err_set(e, EXIT_TAMPER, "seq %llu: the payload is not a canonical JSON statement",
+                    (unsigned long long)seq);
+            goto done;
+        }
+        pred = json_object_get(st, "predicate");
+        type = json_string_value(json_object_get(st, "predicateType"));
+        got = json_integer_value(json_object_get(pred, "seq"));
+        hex(prevhex, prev, 32);
+        if (!type || (strcmp(type, AUDIT_VSA) != 0 && strcmp(type, AUDIT_EVENT) != 0) ||
+            strcmp(str(json_object_get(st, "_type")),
+                   "https://in-toto.io/Statement/v1") != 0) {
+            err_set(e, EXIT_TAMPER, "seq %llu: not a promote statement", (unsigned long long)seq);
+        } else if (!json_is_integer(json_object_get(pred, "seq"))) {
+            err_set(e, EXIT_TAMPER, "seq %llu: the statement has no seq", (unsigned long long)seq);
+        } else if ((uint64_t)got < seq) {
+            err_set(e, EXIT_TAMPER, "seq %llu: entry says seq %lld (a duplicate or reordered entry)",
+                    (unsigned long long)seq, (long long)got);
+        } else if ((uint64_t)got > seq) {
+            err_set(e, EXIT_TAMPER, "seq %llu: entry says seq %lld (a gap: entries are missing)",
+                    (unsigned long long)seq, (long long)got);
+        } else if (strcmp(str(json_object_get(pred, "prev")), prevhex) != 0) {
+            err_set(e, EXIT_TAMPER,
+                    "seq %llu: prev does not match the previous entry (a broken chain)",
+                    (unsigned long long)seq);
+        } else {
+            e->code = 0;
+        }
+        crypto_hash_sha256(prev, d.payload, d.payload_len);
+        json_decref(st);
+        sign_dsse_release(&d);
+        if (e->code)
+            goto done;
+        sign_leaf_hash(leaves[i], (const unsigned char *)it->bytes, it->len);
+    }
+    if (sign_merkle_root(root, (const unsigned char(*)[32])leaves, log.n) < 0) {
+        err_set(e, EXIT_EVAL, "cannot compute the Merkle root");
+        goto done;
+    }
+    if (log.n) {
+        const struct audit_item *tip = &log.items[log.n - 1];
+        char kn[160];
+
+        if (!tip->checkpoint ||
+            sign_checkpoint_parse(&cp, tip->checkpoint, tip->checkpoint_len, e) < 0) {
+            err_set(e, EXIT_TAMPER, "seq %zu: the checkpoint is missing or malformed", log.n);
+            goto done;
+        }
+        for (i = 0; i < trust->n && !cpkey; i++) {
+            audit_key_name(kn, sizeof(kn), trust->keys[i].id);
+            if (strcmp(kn, cp.key_name) == 0)
+                cpkey = &trust->keys[i];
+        }
+        snprintf(kn, sizeof(kn), "%s", cp.key_name); /* verify refills CP */
+        if (!cpkey || sign_checkpoint_verify(&cp, tip->checkpoint, tip->checkpoint_len, kn,
+                                             cpkey->pk, e) < 0) {
+            err_set(e, EXIT_TAMPER, "seq %zu: the checkpoint's signature does not verify with a "
+                                    "trusted key", log.n);
+            goto done;
+        }
+        if (cp.size != log.n || memcmp(cp.root, root, 32) != 0) {
+            err_set(e, EXIT_TAMPER,
+                    "seq %zu: the checkpoint (size %llu) does not match the log (a rewrite or "
+                    "truncation)",
+                    log.n, (unsigned long long)cp.size);
+            goto done;
+        }
+    }
+    for (i = 0; i < 2; i++) {
+        uint64_t size = i == 0 ? rem_size : exp_size;
+        const unsigned char *want = i == 0 ? rem_root : exp_root;
+        const char *what = i == 0 ? "the checkpoint this clone saw" : "--expect";
+        unsigned char part[32];
+
+        if ((i == 0 && !have_rem) || (i == 1 && !expect))
+            continue;
+        if (size > log.n) {
+            err_set(e, EXIT_TAMPER,
+                    "the log has %zu entries but %s had %llu (truncation or rollback)", log.n,
+                    what, (unsigned long long)size);
+            goto done;
+        }
+        if (sign_merkle_root(part, (const unsigned char(*)[32])leaves, size) < 0 ||
+            memcmp(part, want, 32) != 0) {
+            err_set(e, EXIT_TAMPER,
+                    "the first %llu entries no longer match %s (history was rewritten)",
+                    (unsigned long long)size, what);
+            goto done;
+        }
+    }
+    out->size = log.n;
+    memcpy(out->root, root, 32);
+    out->had_remembered = have_rem;
+    out->remembered_size = rem_size;
+    remembered_store(r, log.n, root);
+    rc = 0;
+done:
+    free(leaves);
+    buf_release(&canon);
+    audit_log_release(&log);
+    return rc;
+}

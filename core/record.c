@@ -1,0 +1,119 @@
+#include "record.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int
+record_fetch(struct repo *r, const char *remote, int no_remote, struct err *e)
+{
+    const char *name = remote ? remote : "origin";
+
+    if (no_remote)
+        return 0;
+    if (!repo_has_remote(r, name)) {
+        if (remote)
+            return err_set(e, EXIT_USAGE, "no remote named '%s'", remote);
+        return 0;
+    }
+    /* forced: the remote holds the shared log; a truncated or rewritten remote log is
+     * caught by the checkpoint this clone remembers */
+    if (repo_fetch(r, name, "+" AUDIT_REF ":" AUDIT_REF, e) < 0)
+        return err_prefix(e, "cannot fetch the audit log from '%s'", name);
+    return 0;
+}
+
+int
+record_prepare(const struct record_req *rq, struct err *e)
+{
+    struct audit_trust trust;
+    struct audit_verified v;
+    size_t i;
+    int found = 0;
+
+    if (audit_trust_from_policy(&trust, json_object_get(rq->policy->root, "trusted_keys"), e) <
+        0)
+        return -1;
+    for (i = 0; i < trust.n; i++)
+        if (strcmp(trust.keys[i].id, rq->key->id) == 0)
+            found = 1;
+    if (!found)
+        return err_set(e, EXIT_USAGE,
+                       "the signing key %s is not among the policy's trusted_keys, so its "
+                       "decisions would not verify; use 'promote check' for an unrecorded "
+                       "evaluation",
+                       rq->key->id);
+    if (record_fetch(rq->repo, rq->remote, rq->no_remote, e) < 0)
+        return -1;
+    if (audit_verify(&v, rq->repo, &trust, NULL, e) < 0)
+        return err_prefix(e, "the audit log does not verify; nothing was evaluated");
+    return 0;
+}
+
+int
+record_decision(struct record_result *out, const struct record_req *rq, const struct decision *d,
+                time_t now, struct err *e)
+{
+    const char *remote = rq->remote ? rq->remote : "origin";
+    struct audit_subject subj;
+    char origin[600], policy_uri[1200];
+    json_t *st = NULL;
+    int attempt, pushed, use_remote, rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    use_remote = !rq->no_remote && repo_has_remote(rq->repo, remote);
+    snprintf(origin, sizeof(origin), "promote:%s", rq->repo_uri);
+    snprintf(policy_uri, sizeof(policy_uri), "%s#%s", rq->repo_uri, d->policy_source);
+    memset(&subj, 0, sizeof(subj));
+    subj.repo_uri = rq->repo_uri;
+    subj.policy_uri = policy_uri;
+    subj.run_url = rq->run_url;
+    subj.now = now;
+    st = audit_decision_statement(d, &subj);
+    if (!st)
+        return err_set(e, EXIT_EVAL, "cannot build the decision statement");
+    for (attempt = 0; attempt < RECORD_PUSH_ATTEMPTS; attempt++) {
+        if (audit_append(&out->entry, rq->repo, st, rq->key, origin, e) < 0)
+            goto done;
+        if (!use_remote) {
+            rc = 0;
+            goto done;
+        }
+        pushed = repo_push(rq->repo, remote, AUDIT_REF, e);
+        if (pushed < 0)
+            goto done;
+        if (pushed == 0) {
+            out->pushed = 1;
+            snprintf(out->remote, sizeof(out->remote), "%s", remote);
+            rc = 0;
+            goto done;
+        }
+        /* someone else appended first: take their log and chain ours after it */
+        if (record_fetch(rq->repo, rq->remote, 0, e) < 0)
+            goto done;
+    }
+    err_set(e, EXIT_EVAL, "cannot push the audit log to '%s': %d attempts were rejected", remote,
+            RECORD_PUSH_ATTEMPTS);
+done:
+    json_decref(st);
+    return rc;
+}
+
+void
+record_repo_uri(char *out, size_t outsz, struct repo *r, const char *github_repo,
+                const char *server_url)
+{
+    char url[1024];
+    const char *wd;
+
+    if (github_repo && *github_repo) {
+        snprintf(out, outsz, "%s/%s", server_url && *server_url ? server_url : "https://github.com",
+                 github_repo);
+        return;
+    }
+    if (repo_remote_url(r, "origin", url, sizeof(url)) == 0) {
+        snprintf(out, outsz, "%s", url);
+        return;
+    }
+    wd = repo_workdir(r);
+    snprintf(out, outsz, "file://%s", wd ? wd : repo_gitdir(r));
+}

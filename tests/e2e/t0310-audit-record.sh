@@ -1,0 +1,65 @@
+#!/bin/sh
+# promote FROM TO records a signed decision in refs/promote/audit; the audit commands
+# read it back.
+. "$SRCDIR/tests/e2e/lib.sh"
+make_key ci
+make_key stranger
+trust_keys "$SRCDIR/tests/e2e/policies/files.json" "$TMP/policy.json" ci
+make_repo "$TMP/repo" "$TMP/policy.json"
+cd "$TMP/repo" || exit 1
+release=$(git rev-parse release)
+K="--key $TMP/ci.key"
+
+check 'no signing key: refused before any gate, nothing recorded' eval 'promote 2 dev sit &&
+    has "$ERR" "no usable signing key (use '"'"'promote check'"'"' for an unrecorded evaluation)" &&
+    [ ! -s "$OUT" ] && ! git rev-parse -q --verify refs/promote/audit >/dev/null'
+check 'an untrusted key: refused, nothing recorded' eval 'promote 2 --key "$TMP/stranger.key" dev sit &&
+    has "$ERR" "is not among the policy'"'"'s trusted_keys" && ! git rev-parse -q --verify refs/promote/audit >/dev/null'
+check 'an approved decision is recorded as seq 1' eval 'promote 0 $K dev sit &&
+    has "$OUT" "verdict: approved" && has "$OUT" "recorded: seq 1, decision " && has "$OUT" "local only" &&
+    git rev-parse -q --verify refs/promote/audit >/dev/null'
+check 'a rejected decision is recorded as seq 2' eval 'promote 1 $K --evidence unit-tests="$FIX/junit/pytest-py_low.xml" dev sit &&
+    has "$OUT" "recorded: seq 2"'
+check 'an evaluation error is recorded as seq 3' eval 'promote 3 $K --json --evidence unit-tests=/nonexistent.xml dev sit &&
+    jq_is "d[\"record\"][\"seq\"]" 3 && jq_is "d[\"verdict\"]" error && jq_is "d[\"record\"][\"pushed\"]" False'
+check 'check records nothing' eval 'before=$(git rev-parse refs/promote/audit) && promote 0 check dev sit &&
+    [ "$(git rev-parse refs/promote/audit)" = "$before" ]'
+check 'the key from PROMOTE_SIGNING_KEY' eval 'PROMOTE_SIGNING_KEY="$(cat "$TMP/ci.key")" promote 0 sit prod && has "$OUT" "recorded: seq 4"'
+check 'the log verifies (each promotion verified it before appending)' eval 'promote 0 audit verify &&
+    has "$OUT" "audit log intact: 4 entries" && has "$OUT" "consistent with the 3 entries this clone saw before"'
+check 'a fresh clone trusts on first use, and says so' eval 'rm -rf "$TMP/fresh" && git clone -q --mirror . "$TMP/fresh" &&
+    (cd "$TMP/fresh" && "$PROMOTE" audit verify --no-remote --policy "$TMP/policy.json" >"$OUT" 2>"$ERR") &&
+    has "$OUT" "first verification on this clone: trusted on first use; pin it with --expect 4:"'
+check 'a second verify is consistent with the first' eval 'promote 0 audit verify && has "$OUT" "consistent with the 4 entries this clone saw before"'
+check 'audit log: newest first, one line each' eval 'promote 0 audit log && [ "$(wc -l < "$OUT")" = 4 ] &&
+    head -1 "$OUT" | grep -q "^    4 .*decision.*sit->prod.*${release%????????????????????????????}.*approved" &&
+    tail -1 "$OUT" | grep -q "^    1 .*dev->sit.*approved"'
+check 'audit log filters' eval 'promote 0 audit log --env sit && [ "$(wc -l < "$OUT")" = 3 ] &&
+    promote 0 audit log --verdict rejected && [ "$(wc -l < "$OUT")" = 1 ] &&
+    promote 0 audit log --commit release --limit 2 && [ "$(wc -l < "$OUT")" = 2 ]'
+check 'audit log --json: JSON Lines of the statements' eval 'promote 0 audit log --json --limit 1 --env sit --verdict error &&
+    jq_is "d[\"seq\"]" 3 && jq_is "d[\"statement\"][\"_type\"]" "https://in-toto.io/Statement/v1" &&
+    jq_is "d[\"statement\"][\"predicateType\"]" "https://slsa.dev/verification_summary/v1" &&
+    jq_is "d[\"statement\"][\"subject\"][0][\"digest\"][\"gitCommit\"]" "$release" &&
+    jq_is "d[\"statement\"][\"predicate\"][\"verificationResult\"]" FAILED &&
+    jq_is "d[\"statement\"][\"predicate\"][\"urn:promote:decision:v1\"][\"verdict\"]" error &&
+    jq_is "d[\"statement\"][\"predicate\"][\"resourceUri\"].endswith(\"/environments/sit\")" True &&
+    jq_is "d[\"statement\"][\"predicate\"][\"seq\"]" 3'
+check 'seq 1 chains to zeros' eval 'promote 0 audit show --json 1 &&
+    jq_is "d[\"statement\"][\"predicate\"][\"prev\"]" 0000000000000000000000000000000000000000000000000000000000000000 &&
+    jq_is "d[\"statement\"][\"predicate\"][\"verifiedLevels\"]" "[\"PROMOTE_dev_TO_sit\"]"'
+check 'evidence hashes are in the record' eval 'promote 0 audit show --json 1 &&
+    jq_is "[g[\"evidence\"][\"sha256\"] for g in d[\"statement\"][\"predicate\"][\"urn:promote:decision:v1\"][\"gates\"] if g[\"name\"] == \"unit-coverage\"][0]" "$(sha256sum reports/coverage.xml | cut -d" " -f1)"'
+check 'the decision id is the SHA-256 of the payload' eval 'promote 0 audit export &&
+    sed -n 4p "$OUT" | python3 -c "import base64,hashlib,json,sys; print(hashlib.sha256(base64.b64decode(json.load(sys.stdin)[\"payload\"])).hexdigest())" > "$TMP/id1" &&
+    promote 0 audit show --json 1 && jq_is "d[\"id\"]" "$(cat "$TMP/id1")"'
+check 'audit show by decision id' eval 'promote 0 audit show "$(cut -c1-12 "$TMP/id1")" && has "$OUT" "seq 1  id $(cat "$TMP/id1")" &&
+    has "$OUT" "pass   unit-coverage"'
+check 'export writes the entry bytes verbatim' eval 'promote 0 audit export && [ "$(wc -l < "$OUT")" = 4 ] &&
+    git show refs/promote/audit:entry.dsse.json | cmp - "$(head -1 "$OUT" > "$TMP/e4"; echo "$TMP/e4")"'
+check 'verify with --pubkey only' eval 'promote 0 audit verify --pubkey "$TMP/ci.key.pub" &&
+    promote 4 audit verify --pubkey "$TMP/stranger.key.pub" && has "$ERR" "seq 1: not signed by any trusted key"'
+check 'verify --expect pins a checkpoint' eval 'promote 0 audit verify && root=$(sed -n "s/.*root \\([0-9a-f]*\\).*/\\1/p" "$OUT") &&
+    promote 0 audit verify --expect "4:$root" && promote 4 audit verify --expect "4:$(echo "$root" | tr 0-9a-f 1-9a-f0)"'
+check 'audit -h' eval 'promote 0 audit -h && has "$OUT" "usage: promote audit log"'
+finish
