@@ -27,16 +27,16 @@ record_prepare(const struct record_req *rq, struct err *e)
 {
     struct audit_trust trust;
     struct audit_verified v;
+    const struct audit_key *mine = NULL;
     size_t i;
-    int found = 0;
 
     if (audit_trust_from_policy(&trust, json_object_get(rq->policy->root, "trusted_keys"), e) <
         0)
         return -1;
     for (i = 0; i < trust.n; i++)
         if (strcmp(trust.keys[i].id, rq->key->id) == 0)
-            found = 1;
-    if (!found)
+            mine = &trust.keys[i];
+    if (!mine)
         return err_set(e, EXIT_USAGE,
                        "the signing key %s is not among the policy's trusted_keys, so its "
                        "decisions would not verify; use 'promote check' for an unrecorded "
@@ -46,6 +46,12 @@ record_prepare(const struct record_req *rq, struct err *e)
         return -1;
     if (audit_verify(&v, rq->repo, &trust, NULL, e) < 0)
         return err_prefix(e, "the audit log does not verify; nothing was evaluated");
+    if (mine->not_after_seq && v.size >= mine->not_after_seq)
+        return err_set(e, EXIT_USAGE,
+                       "the signing key %s is retired (it signs entries up to seq %llu only; "
+                       "the log has %llu)",
+                       rq->key->id, (unsigned long long)mine->not_after_seq,
+                       (unsigned long long)v.size);
     return 0;
 }
 

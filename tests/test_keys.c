@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/keys.h"
@@ -847,6 +850,35 @@ test_public_file_corrupted(void **state)
     has(e.msg, "truncated (40 of 44 bytes)");
 }
 
+/* The loaded key is read-only, and the process cannot dump core while it is loaded. */
+static void
+test_key_memory(void **state)
+{
+    unsigned char seed[32];
+    struct err e = ERR_INIT;
+    struct key *k = NULL;
+    struct rlimit rl;
+    pid_t pid;
+    int status;
+
+    (void)state;
+    hex2bin(seed, 32, rfc_seed);
+    assert_int_equal(keys_from_seed(&k, seed, &e), 0);
+    assert_int_equal(getrlimit(RLIMIT_CORE, &rl), 0);
+    assert_int_equal(rl.rlim_cur, 0);
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        ((volatile unsigned char *)k->sk)[0] ^= 1; /* must fault */
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_memory_equal(k->sk, seed, 32);
+    keys_free(k);
+}
+
 static int
 group_setup(void **state)
 {
@@ -885,6 +917,7 @@ main(void)
         cmocka_unit_test_setup(test_signing_key_env, setup),
         cmocka_unit_test_setup(test_missing, setup),
         cmocka_unit_test_setup(test_public_file_corrupted, setup),
+        cmocka_unit_test_setup(test_key_memory, setup),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -61,5 +61,24 @@ check 'verify with --pubkey only' eval 'promote 0 audit verify --pubkey "$TMP/ci
     promote 4 audit verify --pubkey "$TMP/stranger.key.pub" && has "$ERR" "seq 1: not signed by any trusted key"'
 check 'verify --expect pins a checkpoint' eval 'promote 0 audit verify && root=$(sed -n "s/.*root \\([0-9a-f]*\\).*/\\1/p" "$OUT") &&
     promote 0 audit verify --expect "4:$root" && promote 4 audit verify --expect "4:$(echo "$root" | tr 0-9a-f 1-9a-f0)"'
+# key rotation: the old key is retired after seq 5 and keeps verifying what it signed
+make_key next
+trust_keys "$TMP/policy.json" "$TMP/rotated.json" ci next
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["trusted_keys"][0]["not_after_seq"]=5; json.dump(d, open(sys.argv[1], "w"))' "$TMP/rotated.json"
+check 'a key may sign up to its not_after_seq' eval 'promote 0 --policy "$TMP/rotated.json" $K dev sit && has "$OUT" "recorded: seq 5"'
+check 'a retired key is refused, nothing recorded' eval 'promote 2 --policy "$TMP/rotated.json" $K dev sit &&
+    has "$ERR" "is retired (it signs entries up to seq 5 only" && [ ! -s "$OUT" ]'
+check 'the new key signs seq 6, and the whole log verifies' eval 'promote 0 --policy "$TMP/rotated.json" --key "$TMP/next.key" dev sit &&
+    has "$OUT" "recorded: seq 6" && promote 0 audit verify --policy "$TMP/rotated.json" && has "$OUT" "6 entries"'
+check 'a key file readable by others is refused, nothing recorded' eval 'cp "$TMP/ci.key" "$TMP/loose.key" && chmod 644 "$TMP/loose.key" &&
+    n=$(git rev-list --count refs/promote/audit) && promote 2 --key "$TMP/loose.key" dev sit &&
+    has "$ERR" "no usable signing key" && [ "$(git rev-list --count refs/promote/audit)" = "$n" ]'
+check 'a corrupted key file is refused' eval 'sed "2s/A/B/" "$TMP/ci.key" > "$TMP/bad.key" && chmod 600 "$TMP/bad.key" &&
+    ! cmp -s "$TMP/bad.key" "$TMP/ci.key" && promote 2 --key "$TMP/bad.key" dev sit && has "$ERR" "no usable signing key"'
+check 'a wrong passphrase is refused' eval 'PROMOTE_KEY_PASSPHRASE=right "$PROMOTE" keys generate --out "$TMP/enc.key" >/dev/null &&
+    PROMOTE_KEY_PASSPHRASE=wrong promote 2 --key "$TMP/enc.key" dev sit &&
+    has "$ERR" "cannot load key '"'"'$TMP/enc.key'"'"': wrong passphrase, or the key file is corrupted" &&
+    PROMOTE_KEY_PASSPHRASE=right promote 2 --key "$TMP/enc.key" dev sit && has "$ERR" "is not among the policy'"'"'s trusted_keys"'
+check 'the secret key never appears in any output' eval '! grep -qF "$(sed -n 2p "$TMP/ci.key")" "$OUT" "$ERR"'
 check 'audit -h' eval 'promote 0 audit -h && has "$OUT" "usage: promote audit log"'
 finish
