@@ -68,6 +68,8 @@ make_priv() {
       echo '-----END PRIVATE KEY-----'; } > priv.pem
 }
 
+check 'docs/audit.md holds this very recipe' eval 'sed -n "/^    # --- recipe begin ---\$/,/^    # --- recipe end ---\$/p" "$SRCDIR/tests/e2e/t0301-dsse-openssl.sh" | sed "s/^    //" > "$TMP/a" &&
+    sed -n "/^# --- recipe begin ---\$/,/^# --- recipe end ---\$/p" "$SRCDIR/docs/audit.md" > "$TMP/b" && [ -s "$TMP/a" ] && cmp "$TMP/a" "$TMP/b"'
 check 'the fixture envelope verifies with openssl alone' verified "$SIGN/entry.dsse.json" "$FIX_PUB"
 check 'the recipe leaves the signed payload in payload.bin' eval \
     'verified "$SIGN/entry.dsse.json" "$FIX_PUB" && has payload.bin "\"_type\":\"https://in-toto.io/Statement/v1\"" &&

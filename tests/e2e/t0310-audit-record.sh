@@ -80,5 +80,11 @@ check 'a wrong passphrase is refused' eval 'PROMOTE_KEY_PASSPHRASE=right "$PROMO
     has "$ERR" "cannot load key '"'"'$TMP/enc.key'"'"': wrong passphrase, or the key file is corrupted" &&
     PROMOTE_KEY_PASSPHRASE=right promote 2 --key "$TMP/enc.key" dev sit && has "$ERR" "is not among the policy'"'"'s trusted_keys"'
 check 'the secret key never appears in any output' eval '! grep -qF "$(sed -n 2p "$TMP/ci.key")" "$OUT" "$ERR"'
+# the docs/audit.md recipe, taken from the document itself, on a real entry
+sed -n '/^# --- recipe begin ---$/,/^# --- recipe end ---$/p' "$SRCDIR/docs/audit.md" > "$TMP/recipe.sh"
+check 'a recorded entry verifies with openssl alone (the docs/audit.md recipe)' eval '[ -s "$TMP/recipe.sh" ] &&
+    promote 0 audit export && head -1 "$OUT" > "$TMP/entry.line" && mkdir -p "$TMP/ossl" &&
+    (cd "$TMP/ossl" && ENTRY="$TMP/entry.line" PUB="$("$PROMOTE" keys show --json "$TMP/next.key" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"public_key\"])")" &&
+     export ENTRY PUB && sh "$TMP/recipe.sh") >"$OUT" 2>"$ERR" && has "$OUT" "Signature Verified Successfully"'
 check 'audit -h' eval 'promote 0 audit -h && has "$OUT" "usage: promote audit log"'
 finish
