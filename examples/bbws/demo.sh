@@ -16,7 +16,21 @@ harness="$src/tests/ghsim/harness.py"
 trap 'python3 "$harness" stop --dir "$work/ghsim" >/dev/null 2>&1; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
-"$here/make-repo.sh" "$work/bbws" "$src/policies/bbws.json" >/dev/null || exit 2
+# a signing key for the demo, trusted by the policy the sample repository carries
+"$promote" keys generate --unencrypted --out "$work/demo.key" >/dev/null || exit 2
+"$promote" keys show --json "$work/demo.key" > "$work/demo.key.json" || exit 2
+python3 - "$src/policies/bbws.json" "$work/demo.key.json" "$work/policy.json" <<'PY' || exit 2
+import json, sys
+policy = json.load(open(sys.argv[1]))
+key = json.load(open(sys.argv[2]))
+policy["trusted_keys"] = [{"id": key["id"], "public_key": key["public_key"], "name": "demo"}]
+json.dump(policy, open(sys.argv[3], "w"), indent=2)
+PY
+"$here/make-repo.sh" "$work/bbws" "$work/policy.json" >/dev/null || exit 2
+# the shared remote every release manager and CI runner pushes the audit log to
+git init -q --bare "$work/remote.git" &&
+    git -C "$work/bbws" remote add origin "$work/remote.git" &&
+    git -C "$work/bbws" push -q origin main develop release || exit 2
 python3 "$here/scenario.py" "$work/bbws" "$work/approved.json" approved || exit 2
 python3 "$here/scenario.py" "$work/bbws" "$work/rejected.json" rejected || exit 2
 mkdir -p "$work/ghsim"
@@ -59,6 +73,15 @@ python3 "$harness" scenario --dir "$work/ghsim" "$work/approved.json" >/dev/null
 echo
 echo "The decision as JSON:"
 run 0 check --json dev sit
+echo
+echo "Recording: promote (without 'check') signs each decision and appends it to the audit"
+echo "log, refs/promote/audit, shared through the remote:"
+run 0 --key "$work/demo.key" dev sit
+run 0 --key "$work/demo.key" --release-pr 9 sit prod
+run 1 --key "$work/demo.key" dev sit --evidence unit-coverage="$here/reports-failing/coverage.xml"
+run 0 audit log
+run 0 audit verify
+run 0 audit show 2
 if [ "$fails" -ne 0 ]; then
     echo "demo: $fails decision(s) not as expected" >&2
     exit 1
