@@ -68,7 +68,8 @@ keys_cmd_generate(int argc, char **argv)
         } else if (argv[i][0] == '-') {
             return keys_usage_error("unknown option '%s'", argv[i]);
         } else {
-            return keys_usage_error("unexpected argument '%s' (the file goes after --out)", argv[i]);
+            return keys_usage_error("unexpected argument '%s' (the file goes after --out)",
+                                    argv[i]);
         }
     }
     if (keys_generate(out, !unencrypted, id, &e) < 0)
@@ -125,8 +126,8 @@ keys_cmd_public(int argc, char **argv, const char *flag, int flag_required)
     }
     doc = json_pack("{s:i, s:s, s:s, s:s}", "schema_version", OUT_SCHEMA_VERSION, "id", id,
                     "public_key", b64, "algorithm", "ed25519");
-    code = (!doc || out_json(stdout, doc) < 0) ? cmd_fail(EXIT_EVAL, "cannot write output")
-                                               : EXIT_OK;
+    code =
+        (!doc || out_json(stdout, doc) < 0) ? cmd_fail(EXIT_EVAL, "cannot write output") : EXIT_OK;
     json_decref(doc);
     return cmd_finish(code);
 }

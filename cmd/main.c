@@ -66,8 +66,8 @@ const struct cmd cmd_table[] = {
      "\n"
      "  <file> may be the secret key file or its .pub file. The passphrase comes from\n"
      "  PROMOTE_KEY_PASSPHRASE, else it is asked on the terminal; never from arguments.\n"
-     "  Signing uses the key file it is given, else the content of PROMOTE_SIGNING_KEY,\n"
-     "  else the default file. A key that cannot be used exits 2.\n"},
+     "  promote signs with --key <file>, else the content of PROMOTE_SIGNING_KEY, else\n"
+     "  the default file. A key that cannot be used exits 2.\n"},
     {"help", cmd_help, "promote help [<command>]", "show help for promote or one command", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -112,9 +112,8 @@ struct scratch {
     size_t text_len;
 };
 
-static int
-keys_fail(struct err *e, int code, const char *what, const char *label, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+static int keys_fail(struct err *e, int code, const char *what, const char *label, const char *fmt,
+                     ...) __attribute__((format(printf, 5, 6)));
 
 /* "cannot WHAT 'LABEL': REASON" */
 static int
@@ -259,8 +258,8 @@ keys_pk_from_base64(unsigned char pk[32], const char *b64)
         return -1;
     for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
         /* No b64_end: the whole string must parse; a longer key overflows tmp. */
-        if (sodium_base642bin(tmp, sizeof(tmp), b64, strlen(b64), NULL, &n, NULL,
-                              variants[i]) == 0 &&
+        if (sodium_base642bin(tmp, sizeof(tmp), b64, strlen(b64), NULL, &n, NULL, variants[i]) ==
+                0 &&
             n == sizeof(tmp)) {
             memcpy(pk, tmp, sizeof(tmp));
             return 0;
@@ -338,8 +337,7 @@ read_tty(char *out, size_t outsz, size_t *len, const char *prompt, const char *w
         goto done;
     }
     if (write(fd, prompt, strlen(prompt)) < 0) {
-        keys_fail(e, EXIT_USAGE, what, label, "cannot write to the terminal: %s",
-                  strerror(errno));
+        keys_fail(e, EXIT_USAGE, what, label, "cannot write to the terminal: %s", strerror(errno));
         goto done;
     }
     for (;;) {
@@ -363,8 +361,7 @@ read_tty(char *out, size_t outsz, size_t *len, const char *prompt, const char *w
     if (!got_eol && n == 0)
         keys_fail(e, EXIT_USAGE, what, label, "no passphrase given");
     else if (toolong)
-        keys_fail(e, EXIT_USAGE, what, label, "the passphrase is longer than %d bytes",
-                  PASS_MAX);
+        keys_fail(e, EXIT_USAGE, what, label, "the passphrase is longer than %d bytes", PASS_MAX);
     else
         rc = 0;
 done:
@@ -381,8 +378,7 @@ done:
 /* The passphrase into S->pass: PROMOTE_KEY_PASSPHRASE, else the terminal (twice
  * when CONFIRM). Never from the command line. */
 static int
-get_passphrase(struct scratch *s, int confirm, const char *what, const char *label,
-               struct err *e)
+get_passphrase(struct scratch *s, int confirm, const char *what, const char *label, struct err *e)
 {
     const char *env = getenv("PROMOTE_KEY_PASSPHRASE");
     char prompt[256];
@@ -453,11 +449,12 @@ check_secret_stat(const struct stat *st, int is_link, const char *label, struct 
     return 0;
 }
 
-/* Read PATH into S->text (locked memory: it may be an unencrypted secret key). A
- * final symlink is followed and noted in *IS_LINK, so that a public key may be a
- * link and a secret key is refused with the right reason (check_secret_stat). */
+/* Read PATH into S->text (locked memory: it may be an unencrypted secret key). It is
+ * opened with O_NOFOLLOW: a final symlink is refused unless FOLLOW, and then
+ * followed and noted in *IS_LINK (a public key may be a link; check_secret_stat
+ * refuses a secret one). */
 static int
-read_key_file(struct scratch *s, int *is_link, struct stat *st, const char *path,
+read_key_file(struct scratch *s, int *is_link, struct stat *st, const char *path, int follow,
               const char *what, struct err *e)
 {
     const int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
@@ -468,6 +465,9 @@ read_key_file(struct scratch *s, int *is_link, struct stat *st, const char *path
     *is_link = 0;
     fd = open(path, flags | O_NOFOLLOW);
     if (fd < 0 && errno == ELOOP) {
+        if (!follow)
+            return keys_fail(e, EXIT_USAGE, what, path,
+                             "a symbolic link: give the key file itself");
         *is_link = 1;
         fd = open(path, flags);
     }
@@ -518,8 +518,7 @@ is_blank(char c)
 /* S->text → S->rec: a comment line, then one line of base64 (and nothing but
  * white space after it). */
 static int
-decode_text(struct scratch *s, enum kind *kind, const char *what, const char *label,
-            struct err *e)
+decode_text(struct scratch *s, enum kind *kind, const char *what, const char *label, struct err *e)
 {
     const char *p = s->text, *end = s->text + s->text_len, *nl, *line, *b64_end;
     size_t len, want, clen = strlen(COMMENT);
@@ -706,7 +705,7 @@ keys_load(struct key **out, const char *file, struct err *e)
     env = getenv("PROMOTE_SIGNING_KEY");
     if (file) {
         label = file;
-        if (read_key_file(s, &is_link, &st, file, "load key", e) < 0)
+        if (read_key_file(s, &is_link, &st, file, 0, "load key", e) < 0)
             goto done;
     } else if (env) {
         label = "$PROMOTE_SIGNING_KEY";
@@ -728,7 +727,7 @@ keys_load(struct key **out, const char *file, struct err *e)
             goto done;
         }
         label = def.ptr;
-        if (read_key_file(s, &is_link, &st, label, "load key", e) < 0) {
+        if (read_key_file(s, &is_link, &st, label, 0, "load key", e) < 0) {
             if (!exists(label))
                 keys_fail(e, EXIT_USAGE, "load key", label,
                           "no such file (create one with 'promote keys generate')");
@@ -754,8 +753,7 @@ done:
 }
 
 int
-keys_load_public(unsigned char pk[32], char id[KEYS_ID_HEX + 1], const char *path,
-                 struct err *e)
+keys_load_public(unsigned char pk[32], char id[KEYS_ID_HEX + 1], const char *path, struct err *e)
 {
     struct scratch *s = NULL;
     struct stat st;
@@ -764,12 +762,11 @@ keys_load_public(unsigned char pk[32], char id[KEYS_ID_HEX + 1], const char *pat
 
     if (keys_start(e) < 0 || scratch_new(&s, e) < 0)
         return -1;
-    if (read_key_file(s, &is_link, &st, path, "load public key", e) < 0 ||
+    if (read_key_file(s, &is_link, &st, path, 1, "load public key", e) < 0 ||
         decode_text(s, &kind, "load public key", path, e) < 0)
         goto done;
     if (kind != KIND_PUBLIC) {
-        keys_fail(e, EXIT_USAGE, "load public key", path,
-                  "a secret key file: give its .pub file");
+        keys_fail(e, EXIT_USAGE, "load public key", path, "a secret key file: give its .pub file");
         goto done;
     }
     rc = open_public(pk, id, s->rec, "load public key", path, e);
@@ -779,8 +776,7 @@ done:
 }
 
 int
-keys_file_public(unsigned char pk[32], char id[KEYS_ID_HEX + 1], const char *path,
-                 struct err *e)
+keys_file_public(unsigned char pk[32], char id[KEYS_ID_HEX + 1], const char *path, struct err *e)
 {
     struct scratch *s = NULL;
     struct stat st;
@@ -789,7 +785,7 @@ keys_file_public(unsigned char pk[32], char id[KEYS_ID_HEX + 1], const char *pat
 
     if (keys_start(e) < 0 || scratch_new(&s, e) < 0)
         return -1;
-    if (read_key_file(s, &is_link, &st, path, "load key", e) < 0 ||
+    if (read_key_file(s, &is_link, &st, path, 1, "load key", e) < 0 ||
         decode_text(s, &kind, "load key", path, e) < 0)
         goto done;
     if (kind == KIND_PUBLIC) {
@@ -851,7 +847,8 @@ key_text(char *out, size_t outsz, const char *what, const char *id, const unsign
     int n = snprintf(out, outsz, COMMENT "promote %s key %s\n", what, id);
     size_t used;
 
-    if (n < 0 || (size_t)n >= outsz || outsz - (size_t)n < sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL) + 1)
+    if (n < 0 || (size_t)n >= outsz ||
+        outsz - (size_t)n < sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL) + 1)
         return 0;
     used = (size_t)n;
     sodium_bin2base64(out + used, outsz - used, rec, len, sodium_base64_VARIANT_ORIGINAL);
@@ -907,8 +904,7 @@ write_temp(struct buf *tmp, const char *path, mode_t mode, const char *data, siz
     }
     return 0;
 fail:
-    keys_fail(e, EXIT_EVAL, "create key", path, "cannot write '%s': %s", tmp->ptr,
-              strerror(errno));
+    keys_fail(e, EXIT_EVAL, "create key", path, "cannot write '%s': %s", tmp->ptr, strerror(errno));
     if (fd >= 0)
         close(fd);
     unlink(tmp->ptr);
