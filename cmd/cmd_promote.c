@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/engine.h"
 #include "core/keys.h"
 #include "core/out.h"
@@ -32,6 +33,8 @@ enum {
     OPT_KEY,
     OPT_REMOTE,
     OPT_NO_REMOTE,
+    OPT_BREAK_GLASS,
+    OPT_REASON,
     OPT_HELP
 };
 
@@ -51,6 +54,8 @@ struct promote_opts {
     const char *key;
     const char *remote;
     int no_remote;
+    int break_glass;
+    const char *reason;
     struct evidence_override overrides[MAX_OVERRIDES];
     size_t n_overrides;
     const char *from;
@@ -100,6 +105,8 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
         {"key", required_argument, NULL, OPT_KEY},
         {"remote", required_argument, NULL, OPT_REMOTE},
         {"no-remote", no_argument, NULL, OPT_NO_REMOTE},
+        {"break-glass", no_argument, NULL, OPT_BREAK_GLASS},
+        {"reason", required_argument, NULL, OPT_REASON},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -151,6 +158,14 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
         case OPT_NO_REMOTE:
             o->no_remote = 1;
             break;
+        case OPT_BREAK_GLASS:
+            o->break_glass = 1;
+            break;
+        case OPT_REASON:
+            if (!*optarg)
+                return usage_error(c, "--reason wants a text"), -1;
+            o->reason = optarg;
+            break;
         case OPT_GITHUB_API:
             o->github_api = optarg;
             break;
@@ -201,6 +216,8 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
         return usage_error(c, "--policy and --policy-ref cannot be used together"), -1;
     if (o->remote && o->no_remote)
         return usage_error(c, "--remote and --no-remote cannot be used together"), -1;
+    if (o->break_glass != (o->reason != NULL))
+        return usage_error(c, "--break-glass and --reason go together"), -1;
     if (argc - optind != 2)
         return usage_error(c, "expected two environments: <from> <to>"), -1;
     o->from = argv[optind];
@@ -309,7 +326,10 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     req.commit = o.commit;
     req.overrides = o.overrides;
     req.n_overrides = o.n_overrides;
-    req.now = time(NULL);
+    if (clock_now(&req.now, &e) < 0)
+        goto fail;
+    req.break_glass = o.break_glass;
+    req.break_glass_reason = o.reason;
     github_config(&ghc, &actor, gh_repo, sizeof(gh_repo), cache_dir, sizeof(cache_dir), repo, &o);
     req.gh = &ghc;
     req.actor_env = &actor;

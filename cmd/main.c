@@ -15,7 +15,7 @@
     "          [--evidence <gate>=<path>]... [--json] [--verbose]\n"                               \
     "          [--github-api <url>] [--github-repo <owner/name>] [--github-timeout <s>]\n"        \
     "          [--github-max-wait <s>] [--release-pr <n>] [--release-version <v>]\n"               \
-    "          [--key <file>] [--remote <name> | --no-remote]"
+    "          [--key <file>] [--remote <name> | --no-remote] [--break-glass --reason <text>]"
 
 #define PROMOTE_OPTIONS                                                                            \
     "  --repo <dir>        the git repository (default: the one containing the current directory)\n" \
@@ -38,7 +38,9 @@
     "  --key <file>        the signing key (default: PROMOTE_SIGNING_KEY's content, else\n"       \
     "                      $XDG_CONFIG_HOME/promote/key); promote records, check does not\n"     \
     "  --remote <name>     share the audit log through this remote (default: origin, if any)\n" \
-    "  --no-remote         keep the audit log local\n"
+    "  --no-remote         keep the audit log local\n"                                         \
+    "  --break-glass --reason <text>\n"                                                            \
+    "                      pass a closed deploy window, if the actor holds the break-glass role\n"
 
 const struct cmd cmd_table[] = {
     {"promote", cmd_promote, "promote " PROMOTE_USAGE_OPTS " <from> <to>",

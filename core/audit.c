@@ -118,6 +118,32 @@ audit_decision_statement(const struct decision *d, const struct audit_subject *s
     return st;
 }
 
+json_t *
+audit_event_statement(const char *kind, const char *env, const char *commit, const char *actor,
+                      const json_t *fields, const struct audit_subject *s)
+{
+    char stamp[32];
+    struct tm tm;
+    json_t *pred;
+
+    gmtime_r(&s->now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    pred = fields ? no_reals(fields) : json_object();
+    if (!pred)
+        return NULL;
+    json_object_set_new(pred, "kind", json_string(kind));
+    json_object_set_new(pred, "env", json_string(env));
+    json_object_set_new(pred, "time", json_string(stamp));
+    json_object_set_new(pred, "actor", actor ? json_string(actor) : json_null());
+    json_object_set_new(pred, "run_url", s->run_url ? json_string(s->run_url) : json_null());
+    json_object_set_new(pred, "verifier",
+                        json_pack("{s:s, s:{s:s}}", "id", AUDIT_VERIFIER, "version", "promote",
+                                  PROMOTE_VERSION));
+    return json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:o}", "_type",
+                     "https://in-toto.io/Statement/v1", "subject", "name", s->repo_uri, "digest",
+                     "gitCommit", commit, "predicateType", AUDIT_EVENT, "predicate", pred);
+}
+
 /* ---------------------------------------------------------------- reading */
 
 void

@@ -34,6 +34,12 @@ struct audit_subject {
 /* A decision as an in-toto Statement with a VSA predicate (seq/prev added on append). */
 json_t *audit_decision_statement(const struct decision *d, const struct audit_subject *s);
 
+/* Any other entry (deployment, dr_test, hold, unhold, rollback) as a Statement with
+ * this project's predicate: {kind, env, time, actor, ...FIELDS}. COMMIT is the subject. */
+json_t *audit_event_statement(const char *kind, const char *env, const char *commit,
+                              const char *actor, const json_t *fields,
+                              const struct audit_subject *s);
+
 struct audit_appended {
     uint64_t seq;
     char id[65];     /* SHA-256 of the payload: the decision id */

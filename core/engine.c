@@ -1,5 +1,8 @@
 #include "engine.h"
 
+#include "audit.h"
+#include "history.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +69,20 @@ evidence_path(char **out, const struct engine_req *req, const json_t *g, struct 
     return 0;
 }
 
+/* The audit log as rules read it (an empty array when there is none yet). */
+static int
+load_history(json_t **out, struct repo *repo, struct err *e)
+{
+    struct audit_log log;
+    int rc;
+
+    if (audit_load(&log, repo, e) < 0)
+        return -1;
+    rc = history_from_log(out, &log, e);
+    audit_log_release(&log);
+    return rc;
+}
+
 static int
 needs_github(const struct policy_promotion *promo)
 {
@@ -82,7 +99,8 @@ needs_github(const struct policy_promotion *promo)
 
 static void
 ctx_init(struct gate_ctx *ctx, const struct engine_req *req, const struct decision *d,
-         const struct gh *gh, const struct gh_store *store, const json_t *g)
+         const struct gh *gh, const struct gh_store *store, const json_t *g,
+         const json_t *history)
 {
     memset(ctx, 0, sizeof(*ctx));
     ctx->repo = req->repo;
@@ -96,6 +114,11 @@ ctx_init(struct gate_ctx *ctx, const struct engine_req *req, const struct decisi
     ctx->actor_error = d->actor_error[0] ? d->actor_error : "the actor was not established";
     ctx->release_pr = req->release_pr;
     ctx->release_version = req->release_version;
+    ctx->history = history;
+    ctx->from_env = req->from;
+    ctx->to_env = req->to;
+    ctx->break_glass = req->break_glass;
+    ctx->break_glass_reason = req->break_glass_reason;
 }
 
 /* Fetch what the GitHub gates ask for, round by round, all requests of a round
@@ -103,7 +126,7 @@ ctx_init(struct gate_ctx *ctx, const struct engine_req *req, const struct decisi
  * A gate whose plan fails gets its message in PLAN_ERR. */
 static int
 fetch_github(struct gh *gh, struct gh_store *store, const struct engine_req *req,
-             struct decision *d, char (*plan_err)[512], struct err *e)
+             struct decision *d, char (*plan_err)[512], const json_t *history, struct err *e)
 {
     const json_t *gates = policy_promotion(req->policy, req->from, req->to)->gates;
     struct gate_ctx ctx;
@@ -121,7 +144,7 @@ fetch_github(struct gh *gh, struct gh_store *store, const struct engine_req *req
 
             if (!gate->plan || plan_err[i][0])
                 continue;
-            ctx_init(&ctx, req, d, gh, store, g);
+            ctx_init(&ctx, req, d, gh, store, g, history);
             if (gate->plan(&ctx, store, &ge) < 0)
                 snprintf(plan_err[i], 512, "%s", ge.msg);
         }
@@ -149,6 +172,8 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     struct evidence *ev = NULL;
     unsigned char *collected = NULL;
     char (*plan_err)[512] = NULL;
+    json_t *history = NULL;
+    const json_t *deployed, *hold;
     struct gh_store store = GH_STORE_INIT;
     struct gh *gh = NULL;
     struct gate_ctx ctx;
@@ -160,12 +185,20 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     if (check_request(&promo, req, e) < 0)
         return -1;
     from_env = policy_env(req->policy, req->from);
+    if (load_history(&history, req->repo, e) < 0)
+        return -1;
+    deployed = history_last(history, "deployment", req->from, NULL, "success");
     if (req->commit) {
         if (repo_resolve_commit(req->repo, req->commit, out->commit, e) < 0)
-            return -1;
+            goto done;
+    } else if (deployed) {
+        /* what moves is what was tested there */
+        snprintf(out->commit, sizeof(out->commit), "%s",
+                 json_string_value(json_object_get(deployed, "commit")));
     } else if (repo_resolve_branch(req->repo, from_env->branch, ref, sizeof(ref), out->commit, e) <
                0) {
-        return err_prefix(e, "cannot find the commit to promote from '%s'", req->from);
+        err_prefix(e, "cannot find the commit to promote from '%s'", req->from);
+        goto done;
     }
     snprintf(out->from, sizeof(out->from), "%s", req->from);
     snprintf(out->to, sizeof(out->to), "%s", req->to);
@@ -173,6 +206,30 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     snprintf(out->policy_source, sizeof(out->policy_source), "%s", req->policy->source);
     out->policy_local = req->policy->local_override;
 
+    hold = history_hold(history, req->to);
+    if (hold) {
+        /* a hold refuses the promotion before any gate runs (it is still recorded) */
+        out->results = calloc(1, sizeof(*out->results));
+        if (!out->results) {
+            err_set(e, EXIT_EVAL, "out of memory");
+            goto done;
+        }
+        out->n_results = 1;
+        out->results[0].name = "hold";
+        out->results[0].type = "hold";
+        out->results[0].verdict = VERDICT_FAIL;
+        finding_summary(&out->results[0].finding, "%s is on hold since seq %lld (%s): %s",
+                        req->to, (long long)json_integer_value(json_object_get(hold, "seq")),
+                        json_string_value(json_object_get(hold, "kind")),
+                        json_string_value(json_object_get(hold, "reason"))
+                            ? json_string_value(json_object_get(hold, "reason"))
+                            : "no reason given");
+        out->results[0].finding.details =
+            json_pack("{s:O}", "hold", (json_t *)hold);
+        out->verdict = DECISION_REJECTED;
+        rc = 0;
+        goto done;
+    }
     n = json_array_size(promo->gates);
     out->results = calloc(n, sizeof(*out->results));
     ev = calloc(n, sizeof(*ev));
@@ -199,7 +256,7 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
             goto done;
         out->github_used = 1;
         snprintf(out->github_repo, sizeof(out->github_repo), "%s/%s", gh_owner(gh), gh_name(gh));
-        if (fetch_github(gh, &store, req, out, plan_err, e) < 0)
+        if (fetch_github(gh, &store, req, out, plan_err, history, e) < 0)
             goto done;
     }
 
@@ -212,7 +269,7 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
 
         r->name = json_string_value(json_object_get(g, "name"));
         r->type = gate->type;
-        ctx_init(&ctx, req, out, gh, &store, g);
+        ctx_init(&ctx, req, out, gh, &store, g, history);
         snprintf(ev[i].commit, sizeof(ev[i].commit), "%s", out->commit);
         if (plan_err[i][0]) {
             finding_summary(&r->finding, "%s", plan_err[i]);
@@ -252,6 +309,7 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     out->verdict = decision_conclude(out->results, out->n_results);
     rc = 0;
 done:
+    json_decref(history);
     gh_store_release(&store);
     gh_free(gh);
     free(plan_err);

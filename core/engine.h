@@ -32,6 +32,8 @@ struct engine_req {
     const struct actor_env *actor_env;
     long release_pr;
     const char *release_version;
+    int break_glass;
+    const char *break_glass_reason;
 };
 
 /* Fails (EXIT_USAGE) only when nothing could be evaluated: unknown promotion,

@@ -55,51 +55,64 @@ record_prepare(const struct record_req *rq, struct err *e)
     return 0;
 }
 
+void
+record_subject(struct audit_subject *s, const struct record_req *rq, const char *policy_uri,
+               time_t now)
+{
+    memset(s, 0, sizeof(*s));
+    s->repo_uri = rq->repo_uri;
+    s->policy_uri = policy_uri;
+    s->run_url = rq->run_url;
+    s->now = now;
+}
+
 int
-record_decision(struct record_result *out, const struct record_req *rq, const struct decision *d,
-                time_t now, struct err *e)
+record_statement(struct record_result *out, const struct record_req *rq, const json_t *st,
+                 struct err *e)
 {
     const char *remote = rq->remote ? rq->remote : "origin";
-    struct audit_subject subj;
-    char origin[600], policy_uri[1200];
-    json_t *st = NULL;
-    int attempt, pushed, use_remote, rc = -1;
+    char origin[600];
+    int attempt, pushed, use_remote;
 
     memset(out, 0, sizeof(*out));
     use_remote = !rq->no_remote && repo_has_remote(rq->repo, remote);
     snprintf(origin, sizeof(origin), "promote:%s", rq->repo_uri);
-    snprintf(policy_uri, sizeof(policy_uri), "%s#%s", rq->repo_uri, d->policy_source);
-    memset(&subj, 0, sizeof(subj));
-    subj.repo_uri = rq->repo_uri;
-    subj.policy_uri = policy_uri;
-    subj.run_url = rq->run_url;
-    subj.now = now;
-    st = audit_decision_statement(d, &subj);
-    if (!st)
-        return err_set(e, EXIT_EVAL, "cannot build the decision statement");
     for (attempt = 0; attempt < RECORD_PUSH_ATTEMPTS; attempt++) {
         if (audit_append(&out->entry, rq->repo, st, rq->key, origin, e) < 0)
-            goto done;
-        if (!use_remote) {
-            rc = 0;
-            goto done;
-        }
+            return -1;
+        if (!use_remote)
+            return 0;
         pushed = repo_push(rq->repo, remote, AUDIT_REF, e);
         if (pushed < 0)
-            goto done;
+            return -1;
         if (pushed == 0) {
             out->pushed = 1;
             snprintf(out->remote, sizeof(out->remote), "%s", remote);
-            rc = 0;
-            goto done;
+            return 0;
         }
         /* someone else appended first: take their log and chain ours after it */
         if (record_fetch(rq->repo, rq->remote, 0, e) < 0)
-            goto done;
+            return -1;
     }
-    err_set(e, EXIT_EVAL, "cannot push the audit log to '%s': %d attempts were rejected", remote,
-            RECORD_PUSH_ATTEMPTS);
-done:
+    return err_set(e, EXIT_EVAL, "cannot push the audit log to '%s': %d attempts were rejected",
+                   remote, RECORD_PUSH_ATTEMPTS);
+}
+
+int
+record_decision(struct record_result *out, const struct record_req *rq, const struct decision *d,
+                time_t now, struct err *e)
+{
+    struct audit_subject subj;
+    char policy_uri[1200];
+    json_t *st;
+    int rc;
+
+    snprintf(policy_uri, sizeof(policy_uri), "%s#%s", rq->repo_uri, d->policy_source);
+    record_subject(&subj, rq, policy_uri, now);
+    st = audit_decision_statement(d, &subj);
+    if (!st)
+        return err_set(e, EXIT_EVAL, "cannot build the decision statement");
+    rc = record_statement(out, rq, st, e);
     json_decref(st);
     return rc;
 }

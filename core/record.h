@@ -36,6 +36,12 @@ struct record_result {
 
 int record_decision(struct record_result *out, const struct record_req *rq,
                     const struct decision *d, time_t now, struct err *e);
+/* Append and push any statement (its predicate gains seq and prev). */
+int record_statement(struct record_result *out, const struct record_req *rq,
+                     const json_t *statement, struct err *e);
+/* The subject context for statements of RQ at NOW. */
+void record_subject(struct audit_subject *s, const struct record_req *rq, const char *policy_uri,
+                    time_t now);
 
 /* The repository's URI for statements: https://github.com/OWNER/NAME when the GitHub
  * repository is known, else the origin URL, else file:// and the work tree. */

@@ -29,6 +29,11 @@ struct gate_ctx {
     const char *actor_error;     /* why the actor is not established */
     long release_pr;             /* --release-pr N, 0 when not given */
     const char *release_version; /* --release-version V, NULL when not given */
+    const json_t *history;       /* the audit log, normalised (core/history.h); NULL if none */
+    const char *from_env;        /* the promotion's environments */
+    const char *to_env;
+    int break_glass;             /* --break-glass given */
+    const char *break_glass_reason;
 };
 
 /* What collect found; evaluate sees nothing else. */

@@ -1,0 +1,132 @@
+#include "history.h"
+
+#include <stdio.h>
+#include <string.h>
+
+time_t
+history_parse_time(const char *s)
+{
+    struct tm tm;
+    int y, mo, d, h, mi, se;
+    char z;
+
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 ||
+        z != 'Z' || strlen(s) != 20)
+        return (time_t)-1;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    return timegm(&tm);
+}
+
+void
+history_format_time(char out[32], time_t t)
+{
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *
+str_or_null(const json_t *v)
+{
+    return json_is_string(v) ? json_incref((json_t *)v) : json_null();
+}
+
+int
+history_from_log(json_t **out, const struct audit_log *log, struct err *e)
+{
+    json_t *h = json_array();
+    size_t i;
+
+    for (i = 0; i < log->n; i++) {
+        char id[65];
+        json_t *st = audit_payload(&log->items[i], id), *pred, *ext, *item;
+        const char *type, *kind, *time_s;
+
+        if (!st) {
+            json_decref(h);
+            return err_set(e, EXIT_TAMPER, "seq %zu: unreadable audit entry", i + 1);
+        }
+        pred = json_object_get(st, "predicate");
+        type = json_string_value(json_object_get(st, "predicateType"));
+        ext = type && strcmp(type, AUDIT_VSA) == 0 ? json_object_get(pred, AUDIT_EXTENSION) : pred;
+        kind = json_string_value(json_object_get(ext, "kind"));
+        time_s = json_string_value(json_object_get(pred, "timeVerified"));
+        if (!time_s)
+            time_s = json_string_value(json_object_get(pred, "time"));
+        item = json_pack(
+            "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "seq",
+            (json_int_t)(i + 1), "id", id, "kind", kind ? kind : "unknown", "env",
+            str_or_null(json_object_get(ext, kind && strcmp(kind, "decision") == 0 ? "to" : "env")),
+            "from", str_or_null(json_object_get(ext, "from")), "to",
+            str_or_null(json_object_get(ext, "to")), "commit",
+            str_or_null(json_object_get(
+                json_object_get(json_array_get(json_object_get(st, "subject"), 0), "digest"),
+                "gitCommit")),
+            "verdict", str_or_null(json_object_get(ext, "verdict")), "result",
+            str_or_null(json_object_get(ext, "result")), "time",
+            time_s ? json_string(time_s) : json_null(), "epoch",
+            (json_int_t)history_parse_time(time_s), "actor",
+            str_or_null(json_object_get(ext, "actor")), "reason",
+            str_or_null(json_object_get(ext, "reason")), "deployment",
+            str_or_null(json_object_get(ext, "deployment")));
+        json_decref(st);
+        if (!item || json_array_append_new(h, item) < 0) {
+            json_decref(h);
+            return err_set(e, EXIT_EVAL, "out of memory");
+        }
+    }
+    *out = h;
+    return 0;
+}
+
+static int
+eq(const json_t *o, const char *key, const char *want)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+
+    return v && strcmp(v, want) == 0;
+}
+
+const json_t *
+history_last(const json_t *h, const char *kind, const char *env, const char *commit,
+             const char *result)
+{
+    size_t i;
+
+    for (i = json_array_size(h); i-- > 0;) {
+        const json_t *x = json_array_get(h, i);
+
+        if (!eq(x, "kind", kind) || (env && !eq(x, "env", env)) ||
+            (commit && !eq(x, "commit", commit)))
+            continue;
+        if (result && !eq(x, "result", result) && !eq(x, "verdict", result))
+            continue;
+        return x;
+    }
+    return NULL;
+}
+
+const json_t *
+history_hold(const json_t *h, const char *env)
+{
+    size_t i;
+
+    for (i = json_array_size(h); i-- > 0;) {
+        const json_t *x = json_array_get(h, i);
+
+        if (!eq(x, "env", env))
+            continue;
+        if (eq(x, "kind", "unhold"))
+            return NULL;
+        if (eq(x, "kind", "hold") || eq(x, "kind", "rollback"))
+            return x;
+    }
+    return NULL;
+}

@@ -1,0 +1,29 @@
+/* The audit log as the rules read it: one normalised JSON object per entry, oldest
+ * first, and pure queries over that array (no I/O: gates get it through gate_ctx). */
+#ifndef PROMOTE_HISTORY_H
+#define PROMOTE_HISTORY_H
+
+#include <jansson.h>
+#include <time.h>
+
+#include "audit.h"
+#include "err.h"
+
+/* [{"seq", "id", "kind" (decision|deployment|dr_test|hold|unhold|rollback), "env" (the
+ *   target environment), "from", "to", "commit", "verdict", "result", "time" (RFC 3339),
+ *   "epoch", "actor", "reason", "deployment"}] -- absent fields are null. */
+int history_from_log(json_t **out, const struct audit_log *log, struct err *e);
+
+/* The latest entry of KIND for ENV matching COMMIT (NULL: any) and, when RESULT is
+ * not NULL, with that result (or verdict); NULL when none. */
+const json_t *history_last(const json_t *h, const char *kind, const char *env, const char *commit,
+                           const char *result);
+
+/* The hold in force on ENV (the latest hold or rollback not followed by an unhold), or NULL. */
+const json_t *history_hold(const json_t *h, const char *env);
+
+/* RFC 3339 UTC ("2026-11-25T02:00:00Z") to time_t; -1 when malformed. */
+time_t history_parse_time(const char *s);
+void history_format_time(char out[32], time_t t);
+
+#endif
