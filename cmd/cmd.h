@@ -37,6 +37,9 @@ struct err;
 int cmd_load_policy(struct policy **out, struct repo *repo, const char *file,
                     const char *policy_ref, struct err *e);
 int cmd_audit(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_hold(int argc, char **argv);
+int cmd_unhold(int argc, char **argv);
 
 /* Shared by promote and check: evaluate FROM -> TO. */
 enum promote_mode { PROMOTE_RECORD, PROMOTE_CHECK };

@@ -70,6 +70,12 @@ const struct cmd cmd_table[] = {
      "  PROMOTE_KEY_PASSPHRASE, else it is asked on the terminal; never from arguments.\n"
      "  promote signs with --key <file>, else the content of PROMOTE_SIGNING_KEY, else\n"
      "  the default file. A key that cannot be used exits 2.\n"},
+    {"record", cmd_record, "promote record deployed|dr-test [<options>]",
+     "record a deployment outcome or a DR test in the audit log", NULL},
+    {"hold", cmd_hold, "promote hold <env> --reason <text>",
+     "stop promotions into an environment (incident, freeze)", NULL},
+    {"unhold", cmd_unhold, "promote unhold <env> --reason <text>",
+     "lift a hold or a rollback's hold", NULL},
     {"help", cmd_help, "promote help [<command>]", "show help for promote or one command", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -82,6 +82,9 @@ typedef int (*report_feed_fn)(void *ud, const unsigned char *data, size_t len, s
 int report_stream(const char *path, report_feed_fn feed, void *ud, unsigned char sha256[32],
                   uint64_t *bytes, struct err *e);
 
+/* SHA-256 of a whole file (64 KiB blocks). */
+int report_hash_file(unsigned char sha256[32], const char *path, struct err *e);
+
 /* Per-format parsers: PATH is used for reading and in messages. */
 int report_cobertura_parse(struct coverage_summary *out, const char *path, unsigned char sha[32],
                            uint64_t *bytes, struct err *e);

@@ -8,6 +8,9 @@ extern const struct gate gate_coverage;
 extern const struct gate gate_tests;
 extern const struct gate gate_security;
 extern const struct gate gate_branch;
+extern const struct gate gate_provenance;
+extern const struct gate gate_soak;
+extern const struct gate gate_dr_test;
 extern const struct gate gate_code_review;
 extern const struct gate gate_role_approval;
 extern const struct gate gate_status_checks;
@@ -18,6 +21,9 @@ const struct gate *const gate_registry[] = {
     &gate_tests,
     &gate_security,
     &gate_branch,
+    &gate_provenance,
+    &gate_soak,
+    &gate_dr_test,
     &gate_code_review,
     &gate_role_approval,
     &gate_status_checks,
