@@ -40,6 +40,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_hold(int argc, char **argv);
 int cmd_unhold(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 /* Shared by promote and check: evaluate FROM -> TO. */
 enum promote_mode { PROMOTE_RECORD, PROMOTE_CHECK };

@@ -76,6 +76,8 @@ const struct cmd cmd_table[] = {
      "stop promotions into an environment (incident, freeze)", NULL},
     {"unhold", cmd_unhold, "promote unhold <env> --reason <text>",
      "lift a hold or a rollback's hold", NULL},
+    {"status", cmd_status, "promote status [<env>] [--json]",
+     "what is deployed in each environment, since when, and what waits", NULL},
     {"help", cmd_help, "promote help [<command>]", "show help for promote or one command", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -635,3 +635,27 @@ repo_push(struct repo *r, const char *remote, const char *ref, struct err *e)
     }
     return ps.rejected ? 1 : 0;
 }
+
+int
+repo_count_between(struct repo *r, const char *base, const char *tip, long *out, struct err *e)
+{
+    git_revwalk *w = NULL;
+    git_oid t, b, id;
+    long n = 0;
+    int rc = -1;
+
+    if (git_oid_fromstr(&t, tip) < 0 || (base && *base && git_oid_fromstr(&b, base) < 0))
+        return err_set(e, EXIT_EVAL, "invalid commit id");
+    if (git_revwalk_new(&w, r->git) < 0 || git_revwalk_push(w, &t) < 0 ||
+        (base && *base && git_revwalk_hide(w, &b) < 0)) {
+        err_git(e, EXIT_EVAL, "cannot walk history");
+        goto done;
+    }
+    while (git_revwalk_next(&id, w) == 0)
+        n++;
+    *out = n;
+    rc = 0;
+done:
+    git_revwalk_free(w);
+    return rc;
+}

@@ -39,6 +39,10 @@ int repo_read_at_commit(struct repo *r, const char *commit, const char *path, si
 /* The URL of remote NAME into OUT; -1 (no error text needed) when there is none. */
 int repo_remote_url(struct repo *r, const char *name, char *out, size_t outsz);
 
+/* Commits reachable from TIP and not from BASE (BASE "" : all of TIP's history). */
+int repo_count_between(struct repo *r, const char *base, const char *tip, long *out,
+                       struct err *e);
+
 /* ---- plumbing for the audit log (a ref holding one commit per entry) ---- */
 
 struct repo_file {

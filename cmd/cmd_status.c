@@ -1,0 +1,117 @@
+/* promote status [ENV] [--json]: what is deployed where, and what waits. */
+#include <string.h>
+
+#include "cmd.h"
+#include "core/audit.h"
+#include "core/history.h"
+#include "core/out.h"
+#include "core/policy.h"
+#include "core/record.h"
+#include "core/repo.h"
+
+static const char *const status_usage =
+    "usage: promote status [<env>] [--json] [--repo <dir>] [--policy <file> | --policy-ref <ref>]\n"
+    "                      [--remote <name> | --no-remote]\n";
+
+int
+cmd_status(int argc, char **argv)
+{
+    const char *env = NULL, *repo_dir = NULL, *pfile = NULL, *pref = NULL, *remote = NULL;
+    int json = 0, no_remote = 0, i, code = EXIT_OK;
+    struct repo *repo = NULL;
+    struct policy *p = NULL;
+    struct audit_log log;
+    struct err e = ERR_INIT;
+    json_t *h = NULL, *all = json_array();
+    size_t k;
+
+    memset(&log, 0, sizeof(log));
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(status_usage, stdout);
+            json_decref(all);
+            return cmd_finish(EXIT_OK);
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--no-remote") == 0) {
+            no_remote = 1;
+        } else if (i + 1 < argc && strcmp(a, "--repo") == 0) {
+            repo_dir = argv[++i];
+        } else if (i + 1 < argc && strcmp(a, "--policy") == 0) {
+            pfile = argv[++i];
+        } else if (i + 1 < argc && strcmp(a, "--policy-ref") == 0) {
+            pref = argv[++i];
+        } else if (i + 1 < argc && strcmp(a, "--remote") == 0) {
+            remote = argv[++i];
+        } else if (a[0] != '-' && !env) {
+            env = a;
+        } else {
+            fputs(status_usage, stderr);
+            json_decref(all);
+            return EXIT_USAGE;
+        }
+    }
+    if (repo_open(&repo, repo_dir, &e) < 0 || cmd_load_policy(&p, repo, pfile, pref, &e) < 0 ||
+        record_fetch(repo, remote, no_remote, &e) < 0 || audit_load(&log, repo, &e) < 0 ||
+        history_from_log(&h, &log, &e) < 0)
+        goto fail;
+    if (env && !policy_env(p, env)) {
+        err_set(&e, EXIT_USAGE, "unknown environment '%s'", env);
+        goto fail;
+    }
+    for (k = 0; k < p->n_envs; k++) {
+        const struct policy_env *pe = &p->envs[k];
+        const json_t *dep, *hold;
+        char ref[256], tip[41];
+        const char *commit;
+        long waiting = -1;
+        json_t *row;
+
+        if (env && strcmp(env, pe->name) != 0)
+            continue;
+        dep = history_last(h, "deployment", pe->name, NULL, "success");
+        hold = history_hold(h, pe->name);
+        commit = dep ? json_string_value(json_object_get(dep, "commit")) : NULL;
+        if (repo_resolve_branch(repo, pe->branch, ref, sizeof(ref), tip, &e) == 0 &&
+            repo_count_between(repo, commit ? commit : "", tip, &waiting, &e) < 0)
+            waiting = -1;
+        row = json_pack("{s:s, s:s, s:s?, s:O?, s:O?, s:O?, s:I, s:O?}", "env", pe->name, "branch",
+                        pe->branch, "commit", commit, "deployed_at",
+                        dep ? json_object_get(dep, "time") : NULL, "deployed_by",
+                        dep ? json_object_get(dep, "actor") : NULL, "deployment",
+                        dep ? json_object_get(dep, "deployment") : NULL, "waiting",
+                        (json_int_t)waiting, "hold",
+                        hold ? json_object_get(hold, "reason") : NULL);
+        json_array_append_new(all, row);
+        if (!json) {
+            char clean[256];
+
+            out_sanitize(clean, sizeof(clean),
+                         hold ? json_string_value(json_object_get(hold, "reason")) : "");
+            printf("%-6s %-12.12s %-20s %s%ld commit(s) on %s waiting%s%s\n", pe->name,
+                   commit ? commit : "-",
+                   dep ? json_string_value(json_object_get(dep, "time")) : "never deployed",
+                   waiting < 0 ? "? " : "", waiting < 0 ? 0 : waiting, pe->branch,
+                   hold ? "; ON HOLD: " : "", clean);
+        }
+    }
+    if (json) {
+        json_t *doc = json_pack("{s:i, s:O}", "schema_version", OUT_SCHEMA_VERSION,
+                                "environments", all);
+
+        out_json(stdout, doc);
+        json_decref(doc);
+    }
+    goto done;
+fail:
+    code = cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
+done:
+    json_decref(all);
+    json_decref(h);
+    audit_log_release(&log);
+    policy_free(p);
+    repo_free(repo);
+    return code == EXIT_OK ? cmd_finish(code) : code;
+}
