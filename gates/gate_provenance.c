@@ -17,7 +17,7 @@ entry_or_null(const json_t *x)
 {
     if (!x)
         return json_null();
-    return json_pack("{s:O, s:O}", "seq", json_object_get(x, "seq"), "time",
+    return json_pack("{s:O?, s:O?}", "seq", json_object_get(x, "seq"), "time",
                      json_object_get(x, "time"));
 }
 
