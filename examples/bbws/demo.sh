@@ -54,10 +54,17 @@ run() {
     fi
 }
 
-echo "Sample repository: $work/bbws (branches develop, release, main)"
+K="--key $work/demo.key"
+# The clock: the demo pins it (PROMOTE_NOW, honoured by test builds such as this one
+# only) so that the soak time and the prod deploy window come out the same every run.
+export PROMOTE_NOW=2026-11-04T08:00:00Z
+
+echo "Sample repository: $work/bbws (branches develop, release, main; remote $work/remote.git)"
 echo "GitHub API simulator: $API_BASE (bbws/order-service)"
+echo
+echo "The develop pipeline reports its deployment into dev (a signed audit entry):"
+run 0 record deployed $K --env dev --commit release --result success --deployment 101
 run 0 check dev sit
-run 0 check --release-pr 9 sit prod
 echo
 echo "A candidate whose reports fail (low coverage, failing tests, high findings):"
 run 1 check dev sit \
@@ -68,20 +75,26 @@ echo
 echo "The same candidate after a reviewer requested changes, a check failed and a role is missing:"
 python3 "$harness" scenario --dir "$work/ghsim" "$work/rejected.json" >/dev/null || exit 2
 run 1 check dev sit
-run 1 check --release-pr 9 sit prod
 python3 "$harness" scenario --dir "$work/ghsim" "$work/approved.json" >/dev/null || exit 2
 echo
-echo "The decision as JSON:"
-run 0 check --json dev sit
+echo "Recording: promote (without 'check') signs the decision and appends it to the audit"
+echo "log, refs/promote/audit, pushed to the remote; the sit pipeline reports its deployment:"
+run 0 $K dev sit
+run 0 record deployed $K --env sit --result success --deployment 102 --commit release
 echo
-echo "Recording: promote (without 'check') signs each decision and appends it to the audit"
-echo "log, refs/promote/audit, shared through the remote:"
-run 0 --key "$work/demo.key" dev sit
-run 0 --key "$work/demo.key" --release-pr 9 sit prod
-run 1 --key "$work/demo.key" dev sit --evidence unit-coverage="$here/reports-failing/coverage.xml"
+echo "Straight on to prod: rejected, it has not soaked in sit and prod has no DR test:"
+run 1 check --release-pr 9 sit prod
+run 0 record dr-test $K --env prod --result pass --note "monthly failover to eu-west-1"
+echo
+echo "A day later (Thursday 11:00 in Johannesburg):"
+export PROMOTE_NOW=2026-11-05T09:00:00Z
+run 0 --json $K --release-pr 9 sit prod
+echo
+echo "The audit log, and what is deployed where:"
 run 0 audit log
 run 0 audit verify
-run 0 audit show 2
+run 0 audit show 5
+run 0 status
 if [ "$fails" -ne 0 ]; then
     echo "demo: $fails decision(s) not as expected" >&2
     exit 1

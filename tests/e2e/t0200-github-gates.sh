@@ -2,7 +2,8 @@
 # The GitHub gates end to end against the simulator: approved, rejected, and the
 # requests the client sends (concurrent rounds, headers, pages).
 . "$SRCDIR/tests/e2e/lib.sh"
-make_repo "$TMP/repo" "$SRCDIR/policies/bbws.json"
+github_policy "$TMP/github.json"
+make_repo "$TMP/repo" "$TMP/github.json"
 cd "$TMP/repo" || exit 1
 python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/approved.json" approved
 python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/rejected.json" rejected

@@ -2,7 +2,8 @@
 # Faults fail closed: every injected fault ends in an error (exit 3) naming the
 # endpoint, or in the right answer after a retry; never in a pass built on missing data.
 . "$SRCDIR/tests/e2e/lib.sh"
-make_repo "$TMP/repo" "$SRCDIR/policies/bbws.json"
+github_policy "$TMP/github.json"
+make_repo "$TMP/repo" "$TMP/github.json"
 cd "$TMP/repo" || exit 1
 python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/approved.json" approved
 gh_start "$TMP/approved.json"

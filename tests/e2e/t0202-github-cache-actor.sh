@@ -2,7 +2,8 @@
 # Conditional requests replay from the cache on 304; the actor is established, not
 # claimed, and never counts as an approver.
 . "$SRCDIR/tests/e2e/lib.sh"
-make_repo "$TMP/repo" "$SRCDIR/policies/bbws.json"
+github_policy "$TMP/github.json"
+make_repo "$TMP/repo" "$TMP/github.json"
 cd "$TMP/repo" || exit 1
 python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/approved.json" approved
 gh_start "$TMP/approved.json"
