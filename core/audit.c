@@ -90,7 +90,7 @@ audit_decision_statement(const struct decision *d, const struct audit_subject *s
                              r->type, "status", decision_status_name(r->verdict), "summary",
                              r->finding.summary, "details",
                              r->finding.details ? no_reals(r->finding.details) : json_object(),
-                             "evidence", ev, "github",
+                             "evidence", ev, "data",
                              r->data ? no_reals(r->data) : json_null()));
     }
     gmtime_r(&s->now, &tm);

@@ -223,6 +223,8 @@ check_param(const struct gate_param *p, const json_t *v, const char *source, con
         }
         return 0;
     }
+    case PARAM_ARRAY:
+        return json_is_array(v) ? 0 : bad(e, source, path, "must be an array");
     }
     return bad(e, source, path, "unknown parameter kind");
 }
@@ -285,6 +287,15 @@ load_gate(const json_t *g, const json_t *roles, const char *source, const char *
         snprintf(path, sizeof(path), "%s.require", jpath);
         if (roles_check_require(json_object_get(g, "require"), roles, path, e) < 0)
             return err_prefix(e, "invalid policy '%s'", source);
+    }
+    v = json_object_get(g, "break_glass_role");
+    if (strcmp(gate->type, "deploy_window") == 0 && v &&
+        !json_object_get(roles, json_string_value(v))) {
+        char what[160];
+
+        snprintf(path, sizeof(path), "%s.break_glass_role", jpath);
+        snprintf(what, sizeof(what), "unknown role '%.64s' (not in $.roles)", json_string_value(v));
+        return bad(e, source, path, what);
     }
     return 0;
 }

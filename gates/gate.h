@@ -61,7 +61,8 @@ enum param_kind {
     PARAM_BOOL,
     PARAM_STRING,
     PARAM_OBJECT,
-    PARAM_STRINGS /* a non-empty array of non-empty strings */
+    PARAM_STRINGS, /* a non-empty array of non-empty strings */
+    PARAM_ARRAY    /* an array; the gate's check_rule checks its items */
 };
 
 struct gate_param {

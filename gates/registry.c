@@ -15,6 +15,8 @@ extern const struct gate gate_code_review;
 extern const struct gate gate_role_approval;
 extern const struct gate gate_status_checks;
 extern const struct gate gate_release_notes;
+extern const struct gate gate_deploy_window;
+extern const struct gate gate_load_test;
 
 const struct gate *const gate_registry[] = {
     &gate_coverage,
@@ -28,6 +30,8 @@ const struct gate *const gate_registry[] = {
     &gate_role_approval,
     &gate_status_checks,
     &gate_release_notes,
+    &gate_deploy_window,
+    &gate_load_test,
     NULL,
 };
 
