@@ -90,6 +90,12 @@ echo "A day later (Thursday 11:00 in Johannesburg):"
 export PROMOTE_NOW=2026-11-05T09:00:00Z
 run 0 --json $K --release-pr 9 sit prod
 echo
+echo "Friday afternoon prod is closed; breaking the glass needs the ops-lead role, which the"
+echo "release bot does not hold:"
+export PROMOTE_NOW=2026-11-06T12:00:00Z
+run 1 check --release-pr 9 sit prod
+run 1 check --release-pr 9 --break-glass --reason "hotfix for INC-7" sit prod
+echo
 echo "The audit log, and what is deployed where:"
 run 0 audit log
 run 0 audit verify

@@ -47,5 +47,5 @@ git merge -q --no-ff -m "Merge release into main" release
 
 git checkout -q release
 mkdir -p reports
-cp "$here"/reports/*.xml "$here"/reports/*.sarif reports/
+cp "$here"/reports/*.xml "$here"/reports/*.sarif "$here"/reports/*.json reports/
 printf 'reports/\n' > .git/info/exclude
