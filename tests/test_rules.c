@@ -127,6 +127,7 @@ test_provenance(void **state)
                      VERDICT_FAIL);
     assert_non_null(strstr(f.summary, "no successful deployment recorded in sit"));
     finding_release(&f);
+    json_decref(h);
 }
 
 static void
