@@ -11,6 +11,7 @@ extern const struct gate gate_branch;
 extern const struct gate gate_provenance;
 extern const struct gate gate_soak;
 extern const struct gate gate_dr_test;
+extern const struct gate gate_separation_of_duties;
 extern const struct gate gate_code_review;
 extern const struct gate gate_role_approval;
 extern const struct gate gate_status_checks;
@@ -26,6 +27,7 @@ const struct gate *const gate_registry[] = {
     &gate_provenance,
     &gate_soak,
     &gate_dr_test,
+    &gate_separation_of_duties,
     &gate_code_review,
     &gate_role_approval,
     &gate_status_checks,
