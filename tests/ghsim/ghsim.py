@@ -44,6 +44,7 @@ DOC_URLS = {
     "user": DOCS + "/users/users#get-the-authenticated-user",
     "run": DOCS + "/actions/workflow-runs#get-a-workflow-run",
     "commit_pulls": DOCS + "/commits/commits#list-pull-requests-associated-with-a-commit",
+    "commit": DOCS + "/commits/commits#get-a-commit",
     "pull": DOCS + "/pulls/pulls#get-a-pull-request",
     "reviews": DOCS + "/pulls/reviews#list-reviews-for-a-pull-request",
     "membership": DOCS + "/teams/members#get-team-membership-for-a-user",
@@ -144,8 +145,8 @@ class Model:
             raise ScenarioError("tokens must be a list of strings")
         uc = sc.get("unknown_commit_status", {})
         if isinstance(uc, int):
-            uc = {"pulls": uc, "check_runs": uc, "status": uc}
-        self.unknown_commit = {"pulls": 422, "check_runs": 422, "status": 404}
+            uc = {"pulls": uc, "check_runs": uc, "status": uc, "commit": uc}
+        self.unknown_commit = {"pulls": 422, "check_runs": 422, "status": 404, "commit": 422}
         self.unknown_commit.update(uc)
         rl = sc.get("rate_limit") or {}
         self.rl_limit = _int(rl.get("limit", 5000), "rate_limit.limit")
@@ -303,12 +304,14 @@ class Model:
                 })
                 self.user(statuses[-1]["creator"])
             pulls = c.get("pulls", c.get("pull_requests"))
-            self.commits[sha] = {
+            rec = {
                 "sha": sha,
                 "pulls": None if pulls is None else [_int(x, "commits.pulls") for x in pulls],
                 "check_runs": check_runs,
                 "statuses": statuses,
             }
+            rec.update(self._commit_meta(sha, c))
+            self.commits[sha] = rec
         self.refs = {str(k): str(v).lower() for k, v in (sc.get("refs") or {}).items()}
 
         # known commit ids: listed commits, PR heads and merge commits, run heads, refs
@@ -396,6 +399,46 @@ class Model:
         if not u["type"]:
             u["type"] = "Bot" if login.endswith("[bot]") else "User"
         return u
+
+    def _commit_meta(self, sha, c):
+        """The git metadata of commit SHA (get-commit) from its scenario entry C (may be {})."""
+        def login_of(key, default):
+            v = c.get(key, default)
+            if v is not None and not isinstance(v, str):
+                raise ScenarioError("commits[%s].%s: a login or null" % (sha, key))
+            if v is not None:
+                self.user(v)
+            return v
+
+        def git_user(login, prefix, fallback):
+            if login is None:
+                name, email = fallback
+            else:
+                u = self.user(login)
+                name = u.get("name") or login
+                email = u.get("email") or "%d+%s@users.noreply.github.com" % (u["id"], login)
+            return (str(c.get(prefix + "_name", name)), str(c.get(prefix + "_email", email)))
+
+        author = login_of("author", None)
+        committer = login_of("committer", author)
+        a_name, a_email = git_user(author, "author", ("Unknown", "unknown@example.com"))
+        c_name, c_email = git_user(committer, "committer", (a_name, a_email))
+        parents = c.get("parents", [])
+        if not isinstance(parents, list) or not all(isinstance(x, str) for x in parents):
+            raise ScenarioError("commits[%s].parents: a list of shas" % sha)
+        date = c.get("date", iso(T0 + 86400))
+        return {
+            "author": author, "committer": committer,
+            "author_name": a_name, "author_email": a_email,
+            "committer_name": c_name, "committer_email": c_email,
+            "message": str(c.get("message", "commit %s" % sha[:7])),
+            "parents": [x.lower() for x in parents],
+            "date": date, "committer_date": c.get("committer_date", date),
+        }
+
+    def commit_meta(self, sha):
+        c = self.commits.get(sha)
+        return c if c is not None else self._commit_meta(sha, {})
 
     def resolve_ref(self, ref):
         """A commit id for REF (sha, unique sha prefix >= 7, or a name from 'refs'), or None."""
@@ -865,6 +908,34 @@ class Render:
             "pull_requests": [],
         }
 
+    def commit(self, sha, c):
+        """The `commit` schema (repos/get-commit): author/committer are null without a GitHub account."""
+        api, html = self.repo_api, self.repo_html
+        tree = fake_sha("tree", sha)
+        return {
+            "url": "%s/commits/%s" % (api, sha),
+            "sha": sha,
+            "node_id": legacy_node_id("Commit", "%d:%s" % (self.m.repo_id, sha)),
+            "html_url": "%s/commit/%s" % (html, sha),
+            "comments_url": "%s/commits/%s/comments" % (api, sha),
+            "commit": {
+                "url": "%s/git/commits/%s" % (api, sha),
+                "author": {"name": c["author_name"], "email": c["author_email"], "date": c["date"]},
+                "committer": {"name": c["committer_name"], "email": c["committer_email"], "date": c["committer_date"]},
+                "message": c["message"],
+                "tree": {"sha": tree, "url": "%s/git/trees/%s" % (api, tree)},
+                "comment_count": 0,
+                "verification": {"verified": False, "reason": "unsigned", "signature": None,
+                                 "payload": None, "verified_at": None},
+            },
+            "author": self.user(c["author"]) if c["author"] is not None else None,
+            "committer": self.user(c["committer"]) if c["committer"] is not None else None,
+            "parents": [{"sha": p, "url": "%s/commits/%s" % (api, p), "html_url": "%s/commit/%s" % (html, p)}
+                        for p in c["parents"]],
+            "stats": {"total": 0, "additions": 0, "deletions": 0},
+            "files": [],
+        }
+
     def status(self, sha, s):
         u = self.m.user(s["creator"])
         return {
@@ -1249,6 +1320,12 @@ class Sim:
             if sha is None:
                 return self._unknown_commit("status", ref, DOC_URLS["status"])
             return self.combined_status(R, sha, qs, link_prefix)
+        if n >= 2 and segs[0] == "commits":
+            ref = "/".join(segs[1:])
+            sha = m.resolve_ref(ref)
+            if sha is None:
+                return self._unknown_commit("commit", ref, DOC_URLS["commit"])
+            return Reply(200, R.commit(sha, m.commit_meta(sha)))
         return self.err(404)
 
     def _unknown_commit(self, which, ref, doc):

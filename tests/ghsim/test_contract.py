@@ -32,6 +32,11 @@ ENDPOINTS = [
     ("/repos/acme/bbws/actions/runs/7001", 200),
     ("/repos/acme/bbws/actions/runs/7002", 200),
     ("/repos/acme/bbws/commits/%s/pulls" % MAIN, 200),
+    ("/repos/acme/bbws/commits/%s" % MAIN, 200),  # basic.json has no author for it: null author
+    ("/repos/acme/bbws/commits/main", 200),
+    ("/repos/acme/bbws/commits/1111111", 200),
+    ("/repositories/4242001/commits/%s" % MAIN, 200),
+    ("/repos/acme/bbws/commits/%s" % ("e" * 40), 422),
     ("/repos/acme/bbws/commits/%s/pulls?per_page=100" % MAIN, 200),
     ("/repos/acme/bbws/pulls/12", 200),
     ("/repos/acme/bbws/pulls/13", 200),
@@ -155,11 +160,31 @@ class ContractTest(unittest.TestCase):
                 harness.set_scenario(self.dir, json.load(f))
         self.assertEqual(harness.violations(self.dir), [])
 
+    def test_6_get_commit_with_and_without_author(self):
+        with open(BASIC) as f:
+            sc = json.load(f)
+        sc["commits"][MAIN].update({"author": "alice", "committer": "github-actions[bot]", "message": "Merge #12",
+                                    "parents": ["1111111111111111111111111111111111111111"]})
+        sc["commits"]["b" * 40] = {"author": None, "author_name": "Ghost", "author_email": "ghost@example.test"}
+        harness.set_scenario(self.dir, sc)
+        try:
+            st, hd, c = self.c.json("/repos/acme/bbws/commits/%s" % MAIN, auth="Bearer fake")
+            self.assertEqual((st, c["author"]["login"], c["committer"]["type"]), (200, "alice", "Bot"))
+            self.assertClean(hd, "commit with author")
+            st, hd, c = self.c.json("/repos/acme/bbws/commits/%s" % ("b" * 40), auth="Bearer fake")
+            self.assertEqual((st, c["author"], c["committer"]), (200, None, None))
+            self.assertClean(hd, "commit without author")
+        finally:
+            with open(BASIC) as f:
+                harness.set_scenario(self.dir, json.load(f))
+        self.assertEqual(harness.violations(self.dir), [])
+
     def test_9_detector_catches_a_violation(self):
         # negative control, runs last: a malformed object must be caught and reported
         self.assertEqual(harness.violations(self.dir), [])
         harness.add_faults(self.dir, [{"path": r"^/repos/acme/bbws/pulls/13$", "body": '{"number": 13}'},
-                                      {"path": r"^/user$", "status": 409}])
+                                      {"path": r"^/user$", "status": 409},
+                                      {"path": r"^/repos/acme/bbws/commits/main$", "body": '{"sha": "x"}'}])
         st, hd, body = self.c.json("/repos/acme/bbws/pulls/13", auth="Bearer fake")
         self.assertEqual(st, 500)
         self.assertIn("sl-violations", hd)
@@ -170,8 +195,12 @@ class ContractTest(unittest.TestCase):
         st, hd, body = self.c.json("/repos/acme/bbws/releases?per_page=abc", auth="Bearer fake")  # invalid request
         self.assertEqual(st, 422)
         self.assertTrue(body["type"].startswith("https://stoplight.io/prism/errors"))
+        # get-commit is really validated (its schema compiles in Prism: see trim_spec.fix_typeless_nullable)
+        st, hd, body = self.c.json("/repos/acme/bbws/commits/main", auth="Bearer fake")
+        self.assertEqual(st, 500)
+        self.assertIn("sl-violations", hd)
         v = harness.violations(self.dir)
-        self.assertEqual(len(v), 3, v)
+        self.assertEqual(len(v), 4, v)
         r = subprocess.run([sys.executable, os.path.join(HERE, "harness.py"), "violations", "--dir", self.dir],
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 1)

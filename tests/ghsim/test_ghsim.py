@@ -39,6 +39,8 @@ def scenario():
         "refs": {"main": MAIN},
         "runs": {"7001": {"actor": "alice", "triggering_actor": "dave", "head_sha": MAIN}},
         "commits": {MAIN: {
+            "author": "alice", "committer": "web-flow", "message": "Merge pull request #12",
+            "parents": [HEAD, "2222222222222222222222222222222222222222"],
             "pulls": [12],
             "check_runs": [{"name": "build", "conclusion": "failure"}, {"name": "build", "conclusion": "success"},
                            {"name": "lint", "status": "in_progress"}],
@@ -185,6 +187,54 @@ class SimTest(unittest.TestCase):
         self.assertEqual([(r["tag_name"], r["draft"]) for r in rel], [("v2.0.0-rc1", True), ("v1.0.0", False)])
         self.assertEqual(self.c.json("/repos/acme/bbws/releases/tags/v1.0.0")[0], 200)
         self.assertEqual(self.c.json("/repos/acme/bbws/releases/tags/v2.0.0-rc1")[0], 404)
+
+    def test_get_commit(self):
+        for path in ("/repos/acme/bbws/commits/%s" % MAIN, "/repos/acme/bbws/commits/main",
+                     "/repos/acme/bbws/commits/heads/main", "/repositories/4242001/commits/%s" % MAIN[:7]):
+            st, _, c = self.c.json(path)
+            self.assertEqual((st, c["sha"]), (200, MAIN), path)
+        base = self.info["api_base"] + "/repos/acme/bbws"
+        self.assertEqual((c["url"], c["html_url"], c["comments_url"]),
+                         (base + "/commits/" + MAIN, self.info["api_base"] + "/acme/bbws/commit/" + MAIN,
+                          base + "/commits/%s/comments" % MAIN))
+        self.assertEqual((c["author"]["login"], c["author"]["id"], c["committer"]["login"]), ("alice", 9000101, "web-flow"))
+        g = c["commit"]
+        self.assertEqual(g["message"], "Merge pull request #12")
+        self.assertEqual((g["author"]["name"], g["author"]["email"]), ("alice", "9000101+alice@users.noreply.github.com"))
+        self.assertEqual(g["committer"]["name"], "web-flow")
+        self.assertEqual((g["comment_count"], g["url"]), (0, base + "/git/commits/" + MAIN))
+        self.assertEqual(set(g["tree"]), {"sha", "url"})
+        self.assertEqual([p["sha"] for p in c["parents"]], [HEAD, "2" * 40])
+        self.assertEqual(c["parents"][0]["url"], base + "/commits/" + HEAD)
+        self.assertEqual((c["stats"], c["files"]), ({"total": 0, "additions": 0, "deletions": 0}, []))
+
+    def test_get_commit_null_author(self):
+        st, _, c = self.c.json("/repos/acme/bbws/commits/%s" % HEAD)  # a PR head, not in `commits`
+        self.assertEqual((st, c["sha"], c["author"], c["committer"], c["parents"]), (200, HEAD, None, None, []))
+        self.assertEqual(c["commit"]["message"], "commit " + HEAD[:7])
+        self.assertEqual((c["commit"]["author"]["name"], c["commit"]["committer"]["name"]), ("Unknown", "Unknown"))
+        sc = scenario()
+        sc["commits"]["4" * 40] = {"author": None, "author_name": "Ghost Writer", "author_email": "gw@example.test",
+                                   "message": "no account"}
+        sc["commits"]["5" * 40] = {"author": "alice", "committer": None}
+        harness.set_scenario(self.dir, sc)
+        try:
+            st, _, c = self.c.json("/repos/acme/bbws/commits/%s" % ("4" * 40))
+            self.assertEqual((st, c["author"], c["committer"], c["commit"]["message"]), (200, None, None, "no account"))
+            self.assertEqual(c["commit"]["author"], c["commit"]["committer"])
+            self.assertEqual((c["commit"]["author"]["name"], c["commit"]["author"]["email"]), ("Ghost Writer", "gw@example.test"))
+            st, _, c = self.c.json("/repos/acme/bbws/commits/%s" % ("5" * 40))
+            self.assertEqual((c["author"]["login"], c["committer"], c["commit"]["committer"]["name"]), ("alice", None, "alice"))
+        finally:
+            harness.set_scenario(self.dir, scenario())
+        with self.assertRaises(harness.HarnessError):
+            harness.set_scenario(self.dir, dict(scenario(), commits={MAIN: {"author": 5}}))
+
+    def test_get_commit_unknown_ref(self):
+        for ref in ("e" * 40, "no-such-branch", "deadbee"):
+            st, _, b = self.c.json("/repos/acme/bbws/commits/" + ref)
+            self.assertEqual((st, b["message"]), (422, "No commit found for SHA: " + ref))
+            self.assertIn("get-a-commit", b["documentation_url"])
 
     def test_not_found_and_unknown_commit(self):
         st, _, b = self.c.json("/repos/acme/nope/pulls/12")

@@ -17,6 +17,13 @@ also declared under /repositories/{repository_id}/..., the form GitHub's own Lin
 often use, so that such next-page links can go through Prism too. These aliases are not in
 GitHub's description; --no-repositories-aliases leaves them out.
 
+A schema that is `nullable` without a `type` but with a oneOf/anyOf (the `commit` schema's
+author and committer: nullable oneOf [simple-user, empty-object]) does not compile in
+Prism's validator (ajv: "nullable" cannot be used without "type"), and Prism then silently
+skips the whole response's validation. Such a node is rewritten to the same meaning in a
+form that compiles: the `nullable` moves into an extra alternative that only null
+matches, {type: object, nullable: true, not: {type: object}} (marked in its description).
+
 Standard library only. Default source: node_modules/@octokit/openapi/generated/api.github.com.json
 beside this file (npm ci in tests/ghsim installs it).
 """
@@ -34,6 +41,7 @@ OPERATIONS = [
     ("/user", "get"),
     ("/repos/{owner}/{repo}/actions/runs/{run_id}", "get"),
     ("/repos/{owner}/{repo}/commits/{commit_sha}/pulls", "get"),
+    ("/repos/{owner}/{repo}/commits/{ref}", "get"),
     ("/repos/{owner}/{repo}/pulls/{pull_number}", "get"),
     ("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "get"),
     ("/orgs/{org}/teams/{team_slug}/memberships/{username}", "get"),
@@ -75,6 +83,29 @@ def resolve(spec, ref):
         part = part.replace("~1", "/").replace("~0", "~")
         node = node[part]
     return node
+
+
+NULL_ALTERNATIVE = {"type": "object", "nullable": True, "not": {"type": "object"},
+                    "description": "null (ghsim: rewritten from a typeless `nullable`, which Prism's validator cannot compile)"}
+
+
+def fix_typeless_nullable(node):
+    """Rewrite {nullable: true, oneOf/anyOf: [...]} without `type` into a form ajv compiles; returns the count."""
+    n = 0
+    if isinstance(node, dict):
+        if node.get("nullable") is True and "type" not in node:
+            for key in ("oneOf", "anyOf"):
+                if isinstance(node.get(key), list):
+                    del node["nullable"]
+                    node[key].append(copy.deepcopy(NULL_ALTERNATIVE))
+                    n += 1
+                    break
+        for v in node.values():
+            n += fix_typeless_nullable(v)
+    elif isinstance(node, list):
+        for v in node:
+            n += fix_typeless_nullable(v)
+    return n
 
 
 def strip_examples(op):
@@ -147,6 +178,7 @@ def trim(spec, aliases=True, keep_examples=False):
         section, name = parts[1], parts[2]
         node = copy.deepcopy(comps[section][name])
         out["components"].setdefault(section, {})[name] = node
+    fix_typeless_nullable(out)
     return out
 
 
