@@ -62,8 +62,10 @@ def main():
                           "head_branch": "release", "status": "in_progress",
                           "event": "workflow_dispatch", "name": "promote"}},
         "commits": {
-            release: {"pulls": [7], "check_runs": checks, "statuses": []},
-            first: {"pulls": [6], "check_runs": [], "statuses": []},
+            release: {"pulls": [7], "check_runs": checks, "statuses": [], "author": "thandi",
+                      "message": "Add order lookup handler", "parents": [first]},
+            first: {"pulls": [6], "check_runs": [], "statuses": [], "author": "thandi",
+                    "message": "Add order creation handler"},
         },
         "pulls": [
             {"number": 6, "user": "thandi", "merged_at": "2026-11-02T12:00:00Z",

@@ -30,9 +30,16 @@ check 'paginated requests ask for 100 per page' eval 'gh_reset_log && promote 0 
 gh_faults '[{"path": "/(pulls|check-runs|releases|user)", "delay_ms": 300, "times": -1}]'
 check 'independent requests of a round overlap' eval 'gh_reset_log && promote 0 check dev sit &&
     [ "$(gh_py "stats[\"max_in_flight\"] >= 3")" = True ]'
+check 'separation of duties: the promoter wrote neither the commit nor its pull request' eval 'promote 0 check dev sit &&
+    has "$OUT" "PASS   separation-of-duties" && has "$OUT" "neither the commit'"'"'s author (thandi)"'
+check 'separation of duties: the author cannot promote their own commit' eval '
+    GITHUB_ACTIONS=true GITHUB_RUN_ID=8001 GITHUB_ACTOR=naledi promote 1 check dev sit >/dev/null;
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d[\"runs\"][\"8001\"][\"actor\"]=d[\"runs\"][\"8001\"][\"triggering_actor\"]=\"thandi\"; json.dump(d, open(sys.argv[2], \"w\"))" "$TMP/approved.json" "$TMP/author.json" &&
+    gh_scenario "$TMP/author.json" && GITHUB_ACTIONS=true GITHUB_RUN_ID=8001 GITHUB_ACTOR=thandi promote 1 check dev sit &&
+    has "$OUT" "FAIL   separation-of-duties" && has "$OUT" "the promoter thandi wrote commit"; rc=$?; gh_scenario "$TMP/approved.json"; [ $rc -eq 0 ]'
 gh_scenario "$TMP/rejected.json"
 check 'changes requested after approvals reject the code review' eval 'promote 1 check dev sit &&
-    has "$OUT" "FAIL   code-review         not approved: #7: 2 of 2 approvals, changes requested by lerato" &&
+    has "$OUT" "FAIL   code-review" && has "$OUT" "not approved: #7: 2 of 2 approvals, changes requested by lerato" &&
     has "$OUT" "verdict: rejected"'
 check 'release notes missing for another version' eval 'promote 1 check --release-version 9.9.9 dev sit &&
     has "$OUT" "FAIL   release-notes"'
