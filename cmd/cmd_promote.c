@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/deploy.h"
 #include "core/engine.h"
 #include "core/keys.h"
 #include "core/out.h"
@@ -306,7 +307,9 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     struct record_result rr;
     char repo_uri[1100], run_url[600];
     json_t *doc;
-    int rc, code, recorded = 0;
+    int rc, code, recorded = 0, deployed = 0;
+    struct deploy_result dr;
+    struct err de = ERR_INIT;
 
     memset(&o, 0, sizeof(o));
     memset(&rq, 0, sizeof(rq));
@@ -368,9 +371,24 @@ promote_run(int argc, char **argv, enum promote_mode mode)
             goto fail;
         }
         recorded = 1;
+        /* only after the approved decision is in the log: tag, push, trigger, record */
+        if (d.verdict == DECISION_APPROVED && policy_env(policy, d.to)->tag_template) {
+            deployed = deploy_run(&dr, &rq, policy_env(policy, d.to), &d, rr.entry.id, &ghc,
+                                  req.now, &de) == 0
+                           ? 1
+                           : -1;
+        }
     }
     if (o.json) {
         doc = out_decision_json(&d);
+        if (doc && deployed)
+            json_object_set_new(doc, "deploy",
+                                json_pack("{s:s, s:b, s:s?, s:I, s:b, s:I, s:s?}", "tag", dr.tag,
+                                          "tag_pushed", dr.tag_pushed, "trigger", dr.trigger,
+                                          "deployment_id", (json_int_t)dr.deployment_id,
+                                          "triggered", dr.triggered, "seq",
+                                          (json_int_t)dr.entry.entry.seq, "error",
+                                          deployed < 0 ? de.msg : NULL));
         if (doc && recorded)
             json_object_set_new(doc, "record",
                                 json_pack("{s:I, s:s, s:s, s:s, s:b, s:s?}", "seq",
@@ -390,8 +408,14 @@ promote_run(int argc, char **argv, enum promote_mode mode)
             printf("recorded: seq %llu, decision %s (%s%s%s)\n",
                    (unsigned long long)rr.entry.seq, rr.entry.id, AUDIT_REF,
                    rr.pushed ? ", pushed to " : ", local only", rr.pushed ? rr.remote : "");
+        if (deployed > 0)
+            printf("deployed: tag %s%s; %s%s; recorded as seq %llu\n", dr.tag,
+                   dr.tag_pushed ? " (pushed)" : "", dr.trigger ? "triggered " : "no trigger",
+                   dr.trigger ? dr.trigger : "", (unsigned long long)dr.entry.entry.seq);
     }
     code = decision_exit_code(d.verdict);
+    if (deployed < 0)
+        code = cmd_fail(EXIT_EVAL, de.msg); /* approved and recorded, but not deployed */
     decision_release(&d);
     keys_free(key);
     policy_free(policy);

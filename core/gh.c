@@ -367,6 +367,12 @@ on_body(char *data, size_t size, size_t nmemb, void *ud)
     return size * nmemb;
 }
 
+static size_t
+on_post_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    return buf_add(ud, data, size * nmemb) < 0 ? 0 : size * nmemb;
+}
+
 static const char *
 header(CURL *easy, const char *name)
 {
@@ -788,5 +794,76 @@ done:
         }
     }
     free(xs);
+    return rc;
+}
+
+int
+gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_t **out,
+        struct err *e)
+{
+    struct curl_slist *hdrs = NULL;
+    struct buf resp = BUF_INIT;
+    char url[1200], msg[300];
+    char *text = NULL;
+    CURL *c = NULL;
+    CURLcode code;
+    double t0 = now_s();
+    int rc = -1;
+
+    *out = NULL;
+    *status = 0;
+    snprintf(url, sizeof(url), "%s%s", gh->base, path);
+    text = json_dumps(body, JSON_COMPACT);
+    c = curl_easy_init();
+    if (!text || !c) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    hdrs = curl_slist_append(hdrs, "Accept: application/vnd.github+json");
+    hdrs = curl_slist_append(hdrs, "X-GitHub-Api-Version: 2022-11-28");
+    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    if (gh->auth)
+        hdrs = curl_slist_append(hdrs, gh->auth);
+    resp.limit = GH_BODY_LIMIT;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "promote/" PROMOTE_VERSION);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, gh->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_post_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+    code = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    if (gh->trace)
+        fprintf(gh->trace, "github: POST %s -> %ld (%.0f ms)\n", path, *status,
+                (now_s() - t0) * 1000.0);
+    if (code != CURLE_OK) {
+        err_set(e, EXIT_EVAL, "POST %s: %s", path, curl_easy_strerror(code));
+        goto done;
+    }
+    if (resp.len)
+        *out = json_loadb(resp.ptr, resp.len, 0, NULL);
+    if (*status < 200 || *status >= 300) {
+        api_message(msg, sizeof(msg), &resp);
+        err_set(e, EXIT_EVAL, "POST %s: HTTP %ld%s%s", path, *status, msg[0] ? ": " : "", msg);
+        json_decref(*out);
+        *out = NULL;
+        goto done;
+    }
+    if (resp.len && !*out) {
+        err_set(e, EXIT_EVAL, "POST %s: malformed JSON in the response", path);
+        goto done;
+    }
+    rc = 0;
+done:
+    wipe_headers(hdrs);
+    curl_slist_free_all(hdrs);
+    if (c)
+        curl_easy_cleanup(c);
+    free(text);
+    buf_release(&resp);
     return rc;
 }

@@ -91,4 +91,10 @@ void gh_store_release(struct gh_store *s);
  * memory); each resource's own failure is in its state and error. */
 int gh_fetch(struct gh *gh, struct gh_store *s, struct err *e);
 
+/* One POST of BODY to PATH (not retried: it is not idempotent). *STATUS gets the HTTP
+ * status and *OUT the parsed response (NULL for an empty body). A transport failure or
+ * a non-2xx status is -1 with an error naming the endpoint. */
+int gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_t **out,
+            struct err *e);
+
 #endif

@@ -18,6 +18,7 @@ static const char *const top_keys[] = {"version",      "name",       "descriptio
 static const char *const env_keys[] = {"name",           "branch",
                                        "aws_account_id", "region",
                                        "failover_region", "github_environment",
+                                       "tag_template",   "deploy",
                                        "description",    NULL};
 static const char *const promo_keys[] = {"from", "to", "gates", "description", NULL};
 
@@ -175,6 +176,46 @@ load_env(struct policy_env *env, const json_t *obj, const char *source, const ch
         env->failover_region = json_string_value(v);
         if (strcmp(env->failover_region, env->region) == 0)
             return bad(e, source, path, "must differ from the primary region");
+    }
+    v = json_object_get(obj, "tag_template");
+    if (v) {
+        const char *t = json_string_value(v);
+        size_t n = t ? strlen(t) : 0;
+
+        snprintf(path, sizeof(path), "%s.tag_template", jpath);
+        if (!t || n < 4 || strcmp(t + n - 3, "{n}") != 0 || n > 100)
+            return bad(e, source, path, "must be a string ending in {n} (e.g. sit-{yyyy}.{mm}.{dd}.{n})");
+        env->tag_template = t;
+    }
+    v = json_object_get(obj, "deploy");
+    if (v) {
+        const char *type = json_string_value(json_object_get(v, "type"));
+        const char *key;
+        json_t *x;
+
+        snprintf(path, sizeof(path), "%s.deploy", jpath);
+        if (!json_is_object(v) || !type ||
+            (strcmp(type, "workflow_dispatch") != 0 && strcmp(type, "github_deployment") != 0))
+            return bad(e, source, path,
+                       "must be {\"type\": \"workflow_dispatch\" | \"github_deployment\", ...}");
+        json_object_foreach((json_t *)v, key, x) {
+            int ok = strcmp(key, "type") == 0 ||
+                     (strcmp(type, "workflow_dispatch") == 0 &&
+                      ((strcmp(key, "workflow") == 0 && json_is_string(x)) ||
+                       (strcmp(key, "inputs") == 0 && json_is_object(x)))) ||
+                     (strcmp(type, "github_deployment") == 0 && strcmp(key, "required_contexts") == 0 &&
+                      json_is_array(x));
+
+            if (!ok) {
+                snprintf(path, sizeof(path), "%s.deploy.%s", jpath, key);
+                return bad(e, source, path, "unknown key or wrong type for this deploy type");
+            }
+        }
+        if (strcmp(type, "workflow_dispatch") == 0 && !json_object_get(v, "workflow"))
+            return bad(e, source, path, "a workflow_dispatch needs \"workflow\" (a file name)");
+        if (!env->tag_template)
+            return bad(e, source, path, "needs a tag_template: deploys are triggered for a tag");
+        env->deploy = v;
     }
     v = json_object_get(obj, "github_environment");
     if (v) {

@@ -19,6 +19,8 @@ struct policy_env {
     const char *region;
     const char *failover_region; /* NULL when none */
     const char *github_environment;
+    const char *tag_template; /* NULL: approved promotions into it are not tagged */
+    const json_t *deploy;     /* NULL: nothing is triggered */
 };
 
 struct policy_promotion {

@@ -659,3 +659,53 @@ done:
     git_revwalk_free(w);
     return rc;
 }
+
+int
+repo_tag_max(struct repo *r, const char *prefix, long *out, struct err *e)
+{
+    git_strarray names = {NULL, 0};
+    char pattern[300];
+    size_t i, plen = strlen(prefix);
+
+    *out = 0;
+    snprintf(pattern, sizeof(pattern), "%s*", prefix);
+    if (git_tag_list_match(&names, pattern, r->git) < 0)
+        return err_git(e, EXIT_EVAL, "cannot list tags");
+    for (i = 0; i < names.count; i++) {
+        const char *rest = names.strings[i] + plen;
+        char *end;
+        long n = strtol(rest, &end, 10);
+
+        if (*rest >= '0' && *rest <= '9' && !*end && n > *out)
+            *out = n;
+    }
+    git_strarray_dispose(&names);
+    return 0;
+}
+
+int
+repo_tag_create(struct repo *r, const char *name, const char *commit, const char *message,
+                struct err *e)
+{
+    git_object *target = NULL;
+    git_signature *sig = NULL;
+    git_oid oid, tag;
+    int rc = -1;
+
+    if (git_oid_fromstr(&oid, commit) < 0 ||
+        git_object_lookup(&target, r->git, &oid, GIT_OBJECT_COMMIT) < 0) {
+        err_git(e, EXIT_EVAL, "cannot find the commit to tag");
+        goto done;
+    }
+    if (git_signature_now(&sig, "promote", "promote@localhost") < 0 ||
+        git_tag_create(&tag, r->git, name, target, sig, message, 0) < 0) {
+        err_git(e, EXIT_EVAL, "cannot create the tag");
+        err_prefix(e, "tag '%s'", name);
+        goto done;
+    }
+    rc = 0;
+done:
+    git_signature_free(sig);
+    git_object_free(target);
+    return rc;
+}
