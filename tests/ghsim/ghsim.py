@@ -52,7 +52,12 @@ DOC_URLS = {
     "status": DOCS + "/commits/statuses#get-the-combined-status-for-a-specific-reference",
     "releases": DOCS + "/releases/releases#list-releases",
     "release_by_tag": DOCS + "/releases/releases#get-a-release-by-tag-name",
+    "create_deployment": DOCS + "/deployments/deployments#create-a-deployment",
+    "dispatch": DOCS + "/actions/workflows#create-a-workflow-dispatch-event",
 }
+FIRST_DEPLOYMENT_ID = 1000
+FIRST_WORKFLOW_ID = 5000001
+FIRST_DISPATCH_RUN_ID = 8000000001
 
 
 class ScenarioError(Exception):
@@ -313,6 +318,28 @@ class Model:
             rec.update(self._commit_meta(sha, c))
             self.commits[sha] = rec
         self.refs = {str(k): str(v).lower() for k, v in (sc.get("refs") or {}).items()}
+        tags = sc.get("tags") or {}
+        if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+            raise ScenarioError("tags: must be an object {name: sha}")
+        self.tags = {str(k): v.lower() for k, v in tags.items()}
+        self.runtime_refs = {}  # POST /_sim/refs
+
+        # workflows: [file names] or {file name: id} ------------------------------------------
+        wf = sc.get("workflows") or []
+        if isinstance(wf, list):
+            wf = {name: FIRST_WORKFLOW_ID + i for i, name in enumerate(wf)}
+        if not isinstance(wf, dict) or not all(isinstance(k, str) and k for k in wf):
+            raise ScenarioError("workflows: a list of file names, or an object {file name: id}")
+        self.workflows = {}  # file name -> id
+        for name, wid in wf.items():
+            if "/" in name:
+                raise ScenarioError("workflows: %r: a file name (like deploy.yml), not a path" % name)
+            self.workflows[name] = _int(wid, "workflows[%s]" % name)
+        # written at run time (guarded by Sim.lock) -----------------------------------------
+        self.deployments = []   # rendered deployment fields (see Sim.create_deployment)
+        self.dispatches = []    # recorded workflow dispatches
+        self.next_deployment_id = FIRST_DEPLOYMENT_ID
+        self.next_run_id = FIRST_DISPATCH_RUN_ID
 
         # known commit ids: listed commits, PR heads and merge commits, run heads, refs
         self.known_shas = set(self.commits)
@@ -323,6 +350,7 @@ class Model:
         for run in self.runs.values():
             self.known_shas.add(run["head_sha"].lower())
         self.known_shas.update(self.refs.values())
+        self.known_shas.update(self.tags.values())
 
         # teams -------------------------------------------------------------------------
         self.teams = {}
@@ -440,16 +468,34 @@ class Model:
         c = self.commits.get(sha)
         return c if c is not None else self._commit_meta(sha, {})
 
-    def resolve_ref(self, ref):
-        """A commit id for REF (sha, unique sha prefix >= 7, or a name from 'refs'), or None."""
-        r = ref
-        cands = [r]
+    def add_ref(self, name, sha):
+        """A ref added at run time (POST /_sim/refs); the caller holds Sim.lock."""
+        # copies, not in-place changes: request threads read these without the lock
+        refs = dict(self.runtime_refs)
+        refs[name] = sha.lower()
+        self.runtime_refs = refs
+        self.known_shas = self.known_shas | {sha.lower()}
+
+    def resolve_name(self, ref):
+        """The commit id of a branch or tag NAME ('refs', 'tags', runtime refs; also with a
+        heads/, tags/, refs/heads/ or refs/tags/ prefix), or None. No shas."""
+        cands = [ref]
         for pre in ("refs/heads/", "refs/tags/", "heads/", "tags/"):
-            if r.startswith(pre):
-                cands.append(r[len(pre):])
-        for c in cands:
-            if c in self.refs:
-                return self.refs[c]
+            if ref.startswith(pre):
+                cands.append(ref[len(pre):])
+        for table in (self.refs, self.tags, self.runtime_refs):
+            for c in cands:
+                if c in table:
+                    return table[c]
+        return None
+
+    def resolve_ref(self, ref):
+        """A commit id for REF (sha, unique sha prefix >= 7, or a name from 'refs', 'tags'
+        or the runtime refs), or None."""
+        r = ref
+        named = self.resolve_name(r)
+        if named is not None:
+            return named
         low = r.lower()
         if low in self.known_shas:
             return low
@@ -1000,6 +1046,83 @@ class Render:
             "body": r["body"],
         }
 
+    def deployment(self, d):
+        api = self.repo_api
+        return {
+            "url": "%s/deployments/%d" % (api, d["id"]),
+            "id": d["id"],
+            "node_id": new_node_id("DE", d["id"]),
+            "sha": d["sha"],
+            "ref": d["ref"],
+            "task": d["task"],
+            "payload": d["payload"],
+            "original_environment": d["environment"],
+            "environment": d["environment"],
+            "description": d["description"],
+            "creator": self.user(d["creator"]),
+            "created_at": d["created_at"],
+            "updated_at": d["created_at"],
+            "statuses_url": "%s/deployments/%d/statuses" % (api, d["id"]),
+            "repository_url": api,
+            "transient_environment": d["transient_environment"],
+            "production_environment": d["production_environment"],
+            "performed_via_github_app": None,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Request body validation (the JSON-schema checks GitHub makes on the two write operations)
+# --------------------------------------------------------------------------------------------
+
+class BodyError(Exception):
+    """An invalid request body: (status, message) as GitHub words it."""
+
+    def __init__(self, status, message):
+        Exception.__init__(self, message)
+        self.status = status
+        self.message = message
+
+
+def _jtype(v):
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "array"
+    return "object"
+
+
+def _jshow(v):
+    return json.dumps(v, separators=(",", ":"))[:200]
+
+
+def parse_body(raw):
+    """The JSON object in RAW, or BodyError(400 Problems parsing JSON / 422 not an object)."""
+    try:
+        body = json.loads(raw.decode("utf-8")) if raw.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        raise BodyError(400, "Problems parsing JSON")
+    if not isinstance(body, dict):
+        raise BodyError(422, "Invalid request.\n\n%s is not an object." % ("No body" if body is None else _jshow(body)))
+    return body
+
+
+def check_fields(body, required, types):
+    """GitHub's wording: 'Invalid request.\n\n"ref" wasn't supplied.' and
+    "Invalid request.\n\nFor 'properties/task', 5 is not a string." TYPES: {field: (json types...)}."""
+    for f in required:
+        if f not in body:
+            raise BodyError(422, 'Invalid request.\n\n"%s" wasn\'t supplied.' % f)
+    for f, allowed in types.items():
+        if f in body and _jtype(body[f]) not in allowed:
+            raise BodyError(422, "Invalid request.\n\nFor 'properties/%s', %s is not %s." % (
+                f, _jshow(body[f]), " or ".join(("an " if t[0] in "aeiou" else "a ") + t for t in allowed)))
+
 
 # --------------------------------------------------------------------------------------------
 # The simulator
@@ -1098,6 +1221,17 @@ class Sim:
             "status": None,
             "fault": None,
         }
+        try:
+            h.ghsim_body = self._read_body(h)
+        except ValueError:  # a bad Content-Length or chunk size: the connection is out of step
+            h.ghsim_body = b""
+            h.close_connection = True
+        if h.command == "POST":
+            try:
+                rec["body"] = json.loads(h.ghsim_body.decode("utf-8")) if h.ghsim_body.strip() else None
+            except (ValueError, UnicodeDecodeError):
+                rec["body"] = None
+                rec["body_raw"] = h.ghsim_body.decode("utf-8", "replace")
         with self.lock:
             self.seq += 1
             rec["seq"] = self.seq
@@ -1113,6 +1247,24 @@ class Sim:
             with self.lock:
                 self.in_flight -= 1
                 rec["finished"] = time.time()
+
+    @staticmethod
+    def _read_body(h):
+        """The request body (Content-Length or chunked), read before anything else so that a
+        keep-alive connection stays in step whatever the answer."""
+        if "chunked" in (h.headers.get("Transfer-Encoding") or "").lower():
+            out = b""
+            while True:
+                line = h.rfile.readline(1024)
+                n = int(line.split(b";")[0].strip() or b"0", 16)
+                if n == 0:
+                    while h.rfile.readline(1024).strip():  # trailers
+                        pass
+                    return out
+                out += h.rfile.read(n)
+                h.rfile.readline(16)
+        n = int(h.headers.get("Content-Length") or 0)
+        return h.rfile.read(n) if n > 0 else b""
 
     def _handle_api(self, h, rec, path, query, auth):
         target = path + ("?" + query if query else "")
@@ -1216,13 +1368,13 @@ class Sim:
         rec["status"] = status
         h.send_response(status)
         for k, v in headers:
-            if status == 304 and k.lower() == "content-type":
+            if status in (204, 304) and k.lower() == "content-type":
                 continue
             h.send_header(k, v)
-        if status != 304:
+        if status not in (204, 304):
             h.send_header("Content-Length", str(len(body or b"")))
         h.end_headers()
-        if body and h.command != "HEAD" and status != 304:
+        if body and h.command != "HEAD" and status not in (204, 304):
             h.wfile.write(body)
         h.wfile.flush()
 
@@ -1249,7 +1401,7 @@ class Sim:
             if exhausted:
                 return self._rate_limited({"status": 403, "remaining": 0,
                                            "reset_in": max(0, self.rl_reset - int(time.time()))}, {})
-        if h.command not in ("GET", "HEAD"):
+        if h.command not in ("GET", "HEAD", "POST"):
             return self.err(404)
         R = Render(m, base)
         qs = urllib.parse.parse_qsl(query, keep_blank_values=True)
@@ -1257,6 +1409,13 @@ class Sim:
         if path.endswith("/") and len(path) > 1:
             return self.err(404)
 
+        if h.command == "POST":
+            if len(segs) >= 3 and segs[0] == "repos" and segs[1].lower() == m.owner.lower() \
+                    and segs[2].lower() == m.name.lower():
+                return self.repo_post(R, segs[3:], h.ghsim_body)
+            if len(segs) >= 2 and segs[0] == "repositories" and segs[1] == str(m.repo_id):
+                return self.repo_post(R, segs[2:], h.ghsim_body)
+            return self.err(404)
         if segs == ["user"]:
             return Reply(200, R.user(m.token_owner, private=True))
         if len(segs) == 6 and segs[0] == "orgs" and segs[2] == "teams" and segs[4] == "memberships":
@@ -1327,6 +1486,98 @@ class Sim:
                 return self._unknown_commit("commit", ref, DOC_URLS["commit"])
             return Reply(200, R.commit(sha, m.commit_meta(sha)))
         return self.err(404)
+
+    # write operations ------------------------------------------------------------------
+    def repo_post(self, R, segs, raw):
+        try:
+            if segs == ["deployments"]:
+                return self.create_deployment(R, parse_body(raw))
+            if len(segs) == 4 and segs[:2] == ["actions", "workflows"] and segs[3] == "dispatches":
+                return self.create_dispatch(R, segs[2], raw)
+        except BodyError as e:
+            return self.err(e.status, e.message, DOC_URLS["create_deployment" if segs == ["deployments"] else "dispatch"])
+        return self.err(404)
+
+    def create_deployment(self, R, body):
+        """POST /repos/{o}/{r}/deployments: 201 with the deployment. Status checks
+        (required_contexts) and auto_merge are accepted but not simulated."""
+        m = self.model
+        check_fields(body, ["ref"], {
+            "ref": ("string",), "task": ("string",), "auto_merge": ("boolean",),
+            "required_contexts": ("array",), "payload": ("object", "string"), "environment": ("string",),
+            "description": ("string", "null"), "transient_environment": ("boolean",),
+            "production_environment": ("boolean",)})
+        for i, c in enumerate(body.get("required_contexts") or []):
+            if not isinstance(c, str):
+                raise BodyError(422, "Invalid request.\n\nFor 'items', %s is not a string." % _jshow(c))
+        sha = m.resolve_ref(body["ref"])
+        if sha is None:
+            return self.err(422, "No ref found for: %s" % body["ref"], DOC_URLS["create_deployment"])
+        env = body.get("environment", "production")
+        payload = body.get("payload", {})
+        with self.lock:
+            did = m.next_deployment_id
+            m.next_deployment_id += 1
+            d = {"id": did, "sha": sha, "ref": body["ref"], "task": body.get("task", "deploy"),
+                 "payload": payload, "environment": env, "description": body.get("description", ""),
+                 "creator": m.token_owner, "created_at": iso(time.time()),
+                 "transient_environment": body.get("transient_environment", False),
+                 "production_environment": body.get("production_environment", env == "production"),
+                 "auto_merge": body.get("auto_merge", True),
+                 "required_contexts": body.get("required_contexts")}
+            m.deployments.append(d)
+        return Reply(201, R.deployment(d), [("Location", "%s/deployments/%d" % (R.repo_api, did))])
+
+    def create_dispatch(self, R, workflow_id, raw):
+        """POST /repos/{o}/{r}/actions/workflows/{id or file name}/dispatches: 204 (or 200
+        with the run's ids when return_run_details is true). The ref must be a branch or tag
+        name, as on GitHub (not a sha)."""
+        m = self.model
+        if workflow_id in m.workflows:
+            wname, wid = workflow_id, m.workflows[workflow_id]
+        else:
+            by_id = {str(v): k for k, v in m.workflows.items()}
+            if workflow_id not in by_id:
+                return self.err(404, doc=DOC_URLS["dispatch"])
+            wname, wid = by_id[workflow_id], int(workflow_id)
+        body = parse_body(raw)
+        check_fields(body, ["ref"], {"ref": ("string",), "inputs": ("object",), "return_run_details": ("boolean",)})
+        inputs = body.get("inputs", {})
+        if len(inputs) > 25:
+            raise BodyError(422, "Invalid request.\n\nFor 'properties/inputs', the object has %d properties;"
+                                 " at most 25 are allowed." % len(inputs))
+        for k, v in inputs.items():
+            if _jtype(v) not in ("string", "number", "boolean"):
+                raise BodyError(422, "Invalid request.\n\nFor 'properties/inputs/%s', %s is not a string,"
+                                     " a number or a boolean." % (k, _jshow(v)))
+        sha = m.resolve_name(body["ref"])
+        if sha is None:
+            return self.err(422, "No ref found for: %s" % body["ref"], DOC_URLS["dispatch"])
+        details = body.get("return_run_details", False)
+        with self.lock:
+            run_id = m.next_run_id
+            m.next_run_id += 1
+            branch = body["ref"]
+            for pre in ("refs/heads/", "refs/tags/", "heads/", "tags/"):
+                if branch.startswith(pre):
+                    branch = branch[len(pre):]
+                    break
+            runs = dict(m.runs)  # a copy: GETs read m.runs without the lock
+            runs[run_id] = {
+                "id": run_id, "actor": m.token_owner, "triggering_actor": m.token_owner, "head_sha": sha,
+                "head_branch": branch, "status": "queued", "conclusion": None, "event": "workflow_dispatch",
+                "name": wname, "path": ".github/workflows/" + wname, "workflow_id": wid, "run_number": run_id % 10000,
+                "run_attempt": 1, "display_title": wname, "created_at": iso(time.time()),
+                "updated_at": iso(time.time()), "pull_requests": [], "head_commit_message": "commit %s" % sha[:7]}
+            m.runs = runs
+            m.known_shas = m.known_shas | {sha}
+            m.dispatches.append({"workflow": wname, "workflow_id": wid, "requested_as": workflow_id,
+                                 "ref": body["ref"], "sha": sha, "inputs": inputs, "return_run_details": details,
+                                 "run_id": run_id, "at": time.time()})
+        if details:
+            return Reply(200, {"workflow_run_id": run_id, "run_url": "%s/actions/runs/%d" % (R.repo_api, run_id),
+                               "html_url": "%s/actions/runs/%d" % (R.repo_html, run_id)})
+        return Reply(204, None)
 
     def _unknown_commit(self, which, ref, doc):
         st = int(self.model.unknown_commit.get(which, 422))
@@ -1482,6 +1733,27 @@ class Sim:
                     with self.lock:
                         self.public_base = pb
                 return answer(200, {"ok": True, "public_base": self.public_base})
+            if cmd == ("GET", "/_sim/deployments"):
+                with self.lock:
+                    m, base = self.model, self.public_base
+                    ds = list(m.deployments)
+                R = Render(m, base)
+                return answer(200, [dict(R.deployment(d), auto_merge=d["auto_merge"],
+                                         required_contexts=d["required_contexts"]) for d in ds])
+            if cmd == ("GET", "/_sim/dispatches"):
+                with self.lock:
+                    return answer(200, [dict(d) for d in self.model.dispatches])
+            if cmd == ("POST", "/_sim/refs"):
+                body = read_json()
+                if not isinstance(body, dict) or not all(isinstance(k, str) and k and isinstance(v, str)
+                                                         and re.fullmatch(r"[0-9a-fA-F]{40}", v)
+                                                         for k, v in body.items()):
+                    raise ScenarioError("refs: expected {name: 40-hex sha}")
+                with self.lock:
+                    for k, v in body.items():
+                        self.model.add_ref(k, v)
+                    n = len(self.model.runtime_refs)
+                return answer(200, {"ok": True, "refs": n})
             if cmd == ("GET", "/_sim/health"):
                 return answer(200, {"ok": True, "port": self.port, "pid": os.getpid()})
             if cmd == ("POST", "/_sim/shutdown"):

@@ -217,6 +217,19 @@ def set_scenario(d, scenario):
     return _http("POST", _sim_url(d, "/_sim/scenario"), scenario)
 
 
+def deployments(d):
+    return _http("GET", _sim_url(d, "/_sim/deployments"))
+
+
+def dispatches(d):
+    return _http("GET", _sim_url(d, "/_sim/dispatches"))
+
+
+def add_refs(d, refs):
+    """REFS: {name: sha}, accepted as refs from now on (until the scenario is replaced)."""
+    return _http("POST", _sim_url(d, "/_sim/refs"), refs)
+
+
 MARKER = "__ghsim_log_marker__"
 
 
@@ -296,6 +309,15 @@ class Session:
     def set_scenario(self, scenario):
         return set_scenario(self.dir, scenario)
 
+    def deployments(self):
+        return deployments(self.dir)
+
+    def dispatches(self):
+        return dispatches(self.dir)
+
+    def add_refs(self, refs):
+        return add_refs(self.dir, refs)
+
     def violations(self):
         return violations(self.dir)
 
@@ -311,12 +333,15 @@ def main(argv=None):
     s.add_argument("--spec", help="a trimmed spec to use (default: trim_spec.py into D/spec.json)")
     s.add_argument("--verbose", action="store_true")
     s.add_argument("--timeout", type=float, default=60, help="seconds to wait for prism to listen")
-    for name in ("stop", "requests", "stats", "violations", "reset-log"):
+    for name in ("stop", "requests", "stats", "violations", "reset-log", "deployments", "dispatches"):
         sub.add_parser(name).add_argument("--dir", required=True)
     f = sub.add_parser("faults")
     f.add_argument("--dir", required=True)
     f.add_argument("--replace", action="store_true")
     f.add_argument("file", help="JSON list of fault rules, or - for stdin")
+    rf = sub.add_parser("refs")
+    rf.add_argument("--dir", required=True)
+    rf.add_argument("refs", nargs="+", metavar="NAME=SHA")
     sc = sub.add_parser("scenario")
     sc.add_argument("--dir", required=True)
     sc.add_argument("file")
@@ -337,6 +362,15 @@ def main(argv=None):
             return 0
         if a.cmd == "requests":
             print(json.dumps(requests(a.dir), indent=1))
+            return 0
+        if a.cmd in ("deployments", "dispatches"):
+            print(json.dumps(deployments(a.dir) if a.cmd == "deployments" else dispatches(a.dir), indent=1))
+            return 0
+        if a.cmd == "refs":
+            pairs = [r.split("=", 1) for r in a.refs]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError("refs: NAME=SHA expected")
+            print(json.dumps(add_refs(a.dir, dict(pairs))))
             return 0
         if a.cmd == "stats":
             print(json.dumps(stats(a.dir)))

@@ -179,6 +179,45 @@ class ContractTest(unittest.TestCase):
                 harness.set_scenario(self.dir, json.load(f))
         self.assertEqual(harness.violations(self.dir), [])
 
+    def test_7_write_operations(self):
+        n_dep, n_disp = len(harness.deployments(self.dir)), len(harness.dispatches(self.dir))
+        dep = "/repos/acme/bbws/deployments"
+        wf = "/repos/acme/bbws/actions/workflows/%s/dispatches"
+        cases = [
+            (dep, {"ref": "main"}, 201),
+            (dep, {"ref": "v1.3.0", "task": "deploy:migrate", "auto_merge": False, "required_contexts": ["ci"],
+                   "payload": {"k": [1, 2]}, "environment": "staging", "description": None,
+                   "transient_environment": True, "production_environment": False}, 201),
+            ("/repositories/4242001/deployments", {"ref": MAIN, "payload": "raw"}, 201),
+            (wf % "deploy.yml", {"ref": "main", "inputs": {"env": "prod", "n": 3, "dry": True}}, 204),
+            (wf % "5000002", {"ref": "v1.3.0"}, 204),  # by number (see trim_spec.fix_overlapping_param_oneof)
+            ("/repositories/4242001/actions/workflows/ci.yml/dispatches", {"ref": "main"}, 204),
+            (wf % "ci.yml", {"ref": "main", "return_run_details": True}, 200),
+            (dep, {"ref": "nope"}, 422),
+            (wf % "deploy.yml", {"ref": "nope"}, 422),
+            (wf % "nope.yml", {"ref": "main"}, 404),
+            (dep, {"ref": "main"}, 401),
+        ]
+        for path, body, want in cases:
+            st, hd, b = self.c.post(path, body, auth=None if want == 401 else "Bearer fake")
+            self.assertEqual(st, want, (path, body, b))
+            self.assertClean(hd, path)
+            if want >= 400:
+                self.assertNotIn("type", b)  # the simulator's answer, not Prism's
+        st, hd, d = self.c.post(dep, {"ref": "main"}, auth="Bearer fake")
+        self.assertEqual((st, d["url"].startswith(self.info["prism_base"] + "/")), (201, True))
+        harness.add_faults(self.dir, [{"path": r"/deployments$", "method": "POST", "status": 502},
+                                      {"path": r"/dispatches$", "method": "POST", "rate_limit": {"status": 429, "retry_after": 5}}])
+        st, hd, b = self.c.post(dep, {"ref": "main"}, auth="Bearer fake")
+        self.assertEqual(st, 502)
+        self.assertClean(hd, "502")
+        st, hd, b = self.c.post(wf % "deploy.yml", {"ref": "main"}, auth="Bearer fake")
+        self.assertEqual((st, hd.get("retry-after")), (429, "5"))
+        self.assertClean(hd, "429")
+        self.assertEqual(len(harness.deployments(self.dir)), n_dep + 4)
+        self.assertEqual(len(harness.dispatches(self.dir)), n_disp + 4)
+        self.assertEqual(harness.violations(self.dir), [])
+
     def test_9_detector_catches_a_violation(self):
         # negative control, runs last: a malformed object must be caught and reported
         self.assertEqual(harness.violations(self.dir), [])
@@ -199,8 +238,23 @@ class ContractTest(unittest.TestCase):
         st, hd, body = self.c.json("/repos/acme/bbws/commits/main", auth="Bearer fake")
         self.assertEqual(st, 500)
         self.assertIn("sl-violations", hd)
+        # invalid request bodies: Prism answers 422 and does not forward them
+        n = len(harness.requests(self.dir))
+        for path, bad in (("/repos/acme/bbws/deployments", {"ref": 5}),
+                          ("/repos/acme/bbws/actions/workflows/deploy.yml/dispatches",
+                           {"ref": "main", "inputs": {"k%d" % i: "v" for i in range(26)}})):
+            st, hd, body = self.c.post(path, bad, auth="Bearer fake")
+            self.assertEqual(st, 422, body)
+            self.assertEqual(body["type"], "https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY")
+            self.assertEqual(body["validation"][0]["location"][0], "body", body)
+        self.assertEqual(len(harness.requests(self.dir)), n)
+        # the 201 deployment is really validated: a malformed one is caught
+        harness.add_faults(self.dir, [{"path": r"/deployments$", "method": "POST", "status": 201, "body": '{"id": 1}'}])
+        st, hd, body = self.c.post("/repos/acme/bbws/deployments", {"ref": "main"}, auth="Bearer fake")
+        self.assertEqual(st, 500)
+        self.assertIn("sl-violations", hd)
         v = harness.violations(self.dir)
-        self.assertEqual(len(v), 4, v)
+        self.assertEqual(len(v), 7, v)
         r = subprocess.run([sys.executable, os.path.join(HERE, "harness.py"), "violations", "--dir", self.dir],
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 1)

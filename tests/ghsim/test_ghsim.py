@@ -25,6 +25,7 @@ import harness  # noqa: E402
 TOKEN = "sekrit-token-value-123"
 HEAD = "1111111111111111111111111111111111111111"
 MAIN = "3f2c5e8a9b1d4c7e6f0a2b3c4d5e6f708192a3b4"
+TAGGED = "7777777777777777777777777777777777777777"
 
 
 def scenario():
@@ -51,6 +52,8 @@ def scenario():
                   {"number": 13, "user": "bob", "reviews": []}],
         "teams": {"acme/release": {"carol": "active", "dave": "pending"}},
         "releases": [{"tag_name": "v2.0.0-rc1", "draft": True}, {"tag_name": "v1.0.0"}],
+        "tags": {"v1.0.0": TAGGED},
+        "workflows": ["deploy.yml", "ci.yml"],
     }
 
 
@@ -76,6 +79,12 @@ class Client:
     def json(self, path, **kw):
         st, hd, data = self.get(path, **kw)
         return st, hd, (json.loads(data) if data else None)
+
+    def post(self, path, obj, **kw):
+        """POST OBJ (JSON-encoded unless bytes); returns (status, headers, parsed body or None)."""
+        body = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+        h = dict(kw.pop("headers", None) or {}, **{"Content-Type": "application/json"})
+        return self.json(path, method="POST", body=body, headers=h, **kw)
 
 
 def links(header):
@@ -356,6 +365,154 @@ class SimTest(unittest.TestCase):
             harness.add_faults(self.dir, [{"path": "x"}])
 
     # ---------------------------------------------------------------- recording
+    # ---------------------------------------------------------------- write operations
+    def test_create_deployment(self):
+        before = {d["id"] for d in harness.deployments(self.dir)}
+        st, hd, d = self.c.post("/repos/acme/bbws/deployments", {"ref": "main", "payload": {"k": 1}, "description": "x"})
+        self.assertEqual(st, 201, d)
+        base = self.info["api_base"] + "/repos/acme/bbws"
+        self.assertGreaterEqual(d["id"], 1000)
+        self.assertNotIn(d["id"], before)
+        self.assertEqual(hd["location"], "%s/deployments/%d" % (base, d["id"]))
+        self.assertEqual((d["sha"], d["ref"], d["task"], d["payload"], d["environment"], d["original_environment"],
+                          d["description"], d["creator"]["login"], d["creator"]["id"], d["transient_environment"],
+                          d["production_environment"], d["performed_via_github_app"]),
+                         (MAIN, "main", "deploy", {"k": 1}, "production", "production", "x", "promote-bot", 9000001,
+                          False, True, None))
+        self.assertEqual((d["url"], d["statuses_url"], d["repository_url"]),
+                         ("%s/deployments/%d" % (base, d["id"]), "%s/deployments/%d/statuses" % (base, d["id"]), base))
+        for k in ("node_id", "created_at", "updated_at"):
+            self.assertTrue(d[k], k)
+        self.assertNotIn("etag", hd)
+        # a tag from `tags`, the /repositories form, every optional field; ids go up
+        body2 = {"ref": "v1.0.0", "task": "deploy:migrate", "auto_merge": False, "required_contexts": [],
+                 "payload": "raw", "environment": "staging", "description": None, "transient_environment": True}
+        st, _, d2 = self.c.post("/repositories/4242001/deployments", body2)
+        self.assertEqual(st, 201, d2)
+        self.assertEqual((d2["id"], d2["sha"], d2["task"], d2["payload"], d2["environment"], d2["description"],
+                          d2["transient_environment"], d2["production_environment"]),
+                         (d["id"] + 1, TAGGED, "deploy:migrate", "raw", "staging", None, True, False))
+        # a sha prefix, and a ref added at run time
+        self.assertEqual(self.c.post("/repos/acme/bbws/deployments", {"ref": MAIN[:7]})[2]["sha"], MAIN)
+        self.assertEqual(self.c.post("/repos/acme/bbws/deployments", {"ref": "release/9"})[0], 422)
+        self.assertEqual(harness.add_refs(self.dir, {"release/9": "9" * 40})["ok"], True)
+        st, _, d3 = self.c.post("/repos/acme/bbws/deployments", {"ref": "release/9"})
+        self.assertEqual((st, d3["sha"]), (201, "9" * 40))
+        listed = [x for x in harness.deployments(self.dir) if x["id"] not in before]
+        self.assertEqual([x["id"] for x in listed], [d["id"], d["id"] + 1, d["id"] + 2, d["id"] + 3])
+        self.assertEqual((listed[1]["auto_merge"], listed[1]["required_contexts"], listed[0]["auto_merge"]), (False, [], True))
+        # recorded like GETs, with the body
+        rec = [r for r in harness.requests(self.dir) if r["method"] == "POST" and r["status"] == 201]
+        self.assertEqual(rec[-3]["path"], "/repositories/4242001/deployments")
+        self.assertEqual(rec[-3]["body"], body2)
+
+    def test_dispatch(self):
+        n0 = len(harness.dispatches(self.dir))
+        st, hd, body = self.c.get("/repos/acme/bbws/actions/workflows/deploy.yml/dispatches", method="POST",
+                                  body=json.dumps({"ref": "main", "inputs": {"env": "prod", "n": 3, "dry": True}}))
+        self.assertEqual((st, body), (204, b""))
+        self.assertNotIn("content-length", hd)
+        st, _, body = self.c.post("/repositories/4242001/actions/workflows/5000002/dispatches", {"ref": "refs/tags/v1.0.0"})
+        self.assertEqual((st, body), (204, None))
+        st, _, r = self.c.post("/repos/acme/bbws/actions/workflows/ci.yml/dispatches", {"ref": "main", "return_run_details": True})
+        self.assertEqual(st, 200, r)
+        self.assertTrue(r["run_url"].endswith("/repos/acme/bbws/actions/runs/%d" % r["workflow_run_id"]), r)
+        st, _, run = self.c.json("/repos/acme/bbws/actions/runs/%d" % r["workflow_run_id"])
+        self.assertEqual((st, run["event"], run["status"], run["head_sha"], run["path"]),
+                         (200, "workflow_dispatch", "queued", MAIN, ".github/workflows/ci.yml"))
+        ds = harness.dispatches(self.dir)[n0:]
+        self.assertEqual([(x["workflow"], x["workflow_id"], x["requested_as"], x["ref"], x["sha"], x["inputs"]) for x in ds],
+                         [("deploy.yml", 5000001, "deploy.yml", "main", MAIN, {"env": "prod", "n": 3, "dry": True}),
+                          ("ci.yml", 5000002, "5000002", "refs/tags/v1.0.0", TAGGED, {}),
+                          ("ci.yml", 5000002, "ci.yml", "main", MAIN, {})])
+        rec = [r for r in harness.requests(self.dir) if r["path"].endswith("/dispatches") and r["status"] == 204]
+        self.assertEqual((rec[-1]["method"], rec[-1]["body"]), ("POST", {"ref": "refs/tags/v1.0.0"}))
+
+    def test_write_errors(self):
+        dep, wf = "/repos/acme/bbws/deployments", "/repos/acme/bbws/actions/workflows/deploy.yml/dispatches"
+        n_dep, n_disp = len(harness.deployments(self.dir)), len(harness.dispatches(self.dir))
+        # unknown ref: 422 (a dispatch takes a branch or tag name only, not a sha)
+        for path, ref in ((dep, "nope"), (dep, "e" * 40), (wf, "nope"), (wf, MAIN)):
+            st, _, b = self.c.post(path, {"ref": ref})
+            self.assertEqual((st, b["message"], b["status"]), (422, "No ref found for: " + ref, "422"), path)
+            self.assertIn("documentation_url", b)
+        # unknown workflow: 404 (checked before the body)
+        for w in ("nope.yml", "123", "ci"):
+            st, _, b = self.c.post("/repos/acme/bbws/actions/workflows/%s/dispatches" % w, {"ref": "main"})
+            self.assertEqual((st, b["message"]), (404, "Not Found"), w)
+        self.assertEqual(self.c.post("/repos/acme/other/deployments", {"ref": "main"})[0], 404)
+        self.assertEqual(self.c.post("/repos/acme/bbws/pulls/12", {"ref": "main"})[0], 404)  # POST on a GET path
+        # bad bodies
+        bad = [(dep, {}, '"ref" wasn\'t supplied'), (dep, {"ref": 5}, "For 'properties/ref', 5 is not a string"),
+               (dep, {"ref": "main", "auto_merge": "yes"}, "'properties/auto_merge'"),
+               (dep, {"ref": "main", "required_contexts": "ci"}, "'properties/required_contexts'"),
+               (dep, {"ref": "main", "required_contexts": ["ci", 1]}, "For 'items', 1 is not a string"),
+               (dep, {"ref": "main", "payload": 5}, "an object or a string"),
+               (dep, {"ref": "main", "transient_environment": 1}, "'properties/transient_environment'"),
+               (dep, [1], "is not an object"),
+               (wf, {"inputs": {}}, '"ref" wasn\'t supplied'),
+               (wf, {"ref": "main", "inputs": []}, "'properties/inputs'"),
+               (wf, {"ref": "main", "inputs": {"k%d" % i: "v" for i in range(26)}}, "at most 25"),
+               (wf, {"ref": "main", "inputs": {"x": {"a": 1}}}, "'properties/inputs/x'"),
+               (wf, {"ref": "main", "inputs": {"x": None}}, "'properties/inputs/x'"),
+               (wf, {"ref": "main", "return_run_details": "yes"}, "'properties/return_run_details'")]
+        for path, body, msg in bad:
+            st, _, b = self.c.post(path, body)
+            self.assertEqual(st, 422, (body, b))
+            self.assertTrue(b["message"].startswith("Invalid request.\n\n"), b)
+            self.assertIn(msg, b["message"])
+        self.assertEqual(self.c.post(wf, {"ref": "main", "inputs": {"k%d" % i: i for i in range(25)}})[0], 204)
+        for path in (dep, wf):
+            st, _, b = self.c.post(path, b"{nope")
+            self.assertEqual((st, b["message"]), (400, "Problems parsing JSON"))
+        self.assertEqual(len(harness.deployments(self.dir)), n_dep)
+        self.assertEqual(len(harness.dispatches(self.dir)), n_disp + 1)
+        st, _, b = self.c.post(dep, {"ref": "main"}, auth=None)
+        self.assertEqual(st, 401)
+        rec = harness.requests(self.dir)[-3]
+        self.assertEqual((rec["method"], rec["status"], rec["body"], rec["body_raw"]), ("POST", 400, None, "{nope"))
+        with self.assertRaises(Exception):
+            harness.add_refs(self.dir, {"x": "not-a-sha"})
+
+    def test_fault_on_post(self):
+        self.faults([{"path": r"/deployments$", "method": "POST", "status": 502},
+                     {"path": r"/dispatches$", "method": "POST", "reset": True},
+                     {"path": r"/deployments\?case=rl", "method": "POST", "rate_limit": {"status": 403, "remaining": 0}}])
+        n_dep = len(harness.deployments(self.dir))
+        st, _, b = self.c.post("/repos/acme/bbws/deployments", {"ref": "main"})
+        self.assertEqual((st, b["message"]), (502, "Bad Gateway"))
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionResetError, http.client.BadStatusLine)):
+            self.c.post("/repos/acme/bbws/actions/workflows/deploy.yml/dispatches", {"ref": "main"})
+        st, _, b = self.c.post("/repos/acme/bbws/deployments?case=rl", {"ref": "main"})
+        self.assertEqual(st, 403)
+        self.assertIn("API rate limit exceeded", b["message"])
+        self.assertEqual(len(harness.deployments(self.dir)), n_dep)  # nothing created
+        self.assertEqual(self.c.post("/repos/acme/bbws/deployments", {"ref": "main"})[0], 201)  # spent
+        rec = [r for r in harness.requests(self.dir) if r["method"] == "POST"][-4:]
+        self.assertEqual([(r["fault"], r["status"]) for r in rec], [("status", 502), ("reset", None), ("rate_limit", 403), (None, 201)])
+        self.assertEqual(rec[0]["body"], {"ref": "main"})
+        # a GET rule does not hit a POST
+        self.faults([{"path": r"/deployments\?case=get$", "method": "GET", "status": 500}])
+        self.assertEqual(self.c.post("/repos/acme/bbws/deployments?case=get", {"ref": "main"})[0], 201)
+
+    def test_post_keeps_keepalive_in_step(self):
+        c = http.client.HTTPConnection(self.c.host, self.c.port, timeout=10)
+        try:
+            hdr = {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"}
+            c.request("POST", "/repos/acme/bbws/releases", body=b'{"tag_name": "x"}', headers=hdr)  # 404, body unread by the route
+            r = c.getresponse()
+            r.read()
+            self.assertEqual(r.status, 404)
+            c.request("POST", "/repos/acme/bbws/deployments", body=iter([b'{"ref":', b' "main"}']),
+                      headers=dict(hdr, **{"Transfer-Encoding": "chunked"}), encode_chunked=True)
+            r = c.getresponse()
+            self.assertEqual((r.status, json.loads(r.read())["sha"]), (201, MAIN))
+            c.request("GET", "/user", headers=hdr)
+            r = c.getresponse()
+            self.assertEqual((r.status, json.loads(r.read())["login"]), (200, "promote-bot"))
+        finally:
+            c.close()
+
     def test_recording_and_max_in_flight(self):
         deadline = time.monotonic() + 5  # let stalled requests of other tests finish
         while harness.stats(self.dir)["in_flight"] and time.monotonic() < deadline:
@@ -382,6 +539,7 @@ class SimTest(unittest.TestCase):
         keys = {"method", "path", "query", "if_none_match", "authorization", "user_agent", "accept", "api_version", "started", "finished"}
         for r in reqs:
             self.assertTrue(keys <= set(r), r)
+            self.assertNotIn("body", r)  # GETs carry no body field
             self.assertLessEqual(r["started"], r["finished"])
         a, b = reqs[0], reqs[1]
         self.assertLess(max(a["started"], b["started"]), min(a["finished"], b["finished"]))  # they overlapped
@@ -440,6 +598,16 @@ class LifecycleTest(unittest.TestCase):
             r = subprocess.run([sys.executable, os.path.join(HERE, "harness.py"), "violations", "--dir", d],
                                capture_output=True, timeout=30, text=True)
             self.assertEqual(r.returncode, 2)  # no prism in this run
+            hc = [sys.executable, os.path.join(HERE, "harness.py")]
+            r = subprocess.run(hc + ["refs", "--dir", d, "rel=" + "9" * 40], capture_output=True, timeout=30, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(c.post("/repos/acme/bbws/deployments", {"ref": "rel"}, auth="Bearer x")[0], 201)
+            self.assertEqual(c.post("/repos/acme/bbws/actions/workflows/deploy.yml/dispatches", {"ref": "rel"},
+                                    auth="Bearer x")[0], 204)
+            r = subprocess.run(hc + ["deployments", "--dir", d], capture_output=True, timeout=30, text=True)
+            self.assertEqual([x["sha"] for x in json.loads(r.stdout)], ["9" * 40])
+            r = subprocess.run(hc + ["dispatches", "--dir", d], capture_output=True, timeout=30, text=True)
+            self.assertEqual([x["ref"] for x in json.loads(r.stdout)], ["rel"])
             with open(os.path.join(d, "sim.pid")) as f:
                 pid = int(f.read())
             r = subprocess.run([sys.executable, os.path.join(HERE, "harness.py"), "stop", "--dir", d],

@@ -24,6 +24,11 @@ skips the whole response's validation. Such a node is rewritten to the same mean
 form that compiles: the `nullable` moves into an extra alternative that only null
 matches, {type: object, nullable: true, not: {type: object}} (marked in its description).
 
+A parameter schema `oneOf: [{type: integer}, {type: string}]` (workflow-id: "the ID of the
+workflow, or its file name") rejects every number: a path segment such as 5000002 matches
+both alternatives, and Prism answers 422 "must match exactly one schema in oneOf" without
+forwarding. Such a parameter's oneOf becomes an anyOf (marked in its description).
+
 Standard library only. Default source: node_modules/@octokit/openapi/generated/api.github.com.json
 beside this file (npm ci in tests/ghsim installs it).
 """
@@ -49,7 +54,15 @@ OPERATIONS = [
     ("/repos/{owner}/{repo}/commits/{ref}/status", "get"),
     ("/repos/{owner}/{repo}/releases", "get"),
     ("/repos/{owner}/{repo}/releases/tags/{tag}", "get"),
+    # write operations: Prism validates the request bodies too
+    ("/repos/{owner}/{repo}/deployments", "post"),
+    ("/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", "post"),
 ]
+
+# extra error codes of the write operations: 400 Problems parsing JSON
+WRITE_ERROR_CODES = {
+    "400": "Problems parsing JSON",
+}
 
 ERROR_CODES = {
     "401": "Requires authentication",
@@ -108,6 +121,22 @@ def fix_typeless_nullable(node):
     return n
 
 
+def fix_overlapping_param_oneof(params):
+    """oneOf -> anyOf for parameters whose alternatives are a string and a number type; returns the count."""
+    n = 0
+    for p in params:
+        sch = p.get("schema") if isinstance(p, dict) else None
+        alts = sch.get("oneOf") if isinstance(sch, dict) else None
+        if isinstance(alts, list):
+            types = {a.get("type") for a in alts if isinstance(a, dict)}
+            if "string" in types and types & {"integer", "number"}:
+                sch["anyOf"] = sch.pop("oneOf")
+                p["description"] = p.get("description", "") + (
+                    " (ghsim: oneOf rewritten as anyOf: a number matches both alternatives)")
+                n += 1
+    return n
+
+
 def strip_examples(op):
     """Drop the response examples (documentation only; they do not take part in validation)."""
     for r in op.get("responses", {}).values():
@@ -133,7 +162,7 @@ def trim(spec, aliases=True, keep_examples=False):
         op = copy.deepcopy(item[method])
         if not keep_examples:
             strip_examples(op)
-        add_responses(op, comps)
+        add_responses(op, comps, write=(method != "get"))
         out["paths"].setdefault(path, {})[method] = op
         # path-level parameters, if any
         if "parameters" in item:
@@ -179,14 +208,19 @@ def trim(spec, aliases=True, keep_examples=False):
         node = copy.deepcopy(comps[section][name])
         out["components"].setdefault(section, {})[name] = node
     fix_typeless_nullable(out)
+    fix_overlapping_param_oneof(list(out["components"].get("parameters", {}).values()))
+    for item in out["paths"].values():
+        for k, v in item.items():
+            fix_overlapping_param_oneof(v if k == "parameters" else v.get("parameters", []))
     return out
 
 
-def add_responses(op, comps):
+def add_responses(op, comps, write=False):
     resp = op.setdefault("responses", {})
-    if "304" not in resp:
+    if "304" not in resp and not write:
         resp["304"] = {"$ref": "#/components/responses/not_modified"}
-    for code, desc in ERROR_CODES.items():
+    codes = dict(ERROR_CODES, **(WRITE_ERROR_CODES if write else {}))
+    for code, desc in codes.items():
         r = resp.get(code)
         if r is None:
             resp[code] = {"description": desc + " (added for ghsim; not declared by GitHub for this operation)",
