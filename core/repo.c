@@ -547,10 +547,31 @@ push_local(struct repo *r, const char *path, const char *ref, struct err *e)
             goto done;
         }
     }
-    if (git_repository_odb(&dodb, dst) < 0 || git_repository_odb(&sodb, r->git) < 0 ||
-        git_commit_lookup(&c, r->git, &ours) < 0) {
+    if (git_repository_odb(&dodb, dst) < 0 || git_repository_odb(&sodb, r->git) < 0) {
         err_git(e, EXIT_EVAL, "cannot read objects to push");
         goto done;
+    }
+    {
+        /* an annotated tag: its object first, then the commits it points at */
+        git_oid target = ours;
+        git_object *obj = NULL;
+
+        if (git_object_lookup(&obj, r->git, &ours, GIT_OBJECT_ANY) < 0) {
+            err_git(e, EXIT_EVAL, "cannot read objects to push");
+            goto done;
+        }
+        if (git_object_type(obj) == GIT_OBJECT_TAG) {
+            git_oid_cpy(&target, git_tag_target_id((git_tag *)obj));
+            if (copy_object(dodb, sodb, &ours) < 0) {
+                git_object_free(obj);
+                goto gitfail;
+            }
+        }
+        git_object_free(obj);
+        if (git_commit_lookup(&c, r->git, &target) < 0) {
+            err_git(e, EXIT_EVAL, "cannot read objects to push");
+            goto done;
+        }
     }
     while (c && !git_odb_exists(dodb, git_commit_id(c))) {
         if (git_commit_tree(&tree, c) < 0)
