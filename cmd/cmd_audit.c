@@ -154,6 +154,8 @@ row_of(struct row *r, const json_t *st)
                                         "digest"),
                         "gitCommit"));
     r->verdict = json_string_value(json_object_get(ext, "verdict"));
+    if (!r->verdict) /* events: their result (success, triggered, pass, ...) */
+        r->verdict = json_string_value(json_object_get(ext, "result"));
     r->actor = json_string_value(json_object_get(ext, "actor"));
 }
 

@@ -99,7 +99,7 @@ echo
 echo "The audit log, and what is deployed where:"
 run 0 audit log
 run 0 audit verify
-run 0 audit show 5
+run 0 audit show 6
 run 0 status
 if [ "$fails" -ne 0 ]; then
     echo "demo: $fails decision(s) not as expected" >&2

@@ -88,6 +88,10 @@ def main():
              "body": "Order creation and lookup handlers." if variant == "approved" else "",
              "target_commitish": "release"},
         ],
+        "workflows": ["deploy-sit.yml", "deploy-prod.yml"],
+        # the tags promote will push (the simulator cannot see the git remote)
+        "tags": {t: release for t in ("sit-2026.11.04.1", "sit-2026.11.04.2",
+                                       "prod-2026.11.05.1", "prod-2026.11.05.2")},
         "faults": [],
     }
     with open(out, "w") as f:
