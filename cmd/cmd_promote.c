@@ -307,7 +307,11 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     struct record_result rr;
     char repo_uri[1100], run_url[600];
     json_t *doc;
-    int rc, code, recorded = 0, deployed = 0;
+    int rc, code, recorded = 0, deployed = 0, superseded = 0;
+    json_t *history = NULL;
+    const json_t *already = NULL;
+    uint64_t base = 0;
+    char commit[41];
     struct deploy_result dr;
     struct err de = ERR_INIT;
 
@@ -359,8 +363,17 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         rq.no_remote = o.no_remote;
         rq.repo_uri = repo_uri;
         rq.run_url = run_url[0] ? run_url : NULL;
-        if (record_prepare(&rq, &e) < 0)
+        if (record_prepare(&rq, &base, &e) < 0 || record_history(&history, repo, &e) < 0 ||
+            engine_already_deployed(&already, commit, &req, history, &e) < 0)
             goto fail;
+        if (already) {
+            /* the one exception to "every evaluation is recorded" */
+            printf("already deployed: %s is the latest successful deployment in %s (seq %lld); "
+                   "nothing recorded, nothing triggered\n",
+                   commit, o.to, (long long)json_integer_value(json_object_get(already, "seq")));
+            code = EXIT_OK;
+            goto out;
+        }
     }
     if (engine_run(&d, &req, &e) < 0)
         goto fail;
@@ -371,8 +384,13 @@ promote_run(int argc, char **argv, enum promote_mode mode)
             goto fail;
         }
         recorded = 1;
+        /* two promotions at once: the decision that landed first deploys */
+        if (d.verdict == DECISION_APPROVED &&
+            (superseded = record_superseded(&rq, &d, base, &rr, req.now, &e)) < 0)
+            goto fail;
         /* only after the approved decision is in the log: tag, push, trigger, record */
-        if (d.verdict == DECISION_APPROVED && policy_env(policy, d.to)->tag_template) {
+        if (!superseded && d.verdict == DECISION_APPROVED &&
+            policy_env(policy, d.to)->tag_template) {
             deployed = deploy_run(&dr, &rq, policy_env(policy, d.to), &d, rr.entry.id, &ghc,
                                   req.now, &de) == 0
                            ? 1
@@ -414,14 +432,23 @@ promote_run(int argc, char **argv, enum promote_mode mode)
                    dr.trigger ? dr.trigger : "", (unsigned long long)dr.entry.entry.seq);
     }
     code = decision_exit_code(d.verdict);
+    if (superseded > 0) {
+        printf("superseded by seq %d: another promotion into %s landed first; this one is "
+               "recorded and not deployed\n",
+               superseded, d.to);
+        code = EXIT_REJECTED;
+    }
     if (deployed < 0)
         code = cmd_fail(EXIT_EVAL, de.msg); /* approved and recorded, but not deployed */
+out:
+    json_decref(history);
     decision_release(&d);
     keys_free(key);
     policy_free(policy);
     repo_free(repo);
     return cmd_finish(code);
 fail:
+    json_decref(history);
     decision_release(&d);
     keys_free(key);
     policy_free(policy);

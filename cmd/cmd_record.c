@@ -166,6 +166,7 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     char repo_uri[1100], commit[41], gh_repo[256], url[1024];
     const char *ghr;
     json_t *st = NULL, *doc;
+    uint64_t base = 0;
     time_t now;
     int code = EXIT_OK;
 
@@ -192,7 +193,7 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     rq.remote = o->remote;
     rq.no_remote = o->no_remote;
     rq.repo_uri = repo_uri;
-    if (record_prepare(&rq, &e) < 0 || event_commit(commit, repo, policy, o->env, o->commit, &e) < 0)
+    if (record_prepare(&rq, &base, &e) < 0 || event_commit(commit, repo, policy, o->env, o->commit, &e) < 0)
         goto fail;
     record_subject(&subj, &rq, NULL, now);
     st = audit_event_statement(kind, o->env, commit, NULL, fields, &subj);

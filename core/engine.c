@@ -83,6 +83,44 @@ load_history(json_t **out, struct repo *repo, struct err *e)
     return rc;
 }
 
+/* --commit, else the commit last deployed successfully in FROM (what moves is what was
+ * tested there), else the tip of FROM's branch. */
+static int
+resolve_commit(char out[41], const struct engine_req *req, const struct policy_env *from_env,
+               const json_t *history, struct err *e)
+{
+    const json_t *deployed = history_last(history, "deployment", req->from, NULL, "success");
+    char ref[256];
+
+    if (req->commit)
+        return repo_resolve_commit(req->repo, req->commit, out, e);
+    if (deployed) {
+        snprintf(out, 41, "%s", json_string_value(json_object_get(deployed, "commit")));
+        return 0;
+    }
+    if (repo_resolve_branch(req->repo, from_env->branch, ref, sizeof(ref), out, e) < 0)
+        return err_prefix(e, "cannot find the commit to promote from '%s'", req->from);
+    return 0;
+}
+
+int
+engine_already_deployed(const json_t **out, char commit[41], const struct engine_req *req,
+                        const json_t *history, struct err *e)
+{
+    const struct policy_env *from_env = policy_env(req->policy, req->from);
+    const json_t *last;
+
+    *out = NULL;
+    if (!from_env)
+        return err_set(e, EXIT_USAGE, "unknown environment '%s'", req->from);
+    if (resolve_commit(commit, req, from_env, history, e) < 0)
+        return -1;
+    last = history_last(history, "deployment", req->to, NULL, "success");
+    if (last && strcmp(json_string_value(json_object_get(last, "commit")), commit) == 0)
+        *out = last;
+    return 0;
+}
+
 static int
 needs_github(const struct policy_promotion *promo)
 {
@@ -173,11 +211,10 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     unsigned char *collected = NULL;
     char (*plan_err)[512] = NULL;
     json_t *history = NULL;
-    const json_t *deployed, *hold;
+    const json_t *hold;
     struct gh_store store = GH_STORE_INIT;
     struct gh *gh = NULL;
     struct gate_ctx ctx;
-    char ref[256];
     size_t i, n = 0;
     int rc = -1;
 
@@ -187,19 +224,8 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     from_env = policy_env(req->policy, req->from);
     if (load_history(&history, req->repo, e) < 0)
         return -1;
-    deployed = history_last(history, "deployment", req->from, NULL, "success");
-    if (req->commit) {
-        if (repo_resolve_commit(req->repo, req->commit, out->commit, e) < 0)
-            goto done;
-    } else if (deployed) {
-        /* what moves is what was tested there */
-        snprintf(out->commit, sizeof(out->commit), "%s",
-                 json_string_value(json_object_get(deployed, "commit")));
-    } else if (repo_resolve_branch(req->repo, from_env->branch, ref, sizeof(ref), out->commit, e) <
-               0) {
-        err_prefix(e, "cannot find the commit to promote from '%s'", req->from);
+    if (resolve_commit(out->commit, req, from_env, history, e) < 0)
         goto done;
-    }
     snprintf(out->from, sizeof(out->from), "%s", req->from);
     snprintf(out->to, sizeof(out->to), "%s", req->to);
     snprintf(out->policy_sha256, sizeof(out->policy_sha256), "%s", req->policy->sha256_hex);

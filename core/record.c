@@ -1,5 +1,7 @@
 #include "record.h"
 
+#include "history.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -23,7 +25,20 @@ record_fetch(struct repo *r, const char *remote, int no_remote, struct err *e)
 }
 
 int
-record_prepare(const struct record_req *rq, struct err *e)
+record_history(json_t **out, struct repo *r, struct err *e)
+{
+    struct audit_log log;
+    int rc;
+
+    if (audit_load(&log, r, e) < 0)
+        return -1;
+    rc = history_from_log(out, &log, e);
+    audit_log_release(&log);
+    return rc;
+}
+
+int
+record_prepare(const struct record_req *rq, uint64_t *log_size, struct err *e)
 {
     struct audit_trust trust;
     struct audit_verified v;
@@ -52,6 +67,7 @@ record_prepare(const struct record_req *rq, struct err *e)
                        "the log has %llu)",
                        rq->key->id, (unsigned long long)mine->not_after_seq,
                        (unsigned long long)v.size);
+    *log_size = v.size;
     return 0;
 }
 
@@ -114,6 +130,55 @@ record_decision(struct record_result *out, const struct record_req *rq, const st
         return err_set(e, EXIT_EVAL, "cannot build the decision statement");
     rc = record_statement(out, rq, st, e);
     json_decref(st);
+    return rc;
+}
+
+int
+record_superseded(const struct record_req *rq, const struct decision *d, uint64_t base,
+                  const struct record_result *ours, time_t now, struct err *e)
+{
+    struct audit_subject subj;
+    struct record_result rr;
+    json_t *h = NULL, *fields = NULL, *st = NULL;
+    json_int_t winner = 0;
+    size_t i;
+    int rc = -1;
+
+    if (record_history(&h, rq->repo, e) < 0)
+        return -1;
+    for (i = 0; i < json_array_size(h) && !winner; i++) {
+        const json_t *x = json_array_get(h, i);
+        json_int_t seq = json_integer_value(json_object_get(x, "seq"));
+        const char *kind = json_string_value(json_object_get(x, "kind"));
+        const char *env = json_string_value(json_object_get(x, "env"));
+        const char *verdict = json_string_value(json_object_get(x, "verdict"));
+
+        if ((uint64_t)seq > base && (uint64_t)seq < ours->entry.seq && kind && env && verdict &&
+            strcmp(kind, "decision") == 0 && strcmp(env, d->to) == 0 &&
+            strcmp(verdict, "approved") == 0)
+            winner = seq;
+    }
+    if (!winner) {
+        rc = 0;
+        goto done;
+    }
+    fields = json_pack("{s:I, s:s, s:s}", "superseded_by", winner, "decision", ours->entry.id,
+                       "reason", "another promotion into the environment landed first");
+    record_subject(&subj, rq, NULL, now);
+    st = fields ? audit_event_statement("superseded", d->to, d->commit,
+                                        d->actor[0] ? d->actor : NULL, fields, &subj)
+                : NULL;
+    if (!st) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    if (record_statement(&rr, rq, st, e) < 0)
+        goto done;
+    rc = (int)winner;
+done:
+    json_decref(st);
+    json_decref(fields);
+    json_decref(h);
     return rc;
 }
 

@@ -4,6 +4,8 @@
 #ifndef PROMOTE_RECORD_H
 #define PROMOTE_RECORD_H
 
+#include <stdint.h>
+
 #include "audit.h"
 #include "keys.h"
 #include "policy.h"
@@ -26,7 +28,10 @@ int record_fetch(struct repo *r, const char *remote, int no_remote, struct err *
 
 /* Before any gate runs: the key is trusted (EXIT_USAGE otherwise), the log is
  * fetched (EXIT_EVAL) and verifies (EXIT_TAMPER). */
-int record_prepare(const struct record_req *rq, struct err *e);
+int record_prepare(const struct record_req *rq, uint64_t *log_size, struct err *e);
+
+/* The log as rules read it (core/history.h), freshly loaded. */
+int record_history(json_t **out, struct repo *r, struct err *e);
 
 struct record_result {
     struct audit_appended entry;
@@ -42,6 +47,13 @@ int record_statement(struct record_result *out, const struct record_req *rq,
 /* The subject context for statements of RQ at NOW. */
 void record_subject(struct audit_subject *s, const struct record_req *rq, const char *policy_uri,
                     time_t now);
+
+/* After our approved decision landed (OURS): an approved decision into the same
+ * environment that landed after BASE (the log size when we started) and before ours
+ * supersedes it. Returns that seq after recording a 'superseded' entry, 0 when ours
+ * landed first, -1 on error. */
+int record_superseded(const struct record_req *rq, const struct decision *d, uint64_t base,
+                      const struct record_result *ours, time_t now, struct err *e);
 
 /* The repository's URI for statements: https://github.com/OWNER/NAME when the GitHub
  * repository is known, else the origin URL, else file:// and the work tree. */

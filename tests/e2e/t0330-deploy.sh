@@ -23,7 +23,7 @@ cd "$TMP/repo" || exit 1
 git init -q --bare "$TMP/remote.git" && git remote add origin "$TMP/remote.git" && git push -q origin main develop release
 python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/approved.json" approved
 # the simulator knows the tags the promotions will push (it cannot see the git remote)
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["workflows"]=["deploy-sit.yml","deploy-prod.yml"]; d["tags"]={t: sys.argv[2] for t in ["sit-2026.11.04.1","sit-2026.11.04.2","sit-2026.11.04.3","prod-2026.11.04.1"]}; json.dump(d, open(sys.argv[1], "w"))' "$TMP/approved.json" "$(git rev-parse release)"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["workflows"]=["deploy-sit.yml","deploy-prod.yml"]; d["tags"]={t: sys.argv[2] for t in ["sit-2026.11.04.%d" % n for n in range(1, 9)] + ["prod-2026.11.04.1"]}; json.dump(d, open(sys.argv[1], "w"))' "$TMP/approved.json" "$(git rev-parse release)"
 gh_start "$TMP/approved.json"
 export PROMOTE_NOW=2026-11-04T08:00:00Z
 K="--key $TMP/ci.key"
@@ -48,9 +48,27 @@ check 'a failing trigger: recorded, exit 3' eval 'promote 3 $K dev sit && has "$
     promote 0 audit show --json 6 && jq_is "d[\"statement\"][\"predicate\"][\"result\"]" trigger_failed &&
     jq_is "d[\"statement\"][\"predicate\"][\"tag\"]" sit-2026.11.04.3'
 gh_scenario "$TMP/approved.json"
+# two promotions into sit at once: the first request of one of them is held back 2 s
+gh_faults '[{"path": "/commits/[0-9a-f]+/pulls", "delay_ms": 2000, "times": 1}]'
+"$PROMOTE" $K dev sit >"$TMP/a.out" 2>"$TMP/a.err" &
+apid=$!
+sleep 0.7
+"$PROMOTE" $K dev sit >"$TMP/b.out" 2>"$TMP/b.err"
+brc=$?
+wait $apid
+arc=$?
+check 'two promotions at once: the one that lands first deploys' eval '[ $brc -eq 0 ] && grep -q "deployed: tag sit-2026.11.04.4" "$TMP/b.out"'
+check 'the other is recorded, not deployed, and says it was superseded (exit 1)' eval '[ $arc -eq 1 ] &&
+    grep -q "^superseded by seq 7: another promotion into sit landed first" "$TMP/a.out" &&
+    ! grep -q "deployed: tag" "$TMP/a.out" && promote 0 audit log --limit 1 && has "$OUT" "superseded"'
+check 'record the deployment into sit' eval 'promote 0 record deployed $K --env sit --commit release --result success'
+check 'promoting what is already deployed records and triggers nothing' eval 'n=$(git rev-list --count refs/promote/audit) &&
+    promote 0 $K dev sit && has "$OUT" "already deployed: $(git rev-parse release) is the latest successful deployment in sit" &&
+    [ "$(git rev-list --count refs/promote/audit)" = "$n" ] && hasnt "$OUT" "verdict"'
 check 'prod: a GitHub deployment for the tag, its id recorded' eval 'promote 0 $K --release-pr 9 sit prod &&
     has "$OUT" "deployed: tag prod-2026.11.04.1 (pushed); triggered github_deployment" &&
-    promote 0 audit show --json 8 && jq_is "d[\"statement\"][\"predicate\"][\"deployment\"] is not None" True &&
+    promote 0 audit log --json --limit 1 && jq_is "d[\"statement\"][\"predicate\"][\"kind\"]" deployment &&
+    jq_is "d[\"statement\"][\"predicate\"][\"deployment\"] is not None" True &&
     sim /_sim/deployments > "$OUT" && jq_is "d[-1][\"ref\"]" prod-2026.11.04.1'
-check 'the whole log verifies' eval 'promote 0 audit verify && has "$OUT" "8 entries"'
+check 'the whole log verifies' eval 'promote 0 audit verify && has "$OUT" "audit log intact"'
 finish
