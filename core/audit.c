@@ -280,7 +280,8 @@ append_once(struct audit_appended *out, struct repo *r, const json_t *statement,
     struct audit_log log;
     struct buf payload = BUF_INIT, env = BUF_INIT, cp = BUF_INIT;
     unsigned char prev[32] = {0}, root[32], id[32];
-    char tip[41], prevhex[65], key_name[160], commit[41], msg[128];
+    char tip[41], prevhex[65], key_name[160], commit[41], msg[128], nonce[33];
+    unsigned char nonce_bin[16];
     struct repo_file files[2];
     json_t *st = NULL;
     int rc = -1, cas;
@@ -295,6 +296,12 @@ append_once(struct audit_appended *out, struct repo *r, const json_t *statement,
     }
     hex(prevhex, prev, 32);
     st = json_deep_copy(statement);
+    /* two appenders recording the same fact in the same second would otherwise write
+     * byte-identical entries (Ed25519 is deterministic) and collapse into one */
+    randombytes_buf(nonce_bin, sizeof(nonce_bin));
+    hex(nonce, nonce_bin, sizeof(nonce_bin));
+    if (st)
+        json_object_set_new(json_object_get(st, "predicate"), "nonce", json_string(nonce));
     if (!st || json_object_set_new(json_object_get(st, "predicate"), "seq",
                                    json_integer((json_int_t)log.n + 1)) < 0 ||
         json_object_set_new(json_object_get(st, "predicate"), "prev", json_string(prevhex)) < 0) {

@@ -1,6 +1,10 @@
 #include "repo.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <git2.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,13 +536,22 @@ push_local(struct repo *r, const char *path, const char *ref, struct err *e)
     git_tree *tree = NULL;
     git_reference *out = NULL;
     git_oid ours, theirs;
+    char lockpath[1200];
     size_t i;
-    int rc = -1, have_theirs, ff;
+    int rc = -1, have_theirs, ff, lockfd = -1;
 
     if (git_reference_name_to_id(&ours, r->git, ref) < 0)
         return err_git(e, EXIT_EVAL, ref);
     if (git_repository_open(&dst, path) < 0)
         return err_git(e, EXIT_EVAL, "cannot open the remote repository");
+    /* one pusher at a time: read, check and write under an exclusive lock, as a
+     * server's receive-pack would */
+    snprintf(lockpath, sizeof(lockpath), "%spromote-push.lock", git_repository_path(dst));
+    lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
+        err_set(e, EXIT_EVAL, "cannot lock the remote repository '%s': %s", path, strerror(errno));
+        goto done;
+    }
     have_theirs = git_reference_name_to_id(&theirs, dst, ref) == 0;
     if (have_theirs && !git_oid_equal(&ours, &theirs)) {
         ff = git_graph_descendant_of(r->git, &ours, &theirs);
@@ -611,6 +624,8 @@ done:
     git_odb_free(dodb);
     git_odb_free(sodb);
     git_repository_free(dst);
+    if (lockfd >= 0)
+        close(lockfd); /* releases the lock */
     return rc;
 }
 

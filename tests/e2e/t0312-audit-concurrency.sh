@@ -1,5 +1,5 @@
 #!/bin/sh
-# Concurrent appends: 2 processes x 50 appends to one local log, and 2 clones x 50
+# Concurrent appends (signed DR-test entries): 2 processes x 50 appends to one local log, and 2 clones x 50
 # pushing to one bare remote: 100 entries each time, one unbroken chain.
 . "$SRCDIR/tests/e2e/lib.sh"
 make_key ci
@@ -10,7 +10,7 @@ N=${PROMOTE_CONCURRENCY_N:-50}
 
 appends() { # appends DIR N
     (cd "$1" && i=0 && while [ $i -lt "$2" ]; do
-        "$PROMOTE" --key "$TMP/ci.key" dev sit >/dev/null 2>>"$TMP/append.err" || echo fail >>"$TMP/fails"
+        "$PROMOTE" record dr-test --key "$TMP/ci.key" --env prod --result pass >/dev/null 2>>"$TMP/append.err" || echo fail >>"$TMP/fails"
         i=$((i + 1))
     done)
 }
