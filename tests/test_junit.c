@@ -12,53 +12,8 @@
 
 #include "core/report.h"
 
-static char tmpdir[] = "/tmp/promote-test-junit-XXXXXX";
-
-static const char *
-fixture(const char *rel)
-{
-    static char path[1024];
-
-    snprintf(path, sizeof(path), "%s/%s", FIXTURES, rel);
-    return path;
-}
-
-static const char *
-tmpfile_with(const char *name, const void *data, size_t len)
-{
-    static char path[1024];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-    f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-    return path;
-}
-
-static const char *
-tmpfile_str(const char *name, const char *s)
-{
-    return tmpfile_with(name, s, strlen(s));
-}
-
-static int
-setup(void **state)
-{
-    (void)state;
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int
-teardown(void **state)
-{
-    char cmd[256];
-
-    (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#define TESTUTIL_NAME "junit"
+#include "testutil.h"
 
 static void
 expect_tests(const char *path, uint64_t total, uint64_t passed, uint64_t failed, uint64_t errors,
