@@ -366,6 +366,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         if (record_prepare(&rq, &base, &e) < 0 || record_history(&history, repo, &e) < 0 ||
             engine_already_deployed(&already, commit, &req, history, &e) < 0)
             goto fail;
+        req.history = history;
         if (already) {
             /* the one exception to "every evaluation is recorded" */
             printf("already deployed: %s is the latest successful deployment in %s (seq %lld); "

@@ -222,7 +222,10 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     if (check_request(&promo, req, e) < 0)
         return -1;
     from_env = policy_env(req->policy, req->from);
-    if (load_history(&history, req->repo, e) < 0)
+    /* a recording promotion has just fetched, verified and read the log: reuse it */
+    if (req->history)
+        history = json_incref((json_t *)req->history);
+    else if (load_history(&history, req->repo, e) < 0)
         return -1;
     if (resolve_commit(out->commit, req, from_env, history, e) < 0)
         goto done;
