@@ -42,6 +42,24 @@ int cmd_hold(int argc, char **argv);
 int cmd_unhold(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
+/* GitHub settings shared by the commands that talk to GitHub: flags, else the
+ * environment (GITHUB_API_URL, GITHUB_REPOSITORY), else the origin remote. */
+struct gh_config;
+struct actor_env;
+struct cmd_github_opts {
+    const char *api, *repo;
+    double timeout; /* seconds; 0: default */
+    long max_wait;  /* seconds; -1: default */
+    int verbose;
+};
+struct cmd_github_bufs {
+    char repo[256];
+    char cache[1024];
+};
+void cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_github_bufs *b,
+                       struct repo *repo, const struct cmd_github_opts *o);
+int cmd_rollback(int argc, char **argv);
+
 /* Shared by promote and check: evaluate FROM -> TO. */
 enum promote_mode { PROMOTE_RECORD, PROMOTE_CHECK };
 int promote_run(int argc, char **argv, enum promote_mode mode);

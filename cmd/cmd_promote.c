@@ -36,6 +36,9 @@ enum {
     OPT_NO_REMOTE,
     OPT_BREAK_GLASS,
     OPT_REASON,
+    OPT_WAIT,
+    OPT_WAIT_TIMEOUT,
+    OPT_WAIT_INTERVAL,
     OPT_HELP
 };
 
@@ -57,6 +60,9 @@ struct promote_opts {
     int no_remote;
     int break_glass;
     const char *reason;
+    int wait;
+    double wait_timeout;  /* seconds; 0: default */
+    double wait_interval; /* seconds; 0: default */
     struct evidence_override overrides[MAX_OVERRIDES];
     size_t n_overrides;
     const char *from;
@@ -108,6 +114,9 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
         {"no-remote", no_argument, NULL, OPT_NO_REMOTE},
         {"break-glass", no_argument, NULL, OPT_BREAK_GLASS},
         {"reason", required_argument, NULL, OPT_REASON},
+        {"wait", no_argument, NULL, OPT_WAIT},
+        {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
+        {"wait-interval", required_argument, NULL, OPT_WAIT_INTERVAL},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -167,6 +176,17 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
                 return usage_error(c, "--reason wants a text"), -1;
             o->reason = optarg;
             break;
+        case OPT_WAIT:
+            o->wait = 1;
+            break;
+        case OPT_WAIT_TIMEOUT:
+            if (parse_number(&o->wait_timeout, optarg, 1, 86400) < 0)
+                return usage_error(c, "--wait-timeout wants seconds (1 to 86400)"), -1;
+            break;
+        case OPT_WAIT_INTERVAL:
+            if (parse_number(&o->wait_interval, optarg, 0.01, 3600) < 0)
+                return usage_error(c, "--wait-interval wants seconds (0.01 to 3600)"), -1;
+            break;
         case OPT_GITHUB_API:
             o->github_api = optarg;
             break;
@@ -217,6 +237,8 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
         return usage_error(c, "--policy and --policy-ref cannot be used together"), -1;
     if (o->remote && o->no_remote)
         return usage_error(c, "--remote and --no-remote cannot be used together"), -1;
+    if ((o->wait_timeout > 0 || o->wait_interval > 0) && !o->wait)
+        return usage_error(c, "--wait-timeout and --wait-interval go with --wait"), -1;
     if (o->break_glass != (o->reason != NULL))
         return usage_error(c, "--break-glass and --reason go together"), -1;
     if (argc - optind != 2)
@@ -257,30 +279,30 @@ env_or(const char *name, const char *dflt)
 }
 
 /* GitHub settings: flags, else the environment, else the origin remote. */
-static void
-github_config(struct gh_config *cfg, struct actor_env *actor, char *repo_buf, size_t repo_sz,
-              char *cache_buf, size_t cache_sz, struct repo *repo, const struct promote_opts *o)
+void
+cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_github_bufs *b,
+                  struct repo *repo, const struct cmd_github_opts *o)
 {
     char url[1024];
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 
     memset(cfg, 0, sizeof(*cfg));
-    cfg->api_base = o->github_api ? o->github_api : env_or("GITHUB_API_URL", GH_DEFAULT_API);
-    cfg->repo = o->github_repo ? o->github_repo : env_or("GITHUB_REPOSITORY", NULL);
+    cfg->api_base = o->api ? o->api : env_or("GITHUB_API_URL", GH_DEFAULT_API);
+    cfg->repo = o->repo ? o->repo : env_or("GITHUB_REPOSITORY", NULL);
     if (!cfg->repo && repo_remote_url(repo, "origin", url, sizeof(url)) == 0 &&
-        gh_repo_from_url(repo_buf, repo_sz, url) == 0)
-        cfg->repo = repo_buf;
-    cfg->timeout_ms = o->github_timeout > 0 ? (long)(o->github_timeout * 1000.0) : 0;
-    if (cfg->timeout_ms == 0 && o->github_timeout > 0)
+        gh_repo_from_url(b->repo, sizeof(b->repo), url) == 0)
+        cfg->repo = b->repo;
+    cfg->timeout_ms = o->timeout > 0 ? (long)(o->timeout * 1000.0) : 0;
+    if (cfg->timeout_ms == 0 && o->timeout > 0)
         cfg->timeout_ms = 1;
-    cfg->max_wait_s = o->github_max_wait;
+    cfg->max_wait_s = o->max_wait;
     if (xdg && xdg[0] == '/')
-        snprintf(cache_buf, cache_sz, "%s/promote", xdg);
+        snprintf(b->cache, sizeof(b->cache), "%s/promote", xdg);
     else if (home && home[0] == '/')
-        snprintf(cache_buf, cache_sz, "%s/.cache/promote", home);
+        snprintf(b->cache, sizeof(b->cache), "%s/.cache/promote", home);
     else
-        cache_buf[0] = '\0';
-    cfg->cache_dir = cache_buf;
+        b->cache[0] = '\0';
+    cfg->cache_dir = b->cache;
     cfg->trace = o->verbose ? stderr : NULL;
     memset(actor, 0, sizeof(*actor));
     actor->in_actions = strcmp(env_or("GITHUB_ACTIONS", ""), "true") == 0;
@@ -301,7 +323,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     struct err e = ERR_INIT;
     struct gh_config ghc;
     struct actor_env actor;
-    char gh_repo[256], cache_dir[1024];
+    struct cmd_github_bufs ghb;
+    struct cmd_github_opts gho;
     struct key *key = NULL;
     struct record_req rq;
     struct record_result rr;
@@ -314,6 +337,13 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     char commit[41];
     struct deploy_result dr;
     struct err de = ERR_INIT;
+    struct deploy_cause cause;
+    char tag_msg[300];
+    struct record_result wr;
+    enum deploy_outcome outcome = DEPLOY_PENDING;
+    char wstate[32] = "";
+    int waited = 0; /* 1 followed to its end and recorded, -1 failed */
+    struct err we = ERR_INIT;
 
     memset(&o, 0, sizeof(o));
     memset(&rq, 0, sizeof(rq));
@@ -323,6 +353,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     rc = parse_opts(&o, argc, argv, c);
     if (rc != 0)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
+    if (mode == PROMOTE_CHECK && o.wait)
+        return usage_error(c, "check triggers nothing: --wait goes with promote");
     if (repo_open(&repo, o.repo, &e) < 0 || cmd_load_policy(&policy, repo, o.policy, o.policy_ref, &e) < 0)
         goto fail;
     memset(&req, 0, sizeof(req));
@@ -337,7 +369,12 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         goto fail;
     req.break_glass = o.break_glass;
     req.break_glass_reason = o.reason;
-    github_config(&ghc, &actor, gh_repo, sizeof(gh_repo), cache_dir, sizeof(cache_dir), repo, &o);
+    gho.api = o.github_api;
+    gho.repo = o.github_repo;
+    gho.timeout = o.github_timeout;
+    gho.max_wait = o.github_max_wait;
+    gho.verbose = o.verbose;
+    cmd_github_config(&ghc, &actor, &ghb, repo, &gho);
     req.gh = &ghc;
     req.actor_env = &actor;
     req.release_pr = o.release_pr;
@@ -392,22 +429,37 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         /* only after the approved decision is in the log: tag, push, trigger, record */
         if (!superseded && d.verdict == DECISION_APPROVED &&
             policy_env(policy, d.to)->tag_template) {
-            deployed = deploy_run(&dr, &rq, policy_env(policy, d.to), &d, rr.entry.id, &ghc,
-                                  req.now, &de) == 0
+            snprintf(tag_msg, sizeof(tag_msg), "promote: %s -> %s, decision seq %llu %s\n",
+                     d.from, d.to, (unsigned long long)rr.entry.seq, rr.entry.id);
+            cause.commit = d.commit;
+            cause.actor = d.actor[0] ? d.actor : NULL;
+            cause.kind = "decision";
+            cause.id = rr.entry.id;
+            cause.message = tag_msg;
+            deployed = deploy_run(&dr, &rq, policy_env(policy, d.to), &cause, &ghc, req.now,
+                                  &de) == 0
                            ? 1
                            : -1;
+            if (deployed > 0 && o.wait && dr.triggered)
+                waited = deploy_follow(&outcome, wstate, &wr, &dr, &rq, policy_env(policy, d.to),
+                                       &cause, &ghc, o.wait_timeout, o.wait_interval, req.now,
+                                       &we) == 0
+                             ? 1
+                             : -1;
         }
     }
     if (o.json) {
         doc = out_decision_json(&d);
         if (doc && deployed)
             json_object_set_new(doc, "deploy",
-                                json_pack("{s:s, s:b, s:s?, s:I, s:b, s:I, s:s?}", "tag", dr.tag,
+                                json_pack("{s:s, s:b, s:s?, s:I, s:I, s:b, s:I, s:s?, s:o}", "tag", dr.tag,
                                           "tag_pushed", dr.tag_pushed, "trigger", dr.trigger,
                                           "deployment_id", (json_int_t)dr.deployment_id,
+                                          "run_id", (json_int_t)dr.run_id,
                                           "triggered", dr.triggered, "seq",
                                           (json_int_t)dr.entry.entry.seq, "error",
-                                          deployed < 0 ? de.msg : NULL));
+                                          deployed < 0 ? de.msg : NULL, "wait",
+                                          out_wait_json(waited, outcome, wstate, &wr, &we)));
         if (doc && recorded)
             json_object_set_new(doc, "record",
                                 json_pack("{s:I, s:s, s:s, s:s, s:b, s:s?}", "seq",
@@ -431,6 +483,10 @@ promote_run(int argc, char **argv, enum promote_mode mode)
             printf("deployed: tag %s%s; %s%s; recorded as seq %llu\n", dr.tag,
                    dr.tag_pushed ? " (pushed)" : "", dr.trigger ? "triggered " : "no trigger",
                    dr.trigger ? dr.trigger : "", (unsigned long long)dr.entry.entry.seq);
+        if (waited > 0)
+            printf("deploy %s: %s (%s); recorded as seq %llu\n", dr.tag,
+                   outcome == DEPLOY_SUCCEEDED ? "succeeded" : "failed", wstate,
+                   (unsigned long long)wr.entry.seq);
     }
     code = decision_exit_code(d.verdict);
     if (superseded > 0) {
@@ -441,6 +497,10 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     }
     if (deployed < 0)
         code = cmd_fail(EXIT_EVAL, de.msg); /* approved and recorded, but not deployed */
+    else if (waited < 0)
+        code = cmd_fail(EXIT_EVAL, we.msg);
+    else if (waited > 0 && outcome != DEPLOY_SUCCEEDED)
+        code = cmd_fail(EXIT_EVAL, "the deploy failed; recorded as a failed deployment");
 out:
     json_decref(history);
     decision_release(&d);

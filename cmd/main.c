@@ -15,7 +15,8 @@
     "          [--evidence <gate>=<path>]... [--json] [--verbose]\n"                               \
     "          [--github-api <url>] [--github-repo <owner/name>] [--github-timeout <s>]\n"        \
     "          [--github-max-wait <s>] [--release-pr <n>] [--release-version <v>]\n"               \
-    "          [--key <file>] [--remote <name> | --no-remote] [--break-glass --reason <text>]"
+    "          [--key <file>] [--remote <name> | --no-remote] [--break-glass --reason <text>]\n" \
+    "          [--wait [--wait-timeout <s>] [--wait-interval <s>]]"
 
 #define PROMOTE_OPTIONS                                                                            \
     "  --repo <dir>        the git repository (default: the one containing the current directory)\n" \
@@ -40,7 +41,12 @@
     "  --remote <name>     share the audit log through this remote (default: origin, if any)\n" \
     "  --no-remote         keep the audit log local\n"                                         \
     "  --break-glass --reason <text>\n"                                                            \
-    "                      pass a closed deploy window, if the actor holds the break-glass role\n"
+    "                      pass a closed deploy window, if the actor holds the break-glass role\n" \
+    "  --wait              promote: follow the triggered deploy (the GitHub deployment's\n"     \
+    "                      statuses, or the dispatched workflow run) to its end and record\n"   \
+    "                      the outcome; a failed deploy or a timeout exits 3\n"                  \
+    "  --wait-timeout <s>  give up waiting after <s> seconds (default 1800)\n"                  \
+    "  --wait-interval <s> poll GitHub every <s> seconds (default 10)\n"
 
 const struct cmd cmd_table[] = {
     {"promote", cmd_promote, "promote " PROMOTE_USAGE_OPTS " <from> <to>",
@@ -76,6 +82,28 @@ const struct cmd cmd_table[] = {
      "stop promotions into an environment (incident, freeze)", NULL},
     {"unhold", cmd_unhold, "promote unhold <env> --reason <text>",
      "lift a hold or a rollback's hold", NULL},
+    {"rollback", cmd_rollback,
+     "promote rollback <env> [--to <seq>|<tag>] --reason <text> [--json]\n"
+     "          [--repo <dir>] [--policy <file> | --policy-ref <ref>] [--key <file>]\n"
+     "          [--remote <name> | --no-remote] [--github-api <url>] [--github-repo <owner/name>]\n"
+     "          [--github-timeout <s>] [--verbose] [--wait [--wait-timeout <s>] [--wait-interval <s>]]",
+     "redeploy the last good state of an environment and put it on hold",
+     "  --to <seq>|<tag>    the state to return to: an audit entry (a deployment to, or an\n"
+     "                      approved decision into, <env>) or a tag; default: the most recent\n"
+     "                      earlier deployment recorded as successful whose commit has an\n"
+     "                      approved decision into <env> and was not rolled back from\n"
+     "  --reason <text>     why (recorded in the signed rollback entry)\n"
+     "  --wait              follow the triggered deploy to its end and record the outcome\n"
+     "  --wait-timeout <s>  give up waiting after <s> seconds (default 1800; exit 3)\n"
+     "  --wait-interval <s> poll GitHub every <s> seconds (default 10)\n"
+     "  --json              print the result as one JSON object\n"
+     "\n"
+     "  The actor (the token's owner, or the Actions run's triggering actor) must belong to\n"
+     "  one of the roles the policy names in the environment's \"rollback\": {\"roles\": [...]}.\n"
+     "  The rollback is recorded before the deploy is triggered, and holds <env>: promotions\n"
+     "  into it are refused until 'promote unhold <env> --reason <text>'.\n"
+     "  Exit: 0 done, 1 not allowed or nothing good to return to, 2 usage or policy,\n"
+     "  3 could not complete (GitHub, the log, the deploy), 4 the audit log fails to verify.\n"},
     {"status", cmd_status, "promote status [<env>] [--json]",
      "what is deployed in each environment, since when, and what waits", NULL},
     {"help", cmd_help, "promote help [<command>]", "show help for promote or one command", NULL},

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "roles.h"
+
 static int
 run_id_ok(const char *id)
 {
@@ -78,4 +80,38 @@ actor_resolve(char *out, size_t outsz, const struct gh_store *s, const struct gh
         return err_set(e, EXIT_EVAL, "cannot establish the actor: login too long");
     snprintf(out, outsz, "%s", login);
     return 0;
+}
+
+int
+actor_holding(char *login, size_t loginsz, const char **role, struct gh *gh,
+              const struct actor_env *env, const json_t *roles, const json_t *wanted,
+              struct err *e)
+{
+    struct gh_store s = GH_STORE_INIT;
+    const json_t *r;
+    size_t i;
+    int rc = -1, member;
+
+    *role = NULL;
+    if (actor_want(&s, gh, env, e) < 0 || gh_fetch(gh, &s, e) < 0 ||
+        actor_resolve(login, loginsz, &s, gh, env, e) < 0)
+        goto done;
+    json_array_foreach(wanted, i, r) {
+        if (roles_want(&s, roles, json_string_value(r), login, e) < 0)
+            goto done;
+    }
+    if (gh_fetch(gh, &s, e) < 0)
+        goto done;
+    json_array_foreach(wanted, i, r) {
+        if (roles_is_member(&member, &s, roles, json_string_value(r), login, e) < 0)
+            goto done;
+        if (member) {
+            *role = json_string_value(r);
+            break;
+        }
+    }
+    rc = 0;
+done:
+    gh_store_release(&s);
+    return rc;
 }

@@ -1,7 +1,9 @@
 #include "deploy.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 
@@ -91,7 +93,9 @@ trigger(struct deploy_result *out, const struct policy_env *env, const struct gh
         }
         if (!json_object_get(inputs, "tag"))
             json_object_set_new(inputs, "tag", json_string(out->tag));
-        body = json_pack("{s:s, s:o}", "ref", out->tag, "inputs", inputs);
+        /* ask for the run's id, so that --wait can follow it (a 204 without it is fine) */
+        body = json_pack("{s:s, s:o, s:b}", "ref", out->tag, "inputs", inputs,
+                         "return_run_details", 1);
         snprintf(path, sizeof(path), "/repos/%s/%s/actions/workflows/%s/dispatches",
                  gh_owner(gh), gh_name(gh), json_string_value(json_object_get(dep, "workflow")));
     }
@@ -108,6 +112,8 @@ trigger(struct deploy_result *out, const struct policy_env *env, const struct gh
             goto done;
         }
         out->deployment_id = json_integer_value(json_object_get(resp, "id"));
+    } else if (status == 200 && json_is_integer(json_object_get(resp, "workflow_run_id"))) {
+        out->run_id = json_integer_value(json_object_get(resp, "workflow_run_id"));
     }
     out->triggered = 1;
     rc = 0;
@@ -120,13 +126,12 @@ done:
 
 int
 deploy_run(struct deploy_result *out, const struct record_req *rq, const struct policy_env *env,
-           const struct decision *d, const char *decision_id, const struct gh_config *ghc,
-           time_t now, struct err *e)
+           const struct deploy_cause *c, const struct gh_config *ghc, time_t now, struct err *e)
 {
     const char *remote = rq->remote ? rq->remote : "origin";
     struct audit_subject subj;
     struct err te = ERR_INIT, re = ERR_INIT;
-    char prefix[200], ref[300], msg[300], did[32];
+    char prefix[200], ref[300], did[32], rid[32];
     json_t *fields = NULL, *st = NULL;
     long max = 0;
     int pushed, ok;
@@ -138,8 +143,7 @@ deploy_run(struct deploy_result *out, const struct record_req *rq, const struct 
         repo_tag_max(rq->repo, prefix, &max, e) < 0)
         return err_set(e, EXIT_EVAL, "cannot name the tag from '%s'", env->tag_template);
     snprintf(out->tag, sizeof(out->tag), "%s%ld", prefix, max + 1);
-    snprintf(msg, sizeof(msg), "promote: %s -> %s, decision %s\n", d->from, d->to, decision_id);
-    if (repo_tag_create(rq->repo, out->tag, d->commit, msg, e) < 0)
+    if (repo_tag_create(rq->repo, out->tag, c->commit, c->message, e) < 0)
         return -1;
     snprintf(ref, sizeof(ref), "refs/tags/%s", out->tag);
     ok = 1;
@@ -152,17 +156,17 @@ deploy_run(struct deploy_result *out, const struct record_req *rq, const struct 
             ok = 0;
         }
     }
-    if (ok && env->deploy && trigger(out, env, ghc, decision_id, &te) < 0)
+    if (ok && env->deploy && trigger(out, env, ghc, c->id, &te) < 0)
         ok = 0;
     snprintf(did, sizeof(did), "%lld", out->deployment_id);
-    fields = json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s?}", "result",
+    snprintf(rid, sizeof(rid), "%lld", out->run_id);
+    fields = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?}", "result",
                        ok ? (env->deploy ? "triggered" : "tagged") : "trigger_failed", "tag",
                        out->tag, "trigger", out->trigger, "deployment",
-                       out->deployment_id ? did : NULL, "decision", decision_id, "error",
-                       ok ? NULL : te.msg);
+                       out->deployment_id ? did : NULL, "run", out->run_id ? rid : NULL, c->kind,
+                       c->id, "error", ok ? NULL : te.msg);
     record_subject(&subj, rq, NULL, now);
-    st = fields ? audit_event_statement("deployment", env->name, d->commit, d->actor[0] ? d->actor : NULL,
-                                        fields, &subj)
+    st = fields ? audit_event_statement("deployment", env->name, c->commit, c->actor, fields, &subj)
                 : NULL;
     if (!st || record_statement(&out->entry, rq, st, &re) < 0) {
         json_decref(st);
@@ -180,5 +184,251 @@ deploy_run(struct deploy_result *out, const struct record_req *rq, const struct 
         e->code = EXIT_EVAL;
         return -1;
     }
+    return 0;
+}
+
+static int
+state_in(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(s, *list) == 0)
+            return 1;
+    return 0;
+}
+
+int
+deploy_outcome_statuses(enum deploy_outcome *out, char state[32], const json_t *statuses,
+                        const char *where, struct err *e)
+{
+    static const char *const pending[] = {"queued", "pending", "in_progress", NULL};
+    static const char *const failed[] = {"failure", "error", NULL};
+    const char *newest;
+    size_t i;
+
+    *out = DEPLOY_PENDING;
+    if (!json_is_array(statuses))
+        return err_set(e, EXIT_EVAL, "%s: not a list of deployment statuses", where);
+    if (json_array_size(statuses) == 0) {
+        snprintf(state, 32, "none");
+        return 0;
+    }
+    for (i = 0; i < json_array_size(statuses); i++) {
+        const char *st = json_string_value(json_object_get(json_array_get(statuses, i), "state"));
+
+        if (!st)
+            return err_set(e, EXIT_EVAL, "%s: status %zu has no state", where, i);
+        if (!state_in(st, pending) && !state_in(st, failed) && strcmp(st, "success") != 0 &&
+            strcmp(st, "inactive") != 0)
+            return err_set(e, EXIT_EVAL, "%s: unknown deployment state '%.32s'", where, st);
+    }
+    newest = json_string_value(json_object_get(json_array_get(statuses, 0), "state"));
+    snprintf(state, 32, "%s", newest);
+    if (state_in(newest, pending))
+        return 0;
+    if (strcmp(newest, "success") == 0) {
+        *out = DEPLOY_SUCCEEDED;
+        return 0;
+    }
+    if (strcmp(newest, "inactive") == 0) {
+        /* replaced by a newer deployment: it counts if it had succeeded first */
+        for (i = 1; i < json_array_size(statuses); i++)
+            if (strcmp(json_string_value(json_object_get(json_array_get(statuses, i), "state")),
+                       "success") == 0) {
+                *out = DEPLOY_SUCCEEDED;
+                return 0;
+            }
+    }
+    *out = DEPLOY_FAILED;
+    return 0;
+}
+
+int
+deploy_outcome_run(enum deploy_outcome *out, char state[32], const json_t *run, const char *where,
+                   struct err *e)
+{
+    const char *status = json_string_value(json_object_get(run, "status"));
+    const json_t *conclusion = json_object_get(run, "conclusion");
+
+    *out = DEPLOY_PENDING;
+    if (!status)
+        return err_set(e, EXIT_EVAL, "%s: the workflow run has no status", where);
+    if (strcmp(status, "completed") != 0) {
+        snprintf(state, 32, "%s", status);
+        return 0;
+    }
+    if (!json_is_string(conclusion))
+        return err_set(e, EXIT_EVAL, "%s: a completed workflow run without a conclusion", where);
+    snprintf(state, 32, "%s", json_string_value(conclusion));
+    *out = strcmp(json_string_value(conclusion), "success") == 0 ? DEPLOY_SUCCEEDED
+                                                                 : DEPLOY_FAILED;
+    return 0;
+}
+
+long long
+deploy_find_run(const json_t *runs, const char *tag, const char *commit)
+{
+    const json_t *list = json_object_get(runs, "workflow_runs"), *r;
+    size_t i;
+
+    json_array_foreach(list, i, r) {
+        const char *b = json_string_value(json_object_get(r, "head_branch"));
+        const char *sha = json_string_value(json_object_get(r, "head_sha"));
+
+        if (b && sha && strcmp(b, tag) == 0 && strcmp(sha, commit) == 0 &&
+            json_is_integer(json_object_get(r, "id")))
+            return json_integer_value(json_object_get(r, "id"));
+    }
+    return 0;
+}
+
+static double
+mono_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One GET through a fresh store (the ETag cache makes repeated polls cheap). */
+static int
+poll_get(json_t **out, struct gh *gh, enum gh_paging paging, const char *path, struct err *e)
+{
+    struct gh_store s = GH_STORE_INIT;
+    const struct gh_res *r;
+    int rc = -1;
+
+    *out = NULL;
+    if (gh_want(&s, paging, NULL, e, "%s", path) < 0 || gh_fetch(gh, &s, e) < 0)
+        goto done;
+    r = gh_find(&s, "%s", path);
+    if (!r || r->state != GH_OK || !r->json) {
+        err_set(e, EXIT_EVAL, "%s", r && r->error[0] ? r->error : "GitHub gave no answer");
+        goto done;
+    }
+    *out = json_incref(r->json);
+    rc = 0;
+done:
+    gh_store_release(&s);
+    return rc;
+}
+
+int
+deploy_wait(enum deploy_outcome *out, char state[32], struct deploy_result *dr,
+            const struct policy_env *env, const char *commit, const struct gh_config *ghc,
+            double timeout_s, double interval_s, struct err *e)
+{
+    double deadline = mono_s() + timeout_s;
+    struct gh *gh = NULL;
+    json_t *body = NULL;
+    char path[700], where[720];
+    int rc = -1;
+
+    *out = DEPLOY_PENDING;
+    snprintf(state, 32, "none");
+    if (!dr->triggered || !dr->trigger)
+        return err_set(e, EXIT_EVAL, "nothing was triggered for %s: nothing to wait for",
+                       env->name);
+    if (gh_new(&gh, ghc, e) < 0)
+        return -1;
+    for (;;) {
+        if (strcmp(dr->trigger, "github_deployment") == 0) {
+            snprintf(path, sizeof(path), "/repos/%s/%s/deployments/%lld/statuses", gh_owner(gh),
+                     gh_name(gh), dr->deployment_id);
+            snprintf(where, sizeof(where), "GET %s", path);
+            if (poll_get(&body, gh, GH_PAGES, path, e) < 0 ||
+                deploy_outcome_statuses(out, state, body, where, e) < 0)
+                goto done;
+        } else if (dr->run_id) {
+            snprintf(path, sizeof(path), "/repos/%s/%s/actions/runs/%lld", gh_owner(gh),
+                     gh_name(gh), dr->run_id);
+            snprintf(where, sizeof(where), "GET %s", path);
+            if (poll_get(&body, gh, GH_SINGLE, path, e) < 0 ||
+                deploy_outcome_run(out, state, body, where, e) < 0)
+                goto done;
+        } else {
+            /* GitHub answered the dispatch without the run: find it by tag and commit */
+            snprintf(path, sizeof(path),
+                     "/repos/%s/%s/actions/workflows/%s/runs?event=workflow_dispatch&head_sha=%s"
+                     "&per_page=30",
+                     gh_owner(gh), gh_name(gh),
+                     json_string_value(json_object_get(env->deploy, "workflow")), commit);
+            if (poll_get(&body, gh, GH_SINGLE, path, e) < 0)
+                goto done;
+            dr->run_id = deploy_find_run(body, dr->tag, commit);
+            snprintf(state, 32, "%s", dr->run_id ? "found" : "not_started");
+        }
+        json_decref(body);
+        body = NULL;
+        if (*out != DEPLOY_PENDING)
+            break;
+        if (strcmp(state, "found") == 0)
+            continue; /* poll the run at once */
+        if (mono_s() + interval_s > deadline) {
+            err_set(e, EXIT_EVAL,
+                    "the deploy of %s is still '%s' after %.0f s (--wait-timeout); its outcome is "
+                    "not recorded: the deploy workflow records it, or use 'promote record deployed'",
+                    dr->tag, state, timeout_s);
+            goto done;
+        }
+        {
+            struct timespec ts;
+
+            ts.tv_sec = (time_t)interval_s;
+            ts.tv_nsec = (long)((interval_s - (double)ts.tv_sec) * 1e9);
+            while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+        }
+    }
+    rc = 0;
+done:
+    json_decref(body);
+    gh_free(gh);
+    return rc;
+}
+
+int
+deploy_record_outcome(struct record_result *out, const struct record_req *rq,
+                      const struct policy_env *env, const struct deploy_cause *c,
+                      const struct deploy_result *dr, enum deploy_outcome o, const char *state,
+                      time_t now, struct err *e)
+{
+    struct audit_subject subj;
+    char did[32], rid[32];
+    json_t *fields, *st = NULL;
+    int rc = -1;
+
+    snprintf(did, sizeof(did), "%lld", dr->deployment_id);
+    snprintf(rid, sizeof(rid), "%lld", dr->run_id);
+    fields = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s}", "result",
+                       o == DEPLOY_SUCCEEDED ? "success" : "failure", "tag", dr->tag, "trigger",
+                       dr->trigger, "deployment", dr->deployment_id ? did : NULL, "run",
+                       dr->run_id ? rid : NULL, "observed", state, c->kind, c->id, "reported_by",
+                       "promote --wait");
+    record_subject(&subj, rq, NULL, now);
+    if (fields)
+        st = audit_event_statement("deployment", env->name, c->commit, c->actor, fields, &subj);
+    if (!st)
+        err_set(e, EXIT_EVAL, "cannot build the deployment entry");
+    else if (record_statement(out, rq, st, e) == 0)
+        rc = 0;
+    json_decref(st);
+    json_decref(fields);
+    return rc;
+}
+
+int
+deploy_follow(enum deploy_outcome *out, char state[32], struct record_result *wr,
+              struct deploy_result *dr, const struct record_req *rq, const struct policy_env *env,
+              const struct deploy_cause *c, const struct gh_config *ghc, double timeout_s,
+              double interval_s, time_t now, struct err *e)
+{
+    if (deploy_wait(out, state, dr, env, c->commit, ghc,
+                    timeout_s > 0 ? timeout_s : DEPLOY_WAIT_TIMEOUT_S,
+                    interval_s > 0 ? interval_s : DEPLOY_WAIT_INTERVAL_S, e) < 0)
+        return -1;
+    if (deploy_record_outcome(wr, rq, env, c, dr, *out, state, now, e) < 0)
+        return err_prefix(e, "the deploy of %s ended (%s) but could not be recorded", dr->tag,
+                          state);
     return 0;
 }

@@ -61,7 +61,8 @@ history_from_log(json_t **out, const struct audit_log *log, struct err *e)
         if (!time_s)
             time_s = json_string_value(json_object_get(pred, "time"));
         item = json_pack(
-            "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "seq",
+            "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+            "seq",
             (json_int_t)(i + 1), "id", id, "kind", kind ? kind : "unknown", "env",
             str_or_null(json_object_get(ext, kind && strcmp(kind, "decision") == 0 ? "to" : "env")),
             "from", str_or_null(json_object_get(ext, "from")), "to",
@@ -75,7 +76,9 @@ history_from_log(json_t **out, const struct audit_log *log, struct err *e)
             (json_int_t)history_parse_time(time_s), "actor",
             str_or_null(json_object_get(ext, "actor")), "reason",
             str_or_null(json_object_get(ext, "reason")), "deployment",
-            str_or_null(json_object_get(ext, "deployment")));
+            str_or_null(json_object_get(ext, "deployment")), "from_commit",
+            str_or_null(json_object_get(ext, "from_commit")), "decision",
+            str_or_null(json_object_get(ext, "decision")));
         json_decref(st);
         if (!item || json_array_append_new(h, item) < 0) {
             json_decref(h);

@@ -11,7 +11,8 @@
 
 /* [{"seq", "id", "kind" (decision|deployment|dr_test|hold|unhold|rollback), "env" (the
  *   target environment), "from", "to", "commit", "verdict", "result", "time" (RFC 3339),
- *   "epoch", "actor", "reason", "deployment"}] -- absent fields are null. */
+ *   "epoch", "actor", "reason", "deployment", "from_commit" (a rollback's), "decision" (the
+ *   decision a deployment or rollback rests on)}] -- absent fields are null. */
 int history_from_log(json_t **out, const struct audit_log *log, struct err *e);
 
 /* The latest entry of KIND for ENV matching COMMIT (NULL: any) and, when RESULT is

@@ -175,3 +175,17 @@ out_inspect_text(FILE *f, const char *path, const struct report *r)
         break;
     }
 }
+
+json_t *
+out_wait_json(int waited, enum deploy_outcome o, const char *state,
+              const struct record_result *wr, const struct err *we)
+{
+    if (waited == 0)
+        return json_null();
+    if (waited < 0)
+        return json_pack("{s:s, s:s?, s:n, s:s}", "result", "error", "observed",
+                         state && *state ? state : NULL, "seq", "error", we->msg);
+    return json_pack("{s:s, s:s, s:I, s:n}", "result",
+                     o == DEPLOY_SUCCEEDED ? "success" : "failure", "observed", state, "seq",
+                     (json_int_t)wr->entry.seq, "error");
+}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "decision.h"
+#include "deploy.h"
 #include "report.h"
 
 #define OUT_SCHEMA_VERSION 1
@@ -28,5 +29,11 @@ int out_json(FILE *f, const json_t *doc);
 void out_sanitize(char *out, size_t outsz, const char *s);
 
 void out_hex(char *out, const unsigned char *bytes, size_t n);
+
+/* --wait's part of a deploy object: null when not waited (WAITED 0); else {"result"
+ * (success, failure, or error when the outcome is unknown), "observed", "seq" (the
+ * recorded outcome, or null), "error"}. */
+json_t *out_wait_json(int waited, enum deploy_outcome o, const char *state,
+                      const struct record_result *wr, const struct err *we);
 
 #endif

@@ -19,7 +19,8 @@ static const char *const env_keys[] = {"name",           "branch",
                                        "aws_account_id", "region",
                                        "failover_region", "github_environment",
                                        "tag_template",   "deploy",
-                                       "description",    NULL};
+                                       "rollback",       "description",
+                                       NULL};
 static const char *const promo_keys[] = {"from", "to", "gates", "description", NULL};
 
 /* Every validation message: "policy 'SOURCE': JPATH: what". */
@@ -136,9 +137,34 @@ req_string(const json_t *obj, const char *key, const char *source, const char *j
     return json_string_value(v);
 }
 
+/* "rollback": {"roles": ["ROLE", ...]}: who may roll ENV back (any one role suffices). */
 static int
-load_env(struct policy_env *env, const json_t *obj, const char *source, const char *jpath,
-         struct err *e)
+load_rollback(struct policy_env *env, const json_t *v, const json_t *roles, const char *source,
+              const char *jpath, struct err *e)
+{
+    const json_t *list = json_object_get(v, "roles"), *r;
+    char path[300], what[128];
+    size_t i;
+
+    snprintf(path, sizeof(path), "%s.rollback", jpath);
+    if (!json_is_object(v) || json_object_size(v) != 1 || !json_is_array(list) ||
+        json_array_size(list) == 0)
+        return bad(e, source, path, "must be {\"roles\": [\"ROLE\", ...]} (a non-empty list)");
+    json_array_foreach(list, i, r) {
+        snprintf(path, sizeof(path), "%s.rollback.roles[%zu]", jpath, i);
+        if (!json_is_string(r) || !json_object_get(roles, json_string_value(r))) {
+            snprintf(what, sizeof(what), "unknown role '%.64s' (not in $.roles)",
+                     json_is_string(r) ? json_string_value(r) : "");
+            return bad(e, source, path, what);
+        }
+    }
+    env->rollback_roles = list;
+    return 0;
+}
+
+static int
+load_env(struct policy_env *env, const json_t *obj, const json_t *roles, const char *source,
+         const char *jpath, struct err *e)
 {
     const json_t *v;
     char path[256];
@@ -217,6 +243,9 @@ load_env(struct policy_env *env, const json_t *obj, const char *source, const ch
             return bad(e, source, path, "needs a tag_template: deploys are triggered for a tag");
         env->deploy = v;
     }
+    v = json_object_get(obj, "rollback");
+    if (v && load_rollback(env, v, roles, source, jpath, e) < 0)
+        return -1;
     v = json_object_get(obj, "github_environment");
     if (v) {
         env->github_environment = req_string(obj, "github_environment", source, jpath, e);
@@ -454,7 +483,8 @@ policy_validate(struct policy *p, const char *source, struct err *e)
         return err_set(e, EXIT_EVAL, "out of memory");
     for (i = 0; i < json_array_size(envs); i++) {
         snprintf(path, sizeof(path), "$.environments[%zu]", i);
-        if (load_env(&p->envs[i], json_array_get(envs, i), source, path, e) < 0)
+        if (load_env(&p->envs[i], json_array_get(envs, i), json_object_get(root, "roles"),
+                     source, path, e) < 0)
             return -1;
         for (j = 0; j < i; j++)
             if (strcmp(p->envs[j].name, p->envs[i].name) == 0)

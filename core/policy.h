@@ -21,6 +21,7 @@ struct policy_env {
     const char *github_environment;
     const char *tag_template; /* NULL: approved promotions into it are not tagged */
     const json_t *deploy;     /* NULL: nothing is triggered */
+    const json_t *rollback_roles; /* array of role names; NULL: nobody may roll it back */
 };
 
 struct policy_promotion {

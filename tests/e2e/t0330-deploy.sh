@@ -33,7 +33,7 @@ check 'an approved promotion is tagged, pushed, triggered and recorded' eval 'pr
     has "$OUT" "recorded: seq 1" && has "$OUT" "deployed: tag sit-2026.11.04.1 (pushed); triggered workflow_dispatch; recorded as seq 2" &&
     [ "$(git rev-parse "sit-2026.11.04.1^{commit}")" = "$(git rev-parse release)" ] &&
     [ "$(git -C "$TMP/remote.git" rev-parse "refs/tags/sit-2026.11.04.1^{commit}")" = "$(git rev-parse release)" ] &&
-    git cat-file -p sit-2026.11.04.1 | grep -q "promote: dev -> sit, decision "'
+    git cat-file -p sit-2026.11.04.1 | grep -q "promote: dev -> sit, decision seq 1 [0-9a-f]\{64\}"'
 check 'the workflow was dispatched for the tag' eval 'sim /_sim/dispatches > "$OUT" &&
     jq_is "[[x[\"workflow\"], x[\"ref\"], x[\"inputs\"][\"tag\"]] for x in d]" "[[\"deploy-sit.yml\", \"sit-2026.11.04.1\", \"sit-2026.11.04.1\"]]"'
 check 'the deployment entry names the tag and the decision' eval 'promote 0 audit show --json 2 &&
