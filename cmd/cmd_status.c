@@ -63,7 +63,7 @@ cmd_status(int argc, char **argv)
     }
     for (k = 0; k < p->n_envs; k++) {
         const struct policy_env *pe = &p->envs[k];
-        const json_t *dep, *hold;
+        const json_t *dep, *hold, *tagged, *by;
         char ref[256], tip[41];
         const char *commit;
         long waiting = -1;
@@ -74,25 +74,33 @@ cmd_status(int argc, char **argv)
         dep = history_last(h, "deployment", pe->name, NULL, "success");
         hold = history_hold(h, pe->name);
         commit = dep ? json_string_value(json_object_get(dep, "commit")) : NULL;
+        tagged = commit ? history_tagged(h, pe->name, commit, dep) : NULL;
+        by = dep ? json_object_get(dep, "actor") : NULL;
+        if (json_is_null(by) && tagged)
+            by = json_object_get(tagged, "actor");
         if (repo_resolve_branch(repo, pe->branch, ref, sizeof(ref), tip, &e) == 0 &&
             repo_count_between(repo, commit ? commit : "", tip, &waiting, &e) < 0)
             waiting = -1;
-        row = json_pack("{s:s, s:s, s:s?, s:O?, s:O?, s:O?, s:I, s:O?}", "env", pe->name, "branch",
-                        pe->branch, "commit", commit, "deployed_at",
-                        dep ? json_object_get(dep, "time") : NULL, "deployed_by",
-                        dep ? json_object_get(dep, "actor") : NULL, "deployment",
-                        dep ? json_object_get(dep, "deployment") : NULL, "waiting",
-                        (json_int_t)waiting, "hold",
-                        hold ? json_object_get(hold, "reason") : NULL);
+        row = json_pack("{s:s, s:s, s:s?, s:O?, s:O?, s:O?, s:I, s:O?, s:O?, s:O?, s:O?}", "env",
+                        pe->name, "branch", pe->branch, "commit", commit, "deployed_at",
+                        dep ? json_object_get(dep, "time") : NULL, "deployed_by", by,
+                        "deployment", dep ? json_object_get(dep, "deployment") : NULL,
+                        "waiting", (json_int_t)waiting, "hold",
+                        hold ? json_object_get(hold, "reason") : NULL, "tag",
+                        tagged ? json_object_get(tagged, "tag") : NULL, "hold_kind",
+                        hold ? json_object_get(hold, "kind") : NULL, "hold_seq",
+                        hold ? json_object_get(hold, "seq") : NULL);
         json_array_append_new(all, row);
         if (!json) {
             char clean[256];
 
             out_sanitize(clean, sizeof(clean),
                          hold ? json_string_value(json_object_get(hold, "reason")) : "");
-            printf("%-6s %-12.12s %-20s %s%ld commit(s) on %s waiting%s%s\n", pe->name,
-                   commit ? commit : "-",
+            printf("%-6s %-12.12s %-24s %-20s %-12s %s%ld commit(s) on %s waiting%s%s\n",
+                   pe->name, commit ? commit : "-",
+                   tagged ? json_string_value(json_object_get(tagged, "tag")) : "-",
                    dep ? json_string_value(json_object_get(dep, "time")) : "never deployed",
+                   json_is_string(by) ? json_string_value(by) : "-",
                    waiting < 0 ? "? " : "", waiting < 0 ? 0 : waiting, pe->branch,
                    hold ? "; ON HOLD: " : "", clean);
         }

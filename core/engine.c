@@ -103,6 +103,29 @@ resolve_commit(char out[41], const struct engine_req *req, const struct policy_e
     return 0;
 }
 
+/* Was another commit's deploy into ENV triggered after LAST (a later promotion or a
+ * rollback, not yet reported)? */
+static int
+deployed_since(const json_t *history, const char *env, const json_t *last)
+{
+    json_int_t seq = json_integer_value(json_object_get(last, "seq"));
+    const char *commit = json_string_value(json_object_get(last, "commit"));
+    size_t i;
+
+    for (i = (size_t)seq; i < json_array_size(history); i++) {
+        const json_t *x = json_array_get(history, i);
+        const char *k = json_string_value(json_object_get(x, "kind"));
+        const char *en = json_string_value(json_object_get(x, "env"));
+        const char *c = json_string_value(json_object_get(x, "commit"));
+        const char *r = json_string_value(json_object_get(x, "result"));
+
+        if (k && en && c && strcmp(k, "deployment") == 0 && strcmp(en, env) == 0 &&
+            strcmp(c, commit) != 0 && !(r && strcmp(r, "trigger_failed") == 0))
+            return 1;
+    }
+    return 0;
+}
+
 int
 engine_already_deployed(const json_t **out, char commit[41], const struct engine_req *req,
                         const json_t *history, struct err *e)
@@ -115,8 +138,12 @@ engine_already_deployed(const json_t **out, char commit[41], const struct engine
         return err_set(e, EXIT_USAGE, "unknown environment '%s'", req->from);
     if (resolve_commit(commit, req, from_env, history, e) < 0)
         return -1;
+    /* a hold (a rollback's too) refuses and records the promotion instead */
+    if (history_hold(history, req->to))
+        return 0;
     last = history_last(history, "deployment", req->to, NULL, "success");
-    if (last && strcmp(json_string_value(json_object_get(last, "commit")), commit) == 0)
+    if (last && strcmp(json_string_value(json_object_get(last, "commit")), commit) == 0 &&
+        !deployed_since(history, req->to, last))
         *out = last;
     return 0;
 }

@@ -43,7 +43,8 @@ struct engine_req {
 int engine_run(struct decision *out, const struct engine_req *req, struct err *e);
 
 /* Is the commit this request would promote already the latest successful deployment in
- * TO? *OUT is that deployment entry (from HISTORY, core/history.h) or NULL. */
+ * TO, with no other commit's deploy triggered since and no hold on TO? *OUT is that
+ * deployment entry (from HISTORY, core/history.h) or NULL. */
 int engine_already_deployed(const json_t **out, char commit[41], const struct engine_req *req,
                             const json_t *history, struct err *e);
 

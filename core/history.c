@@ -61,7 +61,8 @@ history_from_log(json_t **out, const struct audit_log *log, struct err *e)
         if (!time_s)
             time_s = json_string_value(json_object_get(pred, "time"));
         item = json_pack(
-            "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+            "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, "
+            "s:o}",
             "seq",
             (json_int_t)(i + 1), "id", id, "kind", kind ? kind : "unknown", "env",
             str_or_null(json_object_get(ext, kind && strcmp(kind, "decision") == 0 ? "to" : "env")),
@@ -78,7 +79,8 @@ history_from_log(json_t **out, const struct audit_log *log, struct err *e)
             str_or_null(json_object_get(ext, "reason")), "deployment",
             str_or_null(json_object_get(ext, "deployment")), "from_commit",
             str_or_null(json_object_get(ext, "from_commit")), "decision",
-            str_or_null(json_object_get(ext, "decision")));
+            str_or_null(json_object_get(ext, "decision")), "tag",
+            str_or_null(json_object_get(ext, "tag")));
         json_decref(st);
         if (!item || json_array_append_new(h, item) < 0) {
             json_decref(h);
@@ -129,6 +131,22 @@ history_hold(const json_t *h, const char *env)
         if (eq(x, "kind", "unhold"))
             return NULL;
         if (eq(x, "kind", "hold") || eq(x, "kind", "rollback"))
+            return x;
+    }
+    return NULL;
+}
+
+const json_t *
+history_tagged(const json_t *h, const char *env, const char *commit, const json_t *upto)
+{
+    json_int_t last = json_integer_value(json_object_get(upto, "seq"));
+    size_t i;
+
+    for (i = (size_t)last; i-- > 0;) {
+        const json_t *x = json_array_get(h, i);
+
+        if (eq(x, "kind", "deployment") && eq(x, "env", env) && eq(x, "commit", commit) &&
+            json_is_string(json_object_get(x, "tag")) && !eq(x, "result", "trigger_failed"))
             return x;
     }
     return NULL;

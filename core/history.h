@@ -12,13 +12,18 @@
 /* [{"seq", "id", "kind" (decision|deployment|dr_test|hold|unhold|rollback), "env" (the
  *   target environment), "from", "to", "commit", "verdict", "result", "time" (RFC 3339),
  *   "epoch", "actor", "reason", "deployment", "from_commit" (a rollback's), "decision" (the
- *   decision a deployment or rollback rests on)}] -- absent fields are null. */
+ *   decision a deployment or rollback rests on), "tag" (a deployment's)}] -- absent fields are null. */
 int history_from_log(json_t **out, const struct audit_log *log, struct err *e);
 
 /* The latest entry of KIND for ENV matching COMMIT (NULL: any) and, when RESULT is
  * not NULL, with that result (or verdict); NULL when none. */
 const json_t *history_last(const json_t *h, const char *kind, const char *env, const char *commit,
                            const char *result);
+
+/* The latest deployment entry into ENV of COMMIT carrying a tag, at or before UPTO (an
+ * entry of H): the tag and who triggered it, for a deployment reported without them. */
+const json_t *history_tagged(const json_t *h, const char *env, const char *commit,
+                             const json_t *upto);
 
 /* The hold in force on ENV (the latest hold or rollback not followed by an unhold), or NULL. */
 const json_t *history_hold(const json_t *h, const char *env);

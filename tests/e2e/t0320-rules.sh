@@ -56,7 +56,7 @@ check 'the log verifies' eval 'promote 0 audit verify && has "$OUT" "audit log i
 check 'status: what is deployed where' eval 'promote 0 status --json &&
     jq_is "[[x[\"env\"], x[\"commit\"]] for x in d[\"environments\"]]" "[[\"dev\", \"$release\"], [\"sit\", \"$release\"], [\"prod\", null]]" &&
     jq_is "d[\"environments\"][1][\"deployed_at\"]" 2026-11-02T10:00:00Z &&
-    promote 0 status sit && has "$OUT" "sit    ${release%????????????????????????????} 2026-11-02T10:00:00Z 0 commit(s) on release waiting"'
+    promote 0 status sit && has "$OUT" "sit    ${release%????????????????????????????} -                        2026-11-02T10:00:00Z -            0 commit(s) on release waiting"'
 check 'record usage errors' eval 'promote 2 record deployed $K --env sit --result maybe --commit main &&
     promote 2 record dr-test $K --result pass && promote 2 hold prod $K && promote 2 record nonsense --env x'
 check 'PROMOTE_NOW must be a time' eval 'PROMOTE_NOW=yesterday promote 2 check sit prod && has "$ERR" "PROMOTE_NOW"'
