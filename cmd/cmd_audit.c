@@ -221,7 +221,7 @@ audit_log_cmd(struct audit_log *log, struct repo *repo, const struct audit_opts 
 
                 snprintf(ft, sizeof(ft), "%s->%s", nz(r.from), nz(r.to));
                 out_sanitize(clean, sizeof(clean), nz(r.actor));
-                printf("%5zu  %-20s  %-10s  %-12s  %.12s  %-8s  %s\n", i + 1, nz(r.time),
+                printf("%5zu  %-20s  %-10s  %-12s  %.12s  %-14s  %s\n", i + 1, nz(r.time),
                        nz(r.kind), r.from ? ft : nz(r.to), nz(r.commit), nz(r.verdict), clean);
             }
         }

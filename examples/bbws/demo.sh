@@ -2,7 +2,8 @@
 # The main job on the bundled example: build the sample repository and a local
 # GitHub API simulator holding its pull requests, reviews, team memberships, checks
 # and release; then ask promote whether the release candidate may move dev -> sit
-# and sit -> prod, and show candidates that are rejected. No token and no network
+# and sit -> prod, and show candidates that are rejected; then a hotfix that is rolled
+# back in sit by the tech lead. No token and no network
 # are needed: everything runs on this machine. Exit 0 when every answer is the
 # expected one.
 # usage: demo.sh [PROMOTE_BINARY]
@@ -95,6 +96,34 @@ echo "release bot does not hold:"
 export PROMOTE_NOW=2026-11-06T12:00:00Z
 run 1 check --release-pr 9 sit prod
 run 1 check --release-pr 9 --break-glass --reason "hotfix for INC-7" sit prod
+echo
+echo "Monday: hotfix 1.4.1 goes from develop to sit (the release branch follows develop):"
+export PROMOTE_NOW=2026-11-09T08:00:00Z
+(
+    export GIT_AUTHOR_NAME="BBWS Developer" GIT_AUTHOR_EMAIL="dev@bbws.example"
+    export GIT_COMMITTER_NAME="BBWS Developer" GIT_COMMITTER_EMAIL="dev@bbws.example"
+    export GIT_AUTHOR_DATE=2026-11-09T06:00:00Z GIT_COMMITTER_DATE=2026-11-09T06:00:00Z
+    git checkout -q develop &&
+        printf 'def order_total(items):\n    return round(sum(items), 2)\n' >> src/orders.py &&
+        printf '1.4.1\n' > VERSION &&
+        printf '# Changelog\n\n## [1.4.1] - 2026-11-09\n\n- Fix rounding of order totals.\n\n## [1.4.0] - 2026-11-03\n\n- Add order creation and lookup handlers.\n' > CHANGELOG.md &&
+        git commit -q -am "Fix rounding of order totals" &&
+        git checkout -q release && git merge -q --ff-only develop &&
+        git push -q origin develop release
+) || exit 2
+python3 "$here/scenario.py" "$work/bbws" "$work/hotfix.json" approved release || exit 2
+python3 "$harness" scenario --dir "$work/ghsim" "$work/hotfix.json" >/dev/null || exit 2
+run 0 record deployed $K --env dev --commit release --result success --deployment 103
+run 0 $K dev sit
+run 0 record deployed $K --env sit --result success --deployment 104 --commit release
+echo
+echo "1.4.1 miscalculates totals in sit. The tech lead (naledi, in the Actions run she"
+echo "started) rolls sit back to the last good state, 1.4.0; the rollback holds sit:"
+GITHUB_ACTIONS=true GITHUB_RUN_ID=8001 GITHUB_ACTOR=naledi run 0 rollback $K sit \
+    --reason "order totals wrong in sit (INC-12)"
+run 0 record deployed $K --env sit --result success --deployment 105 --commit "release~1"
+run 1 check dev sit
+run 0 unhold $K sit --reason "INC-12 closed: a fix follows as 1.4.2"
 echo
 echo "The audit log, and what is deployed where:"
 run 0 audit log

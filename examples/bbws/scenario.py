@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Write the GitHub side of the BBWS sample repository as a simulator scenario.
 
-usage: scenario.py REPO_DIR OUT.json [VARIANT]
+usage: scenario.py REPO_DIR OUT.json [VARIANT [HOTFIX]]
 VARIANT: approved (default) | rejected
+HOTFIX: a revision of REPO_DIR holding the 1.4.1 hotfix (a child of the 1.4.0 release
+candidate), when the demo has made one: its pull request, reviews, checks and release.
 The commit ids are read from REPO_DIR, so the pull requests, checks and reviews
 are about the very commits promote evaluates.
 """
@@ -19,9 +21,13 @@ def rev(repo, name):
 def main():
     repo, out = sys.argv[1], sys.argv[2]
     variant = sys.argv[3] if len(sys.argv) > 3 else "approved"
-    release = rev(repo, "release")
-    first = rev(repo, "release~1")
-    merge = rev(repo, "main")
+    # the release merged into main: its second parent is the 1.4.0 release candidate
+    # (the release branch may have moved on since)
+    merge = subprocess.run(["git", "-C", repo, "rev-list", "--merges", "-n1", "main"], check=True,
+                           capture_output=True, text=True).stdout.strip()
+    release = rev(repo, merge + "^2")
+    first = rev(repo, release + "~1")
+    hotfix = rev(repo, sys.argv[4]) if len(sys.argv) > 4 else None
     green = "success" if variant == "approved" else "failure"
     checks = [{"name": n, "status": "completed", "conclusion": "success",
                "started_at": "2026-11-03T10:00:00Z", "completed_at": "2026-11-03T10:05:00Z"}
@@ -94,8 +100,31 @@ def main():
                                        "prod-2026.11.05.1", "prod-2026.11.05.2")},
         "faults": [],
     }
+    if hotfix:
+        add_hotfix(scenario, hotfix, release)
     with open(out, "w") as f:
         json.dump(scenario, f, indent=1)
+
+
+def add_hotfix(scenario, hotfix, release):
+    """1.4.1: one fix by lerato, reviewed by two developers and the tech lead."""
+    checks = [{"name": n, "status": "completed", "conclusion": "success",
+               "started_at": "2026-11-09T06:00:00Z", "completed_at": "2026-11-09T06:05:00Z"}
+              for n in ("integration-tests", "manual-testing")]
+    scenario["commits"][hotfix] = {
+        "pulls": [8], "check_runs": checks, "statuses": [], "author": "lerato",
+        "message": "Fix rounding of order totals", "parents": [release]}
+    scenario["pulls"].append({
+        "number": 8, "user": "lerato", "merged_at": "2026-11-09T07:00:00Z", "head_sha": hotfix,
+        "merge_commit_sha": hotfix, "base_ref": "develop", "title": "Fix rounding of order totals",
+        "reviews": [{"id": 8001 + i, "user": u, "state": "APPROVED", "commit_id": hotfix,
+                     "submitted_at": "2026-11-09T06:%02d:00Z" % (10 * (i + 1))}
+                    for i, u in enumerate(("sipho", "thandi", "naledi"))]})
+    scenario["releases"].insert(0, {
+        "tag_name": "v1.4.1", "name": "1.4.1", "draft": True, "prerelease": False,
+        "body": "Fix rounding of order totals.", "target_commitish": "release"})
+    # the sit tags of the hotfix's promotion and of its rollback to 1.4.0
+    scenario["tags"].update({"sit-2026.11.09.1": hotfix, "sit-2026.11.09.2": release})
 
 
 if __name__ == "__main__":
