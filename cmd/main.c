@@ -15,8 +15,7 @@
     "          [--evidence <gate>=<path>]... [--json] [--verbose]\n"                               \
     "          [--github-api <url>] [--github-repo <owner/name>] [--github-timeout <s>]\n"        \
     "          [--github-max-wait <s>] [--release-pr <n>] [--release-version <v>]\n"               \
-    "          [--key <file>] [--remote <name> | --no-remote] [--break-glass --reason <text>]\n" \
-    "          [--wait [--wait-timeout <s>] [--wait-interval <s>]]"
+    "          [--key <file>] [--remote <name> | --no-remote] [--break-glass --reason <text>]"
 
 #define PROMOTE_OPTIONS                                                                            \
     "  --repo <dir>        the git repository (default: the one containing the current directory)\n" \
@@ -41,16 +40,21 @@
     "  --remote <name>     share the audit log through this remote (default: origin, if any)\n" \
     "  --no-remote         keep the audit log local\n"                                         \
     "  --break-glass --reason <text>\n"                                                            \
-    "                      pass a closed deploy window, if the actor holds the break-glass role\n" \
-    "  --wait              promote: follow the triggered deploy (the GitHub deployment's\n"     \
+    "                      pass a closed deploy window, if the actor holds the break-glass role\n"
+
+#define PROMOTE_WAIT_OPTIONS                                                                       \
+    "  --wait              follow the triggered deploy (the GitHub deployment's\n"     \
     "                      statuses, or the dispatched workflow run) to its end and record\n"   \
     "                      the outcome; a failed deploy or a timeout exits 3\n"                  \
     "  --wait-timeout <s>  give up waiting after <s> seconds (default 1800)\n"                  \
     "  --wait-interval <s> poll GitHub every <s> seconds (default 10)\n"
 
 const struct cmd cmd_table[] = {
-    {"promote", cmd_promote, "promote " PROMOTE_USAGE_OPTS " <from> <to>",
-     "evaluate the promotion of a commit from one environment to the next", PROMOTE_OPTIONS},
+    {"promote", cmd_promote,
+     "promote " PROMOTE_USAGE_OPTS "\n"
+     "          [--wait [--wait-timeout <s>] [--wait-interval <s>]] <from> <to>",
+     "evaluate the promotion of a commit from one environment to the next",
+     PROMOTE_OPTIONS PROMOTE_WAIT_OPTIONS},
     {"check", cmd_check, "promote check " PROMOTE_USAGE_OPTS " <from> <to>",
      "evaluate only: record nothing, trigger nothing", PROMOTE_OPTIONS},
     {"inspect", cmd_inspect, "promote inspect <file> [--json]",
