@@ -41,6 +41,8 @@ int cmd_record(int argc, char **argv);
 int cmd_hold(int argc, char **argv);
 int cmd_unhold(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+/* promote --version */
+int cmd_version(int argc, char **argv);
 
 /* Shared by promote and check: evaluate FROM -> TO. */
 enum promote_mode { PROMOTE_RECORD, PROMOTE_CHECK };
