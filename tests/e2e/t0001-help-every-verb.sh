@@ -2,12 +2,8 @@
 # Every verb in the command table answers -h on stdout with exit 0; usage errors exit 2.
 . "$SRCDIR/tests/e2e/lib.sh"
 
-verbs() {
-    "$PROMOTE" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && !/^Commands:/ {print $1}'
-}
-
-check 'the help lists the commands' eval '[ "$(verbs | wc -l)" -ge 4 ]'
-for v in $(verbs); do
+check 'the help lists the commands' eval '[ "$(help_verbs | wc -l)" -ge 4 ]'
+for v in $(help_verbs); do
     check "promote $v -h prints its usage" eval 'promote 0 '"$v"' -h && has "$OUT" "usage: promote"'
     check "promote help $v prints its usage" eval 'promote 0 help '"$v"' && has "$OUT" "usage: promote"'
     check "promote help $v is promote $v -h" eval 'promote 0 '"$v"' -h && cp "$OUT" "$TMP/h" &&
