@@ -97,8 +97,8 @@ done
 for v in 0 1 2 3 4; do
     check "the man page explains exit code $v" eval 'man_section "EXIT STATUS" | grep -Eq "^       $v "'
 done
-for var in $(grep -rhoE 'getenv\("[A-Z_]+"\)' "$SRCDIR/cmd" "$SRCDIR/core" "$SRCDIR/gates" |
-    sed 's/getenv("\(.*\)")/\1/' | sort -u); do
+for var in $(grep -rhoE '(getenv|env_or)\("[A-Z_]+"' "$SRCDIR/cmd" "$SRCDIR/core" "$SRCDIR/gates" |
+    sed 's/.*("//; s/"$//' | sort -u); do
     case $var in PROMOTE_NOW | PROMOTE_CRASH_AT) continue ;; esac # test builds only
     check "the man page's ENVIRONMENT has $var" eval 'man_section ENVIRONMENT | grep -qw "$var"'
 done
