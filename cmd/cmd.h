@@ -41,6 +41,8 @@ int cmd_record(int argc, char **argv);
 int cmd_hold(int argc, char **argv);
 int cmd_unhold(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+/* promote --version */
+int cmd_version(int argc, char **argv);
 
 /* GitHub settings shared by the commands that talk to GitHub: flags, else the
  * environment (GITHUB_API_URL, GITHUB_REPOSITORY), else the origin remote. */

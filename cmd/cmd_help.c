@@ -24,6 +24,18 @@ help_all(FILE *f)
                "'promote help <command>' shows one command's options.\n");
 }
 
+/* 'promote help C' is 'promote C -h': one text per command, nested commands included,
+ * whatever the command's own parser prints. */
+static int
+command_help(const struct cmd *c)
+{
+    char name[32], opt[] = "-h";
+    char *args[] = {name, opt, NULL};
+
+    snprintf(name, sizeof(name), "%s", c->name);
+    return c->fn(2, args);
+}
+
 /* argc -1: called with no arguments at all (usage error). */
 int
 cmd_help(int argc, char **argv)
@@ -40,8 +52,7 @@ cmd_help(int argc, char **argv)
             fprintf(stderr, "promote: no such command '%s'\n", argv[1]);
             return EXIT_USAGE;
         }
-        cmd_usage(stdout, c);
-        return cmd_finish(EXIT_OK);
+        return command_help(c);
     }
     help_all(stdout);
     return cmd_finish(EXIT_OK);

@@ -164,10 +164,8 @@ main(int argc, char **argv)
     int code;
 
     setrlimit(RLIMIT_CORE, &nocore); /* nothing secret may end up in a core dump */
-    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("promote %s\n", PROMOTE_VERSION);
-        return cmd_finish(EXIT_OK);
-    }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0)
+        return cmd_version(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
         return cmd_help(1, argv + 1);
     if (argc < 2)

@@ -92,6 +92,11 @@ sys.exit(0 if ok else 1)
 PY
 }
 
+# help_verbs: the commands 'promote --help' lists, one a line
+help_verbs() {
+    "$PROMOTE" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && !/^Commands:/ {print $1}'
+}
+
 # check 'what' cmd...: one test case
 check() {
     what=$1

@@ -2,15 +2,21 @@
 # Every verb in the command table answers -h on stdout with exit 0; usage errors exit 2.
 . "$SRCDIR/tests/e2e/lib.sh"
 
-verbs() {
-    "$PROMOTE" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && !/^Commands:/ {print $1}'
-}
-
-check 'the help lists the commands' eval '[ "$(verbs | wc -l)" -ge 4 ]'
-for v in $(verbs); do
+check 'the help lists the commands' eval '[ "$(help_verbs | wc -l)" -ge 4 ]'
+for v in $(help_verbs); do
     check "promote $v -h prints its usage" eval 'promote 0 '"$v"' -h && has "$OUT" "usage: promote"'
     check "promote help $v prints its usage" eval 'promote 0 help '"$v"' && has "$OUT" "usage: promote"'
+    check "promote help $v is promote $v -h" eval 'promote 0 '"$v"' -h && cp "$OUT" "$TMP/h" &&
+        promote 0 help '"$v"' && cmp "$TMP/h" "$OUT"'
 done
+# nested commands: the help of the command shows every subcommand with its options
+check 'promote help audit' eval 'promote 0 help audit && has "$OUT" "promote audit log [--env <env>]" &&
+    has "$OUT" "promote audit show <seq>" && has "$OUT" "promote audit verify [--pubkey <file>]" &&
+    has "$OUT" "promote audit export [--since <time>]"'
+check 'promote help keys' eval 'promote 0 help keys && has "$OUT" "promote keys generate [--out <file>]" &&
+    has "$OUT" "promote keys show [--json] <file>" && has "$OUT" "promote keys export --pem <file>"'
+check 'promote help record' eval 'promote 0 help record && has "$OUT" "promote record deployed --env <env>" &&
+    has "$OUT" "promote record dr-test --env <env>"'
 check '--help documents the exit codes' eval 'promote 0 --help && has "$OUT" "4  tampering detected"'
 check '--version' eval 'promote 0 --version && has "$OUT" "promote 0."'
 check 'no arguments is a usage error' eval 'promote 2 && has "$ERR" "usage:"'
