@@ -25,7 +25,7 @@ _promote_takes_value() {
     case $1 in
     --repo | --policy | --policy-ref | --commit | --evidence | --github-api | --github-repo | \
         --github-timeout | --github-max-wait | --release-pr | --release-version | --key | \
-        --remote | --reason | --wait-timeout | --to | --env | --kind | --verdict | --actor | \
+        --remote | --reason | --wait-timeout | --wait-interval | --to | --env | --kind | --verdict | --actor | \
         --since | --until | --limit | --pubkey | --expect | --out | --result | --deployment | \
         --note | --format | --terraform | --workflows)
         return 0
@@ -49,11 +49,12 @@ _promote_opts() {
     local audit="--repo --policy --policy-ref --remote --no-remote --help"
     local event="--key --repo --policy --policy-ref --remote --no-remote --json --help"
     case $1/$2 in
-    promote/*) echo "$_promote_eval_opts --wait --wait-timeout" ;;
+    promote/*) echo "$_promote_eval_opts --wait --wait-timeout --wait-interval" ;;
     check/*) echo "$_promote_eval_opts" ;;
     rollback/*)
         echo "--to --reason --repo --policy --policy-ref --key --remote --no-remote" \
-            "--github-api --github-repo --wait --help"
+            "--github-api --github-repo --github-timeout --verbose --json --wait" \
+            "--wait-timeout --wait-interval --help"
         ;;
     inspect/*) echo "--json --help" ;;
     audit/log)

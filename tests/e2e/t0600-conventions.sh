@@ -149,7 +149,7 @@ check 'complete the subcommands of record' comp_is 'deployed dr-test' "$P" recor
 check 'complete the subcommands of env' comp_is 'show check' "$P" env ''
 check 'complete the options of keys generate' comp_has --out --unencrypted -- "$P" keys generate --
 check 'complete the options of audit verify' comp_is '--pubkey --policy --policy-ref' "$P" audit verify --p
-check 'complete --wait for promote' comp_is '--wait --wait-timeout' "$P" --repo . dev --w
+check 'complete --wait for promote' comp_is '--wait --wait-interval --wait-timeout' "$P" --repo . dev --w
 check 'check has no --wait' comp_is '' "$P" check --wa
 check 'rollback has its options' comp_has --to --reason --wait -- "$P" rollback prod --
 check 'complete --version first' comp_has --version --help -- "$P" --
