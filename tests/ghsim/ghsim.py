@@ -14,6 +14,7 @@ or --max-seconds (default 600), whichever comes first.
 
 import argparse
 import base64
+import datetime
 import hashlib
 import json
 import math
@@ -54,10 +55,27 @@ DOC_URLS = {
     "release_by_tag": DOCS + "/releases/releases#get-a-release-by-tag-name",
     "create_deployment": DOCS + "/deployments/deployments#create-a-deployment",
     "dispatch": DOCS + "/actions/workflows#create-a-workflow-dispatch-event",
+    "deployment": DOCS + "/deployments/deployments#get-a-deployment",
+    "deployment_statuses": DOCS + "/deployments/statuses#list-deployment-statuses",
+    "workflow_runs": DOCS + "/actions/workflow-runs#list-workflow-runs-for-a-workflow",
 }
 FIRST_DEPLOYMENT_ID = 1000
 FIRST_WORKFLOW_ID = 5000001
 FIRST_DISPATCH_RUN_ID = 8000000001
+FIRST_DEPLOYMENT_STATUS_ID = 2000001
+
+# deploy_outcomes: the final states a deployment (its newest deployment status) or a
+# dispatched run (its conclusion) can reach; "never" stays in progress for ever
+DEPLOYMENT_RESULTS = ("success", "failure", "error", "inactive")
+RUN_RESULTS = ("success", "failure", "cancelled", "timed_out", "neutral", "skipped",
+               "action_required", "stale", "startup_failure")
+DEFAULT_OUTCOME = {"result": "success", "polls": 1}
+DEPLOYMENT_STATUS_TEXT = {
+    "queued": "Deployment queued", "in_progress": "Deployment in progress",
+    "success": "Deployment succeeded", "failure": "Deployment failed",
+    "error": "Deployment errored", "inactive": "Deployment is inactive",
+}
+DEPLOYER = "github-actions[bot]"  # the creator of the simulated deployment statuses
 
 
 class ScenarioError(Exception):
@@ -83,6 +101,63 @@ def new_node_id(prefix, n):
 
 def q(s):
     return urllib.parse.quote(str(s), safe="")
+
+
+def when(text):
+    """(first, last) epoch second of TEXT: a date (YYYY-MM-DD: the whole UTC day) or a
+    date-time (YYYY-MM-DDTHH:MM[:SS[.f]][Z|+HH:MM|-HH:MM], UTC without an offset: that
+    second). ValueError otherwise."""
+    t = text.strip().replace(" ", "+")  # an unencoded + in a query string arrives as a space
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+        first = datetime.datetime.strptime(t, "%Y-%m-%d").replace(tzinfo=datetime.timezone.utc).timestamp()
+        return int(first), int(first) + 86399
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?", t):
+        raise ValueError(text)
+    d = datetime.datetime.fromisoformat(t[:-1] + "+00:00" if t.endswith("Z") else t)
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=datetime.timezone.utc)
+    n = int(math.floor(d.timestamp()))
+    return n, n
+
+
+def created_filter(spec):
+    """A predicate on epoch seconds for GitHub's `created` search syntax: DATE, >=DATE, >DATE,
+    <=DATE, <DATE, A..B (either side may be *). ValueError when SPEC is none of these."""
+    if ".." in spec:
+        a, b = spec.split("..", 1)
+        lo = None if a.strip() == "*" else when(a)[0]
+        hi = None if b.strip() == "*" else when(b)[1]
+        return lambda t: (lo is None or t >= lo) and (hi is None or t <= hi)
+    for op in (">=", "<=", ">", "<"):
+        if spec.startswith(op):
+            first, last = when(spec[len(op):])
+            return {">=": lambda t: t >= first, "<=": lambda t: t <= last,
+                    ">": lambda t: t > last, "<": lambda t: t < first}[op]
+    first, last = when(spec)
+    return lambda t: first <= t <= last
+
+
+def later(prev):
+    """The time stamp of a state change after the one stamped PREV: now, but at least one
+    second later than PREV, so that updated_at visibly moves even between fast polls."""
+    try:
+        floor = when(prev)[0] + 1
+    except ValueError:
+        floor = 0
+    return iso(max(int(time.time()), floor))
+
+
+def progress(outcome, reads):
+    """What a deployment or a dispatched run shows at its READS-th read (1-based) under
+    OUTCOME: None (no deployment status yet: the first empty_polls reads), "queued" (the
+    first read after those), "in_progress" (the next ones), or the result (after `polls`
+    non-empty reads; never for "never")."""
+    k = reads - outcome.get("empty_polls", 0)
+    if k <= 0:
+        return None
+    if outcome["result"] != "never" and k > outcome["polls"]:
+        return outcome["result"]
+    return "queued" if k == 1 else "in_progress"
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,6 +190,53 @@ def _int(v, what):
         return int(v)
     except (TypeError, ValueError):
         raise ScenarioError("%s: not an integer: %r" % (what, v))
+
+
+def is_workflow_key(key, workflows):
+    """A deploy_outcomes key names a workflow (a file in `workflows`, or any *.yml/*.yaml),
+    otherwise a deployment environment."""
+    return key in workflows or key.endswith((".yml", ".yaml"))
+
+
+def parse_outcomes(obj, workflows):
+    """deploy_outcomes: {workflow file name or environment: {result, polls[, empty_polls]} or
+    a result string}. Returns ({workflow: outcome}, {environment: outcome}), each outcome
+    complete: {result, polls} for a workflow, {result, polls, empty_polls} for an environment."""
+    if obj is None:
+        return {}, {}
+    if not isinstance(obj, dict):
+        raise ScenarioError("deploy_outcomes: must be an object {workflow file name or environment: "
+                            "{\"result\": ..., \"polls\": N}}")
+    runs, deps = {}, {}
+    for key, spec in obj.items():
+        what = "deploy_outcomes[%s]" % key
+        if not key:
+            raise ScenarioError("deploy_outcomes: a key must be a workflow file name or an environment, not ''")
+        wf = is_workflow_key(key, workflows)
+        if isinstance(spec, str):
+            spec = {"result": spec}
+        if not isinstance(spec, dict):
+            raise ScenarioError("%s: must be an object {\"result\": ..., \"polls\": N} or a result string" % what)
+        known = ("result", "polls") if wf else ("result", "polls", "empty_polls")
+        for k in spec:
+            if k not in known:
+                raise ScenarioError("%s: unknown key %r (%s takes %s)" % (
+                    what, k, "a workflow" if wf else "a deployment environment", ", ".join(known)))
+        result = spec.get("result", DEFAULT_OUTCOME["result"])
+        allowed = (RUN_RESULTS if wf else DEPLOYMENT_RESULTS) + ("never",)
+        if result not in allowed:
+            raise ScenarioError("%s.result: %r is not one of %s (%s)" % (
+                what, result, ", ".join(allowed),
+                "%r is a workflow: a run's conclusion" % key if wf else
+                "%r is a deployment environment (not in `workflows`, no .yml/.yaml): a deployment state" % key))
+        out = {"result": result}
+        for k in known[1:]:
+            v = spec.get(k, DEFAULT_OUTCOME["polls"] if k == "polls" else 0)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ScenarioError("%s.%s: must be an integer >= 0, not %s" % (what, k, json.dumps(v)))
+            out[k] = v
+        (runs if wf else deps)[key] = out
+    return runs, deps
 
 
 class Model:
@@ -234,11 +356,30 @@ class Model:
                 self.user(pr["merged_by"])
             self.pulls[n] = pr
 
+        # workflows: [file names] or {file name: id} ------------------------------------------
+        wf = sc.get("workflows") or []
+        if isinstance(wf, list):
+            wf = {name: FIRST_WORKFLOW_ID + i for i, name in enumerate(wf)}
+        if not isinstance(wf, dict) or not all(isinstance(k, str) and k for k in wf):
+            raise ScenarioError("workflows: a list of file names, or an object {file name: id}")
+        self.workflows = {}  # file name -> id
+        for name, wid in wf.items():
+            if "/" in name:
+                raise ScenarioError("workflows: %r: a file name (like deploy.yml), not a path" % name)
+            self.workflows[name] = _int(wid, "workflows[%s]" % name)
+        self.run_outcomes, self.deployment_outcomes = parse_outcomes(sc.get("deploy_outcomes"), self.workflows)
+
         # runs ---------------------------------------------------------------------------
         self.runs = {}
         for r in _as_list(sc.get("runs"), "id", "runs"):
             rid = _int(r["id"], "runs.id")
             actor = r.get("actor", self.token_owner)
+            wname = r.get("workflow")
+            if wname is not None:
+                if wname not in self.workflows:
+                    raise ScenarioError("runs[%d].workflow: %r is not in `workflows`" % (rid, wname))
+                r = dict({"workflow_id": self.workflows[wname], "path": ".github/workflows/" + wname,
+                          "name": wname}, **r)
             run = {
                 "id": rid,
                 "actor": actor,
@@ -324,22 +465,12 @@ class Model:
         self.tags = {str(k): v.lower() for k, v in tags.items()}
         self.runtime_refs = {}  # POST /_sim/refs
 
-        # workflows: [file names] or {file name: id} ------------------------------------------
-        wf = sc.get("workflows") or []
-        if isinstance(wf, list):
-            wf = {name: FIRST_WORKFLOW_ID + i for i, name in enumerate(wf)}
-        if not isinstance(wf, dict) or not all(isinstance(k, str) and k for k in wf):
-            raise ScenarioError("workflows: a list of file names, or an object {file name: id}")
-        self.workflows = {}  # file name -> id
-        for name, wid in wf.items():
-            if "/" in name:
-                raise ScenarioError("workflows: %r: a file name (like deploy.yml), not a path" % name)
-            self.workflows[name] = _int(wid, "workflows[%s]" % name)
         # written at run time (guarded by Sim.lock) -----------------------------------------
         self.deployments = []   # rendered deployment fields (see Sim.create_deployment)
         self.dispatches = []    # recorded workflow dispatches
         self.next_deployment_id = FIRST_DEPLOYMENT_ID
         self.next_run_id = FIRST_DISPATCH_RUN_ID
+        self.next_deployment_status_id = FIRST_DEPLOYMENT_STATUS_ID
 
         # known commit ids: listed commits, PR heads and merge commits, run heads, refs
         self.known_shas = set(self.commits)
@@ -475,6 +606,15 @@ class Model:
         refs[name] = sha.lower()
         self.runtime_refs = refs
         self.known_shas = self.known_shas | {sha.lower()}
+
+    def find_workflow(self, seg):
+        """(file name, id) of the workflow a {workflow_id} path segment names, or None."""
+        if seg in self.workflows:
+            return seg, self.workflows[seg]
+        for name, wid in self.workflows.items():
+            if str(wid) == seg:
+                return name, wid
+        return None
 
     def resolve_name(self, ref):
         """The commit id of a branch or tag NAME ('refs', 'tags', runtime refs; also with a
@@ -1061,11 +1201,34 @@ class Render:
             "description": d["description"],
             "creator": self.user(d["creator"]),
             "created_at": d["created_at"],
-            "updated_at": d["created_at"],
+            "updated_at": d["statuses"][-1]["created_at"] if d.get("statuses") else d["created_at"],
             "statuses_url": "%s/deployments/%d/statuses" % (api, d["id"]),
             "repository_url": api,
             "transient_environment": d["transient_environment"],
             "production_environment": d["production_environment"],
+            "performed_via_github_app": None,
+        }
+
+    def deployment_status(self, d, st):
+        """A `deployment-status` of deployment D. No environment_url: GitHub sends "" when
+        the deployer sets none, which its own description's `uri` format rejects."""
+        api = self.repo_api
+        did, sid = d["id"], st["id"]
+        log = "%s/deployments/%s" % (self.repo_html, q(d["environment"]))
+        return {
+            "url": "%s/deployments/%d/statuses/%d" % (api, did, sid),
+            "id": sid,
+            "node_id": new_node_id("DES", sid),
+            "state": st["state"],
+            "creator": self.user(st["creator"]),
+            "description": DEPLOYMENT_STATUS_TEXT.get(st["state"], ""),
+            "environment": d["environment"],
+            "target_url": log,
+            "log_url": log,
+            "created_at": st["created_at"],
+            "updated_at": st["created_at"],
+            "deployment_url": "%s/deployments/%d" % (api, did),
+            "repository_url": api,
             "performed_via_github_app": None,
         }
 
@@ -1436,9 +1599,22 @@ class Sim:
                        else "/repos/%s/" % m.full_name) + rawsub
         n = len(segs)
         if n == 3 and segs[0] == "actions" and segs[1] == "runs":
-            if not segs[2].isdigit() or int(segs[2]) not in m.runs:
+            run = self.read_run(int(segs[2])) if segs[2].isdigit() else None
+            if run is None:
                 return self.err(404, doc=DOC_URLS["run"])
-            return Reply(200, R.run(m.runs[int(segs[2])]))
+            return Reply(200, R.run(run))
+        if n == 4 and segs[:2] == ["actions", "workflows"] and segs[3] == "runs":
+            return self.list_workflow_runs(R, segs[2], qs, link_prefix)
+        if n == 2 and segs[0] == "deployments":
+            d = self.find_deployment(segs[1])
+            if d is None:
+                return self.err(404, doc=DOC_URLS["deployment"])
+            return Reply(200, R.deployment(d))
+        if n == 3 and segs[0] == "deployments" and segs[2] == "statuses":
+            d = self.find_deployment(segs[1], read=True)
+            if d is None:
+                return self.err(404, doc=DOC_URLS["deployment_statuses"])
+            return self.paged(R, [R.deployment_status(d, st) for st in reversed(d["statuses"])], qs, link_prefix)
         if n == 2 and segs[0] == "pulls":
             if not segs[1].isdigit() or int(segs[1]) not in m.pulls:
                 return self.err(404, doc=DOC_URLS["pull"])
@@ -1524,7 +1700,11 @@ class Sim:
                  "transient_environment": body.get("transient_environment", False),
                  "production_environment": body.get("production_environment", env == "production"),
                  "auto_merge": body.get("auto_merge", True),
-                 "required_contexts": body.get("required_contexts")}
+                 "required_contexts": body.get("required_contexts"),
+                 # progression (see read_deployment_statuses): the outcome is fixed at creation
+                 "outcome": dict(m.deployment_outcomes.get(env, dict(DEFAULT_OUTCOME, empty_polls=0))),
+                 "reads": 0, "statuses": []}
+            m.user(DEPLOYER)
             m.deployments.append(d)
         return Reply(201, R.deployment(d), [("Location", "%s/deployments/%d" % (R.repo_api, did))])
 
@@ -1533,13 +1713,10 @@ class Sim:
         with the run's ids when return_run_details is true). The ref must be a branch or tag
         name, as on GitHub (not a sha)."""
         m = self.model
-        if workflow_id in m.workflows:
-            wname, wid = workflow_id, m.workflows[workflow_id]
-        else:
-            by_id = {str(v): k for k, v in m.workflows.items()}
-            if workflow_id not in by_id:
-                return self.err(404, doc=DOC_URLS["dispatch"])
-            wname, wid = by_id[workflow_id], int(workflow_id)
+        wf = m.find_workflow(workflow_id)
+        if wf is None:
+            return self.err(404, doc=DOC_URLS["dispatch"])
+        wname, wid = wf
         body = parse_body(raw)
         check_fields(body, ["ref"], {"ref": ("string",), "inputs": ("object",), "return_run_details": ("boolean",)})
         inputs = body.get("inputs", {})
@@ -1568,16 +1745,115 @@ class Sim:
                 "head_branch": branch, "status": "queued", "conclusion": None, "event": "workflow_dispatch",
                 "name": wname, "path": ".github/workflows/" + wname, "workflow_id": wid, "run_number": run_id % 10000,
                 "run_attempt": 1, "display_title": wname, "created_at": iso(time.time()),
-                "updated_at": iso(time.time()), "pull_requests": [], "head_commit_message": "commit %s" % sha[:7]}
+                "updated_at": iso(time.time()), "pull_requests": [], "head_commit_message": "commit %s" % sha[:7],
+                # progression (see read_run): the outcome is fixed when the run is created
+                "outcome": dict(m.run_outcomes.get(wname, DEFAULT_OUTCOME)), "reads": 0}
             m.runs = runs
             m.known_shas = m.known_shas | {sha}
             m.dispatches.append({"workflow": wname, "workflow_id": wid, "requested_as": workflow_id,
                                  "ref": body["ref"], "sha": sha, "inputs": inputs, "return_run_details": details,
-                                 "run_id": run_id, "at": time.time()})
+                                 "run_id": run_id, "at": time.time(), "outcome": dict(runs[run_id]["outcome"])})
         if details:
             return Reply(200, {"workflow_run_id": run_id, "run_url": "%s/actions/runs/%d" % (R.repo_api, run_id),
                                "html_url": "%s/actions/runs/%d" % (R.repo_html, run_id)})
         return Reply(204, None)
+
+    # deploy outcomes: progression as the client reads ---------------------------------------
+    def _advance_run(self, run):
+        """One read of RUN (the caller holds the lock). Only dispatched runs move:
+        queued -> in_progress -> completed with the outcome's conclusion."""
+        if "outcome" not in run:
+            return
+        run["reads"] += 1
+        st = progress(run["outcome"], run["reads"])
+        status, conclusion = (st, None) if st in ("queued", "in_progress") else ("completed", st)
+        if status != run["status"]:
+            run["status"], run["conclusion"], run["updated_at"] = status, conclusion, later(run["updated_at"])
+
+    def read_run(self, run_id):
+        """A snapshot of run RUN_ID after one read of it, or None."""
+        with self.lock:
+            run = self.model.runs.get(run_id)
+            if run is None:
+                return None
+            self._advance_run(run)
+            return dict(run)
+
+    def find_deployment(self, seg, read=False):
+        """A snapshot of the deployment whose id is SEG, or None. READ: this is a read of its
+        statuses, which may add the next deployment status (see progress)."""
+        if not seg.isdigit():
+            return None
+        with self.lock:
+            m = self.model
+            d = next((x for x in m.deployments if x["id"] == int(seg)), None)
+            if d is None:
+                return None
+            if read:
+                d["reads"] += 1
+                st = progress(d["outcome"], d["reads"])
+                if st is not None and (not d["statuses"] or d["statuses"][-1]["state"] != st):
+                    prev = d["statuses"][-1]["created_at"] if d["statuses"] else d["created_at"]
+                    d["statuses"].append({"id": m.next_deployment_status_id, "state": st,
+                                          "creator": DEPLOYER, "created_at": later(prev)})
+                    m.next_deployment_status_id += 1
+            return dict(d, statuses=list(d["statuses"]))
+
+    def list_workflow_runs(self, R, seg, qs, link_prefix):
+        """GET .../actions/workflows/{id}/runs: newest first. Every run the filters other than
+        `status` select counts as read (it moves on) before `status` and the page apply."""
+        m = self.model
+        wf = m.find_workflow(seg)
+        if wf is None:
+            return self.err(404, doc=DOC_URLS["workflow_runs"])
+        wid = wf[1]
+        p = {k: v for k, v in qs if v != ""}
+        created = None
+        if "created" in p:
+            try:
+                created = created_filter(p["created"])
+            except ValueError:
+                return self.err(422, "Invalid value for the created parameter: %s" % p["created"],
+                                DOC_URLS["workflow_runs"])
+
+        def selected(r):
+            if r["workflow_id"] != wid:
+                return False
+            if "actor" in p and r["actor"].lower() != p["actor"].lower():
+                return False
+            if "branch" in p and r["head_branch"] != p["branch"]:
+                return False
+            if "event" in p and r["event"] != p["event"]:
+                return False
+            if "head_sha" in p and r["head_sha"].lower() != p["head_sha"].lower():
+                return False
+            if "check_suite_id" in p and p["check_suite_id"] != str(6000000000 + r["id"] % 1000000000):
+                return False
+            if created is not None:
+                try:
+                    return created(when(r["created_at"])[0])
+                except ValueError:
+                    return False
+            return True
+
+        def newest_first(r):
+            try:
+                t = when(r["created_at"])[0]
+            except ValueError:
+                t = 0
+            return (-t, -r["id"])
+        with self.lock:
+            runs = [r for r in m.runs.values() if selected(r)]
+            for r in runs:
+                self._advance_run(r)
+            runs = [dict(r) for r in runs]
+        if "status" in p:
+            runs = [r for r in runs if p["status"] in (r["status"], r["conclusion"])]
+        runs.sort(key=newest_first)
+        if p.get("exclude_pull_requests") == "true":
+            runs = [dict(r, pull_requests=[]) for r in runs]
+        items = [R.run(r) for r in runs]
+        return self.paged(R, items, qs, link_prefix, wrap=lambda page: {"total_count": len(items), "workflow_runs": page})
 
     def _unknown_commit(self, which, ref, doc):
         st = int(self.model.unknown_commit.get(which, 422))
@@ -1737,12 +2013,27 @@ class Sim:
                 with self.lock:
                     m, base = self.model, self.public_base
                     ds = list(m.deployments)
+                    ds = [dict(d, statuses=list(d["statuses"])) for d in ds]
                 R = Render(m, base)
                 return answer(200, [dict(R.deployment(d), auto_merge=d["auto_merge"],
-                                         required_contexts=d["required_contexts"]) for d in ds])
+                                         required_contexts=d["required_contexts"],
+                                         outcome=dict(d["outcome"])) for d in ds])
             if cmd == ("GET", "/_sim/dispatches"):
                 with self.lock:
                     return answer(200, [dict(d) for d in self.model.dispatches])
+            if cmd == ("GET", "/_sim/outcomes"):
+                with self.lock:
+                    m = self.model
+                    return answer(200, dict(m.run_outcomes, **m.deployment_outcomes))
+            if cmd == ("POST", "/_sim/outcomes"):
+                body = read_json()
+                if body is None:
+                    raise ScenarioError("deploy_outcomes: must be an object, not empty ({} clears them)")
+                with self.lock:
+                    m = self.model
+                    runs, deps = parse_outcomes(body, m.workflows)
+                    m.run_outcomes, m.deployment_outcomes = runs, deps
+                return answer(200, {"ok": True, "outcomes": len(runs) + len(deps)})
             if cmd == ("POST", "/_sim/refs"):
                 body = read_json()
                 if not isinstance(body, dict) or not all(isinstance(k, str) and k and isinstance(v, str)

@@ -9,6 +9,8 @@ Shell:
     python3 tests/ghsim/harness.py violations --dir D      # exit 1 and print them if Prism reported any
     python3 tests/ghsim/harness.py faults     --dir D FILE|-   # add fault rules (JSON list) at run time
     python3 tests/ghsim/harness.py scenario   --dir D FILE   # replace the scenario at run time
+    python3 tests/ghsim/harness.py outcomes   --dir D ['JSON'|-|@FILE]   # replace deploy_outcomes
+                                                       # (keeps deployments, dispatches, runs); none: print them
     python3 tests/ghsim/harness.py reset-log  --dir D
     python3 tests/ghsim/harness.py stop       --dir D      # idempotent; always safe in a trap
     python3 tests/ghsim/harness.py setup                   # npm ci here if node_modules is missing
@@ -225,6 +227,18 @@ def dispatches(d):
     return _http("GET", _sim_url(d, "/_sim/dispatches"))
 
 
+def set_outcomes(d, outcomes):
+    """Replace the scenario's deploy_outcomes with OUTCOMES ({workflow file name or environment:
+    {"result": ..., "polls": N}}): deployments and dispatches created from now on get them;
+    what was created before keeps its outcome and its progress."""
+    return _http("POST", _sim_url(d, "/_sim/outcomes"), outcomes)
+
+
+def outcomes(d):
+    """The deploy_outcomes in force, complete (defaults filled in)."""
+    return _http("GET", _sim_url(d, "/_sim/outcomes"))
+
+
 def add_refs(d, refs):
     """REFS: {name: sha}, accepted as refs from now on (until the scenario is replaced)."""
     return _http("POST", _sim_url(d, "/_sim/refs"), refs)
@@ -318,6 +332,12 @@ class Session:
     def add_refs(self, refs):
         return add_refs(self.dir, refs)
 
+    def set_outcomes(self, outcomes):
+        return set_outcomes(self.dir, outcomes)
+
+    def outcomes(self):
+        return outcomes(self.dir)
+
     def violations(self):
         return violations(self.dir)
 
@@ -342,6 +362,10 @@ def main(argv=None):
     rf = sub.add_parser("refs")
     rf.add_argument("--dir", required=True)
     rf.add_argument("refs", nargs="+", metavar="NAME=SHA")
+    oc = sub.add_parser("outcomes")
+    oc.add_argument("--dir", required=True)
+    oc.add_argument("json", nargs="?", help="the deploy_outcomes object, - for stdin, @FILE for a file;"
+                                            " absent: print the outcomes in force")
     sc = sub.add_parser("scenario")
     sc.add_argument("--dir", required=True)
     sc.add_argument("file")
@@ -381,6 +405,19 @@ def main(argv=None):
         if a.cmd == "faults":
             text = sys.stdin.read() if a.file == "-" else open(a.file).read()
             print(json.dumps(add_faults(a.dir, json.loads(text), a.replace)))
+            return 0
+        if a.cmd == "outcomes":
+            if a.json is None:
+                print(json.dumps(outcomes(a.dir), indent=1))
+                return 0
+            if a.json == "-":
+                text = sys.stdin.read()
+            elif a.json.startswith("@"):
+                with open(a.json[1:]) as fh:
+                    text = fh.read()
+            else:
+                text = a.json
+            print(json.dumps(set_outcomes(a.dir, json.loads(text))))
             return 0
         if a.cmd == "scenario":
             with open(a.file) as fh:

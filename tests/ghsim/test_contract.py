@@ -218,6 +218,91 @@ class ContractTest(unittest.TestCase):
         self.assertEqual(len(harness.dispatches(self.dir)), n_disp + 4)
         self.assertEqual(harness.violations(self.dir), [])
 
+    def test_8_waiting_for_deploys(self):
+        """The reads a client polls while it waits for a deployment or a dispatched run,
+        through every state and result, and their 404s and injected errors."""
+        api = "/repos/acme/bbws"
+        prism = self.info["prism_base"]
+        harness.set_outcomes(self.dir, {
+            "deploy.yml": {"result": "timed_out", "polls": 2}, "ci.yml": "never",
+            "production": {"result": "failure", "polls": 2, "empty_polls": 1}, "staging": "inactive",
+            "qa": {"result": "error", "polls": 0}, "dev": "never", "uat": "success"})
+        try:
+            def get(path, want=200):
+                st, hd, body = self.c.json(path, auth="Bearer fake")
+                self.assertEqual(st, want, (path, body))
+                self.assertClean(hd, path)
+                return hd, body
+
+            # a run with details: polled by id
+            st, hd, r = self.c.post(api + "/actions/workflows/deploy.yml/dispatches",
+                                    {"ref": "main", "return_run_details": True}, auth="Bearer fake")
+            self.assertEqual(st, 200, r)
+            self.assertTrue(r["run_url"].startswith(prism + "/"), r)
+            seen = [get(r["run_url"][len(prism):])[1] for _ in range(4)]
+            self.assertEqual([(x["status"], x["conclusion"]) for x in seen],
+                             [("queued", None), ("in_progress", None), ("completed", "timed_out"), ("completed", "timed_out")])
+            # a run without details (204): found in the workflow's runs, newest first, then polled
+            st, hd, _ = self.c.post(api + "/actions/workflows/ci.yml/dispatches", {"ref": "main"}, auth="Bearer fake")
+            self.assertEqual(st, 204)
+            q = "/actions/workflows/ci.yml/runs?event=workflow_dispatch&head_sha=%s&per_page=1" % MAIN
+            for path in (api + q, "/repositories/4242001" + q, api + "/actions/workflows/5000002/runs?branch=main&status=in_progress"):
+                hd, lst = get(path)
+                self.assertEqual(lst["workflow_runs"][0]["event"], "workflow_dispatch")
+            self.assertGreaterEqual(lst["total_count"], 1)
+            rid = lst["workflow_runs"][0]["id"]
+            self.assertEqual([get(api + "/actions/runs/%d" % rid)[1]["status"] for _ in range(2)], ["in_progress"] * 2)
+            hd, lst = get(api + "/actions/workflows/deploy.yml/runs?per_page=1")
+            nxt = links(hd["link"])["next"]
+            self.assertTrue(nxt.startswith(prism + "/"), nxt)
+            hd, lst = get(nxt[len(prism):])
+            self.assertEqual(len(lst["workflow_runs"]), 1)
+            for created in ("%3E%3D2024-05-03", "2024-05-03", "2024-05-02..2024-05-04", "2024-05-03T08:00:00Z",
+                            "*..2024-05-03T08:00:00Z"):
+                hd, lst = get(api + "/actions/workflows/deploy.yml/runs?exclude_pull_requests=true&created=" + created)
+                self.assertIn(7003, [x["id"] for x in lst["workflow_runs"]], created)
+            get(api + "/actions/workflows/deploy.yml/runs?created=yesterday", 422)
+            get(api + "/actions/workflows/nope.yml/runs", 404)
+
+            # deployments: their statuses, for each result
+            want = {"production": [[], ["queued"], ["in_progress", "queued"], ["failure", "in_progress", "queued"]],
+                    "staging": [["queued"], ["inactive", "queued"], ["inactive", "queued"]],
+                    "qa": [["error"], ["error"]],
+                    "dev": [["queued"], ["in_progress", "queued"], ["in_progress", "queued"]],
+                    "uat": [["queued"], ["success", "queued"]]}
+            for env, states in want.items():
+                st, hd, d = self.c.post(api + "/deployments", {"ref": "main", "environment": env}, auth="Bearer fake")
+                self.assertEqual(st, 201, d)
+                self.assertTrue(d["statuses_url"].startswith(prism + "/"), d)
+                path = d["statuses_url"][len(prism):]
+                self.assertEqual([[s["state"] for s in get(path)[1]] for _ in states], states, env)
+                hd, dep = get(d["url"][len(prism):])
+                self.assertEqual((dep["id"], dep["environment"]), (d["id"], env))
+                get("/repositories/4242001/deployments/%d" % d["id"])
+            hd, sts = get(path + "?per_page=1")  # uat, 2 statuses
+            nxt = links(hd["link"])["next"]
+            self.assertTrue(nxt.startswith(prism + "/"), nxt)
+            self.assertEqual([s["state"] for s in get(nxt[len(prism):])[1]], ["queued"])
+            get("/repositories/4242001/deployments/%d/statuses?per_page=1&page=2" % d["id"])
+            get(api + "/deployments/999999/statuses", 404)
+            get(api + "/deployments/999999", 404)
+            st, hd, _ = self.c.get(path, auth="Bearer fake")
+            st, hd, _ = self.c.get(path, auth="Bearer fake", headers={"If-None-Match": hd["etag"]})
+            self.assertEqual(st, 304)
+            self.assertClean(hd, "304 statuses")
+            # injected errors pass through on the new endpoints too
+            harness.add_faults(self.dir, [{"path": r"/deployments/\d+/statuses$", "status": 502},
+                                          {"path": r"/actions/workflows/ci\.yml/runs", "rate_limit": {"status": 429, "retry_after": 4}},
+                                          {"path": r"/deployments/\d+$", "status": 503}])
+            get(path, 502)
+            hd, _ = get(api + q, 429)
+            self.assertEqual(hd.get("retry-after"), "4")
+            get(d["url"][len(prism):], 503)
+        finally:
+            with open(BASIC) as f:
+                harness.set_outcomes(self.dir, json.load(f)["deploy_outcomes"])
+        self.assertEqual(harness.violations(self.dir), [])
+
     def test_9_detector_catches_a_violation(self):
         # negative control, runs last: a malformed object must be caught and reported
         self.assertEqual(harness.violations(self.dir), [])
@@ -253,8 +338,21 @@ class ContractTest(unittest.TestCase):
         st, hd, body = self.c.post("/repos/acme/bbws/deployments", {"ref": "main"}, auth="Bearer fake")
         self.assertEqual(st, 500)
         self.assertIn("sl-violations", hd)
+        # the new reads are really validated: a malformed deployment status or workflow run is caught
+        st, hd, d = self.c.post("/repos/acme/bbws/deployments", {"ref": "main"}, auth="Bearer fake")
+        harness.add_faults(self.dir, [
+            {"path": r"/deployments/%d/statuses$" % d["id"], "body": '[{"id": 1, "state": "done"}]'},
+            {"path": r"/deployments/%d$" % d["id"], "body": '{"id": %d}' % d["id"]},
+            {"path": r"/actions/workflows/deploy\.yml/runs", "body": '{"total_count": 1, "workflow_runs": [{"id": 1}]}'}])
+        for path in ("/repos/acme/bbws/deployments/%d/statuses" % d["id"], "/repos/acme/bbws/deployments/%d" % d["id"],
+                     "/repos/acme/bbws/actions/workflows/deploy.yml/runs"):
+            st, hd, body = self.c.json(path, auth="Bearer fake")
+            self.assertEqual(st, 500, path)
+            self.assertIn("sl-violations", hd)
+        st, hd, body = self.c.json("/repos/acme/bbws/actions/workflows/deploy.yml/runs?status=bogus", auth="Bearer fake")
+        self.assertEqual((st, body["type"]), (422, "https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY"))
         v = harness.violations(self.dir)
-        self.assertEqual(len(v), 7, v)
+        self.assertEqual(len(v), 11, v)
         r = subprocess.run([sys.executable, os.path.join(HERE, "harness.py"), "violations", "--dir", self.dir],
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 1)

@@ -552,6 +552,334 @@ class SimTest(unittest.TestCase):
         self.assertEqual(harness.stats(self.dir)["requests"], 0)
 
 
+    # ---------------------------------------------------------------- deploy outcomes
+    def dispatch(self, wf, ref="main"):
+        st, _, r = self.c.post("/repos/acme/bbws/actions/workflows/%s/dispatches" % wf,
+                               {"ref": ref, "return_run_details": True})
+        self.assertEqual(st, 200, r)
+        return r["workflow_run_id"]
+
+    def deploy(self, env):
+        st, _, d = self.c.post("/repos/acme/bbws/deployments", {"ref": "main", "environment": env})
+        self.assertEqual(st, 201, d)
+        return d["id"]
+
+    def poll_run(self, rid, n):
+        out = []
+        for _ in range(n):
+            st, _, run = self.c.json("/repos/acme/bbws/actions/runs/%d" % rid)
+            self.assertEqual(st, 200, run)
+            out.append(run)
+        return out
+
+    def poll_statuses(self, did, n, path="/repos/acme/bbws/deployments/%d/statuses"):
+        out = []
+        for _ in range(n):
+            st, _, sts = self.c.json(path % did)
+            self.assertEqual(st, 200, sts)
+            out.append(sts)
+        return out
+
+    def test_outcome_run_progress(self):
+        harness.set_outcomes(self.dir, {"deploy.yml": {"result": "failure", "polls": 3}})
+        try:
+            runs = self.poll_run(self.dispatch("deploy.yml"), 6)
+            self.assertEqual([(r["status"], r["conclusion"]) for r in runs],
+                             [("queued", None), ("in_progress", None), ("in_progress", None)] + [("completed", "failure")] * 3)
+            up = [r["updated_at"] for r in runs]
+            self.assertTrue(up[0] < up[1] == up[2] < up[3] == up[4] == up[5], up)  # moves on each change only
+            self.assertEqual(runs[0]["created_at"], runs[5]["created_at"])
+            self.assertEqual({r["event"] for r in runs}, {"workflow_dispatch"})
+            for result, polls in (("success", 1), ("cancelled", 2), ("timed_out", 1), ("neutral", 0), ("failure", 0)):
+                harness.set_outcomes(self.dir, {"deploy.yml": {"result": result, "polls": polls}})
+                runs = self.poll_run(self.dispatch("deploy.yml"), polls + 2)
+                want = ([("queued", None)] if polls else []) + [("in_progress", None)] * max(0, polls - 1) \
+                    + [("completed", result)] * 2
+                self.assertEqual([(r["status"], r["conclusion"]) for r in runs], want, (result, polls))
+            # never: queued, then in progress for ever; ci.yml has no outcome: success after 1 poll
+            harness.set_outcomes(self.dir, {"deploy.yml": "never"})
+            runs = self.poll_run(self.dispatch("deploy.yml"), 8)
+            self.assertEqual([r["status"] for r in runs], ["queued"] + ["in_progress"] * 7)
+            self.assertEqual({r["conclusion"] for r in runs}, {None})
+            runs = self.poll_run(self.dispatch("ci.yml"), 3)
+            self.assertEqual([(r["status"], r["conclusion"]) for r in runs],
+                             [("queued", None), ("completed", "success"), ("completed", "success")])
+        finally:
+            harness.set_outcomes(self.dir, {})
+
+    def test_outcome_fixed_at_creation(self):
+        harness.set_outcomes(self.dir, {"deploy.yml": "never", "prod": "never"})
+        try:
+            rid, did = self.dispatch("deploy.yml"), self.deploy("prod")
+            harness.set_outcomes(self.dir, {"deploy.yml": {"result": "success", "polls": 0},
+                                            "prod": {"result": "success", "polls": 0}})
+            self.assertEqual([r["status"] for r in self.poll_run(rid, 3)], ["queued", "in_progress", "in_progress"])
+            self.assertEqual([[s["state"] for s in x] for x in self.poll_statuses(did, 3)],
+                             [["queued"], ["in_progress", "queued"], ["in_progress", "queued"]])
+            self.assertEqual(self.poll_run(self.dispatch("deploy.yml"), 1)[0]["conclusion"], "success")
+            self.assertEqual([s["state"] for s in self.poll_statuses(self.deploy("prod"), 1)[0]], ["success"])
+            dep = {x["id"]: x for x in harness.deployments(self.dir)}[did]
+            self.assertEqual(dep["outcome"], {"result": "never", "polls": 1, "empty_polls": 0})
+            disp = [x for x in harness.dispatches(self.dir) if x["run_id"] == rid][0]
+            self.assertEqual(disp["outcome"], {"result": "never", "polls": 1})
+        finally:
+            harness.set_outcomes(self.dir, {})
+
+    def test_outcome_deployment_statuses(self):
+        required = {"id", "node_id", "state", "creator", "description", "deployment_url", "target_url",
+                    "repository_url", "url", "created_at", "updated_at"}
+        try:
+            for result in ("success", "failure", "error", "inactive"):
+                harness.set_outcomes(self.dir, {"prod": {"result": result, "polls": 2}})
+                did = self.deploy("prod")
+                seen = self.poll_statuses(did, 4)
+                self.assertEqual([[s["state"] for s in x] for x in seen],
+                                 [["queued"], ["in_progress", "queued"], [result, "in_progress", "queued"],
+                                  [result, "in_progress", "queued"]], result)
+                final = seen[-1]
+                self.assertEqual(final, seen[-2])  # complete: nothing moves any more
+                base = self.info["api_base"] + "/repos/acme/bbws"
+                for s in final:
+                    self.assertTrue(required <= set(s), set(s))
+                    self.assertEqual((s["url"], s["deployment_url"], s["repository_url"], s["environment"]),
+                                     ("%s/deployments/%d/statuses/%d" % (base, did, s["id"]),
+                                      "%s/deployments/%d" % (base, did), base, "prod"))
+                    self.assertEqual((s["creator"]["login"], s["creator"]["type"]), ("github-actions[bot]", "Bot"))
+                    self.assertTrue(s["target_url"].startswith("http") and s["log_url"] == s["target_url"])
+                    self.assertLessEqual(len(s["description"]), 140)
+                    self.assertIsNone(s["performed_via_github_app"])
+                self.assertTrue(final[0]["id"] > final[1]["id"] > final[2]["id"])
+                self.assertTrue(final[0]["created_at"] > final[1]["created_at"] > final[2]["created_at"])
+                st, _, d = self.c.json("/repos/acme/bbws/deployments/%d" % did)  # not a read of the statuses
+                self.assertEqual((st, d["id"], d["environment"], d["updated_at"]), (200, did, "prod", final[0]["created_at"]))
+            # empty_polls: [] first, as right after creation on GitHub; polls 0: final at once
+            harness.set_outcomes(self.dir, {"prod": {"result": "failure", "polls": 1, "empty_polls": 2},
+                                            "staging": {"result": "error", "polls": 0}})
+            self.assertEqual([[s["state"] for s in x] for x in self.poll_statuses(self.deploy("prod"), 5)],
+                             [[], [], ["queued"], ["failure", "queued"], ["failure", "queued"]])
+            self.assertEqual([[s["state"] for s in x] for x in self.poll_statuses(self.deploy("staging"), 2)],
+                             [["error"], ["error"]])
+            # never; an environment without an outcome: success after 1 poll
+            harness.set_outcomes(self.dir, {"prod": "never"})
+            self.assertEqual([[s["state"] for s in x] for x in self.poll_statuses(self.deploy("prod"), 5)],
+                             [["queued"]] + [["in_progress", "queued"]] * 4)
+            self.assertEqual([[s["state"] for s in x] for x in self.poll_statuses(self.deploy("qa"), 3)],
+                             [["queued"], ["success", "queued"], ["success", "queued"]])
+            # a fresh deployment is readable by id at once, with no status
+            did = self.deploy("qa")
+            st, _, d = self.c.json("/repositories/4242001/deployments/%d" % did)
+            self.assertEqual((st, d["updated_at"], d["created_at"]), (200, d["created_at"], d["created_at"]))
+        finally:
+            harness.set_outcomes(self.dir, {})
+
+    def test_outcome_statuses_pagination_and_404(self):
+        harness.set_outcomes(self.dir, {"prod": {"result": "success", "polls": 2}})
+        try:
+            did = self.deploy("prod")
+            self.poll_statuses(did, 3)
+            url, states, link_sets = "/repos/acme/bbws/deployments/%d/statuses?per_page=1" % did, [], []
+            while url:
+                st, hd, body = self.c.json(url)
+                self.assertEqual((st, len(body)), (200, 1))
+                states.append(body[0]["state"])
+                lk = links(hd.get("link"))
+                link_sets.append({k: page_of(v) for k, v in lk.items()})
+                url = lk["next"][len(self.info["api_base"]):] if "next" in lk else None
+                self.assertLess(len(states), 5)
+            self.assertEqual(states, ["success", "in_progress", "queued"])  # newest first
+            self.assertEqual(link_sets, [{"next": 2, "last": 3}, {"prev": 1, "next": 3, "last": 3, "first": 1},
+                                         {"prev": 2, "first": 1}])
+            st, hd, body = self.c.json("/repositories/4242001/deployments/%d/statuses?per_page=2&page=2" % did)
+            self.assertEqual([s["state"] for s in body], ["queued"])
+            self.assertEqual(page_of(links(hd["link"])["first"]), 1)
+            st, hd, body = self.c.json("/repos/acme/bbws/deployments/%d/statuses" % did)
+            self.assertNotIn("link", hd)
+        finally:
+            harness.set_outcomes(self.dir, {})
+        for path in ("/repos/acme/bbws/deployments/999999/statuses", "/repos/acme/bbws/deployments/abc/statuses",
+                     "/repos/acme/bbws/deployments/999999", "/repositories/4242001/deployments/999999",
+                     "/repos/acme/other/deployments/%d/statuses" % did, "/repos/acme/bbws/actions/runs/999",
+                     "/repos/acme/bbws/actions/workflows/nope.yml/runs", "/repos/acme/bbws/actions/workflows/123/runs"):
+            st, _, b = self.c.json(path)
+            self.assertEqual((st, b["message"]), (404, "Not Found"), path)
+            self.assertIn("documentation_url", b)
+
+    def test_outcome_list_workflow_runs(self):
+        sc = scenario()
+        sc["runs"]["7100"] = {"workflow": "deploy.yml", "head_sha": MAIN, "event": "push", "conclusion": "failure",
+                              "created_at": "2024-05-03T10:00:00Z", "pull_requests": [12]}
+        sc["runs"]["7101"] = {"workflow": "deploy.yml", "head_sha": HEAD, "event": "workflow_dispatch",
+                              "head_branch": "feature-12", "actor": "alice", "created_at": "2024-05-04T10:00:00Z"}
+        sc["runs"]["7102"] = {"workflow_id": 5000001, "head_sha": MAIN, "event": "workflow_dispatch",
+                              "status": "in_progress", "created_at": "2024-05-02T10:00:00Z"}
+        sc["deploy_outcomes"] = {"deploy.yml": {"result": "failure", "polls": 2}}
+        harness.set_scenario(self.dir, sc)
+        try:
+            r1, r2 = self.dispatch("deploy.yml"), self.dispatch("5000001")
+            self.dispatch("ci.yml")
+            base = "/repos/acme/bbws/actions/workflows/deploy.yml/runs"
+
+            def ids(query, path=base):
+                st, hd, body = self.c.json(path + query)
+                self.assertEqual(st, 200, body)
+                self.assertEqual(body["total_count"], len(body["workflow_runs"]))
+                return [r["id"] for r in body["workflow_runs"]]
+            # newest first: the dispatched runs (now), then by created_at
+            self.assertEqual(ids(""), [r2, r1, 7101, 7100, 7102])
+            self.assertEqual(ids("", "/repositories/4242001/actions/workflows/5000001/runs"), [r2, r1, 7101, 7100, 7102])
+            self.assertEqual(ids("?event=workflow_dispatch&head_sha=" + MAIN), [r2, r1, 7102])
+            self.assertEqual(ids("?event=workflow_dispatch&head_sha=" + MAIN.upper()), [r2, r1, 7102])
+            self.assertEqual(ids("?branch=feature-12"), [7101])
+            self.assertEqual(ids("?actor=ALICE"), [7101])
+            self.assertEqual(ids("?event=push"), [7100])
+            self.assertEqual(ids("?created=2024-05-03"), [7100])
+            self.assertEqual(ids("?created=%3E%3D2024-05-03T10:00:00Z&event=push"), [7100])
+            self.assertEqual(ids("?created=%3C2024-05-03T10:00:00Z"), [7102])
+            self.assertEqual(ids("?created=2024-05-02..2024-05-03"), [7100, 7102])
+            self.assertEqual(ids("?created=2024-05-03T12:00:00%2B02:00..*"), [r2, r1, 7101, 7100])
+            self.assertEqual(ids("?check_suite_id=%d" % (6000000000 + 7101)), [7101])
+            self.assertEqual(ids("?status=in_progress"), [7102])  # r1, r2 were read 3 times by now
+            self.assertEqual(ids("?status=failure"), [r2, r1, 7100])
+            self.assertEqual(ids("?status=completed&head_sha=" + HEAD), [7101])
+            self.assertEqual(ids("?head_sha=" + "e" * 40), [])
+            st, _, body = self.c.json("/repos/acme/bbws/actions/workflows/ci.yml/runs")
+            self.assertEqual(body["total_count"], 1)
+            # pagination, with the pull requests (or not)
+            st, hd, body = self.c.json(base + "?per_page=2&page=2")
+            self.assertEqual(([r["id"] for r in body["workflow_runs"]], body["total_count"]), ([7101, 7100], 5))
+            self.assertEqual([p["number"] for p in body["workflow_runs"][1]["pull_requests"]], [12])
+            self.assertEqual({k: page_of(v) for k, v in links(hd["link"]).items()},
+                             {"prev": 1, "next": 3, "last": 3, "first": 1})
+            self.assertIn("per_page=2", links(hd["link"])["next"])
+            st, hd, body = self.c.json(base + "?per_page=2&page=2&exclude_pull_requests=true")
+            self.assertEqual(body["workflow_runs"][1]["pull_requests"], [])
+            st, _, b = self.c.json(base + "?created=yesterday")
+            self.assertEqual((st, b["message"]), (422, "Invalid value for the created parameter: yesterday"))
+        finally:
+            harness.set_scenario(self.dir, scenario())
+
+    def test_outcome_list_reads_advance_runs(self):
+        harness.set_outcomes(self.dir, {"deploy.yml": {"result": "cancelled", "polls": 2}})
+        try:
+            rid = self.dispatch("deploy.yml")
+            q = "/repos/acme/bbws/actions/workflows/deploy.yml/runs?event=workflow_dispatch&head_sha=%s&per_page=100" % MAIN
+            seen = []
+            for _ in range(2):
+                st, _, body = self.c.json(q)
+                seen.append([(r["status"], r["conclusion"]) for r in body["workflow_runs"] if r["id"] == rid])
+            seen.append([(r["status"], r["conclusion"]) for r in self.poll_run(rid, 1)])
+            self.assertEqual(seen, [[("queued", None)], [("in_progress", None)], [("completed", "cancelled")]])
+            # a list whose filters leave the run out does not read it
+            rid = self.dispatch("deploy.yml")
+            self.c.json(q.replace(MAIN, HEAD))
+            self.c.json("/repos/acme/bbws/actions/workflows/ci.yml/runs")
+            self.assertEqual(self.poll_run(rid, 1)[0]["status"], "queued")
+        finally:
+            harness.set_outcomes(self.dir, {})
+
+    def test_outcome_faults_and_log(self):
+        harness.set_outcomes(self.dir, {"prod": {"result": "failure", "polls": 1}, "deploy.yml": "failure"})
+        try:
+            did, rid = self.deploy("prod"), self.dispatch("deploy.yml")
+            self.faults([{"path": r"/deployments/%d/statuses$" % did, "status": 502},
+                         {"path": r"/actions/runs/%d$" % rid, "method": "GET", "reset": True},
+                         {"path": r"/actions/workflows/deploy\.yml/runs", "rate_limit": {"status": 429, "retry_after": 3}}])
+            st, _, b = self.c.json("/repos/acme/bbws/deployments/%d/statuses" % did)
+            self.assertEqual((st, b["message"]), (502, "Bad Gateway"))
+            with self.assertRaises((http.client.RemoteDisconnected, ConnectionResetError, http.client.BadStatusLine)):
+                self.c.get("/repos/acme/bbws/actions/runs/%d" % rid)
+            st, hd, _ = self.c.json("/repos/acme/bbws/actions/workflows/deploy.yml/runs?head_sha=" + MAIN)
+            self.assertEqual((st, hd["retry-after"]), (429, "3"))
+            # a faulted request is no read: the next ones see the first state
+            self.assertEqual([[s["state"] for s in x] for x in self.poll_statuses(did, 2)], [["queued"], ["failure", "queued"]])
+            self.assertEqual([r["status"] for r in self.poll_run(rid, 2)], ["queued", "completed"])
+            self.assertEqual(self.c.json("/repos/acme/bbws/deployments/%d/statuses" % did, auth=None)[0], 401)
+            rec = [r for r in harness.requests(self.dir) if "/deployments/%d/" % did in r["path"]
+                   or r["path"].endswith("/runs/%d" % rid)]
+            self.assertEqual([(r["method"], r["status"], r["fault"]) for r in rec],
+                             [("GET", 502, "status"), ("GET", None, "reset"), ("GET", 200, None), ("GET", 200, None),
+                              ("GET", 200, None), ("GET", 200, None), ("GET", 401, None)])
+            # ETag: a poll that sees no change can be answered 304
+            st, hd, _ = self.c.get("/repos/acme/bbws/deployments/%d/statuses" % did)
+            st, _, body = self.c.get("/repos/acme/bbws/deployments/%d/statuses" % did, headers={"If-None-Match": hd["etag"]})
+            self.assertEqual((st, body), (304, b""))
+        finally:
+            harness.set_outcomes(self.dir, {})
+
+    def test_outcome_validation(self):
+        import ghsim
+        bad = [
+            (["deploy"], "deploy_outcomes: must be an object"),
+            ({"prod": 5}, "deploy_outcomes[prod]: must be an object"),
+            ({"prod": {"result": "cancelled"}}, "deploy_outcomes[prod].result: 'cancelled' is not one of success, failure, error, inactive, never"),
+            ({"deploy.yml": {"result": "error"}}, "deploy_outcomes[deploy.yml].result: 'error' is not one of success, failure, cancelled"),
+            ({"other.yaml": {"result": "inactive"}}, "'other.yaml' is a workflow"),
+            ({"prod": {"result": "success", "polls": -1}}, "deploy_outcomes[prod].polls: must be an integer >= 0, not -1"),
+            ({"prod": {"polls": "2"}}, 'deploy_outcomes[prod].polls: must be an integer >= 0, not "2"'),
+            ({"prod": {"polls": True}}, "polls: must be an integer >= 0, not true"),
+            ({"prod": {"polls": 1.5}}, "polls: must be an integer >= 0, not 1.5"),
+            ({"prod": {"empty_polls": -2}}, "deploy_outcomes[prod].empty_polls: must be an integer >= 0"),
+            ({"deploy.yml": {"empty_polls": 1}}, "deploy_outcomes[deploy.yml]: unknown key 'empty_polls' (a workflow takes result, polls)"),
+            ({"prod": {"result": "success", "poll": 3}}, "deploy_outcomes[prod]: unknown key 'poll'"),
+            ({"": "success"}, "a key must be a workflow file name or an environment"),
+        ]
+        for oc, msg in bad:
+            with self.assertRaises(ghsim.ScenarioError) as cm:
+                ghsim.Model(dict(scenario(), deploy_outcomes=oc))
+            self.assertIn(msg, str(cm.exception), oc)
+            with self.assertRaises(harness.HarnessError) as cm:
+                harness.set_outcomes(self.dir, oc)
+            self.assertIn(msg, str(cm.exception).replace('\\"', '"').replace("\\'", "'"), oc)
+            with self.assertRaises(harness.HarnessError):
+                harness.set_scenario(self.dir, dict(scenario(), deploy_outcomes=oc))
+        with self.assertRaises(harness.HarnessError) as cm:
+            harness.set_outcomes(self.dir, None)
+        self.assertIn("deploy_outcomes: must be an object, not empty", str(cm.exception))
+        with self.assertRaises(ghsim.ScenarioError) as cm:
+            ghsim.Model(dict(scenario(), runs={"5": {"workflow": "nope.yml"}}))
+        self.assertIn("runs[5].workflow: 'nope.yml' is not in `workflows`", str(cm.exception))
+        m = ghsim.Model(dict(scenario(), deploy_outcomes={"deploy.yml": "timed_out", "prod": {"polls": 4},
+                                                          "x.yml": {"result": "never", "polls": 0}}))
+        self.assertEqual((m.run_outcomes, m.deployment_outcomes),
+                         ({"deploy.yml": {"result": "timed_out", "polls": 1}, "x.yml": {"result": "never", "polls": 0}},
+                          {"prod": {"result": "success", "polls": 4, "empty_polls": 0}}))
+        self.assertEqual(harness.outcomes(self.dir), {})  # the failed attempts changed nothing
+
+    def test_outcome_command_keeps_records(self):
+        hc = [sys.executable, os.path.join(HERE, "harness.py"), "outcomes", "--dir", self.dir]
+        try:
+            harness.set_outcomes(self.dir, {"prod": "never"})
+            did, rid = self.deploy("prod"), self.dispatch("deploy.yml")
+            self.poll_statuses(did, 1)
+            n_dep, n_disp = len(harness.deployments(self.dir)), len(harness.dispatches(self.dir))
+            r = subprocess.run(hc + ['{"prod": {"result": "failure", "polls": 0}, "deploy.yml": "cancelled"}'],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual((r.returncode, json.loads(r.stdout)), (0, {"ok": True, "outcomes": 2}), r.stderr)
+            r = subprocess.run(hc, capture_output=True, text=True, timeout=30)
+            self.assertEqual(json.loads(r.stdout), {"prod": {"result": "failure", "polls": 0, "empty_polls": 0},
+                                                    "deploy.yml": {"result": "cancelled", "polls": 1}})
+            r = subprocess.run(hc + ["-"], input='{"staging": "error"}', capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(harness.outcomes(self.dir), {"staging": {"result": "error", "polls": 1, "empty_polls": 0}})
+            f = os.path.join(self.dir, "oc.json")
+            with open(f, "w") as fh:
+                json.dump({"prod": "inactive"}, fh)
+            r = subprocess.run(hc + ["@" + f], capture_output=True, text=True, timeout=30)
+            self.assertEqual((r.returncode, harness.outcomes(self.dir)["prod"]["result"]), (0, "inactive"))
+            r = subprocess.run(hc + ['{"prod": "cancelled"}'], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("'cancelled' is not one of", r.stderr)
+            r = subprocess.run(hc + ["{nope"], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(harness.outcomes(self.dir)["prod"]["result"], "inactive")  # unchanged by the failures
+            # nothing recorded was lost; what existed keeps its outcome and progress
+            self.assertEqual((len(harness.deployments(self.dir)), len(harness.dispatches(self.dir))), (n_dep, n_disp))
+            self.assertEqual([s["state"] for s in self.poll_statuses(did, 1)[0]], ["in_progress", "queued"])
+            self.assertEqual(self.poll_run(rid, 2)[1]["status"], "completed")
+            self.assertEqual([s["state"] for s in self.poll_statuses(self.deploy("prod"), 1)[0]], ["queued"])
+        finally:
+            harness.set_outcomes(self.dir, {})
+
 class LifecycleTest(unittest.TestCase):
     def test_max_seconds_and_bad_scenario(self):
         d = tempfile.mkdtemp(prefix="ghsim-life.")

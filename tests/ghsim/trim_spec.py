@@ -29,6 +29,12 @@ workflow, or its file name") rejects every number: a path segment such as 500000
 both alternatives, and Prism answers 422 "must match exactly one schema in oneOf" without
 forwarding. Such a parameter's oneOf becomes an anyOf (marked in its description).
 
+The `created` query parameter (list workflow runs) is typed `format: date-time`, but its
+own description points to GitHub's search syntax, which GitHub accepts: `>=2024-05-01`,
+`2024-05-01..2024-05-02`, a bare date. Prism answers 422 to every such value without
+forwarding. Such a parameter (a date-time query parameter whose description refers to the
+search syntax) loses its `format` (marked in its description).
+
 Standard library only. Default source: node_modules/@octokit/openapi/generated/api.github.com.json
 beside this file (npm ci in tests/ghsim installs it).
 """
@@ -54,6 +60,10 @@ OPERATIONS = [
     ("/repos/{owner}/{repo}/commits/{ref}/status", "get"),
     ("/repos/{owner}/{repo}/releases", "get"),
     ("/repos/{owner}/{repo}/releases/tags/{tag}", "get"),
+    # what a client polls to wait for a deployment or a dispatched workflow run
+    ("/repos/{owner}/{repo}/deployments/{deployment_id}", "get"),
+    ("/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", "get"),
+    ("/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", "get"),
     # write operations: Prism validates the request bodies too
     ("/repos/{owner}/{repo}/deployments", "post"),
     ("/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", "post"),
@@ -137,6 +147,21 @@ def fix_overlapping_param_oneof(params):
     return n
 
 
+def fix_search_syntax_dates(params):
+    """Drop `format: date-time` from query parameters that take GitHub's date search syntax
+    (`>=DATE`, `A..B`, a bare date); returns the count."""
+    n = 0
+    for p in params:
+        sch = p.get("schema") if isinstance(p, dict) else None
+        if (isinstance(sch, dict) and p.get("in") == "query" and sch.get("format") == "date-time"
+                and "search syntax" in p.get("description", "")):
+            del sch["format"]
+            p["description"] += (" (ghsim: `format: date-time` dropped: GitHub takes the search syntax here,"
+                                 " such as >=2024-05-01 or 2024-05-01..2024-05-02)")
+            n += 1
+    return n
+
+
 def strip_examples(op):
     """Drop the response examples (documentation only; they do not take part in validation)."""
     for r in op.get("responses", {}).values():
@@ -209,6 +234,7 @@ def trim(spec, aliases=True, keep_examples=False):
         out["components"].setdefault(section, {})[name] = node
     fix_typeless_nullable(out)
     fix_overlapping_param_oneof(list(out["components"].get("parameters", {}).values()))
+    fix_search_syntax_dates(list(out["components"].get("parameters", {}).values()))
     for item in out["paths"].values():
         for k, v in item.items():
             fix_overlapping_param_oneof(v if k == "parameters" else v.get("parameters", []))
