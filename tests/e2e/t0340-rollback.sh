@@ -107,8 +107,10 @@ check 'rolling back again skips C (rolled back from): B -> A' eval 'ops 0 rollba
 check '--to TAG: back to B by its first tag' eval 'promote 0 record deployed $K --env prod --commit "$A" --result success &&
     ops 0 rollback $K prod --to prod-2026.11.04.2 --reason "A lacks a fix" &&
     has "$OUT" "$(echo $A | cut -c1-12) -> $(echo $B | cut -c1-12)" && has "$OUT" "tag prod-2026.11.04.6"'
-check '--to SEQ: back to A by its deployment entry' eval 'promote 0 record deployed $K --env prod --commit "$B" --result success &&
-    ops 0 rollback $K prod --to 3 --reason "back to A" --json && jq_is "d[\"to_commit\"]" "$A" && jq_is "d[\"to_seq\"]" 17'
+check '--to SEQ: back to A by its deployment entry, waiting for the deploy' eval 'promote 0 record deployed $K --env prod --commit "$B" --result success &&
+    ops 0 rollback $K prod --to 3 --reason "back to A" --json --wait --wait-interval 0.05 &&
+    jq_is "d[\"to_commit\"]" "$A" && jq_is "d[\"to_seq\"]" 17 &&
+    jq_is "d[\"deploy\"][\"wait\"][\"result\"]" success && jq_is "d[\"deploy\"][\"wait\"][\"seq\"]" 23'
 check '--to what is deployed now, or a bad name: refused' eval 'promote 0 record deployed $K --env prod --commit "$A" --result success &&
     ops 1 rollback $K prod --to prod-2026.11.04.1 --reason x && has "$ERR" "is what was deployed last in '"'prod'"'" &&
     ops 2 rollback $K prod --to 9999 --reason x && has "$ERR" "--to 9999: not a deployment to or an approved decision into '"'prod'"'" &&
