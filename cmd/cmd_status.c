@@ -61,6 +61,9 @@ cmd_status(int argc, char **argv)
         err_set(&e, EXIT_USAGE, "unknown environment '%s'", env);
         goto fail;
     }
+    if (!json)
+        printf("%-6s %-12s %-24s %-20s %-12s %s\n", "env", "commit", "tag", "deployed at", "by",
+               "waiting, hold");
     for (k = 0; k < p->n_envs; k++) {
         const struct policy_env *pe = &p->envs[k];
         const json_t *dep, *hold, *tagged, *by;

@@ -114,15 +114,17 @@ export PROMOTE_NOW=2026-11-09T08:00:00Z
 python3 "$here/scenario.py" "$work/bbws" "$work/hotfix.json" approved release || exit 2
 python3 "$harness" scenario --dir "$work/ghsim" "$work/hotfix.json" >/dev/null || exit 2
 run 0 record deployed $K --env dev --commit release --result success --deployment 103
-run 0 $K dev sit
-run 0 record deployed $K --env sit --result success --deployment 104 --commit release
+echo
+echo "This time promote follows the dispatched deploy-sit.yml run itself (--wait) and records"
+echo "its outcome, instead of waiting for the workflow to report back:"
+run 0 $K --wait --wait-interval 0.2 dev sit
 echo
 echo "1.4.1 miscalculates totals in sit. The tech lead (naledi, in the Actions run she"
 echo "started) rolls sit back to the last good state, 1.4.0; the rollback holds sit:"
 GITHUB_ACTIONS=true GITHUB_RUN_ID=8001 GITHUB_ACTOR=naledi run 0 rollback $K sit \
-    --reason "order totals wrong in sit (INC-12)"
-run 0 record deployed $K --env sit --result success --deployment 105 --commit "release~1"
+    --reason "order totals wrong in sit (INC-12)" --wait --wait-interval 0.2
 run 1 check dev sit
+run 0 status sit
 run 0 unhold $K sit --reason "INC-12 closed: a fix follows as 1.4.2"
 echo
 echo "The audit log, and what is deployed where:"
