@@ -87,9 +87,9 @@ echo "Straight on to prod: rejected, it has not soaked in sit and prod has no DR
 run 1 check --release-pr 9 sit prod
 run 0 record dr-test $K --env prod --result pass --note "monthly failover to eu-west-1"
 echo
-echo "A day later (Thursday 11:00 in Johannesburg):"
+echo "A day later (Thursday 11:00 in Johannesburg), as JSON, following the prod deploy to its end:"
 export PROMOTE_NOW=2026-11-05T09:00:00Z
-run 0 --json $K --release-pr 9 sit prod
+run 0 --json $K --release-pr 9 --wait --wait-interval 0.2 sit prod
 echo
 echo "Friday afternoon prod is closed; breaking the glass needs the ops-lead role, which the"
 echo "release bot does not hold:"
