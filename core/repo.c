@@ -330,13 +330,14 @@ repo_ref_cas(struct repo *r, const char *ref, const char *new_tip, const char *e
 
     if (git_oid_fromstr(&nid, new_tip) < 0)
         return err_set(e, EXIT_EVAL, "invalid commit id");
-    if (expected && *expected) {
-        if (git_oid_fromstr(&eid, expected) < 0)
-            return err_set(e, EXIT_EVAL, "invalid commit id");
-        rc = git_reference_create_matching(&out, r->git, ref, &nid, 1, &eid, "promote: append");
-    } else {
-        rc = git_reference_create(&out, r->git, ref, &nid, 0, "promote: append");
-    }
+    /* An all-zero expected id means "must not exist yet", checked under the ref's lock.
+     * (git_reference_create without force checks existence before taking the lock, so
+     * two first appenders could both "create" the ref and one entry would be lost.) */
+    if (git_oid_fromstr(&eid, expected && *expected ? expected
+                                                     : "0000000000000000000000000000000000000000") <
+        0)
+        return err_set(e, EXIT_EVAL, "invalid commit id");
+    rc = git_reference_create_matching(&out, r->git, ref, &nid, 1, &eid, "promote: append");
     git_reference_free(out);
     if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED)
         return 1;
@@ -725,7 +726,9 @@ repo_tag_create(struct repo *r, const char *name, const char *commit, const char
 {
     git_object *target = NULL;
     git_signature *sig = NULL;
-    git_oid oid, tag;
+    git_reference *tref = NULL;
+    git_oid oid, tag, zero;
+    char ref[300];
     int rc = -1;
 
     if (git_oid_fromstr(&oid, commit) < 0 ||
@@ -733,14 +736,25 @@ repo_tag_create(struct repo *r, const char *name, const char *commit, const char
         err_git(e, EXIT_EVAL, "cannot find the commit to tag");
         goto done;
     }
-    if (git_signature_now(&sig, "promote", "promote@localhost") < 0 ||
-        git_tag_create(&tag, r->git, name, target, sig, message, 0) < 0) {
+    /* the tag object first, then its ref created only if absent, under the ref's lock
+     * (git_tag_create checks for an existing tag before locking: two promotions in one
+     * clone could both take the same name) */
+    if (snprintf(ref, sizeof(ref), "refs/tags/%s", name) >= (int)sizeof(ref) ||
+        git_signature_now(&sig, "promote", "promote@localhost") < 0 ||
+        git_tag_annotation_create(&tag, r->git, name, target, sig, message) < 0 ||
+        git_oid_fromstr(&zero, "0000000000000000000000000000000000000000") < 0) {
         err_git(e, EXIT_EVAL, "cannot create the tag");
+        err_prefix(e, "tag '%s'", name);
+        goto done;
+    }
+    if (git_reference_create_matching(&tref, r->git, ref, &tag, 1, &zero, "promote: tag") < 0) {
+        err_git(e, EXIT_EVAL, "cannot create the tag (it exists already?)");
         err_prefix(e, "tag '%s'", name);
         goto done;
     }
     rc = 0;
 done:
+    git_reference_free(tref);
     git_signature_free(sig);
     git_object_free(target);
     return rc;

@@ -22,6 +22,24 @@ check 'every local append succeeded' eval '[ ! -s "$TMP/fails" ] || { cat "$TMP/
 check "2 x $N local appends: $((2 * N)) entries, one chain" eval 'promote 0 audit verify --no-remote &&
     has "$OUT" "audit log intact: $((2 * N)) entries"'
 
+# the very first entry: four appenders creating the log at once, ten times over
+firsts() {
+    r=0
+    while [ $r -lt 10 ]; do
+        git update-ref -d refs/promote/audit 2>/dev/null
+        rm -f .git/promote/checkpoint
+        for p in 1 2 3 4; do
+            "$PROMOTE" record dr-test --key "$TMP/ci.key" --env prod --result pass >/dev/null 2>>"$TMP/first.err" &
+        done
+        wait
+        n=$(git rev-list --count refs/promote/audit)
+        [ "$n" = 4 ] || { echo "  round $r: $n entries" >&2; return 1; }
+        r=$((r + 1))
+    done
+}
+check 'four appenders creating the log at once: four entries, every time' firsts
+git update-ref -d refs/promote/audit && rm -f .git/promote/checkpoint
+
 # two clones of one bare remote
 git init -q --bare "$TMP/remote.git"
 git push -q "$TMP/remote.git" main develop release
