@@ -167,7 +167,7 @@ const struct policy_attr policy_matrix_attrs[] = {
      1, 100000},
     {"lambda_provisioned_concurrency_handler", ATTR_TEXT_OR_NULL, "provisioned concurrency on",
      NULL, 0, 0},
-    {"ses_sending_limit_per_second", ATTR_COUNT, "SES sending limit", " /s", 1, 100000},
+    {"ses_sending_limit_per_second", ATTR_COUNT, "SES sending limit", "/s", 1, 100000},
     {"ses_from_address", ATTR_TEXT, "SES from address", NULL, 0, 0},
     {"ses_bounce_handling", ATTR_TEXT_OR_NULL, "SES bounce/complaint handling", NULL, 0, 0},
     {"api_throttling_rps", ATTR_COUNT, "API throttling", " req/s", 1, 10000000},
