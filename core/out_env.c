@@ -168,37 +168,6 @@ out_env_text(FILE *f, const struct policy *p, const char *only)
     }
 }
 
-/* Markdown text: characters that would start markup or HTML are escaped, line
- * breaks become spaces. */
-static void
-md_put(FILE *f, const char *s)
-{
-    if (s && *s && strchr("#>-+=", *s)) /* would start a heading, quote or list */
-        fputc('\\', f);
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '\\':
-        case '`':
-        case '*':
-        case '_':
-        case '|':
-        case '[':
-        case ']':
-            fputc('\\', f);
-            fputc(*s, f);
-            break;
-        default:
-            fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
-        }
-    }
-}
-
 /* An identifier as a code span; one that holds a backtick is written as text. */
 static void
 md_code(FILE *f, const char *s)
@@ -207,7 +176,7 @@ md_code(FILE *f, const char *s)
 
     out_sanitize(clean, sizeof(clean), s);
     if (strchr(clean, '`')) {
-        md_put(f, clean);
+        out_markdown(f, clean);
         return;
     }
     fprintf(f, "`%s`", clean);
@@ -223,7 +192,7 @@ md_matrix(FILE *f, const struct policy *p, const char *only)
     for (i = 0; i < p->n_envs; i++)
         if (selected(&p->envs[i], only)) {
             fputc(' ', f);
-            md_put(f, p->envs[i].name);
+            out_markdown(f, p->envs[i].name);
             fputs(" |", f);
         }
     fputs("\n| --- |", f);
@@ -235,14 +204,14 @@ md_matrix(FILE *f, const struct policy *p, const char *only)
         if (!row_shown(p, only, row))
             continue;
         fputs("| ", f);
-        md_put(f, row_label(row));
+        out_markdown(f, row_label(row));
         fputs(" |", f);
         for (i = 0; i < p->n_envs; i++) {
             if (!selected(&p->envs[i], only))
                 continue;
             cell(buf, sizeof(buf), &p->envs[i], row);
             fputc(' ', f);
-            md_put(f, buf);
+            out_markdown(f, buf);
             fputs(" |", f);
         }
         fputc('\n', f);
@@ -265,7 +234,7 @@ md_attr(FILE *f, const struct policy_env *env, const char *key)
     value_text(buf, sizeof(buf), a, v);
     out_sanitize(clean, sizeof(clean), buf);
     fputc(' ', f);
-    md_put(f, clean);
+    out_markdown(f, clean);
     fputs(" |", f);
 }
 
@@ -288,9 +257,9 @@ md_dr(FILE *f, const struct policy *p, const char *only)
                   "failover test |\n| --- | --- | --- | --- | --- | --- |\n",
                   f);
         fputs("| ", f);
-        md_put(f, env->name);
+        out_markdown(f, env->name);
         fputs(" | ", f);
-        md_put(f, env->failover_region ? env->failover_region : "none");
+        out_markdown(f, env->failover_region ? env->failover_region : "none");
         fputs(" |", f);
         for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
             md_attr(f, env, keys[k]);
@@ -314,10 +283,10 @@ md_section(FILE *f, const struct policy *p, size_t idx)
     size_t g;
 
     fputs("## ", f);
-    md_put(f, env->name);
+    out_markdown(f, env->name);
     fputs("\n\n", f);
     if (env->description) {
-        md_put(f, env->description);
+        out_markdown(f, env->description);
         fputs("\n\n", f);
     }
     fputs("- Deploys from the branch ", f);
@@ -374,17 +343,17 @@ out_env_markdown(FILE *f, const struct policy *p, const char *only)
     fputs("# Environments", f);
     if (name) {
         fputs(" of ", f);
-        md_put(f, name);
+        out_markdown(f, name);
     }
     fputs("\n\n", f);
     if (desc) {
-        md_put(f, desc);
+        out_markdown(f, desc);
         fputs("\n\n", f);
     }
     fputs("Promotion order:", f);
     for (i = 0; i < p->n_envs; i++) {
         fputs(i ? " -> " : " ", f);
-        md_put(f, p->envs[i].name);
+        out_markdown(f, p->envs[i].name);
     }
     fputs(". From the policy ", f);
     md_code(f, p->source);
