@@ -379,10 +379,11 @@ out_env_json(const struct policy *p, const char *only)
         return NULL;
     for (i = 0; i < p->n_envs; i++) {
         const struct policy_env *env = &p->envs[i];
-        json_t *m = json_object(), *o;
+        json_t *m, *o;
 
         if (!selected(env, only))
             continue;
+        m = json_object();
         /* the attribute table's order, not the policy file's */
         for (a = policy_matrix_attrs; m && a->key; a++)
             if (json_object_get(env->matrix, a->key))
