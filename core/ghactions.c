@@ -158,8 +158,7 @@ append(const char *path, const char *what, const char *data, size_t len, struct 
     errno = 0;
     f = fopen(path, "a");
     if (!f)
-        return err_set(e, EXIT_EVAL, "cannot write the %s '%s': %s", what, path,
-                       strerror(errno));
+        return err_set(e, EXIT_EVAL, "cannot write the %s '%s': %s", what, path, strerror(errno));
     failed = fwrite(data, 1, len, f) != len || fflush(f) != 0;
     if (fclose(f) != 0 || failed)
         return err_set(e, EXIT_EVAL, "cannot write the %s '%s': %s", what, path,

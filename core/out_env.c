@@ -276,9 +276,8 @@ static void
 md_section(FILE *f, const struct policy *p, size_t idx)
 {
     const struct policy_env *env = &p->envs[idx];
-    const struct policy_promotion *pr = idx ? policy_promotion(p, p->envs[idx - 1].name,
-                                                               env->name)
-                                            : NULL;
+    const struct policy_promotion *pr =
+        idx ? policy_promotion(p, p->envs[idx - 1].name, env->name) : NULL;
     const char *wf = json_string_value(json_object_get(env->deploy, "workflow"));
     size_t g;
 

@@ -75,8 +75,9 @@ test_annotations(void **state)
     r.d = &dec;
     r.verdict = "rejected";
     CAPTURE(t, ghactions_annotations(f, &r));
-    assert_string_equal(t, "::error title=cov%3Aerage%2Cx::40.66%25 < 80%25 | <b>bold</b>%0Asecond line\n"
-                           "::error title=notes::no CHANGELOG\n");
+    assert_string_equal(
+        t, "::error title=cov%3Aerage%2Cx::40.66%25 < 80%25 | <b>bold</b>%0Asecond line\n"
+           "::error title=notes::no CHANGELOG\n");
     free(t);
     r.error = "superseded by seq 4";
     CAPTURE(t, ghactions_annotations(f, &r));
