@@ -116,7 +116,7 @@ const struct cmd cmd_table[] = {
      "show the environment matrix of the policy; check the repository against it",
      "  --format <f>        show: table (default: attributes as rows, environments as\n"
      "                      columns), markdown (a document for a wiki) or json\n"
-     "  --repo <dir>        the git repository (default: the one containing the current directory)\n"
+     "  --repo <dir>        the git repository (default: the current directory's)\n"
      "  --policy <file>     read the policy from a local file instead of the policy ref\n"
      "  --policy-ref <ref>  the branch holding .promote/policy.json (default: main)\n"
      "\n"
