@@ -61,6 +61,10 @@ struct cmd_github_bufs {
 void cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_github_bufs *b,
                        struct repo *repo, const struct cmd_github_opts *o);
 int cmd_rollback(int argc, char **argv);
+/* promote env show|check, dispatched by cmd_env */
+int cmd_env(int argc, char **argv);
+int cmd_env_show(int argc, char **argv);
+int cmd_env_check(int argc, char **argv); /* cmd/cmd_env_check.c */
 
 /* Shared by promote and check: evaluate FROM -> TO. */
 enum promote_mode { PROMOTE_RECORD, PROMOTE_CHECK };

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/deploy.h"
 #include "core/engine.h"
+#include "core/ghactions.h"
 #include "core/keys.h"
 #include "core/out.h"
 #include "core/record.h"
@@ -310,6 +311,28 @@ cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_git
     actor->github_actor = env_or("GITHUB_ACTOR", NULL);
 }
 
+/* Inside GitHub Actions: the step summary, outputs and annotations of this run.
+ * Annotations go to stdout, or to stderr when stdout carries the JSON document. */
+static int
+actions_report(const struct promote_opts *o, const struct decision *d, const char *verdict,
+               const char *decision_id, const char *tag, const char *error, struct err *e)
+{
+    struct ghactions_report r;
+
+    if (strcmp(env_or("GITHUB_ACTIONS", ""), "true") != 0)
+        return 0;
+    memset(&r, 0, sizeof(r));
+    r.d = d;
+    r.from = o->from;
+    r.to = o->to;
+    r.verdict = verdict;
+    r.decision_id = decision_id;
+    r.tag = tag;
+    r.error = error;
+    return ghactions_report(o->json ? stderr : stdout, getenv("GITHUB_STEP_SUMMARY"),
+                            getenv("GITHUB_OUTPUT"), &r, e);
+}
+
 int
 promote_run(int argc, char **argv, enum promote_mode mode)
 {
@@ -330,7 +353,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     struct record_result rr;
     char repo_uri[1100], run_url[600];
     json_t *doc;
-    int rc, code, recorded = 0, deployed = 0, superseded = 0;
+    int rc, code, recorded = 0, deployed = 0, superseded = 0, decided = 0;
+    char why[512];
     json_t *history = NULL;
     const json_t *already = NULL;
     uint64_t base = 0;
@@ -415,6 +439,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     }
     if (engine_run(&d, &req, &e) < 0)
         goto fail;
+    decided = 1;
     if (mode == PROMOTE_RECORD) {
         if (record_decision(&rr, &rq, &d, req.now, &e) < 0) {
             err_prefix(&e, "the decision (%s) could not be recorded",
@@ -501,6 +526,21 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         code = cmd_fail(EXIT_EVAL, we.msg);
     else if (waited > 0 && outcome != DEPLOY_SUCCEEDED)
         code = cmd_fail(EXIT_EVAL, "the deploy failed; recorded as a failed deployment");
+    /* what the Actions run reports beside the decision */
+    why[0] = '\0';
+    if (superseded > 0)
+        snprintf(why, sizeof(why), "superseded by seq %d: another promotion into %s landed "
+                 "first; this one is recorded and not deployed", superseded, d.to);
+    else if (deployed < 0)
+        snprintf(why, sizeof(why), "%s", de.msg);
+    else if (waited < 0)
+        snprintf(why, sizeof(why), "%s", we.msg);
+    else if (waited > 0 && outcome != DEPLOY_SUCCEEDED)
+        snprintf(why, sizeof(why), "the deploy failed; recorded as a failed deployment");
+    if (actions_report(&o, &d, superseded > 0 ? "rejected" : decision_verdict_name(d.verdict),
+                       recorded ? rr.entry.id : NULL, deployed > 0 ? dr.tag : NULL,
+                       why[0] ? why : NULL, &e) < 0)
+        code = cmd_fail(EXIT_EVAL, e.msg);
 out:
     json_decref(history);
     decision_release(&d);
@@ -509,6 +549,13 @@ out:
     repo_free(repo);
     return cmd_finish(code);
 fail:
+    if (o.from) {
+        struct err ae = ERR_INIT;
+
+        if (actions_report(&o, decided ? &d : NULL, "error", recorded ? rr.entry.id : NULL,
+                           NULL, e.msg, &ae) < 0)
+            cmd_fail(EXIT_EVAL, ae.msg);
+    }
     json_decref(history);
     decision_release(&d);
     keys_free(key);

@@ -110,6 +110,17 @@ const struct cmd cmd_table[] = {
      "  3 could not complete (GitHub, the log, the deploy), 4 the audit log fails to verify.\n"},
     {"status", cmd_status, "promote status [<env>] [--json]",
      "what is deployed in each environment, since when, and what waits", NULL},
+    {"env", cmd_env,
+     "promote env show [<env>] [--format table|markdown|json]\n"
+     "   or: promote env check [<options>]",
+     "show the environment matrix of the policy; check the repository against it",
+     "  --format <f>        show: table (default: attributes as rows, environments as\n"
+     "                      columns), markdown (a document for a wiki) or json\n"
+     "  --repo <dir>        the git repository (default: the current directory's)\n"
+     "  --policy <file>     read the policy from a local file instead of the policy ref\n"
+     "  --policy-ref <ref>  the branch holding .promote/policy.json (default: main)\n"
+     "\n"
+     "  <env> shows one environment; an unknown one exits 2.\n"},
     {"help", cmd_help, "promote help [<command>]", "show help for promote or one command", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -27,6 +27,37 @@ out_sanitize(char *out, size_t outsz, const char *s)
     out[i] = '\0';
 }
 
+/* Markdown text: characters that would start markup or HTML are escaped, line
+ * breaks become spaces. */
+void
+out_markdown(FILE *f, const char *s)
+{
+    if (s && *s && strchr("#>-+=", *s)) /* would start a heading, quote or list */
+        fputc('\\', f);
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '\\':
+        case '`':
+        case '*':
+        case '_':
+        case '|':
+        case '[':
+        case ']':
+            fputc('\\', f);
+            fputc(*s, f);
+            break;
+        default:
+            fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+        }
+    }
+}
+
 int
 out_json(FILE *f, const json_t *doc)
 {

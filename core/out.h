@@ -28,6 +28,10 @@ int out_json(FILE *f, const json_t *doc);
 /* Copy S into OUT replacing control characters, for terminals. */
 void out_sanitize(char *out, size_t outsz, const char *s);
 
+/* Write S as Markdown text: characters that would start markup or HTML are escaped,
+ * control characters become spaces. */
+void out_markdown(FILE *f, const char *s);
+
 void out_hex(char *out, const unsigned char *bytes, size_t n);
 
 /* --wait's part of a deploy object: null when not waited (WAITED 0); else {"result"

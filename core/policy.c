@@ -20,6 +20,7 @@ static const char *const env_keys[] = {"name",           "branch",
                                        "failover_region", "github_environment",
                                        "tag_template",   "deploy",
                                        "rollback",       "description",
+                                       "matrix",
                                        NULL};
 static const char *const promo_keys[] = {"from", "to", "gates", "description", NULL};
 
@@ -135,6 +136,136 @@ req_string(const json_t *obj, const char *key, const char *source, const char *j
         return NULL;
     }
     return json_string_value(v);
+}
+
+const struct policy_attr policy_matrix_attrs[] = {
+    {"purpose", ATTR_TEXT, "purpose", NULL, 0, 0},
+    {"data_class", ATTR_TEXT, "data", NULL, 0, 0},
+    {"access_level", ATTR_TEXT, "access", NULL, 0, 0},
+    {"scale", ATTR_TEXT, "scale", NULL, 0, 0},
+    {"availability_sla_percent", ATTR_PERCENT, "availability SLA", " %", 0, 0},
+    {"compliance", ATTR_TEXTS, "compliance", NULL, 0, 0},
+    {"data_residency", ATTR_TEXT, "data residency", NULL, 0, 0},
+    {"backup_strategy", ATTR_TEXT, "backups", NULL, 0, 0},
+    {"backup_frequency", ATTR_TEXT_OR_NULL, "backup frequency", NULL, 0, 0},
+    {"point_in_time_recovery_days", ATTR_COUNT_OR_NULL, "point-in-time recovery", " days", 1, 35},
+    {"dr_enabled", ATTR_BOOL, "DR enabled", NULL, 0, 0},
+    {"dr_strategy", ATTR_TEXT_OR_NULL, "DR strategy", NULL, 0, 0},
+    {"rto_minutes", ATTR_COUNT_OR_NULL, "RTO (at most)", " minutes", 0, 525600},
+    {"rpo_minutes", ATTR_COUNT_OR_NULL, "RPO (at most)", " minutes", 0, 525600},
+    {"failover_test", ATTR_TEXT_OR_NULL, "failover test", NULL, 0, 0},
+    {"log_retention_days", ATTR_COUNT, "log retention", " days", 1, 3653},
+    {"xray_tracing", ATTR_BOOL, "X-Ray tracing", NULL, 0, 0},
+    {"detailed_monitoring", ATTR_BOOL, "detailed metrics, dashboard, alarms", NULL, 0, 0},
+    {"alarm_topic", ATTR_TEXT_OR_NULL, "alarm topic", NULL, 0, 0},
+    {"lambda_memory_mb", ATTR_COUNT, "Lambda memory", " MB", 128, 10240},
+    {"lambda_timeout_seconds", ATTR_COUNT, "Lambda timeout", " s", 1, 900},
+    {"lambda_ephemeral_storage_mb", ATTR_COUNT, "Lambda ephemeral storage", " MB", 512, 10240},
+    {"lambda_reserved_concurrency", ATTR_COUNT_OR_NULL, "Lambda reserved concurrency", NULL, 0,
+     100000},
+    {"lambda_provisioned_concurrency", ATTR_COUNT_OR_NULL, "Lambda provisioned concurrency", NULL,
+     1, 100000},
+    {"lambda_provisioned_concurrency_handler", ATTR_TEXT_OR_NULL, "provisioned concurrency on",
+     NULL, 0, 0},
+    {"ses_sending_limit_per_second", ATTR_COUNT, "SES sending limit", "/s", 1, 100000},
+    {"ses_from_address", ATTR_TEXT, "SES from address", NULL, 0, 0},
+    {"ses_bounce_handling", ATTR_TEXT_OR_NULL, "SES bounce/complaint handling", NULL, 0, 0},
+    {"api_throttling_rps", ATTR_COUNT, "API throttling", " req/s", 1, 10000000},
+    {"s3_versioning", ATTR_BOOL, "S3 versioning", NULL, 0, 0},
+    {"s3_orders_lifecycle", ATTR_TEXT_OR_NULL, "S3 orders lifecycle", NULL, 0, 0},
+    {"required_reviewers", ATTR_COUNT, "required reviewers", NULL, 0, 6},
+    {"reviewers", ATTR_TEXTS, "reviewers", NULL, 0, 0},
+    {"status_checks_required", ATTR_BOOL, "required status checks", NULL, 0, 0},
+    {"deploy_windows_only", ATTR_BOOL, "deploys in scheduled windows only", NULL, 0, 0},
+    {NULL, ATTR_TEXT, NULL, NULL, 0, 0},
+};
+
+static int
+check_attr(const struct policy_attr *a, const json_t *v, const char *source, const char *path,
+           struct err *e)
+{
+    char what[128];
+    size_t i;
+
+    switch (a->kind) {
+    case ATTR_TEXT_OR_NULL:
+        if (json_is_null(v))
+            return 0;
+        /* fall through */
+    case ATTR_TEXT:
+        if (!json_is_string(v) || json_string_length(v) == 0)
+            return bad(e, source, path,
+                       a->kind == ATTR_TEXT ? "must be a non-empty string"
+                                            : "must be null or a non-empty string");
+        return 0;
+    case ATTR_TEXTS:
+        if (!json_is_array(v))
+            return bad(e, source, path, "must be an array of non-empty strings");
+        for (i = 0; i < json_array_size(v); i++) {
+            const json_t *s = json_array_get(v, i);
+
+            if (!json_is_string(s) || json_string_length(s) == 0)
+                return bad(e, source, path, "must be an array of non-empty strings");
+        }
+        return 0;
+    case ATTR_COUNT_OR_NULL:
+        if (json_is_null(v))
+            return 0;
+        /* fall through */
+    case ATTR_COUNT:
+        if (!json_is_integer(v) || json_integer_value(v) < a->min ||
+            json_integer_value(v) > a->max) {
+            snprintf(what, sizeof(what), "must be %san integer from %lld to %lld",
+                     a->kind == ATTR_COUNT ? "" : "null or ", a->min, a->max);
+            return bad(e, source, path, what);
+        }
+        return 0;
+    case ATTR_PERCENT:
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 100)
+            return bad(e, source, path, "must be a number from 0 to 100");
+        return 0;
+    case ATTR_BOOL:
+        return json_is_boolean(v) ? 0 : bad(e, source, path, "must be true or false");
+    }
+    return bad(e, source, path, "unknown attribute kind");
+}
+
+/* The environment matrix: known keys of the right types, consistent with the
+ * environment's regions. */
+static int
+check_matrix(const json_t *m, const struct policy_env *env, const char *source,
+             const char *jpath, struct err *e)
+{
+    const struct policy_attr *a;
+    const json_t *dr, *pc, *rc;
+    const char *key;
+    json_t *v;
+    char path[512];
+
+    if (!json_is_object(m))
+        return bad(e, source, jpath, "must be an object");
+    json_object_foreach((json_t *)m, key, v) {
+        for (a = policy_matrix_attrs; a->key && strcmp(a->key, key) != 0; a++)
+            ;
+        snprintf(path, sizeof(path), "%s.%s", jpath, key);
+        if (!a->key)
+            return bad(e, source, path, "unknown key");
+        if (check_attr(a, v, source, path, e) < 0)
+            return -1;
+    }
+    dr = json_object_get(m, "dr_enabled");
+    snprintf(path, sizeof(path), "%s.dr_enabled", jpath);
+    if (dr && json_is_true(dr) != (env->failover_region != NULL))
+        return bad(e, source, path,
+                   env->failover_region ? "must be true: the environment has a failover region"
+                                        : "must be false: the environment has no failover region");
+    pc = json_object_get(m, "lambda_provisioned_concurrency");
+    rc = json_object_get(m, "lambda_reserved_concurrency");
+    snprintf(path, sizeof(path), "%s.lambda_provisioned_concurrency", jpath);
+    if (json_is_integer(pc) && json_is_integer(rc) &&
+        json_integer_value(pc) > json_integer_value(rc))
+        return bad(e, source, path, "cannot exceed lambda_reserved_concurrency");
+    return 0;
 }
 
 /* "rollback": {"roles": ["ROLE", ...]}: who may roll ENV back (any one role suffices). */
@@ -253,6 +384,14 @@ load_env(struct policy_env *env, const json_t *obj, const json_t *roles, const c
             return -1;
     } else {
         env->github_environment = env->name;
+    }
+    env->description = json_string_value(json_object_get(obj, "description"));
+    v = json_object_get(obj, "matrix");
+    if (v) {
+        snprintf(path, sizeof(path), "%s.matrix", jpath);
+        if (check_matrix(v, env, source, path, e) < 0)
+            return -1;
+        env->matrix = v;
     }
     return 0;
 }

@@ -22,7 +22,30 @@ struct policy_env {
     const char *tag_template; /* NULL: approved promotions into it are not tagged */
     const json_t *deploy;     /* NULL: nothing is triggered */
     const json_t *rollback_roles; /* array of role names; NULL: nobody may roll it back */
+    const char *description;      /* NULL when none */
+    const json_t *matrix;         /* the environment matrix (policy_matrix_attrs), or NULL */
 };
+
+/* The attributes an environment's "matrix" object may hold, in their display order. */
+enum policy_attr_kind {
+    ATTR_TEXT,          /* a non-empty string */
+    ATTR_TEXT_OR_NULL,  /* a non-empty string, or null for none */
+    ATTR_TEXTS,         /* an array of non-empty strings (empty: none) */
+    ATTR_COUNT,         /* an integer within [min, max] */
+    ATTR_COUNT_OR_NULL, /* an integer within [min, max], or null for none */
+    ATTR_PERCENT,       /* a number from 0 to 100 */
+    ATTR_BOOL
+};
+
+struct policy_attr {
+    const char *key;
+    enum policy_attr_kind kind;
+    const char *label; /* for people: "Lambda reserved concurrency" */
+    const char *unit;  /* appended to numbers: " days"; NULL for none */
+    long long min, max;
+};
+
+extern const struct policy_attr policy_matrix_attrs[]; /* ends with a NULL key */
 
 struct policy_promotion {
     const char *from;

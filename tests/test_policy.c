@@ -135,6 +135,111 @@ test_refusals(void **state)
 }
 
 static void
+test_bbws_matrix(void **state)
+{
+    struct policy *p = NULL;
+    struct err e = ERR_INIT;
+    const json_t *m;
+
+    (void)state;
+    assert_int_equal(policy_load_file(&p, BBWS, &e), 0);
+    m = policy_env(p, "prod")->matrix;
+    assert_non_null(m);
+    assert_true(json_number_value(json_object_get(m, "availability_sla_percent")) == 99.9);
+    assert_true(json_is_true(json_object_get(m, "dr_enabled")));
+    assert_int_equal(json_integer_value(json_object_get(m, "log_retention_days")), 90);
+    assert_int_equal(json_integer_value(json_object_get(m, "lambda_reserved_concurrency")), 50);
+    assert_int_equal(json_integer_value(json_object_get(m, "ses_sending_limit_per_second")), 50);
+    assert_int_equal(json_integer_value(json_object_get(m, "api_throttling_rps")), 10000);
+    assert_int_equal(json_integer_value(json_object_get(m, "rto_minutes")), 60);
+    assert_int_equal(json_integer_value(json_object_get(m, "rpo_minutes")), 5);
+    m = policy_env(p, "dev")->matrix;
+    assert_true(json_is_null(json_object_get(m, "lambda_reserved_concurrency")));
+    assert_true(json_is_false(json_object_get(m, "dr_enabled")));
+    assert_string_equal(json_string_value(json_object_get(m, "ses_from_address")),
+                        "test@kimmyai.io");
+    assert_string_equal(policy_env(p, "sit")->description,
+                        "system integration testing (pre-production)");
+    /* every attribute of the table is set for every BBWS environment */
+    {
+        const struct policy_attr *a;
+        size_t i;
+
+        for (i = 0; i < p->n_envs; i++)
+            for (a = policy_matrix_attrs; a->key; a++)
+                if (!json_object_get(p->envs[i].matrix, a->key))
+                    fail_msg("%s lacks %s", p->envs[i].name, a->key);
+    }
+    policy_free(p);
+}
+
+#define ENV_A "\"region\": \"eu-west-1\"},"
+#define WITH_MATRIX(m) "\"region\": \"eu-west-1\", \"matrix\": " m "},"
+
+static void
+test_matrix_refusals(void **state)
+{
+    struct policy *p = NULL;
+    struct err e = ERR_INIT;
+    char text[2048];
+    const char *at = strstr(good, ENV_A);
+
+    (void)state;
+    /* a matrix is optional, and a partial one is fine */
+    assert_non_null(at);
+    snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - good), good,
+             WITH_MATRIX("{\"log_retention_days\": 7, \"dr_enabled\": false, "
+                         "\"lambda_reserved_concurrency\": null, \"compliance\": []}"),
+             at + strlen(ENV_A));
+    assert_int_equal(policy_load(&p, text, strlen(text), "t.json", &e), 0);
+    assert_int_equal(json_integer_value(json_object_get(p->envs[0].matrix, "log_retention_days")),
+                     7);
+    assert_null(p->envs[1].matrix);
+    policy_free(p);
+
+    refused(ENV_A, WITH_MATRIX("[]"), "$.environments[0].matrix: must be an object");
+    refused(ENV_A, WITH_MATRIX("{\"log_retention\": 7}"),
+            "invalid policy 't.json': $.environments[0].matrix.log_retention: unknown key");
+    refused(ENV_A, WITH_MATRIX("{\"log_retention_days\": \"7\"}"),
+            "$.environments[0].matrix.log_retention_days: must be an integer from 1 to 3653");
+    refused(ENV_A, WITH_MATRIX("{\"log_retention_days\": 7.5}"),
+            "$.environments[0].matrix.log_retention_days: must be an integer");
+    refused(ENV_A, WITH_MATRIX("{\"log_retention_days\": null}"),
+            "$.environments[0].matrix.log_retention_days: must be an integer");
+    refused(ENV_A, WITH_MATRIX("{\"lambda_reserved_concurrency\": -1}"),
+            "matrix.lambda_reserved_concurrency: must be null or an integer from 0 to 100000");
+    refused(ENV_A, WITH_MATRIX("{\"availability_sla_percent\": 100.5}"),
+            "matrix.availability_sla_percent: must be a number from 0 to 100");
+    refused(ENV_A, WITH_MATRIX("{\"availability_sla_percent\": \"99.9\"}"),
+            "matrix.availability_sla_percent: must be a number from 0 to 100");
+    refused(ENV_A, WITH_MATRIX("{\"dr_enabled\": \"yes\"}"),
+            "matrix.dr_enabled: must be true or false");
+    refused(ENV_A, WITH_MATRIX("{\"dr_enabled\": true}"),
+            "$.environments[0].matrix.dr_enabled: must be false: the environment has no failover "
+            "region");
+    refused(ENV_A, WITH_MATRIX("{\"purpose\": \"\"}"),
+            "matrix.purpose: must be a non-empty string");
+    refused(ENV_A, WITH_MATRIX("{\"purpose\": null}"),
+            "matrix.purpose: must be a non-empty string");
+    refused(ENV_A, WITH_MATRIX("{\"alarm_topic\": 3}"),
+            "matrix.alarm_topic: must be null or a non-empty string");
+    refused(ENV_A, WITH_MATRIX("{\"compliance\": [\"GDPR\", \"\"]}"),
+            "matrix.compliance: must be an array of non-empty strings");
+    refused(ENV_A, WITH_MATRIX("{\"compliance\": \"GDPR\"}"),
+            "matrix.compliance: must be an array of non-empty strings");
+    refused(ENV_A,
+            WITH_MATRIX("{\"lambda_reserved_concurrency\": 10, "
+                        "\"lambda_provisioned_concurrency\": 20}"),
+            "matrix.lambda_provisioned_concurrency: cannot exceed lambda_reserved_concurrency");
+    refused(ENV_A, WITH_MATRIX("{\"lambda_memory_mb\": 64}"),
+            "matrix.lambda_memory_mb: must be an integer from 128 to 10240");
+    refused("\"failover_region\": \"us-gov-west-1\"",
+            "\"failover_region\": \"us-gov-west-1\", \"matrix\": {\"dr_enabled\": false}",
+            "$.environments[1].matrix.dr_enabled: must be true: the environment has a failover "
+            "region");
+}
+
+static void
 test_not_an_object(void **state)
 {
     struct policy *p = NULL;
@@ -168,6 +273,8 @@ main(void)
         cmocka_unit_test(test_good_policy),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_not_an_object),
+        cmocka_unit_test(test_bbws_matrix),
+        cmocka_unit_test(test_matrix_refusals),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

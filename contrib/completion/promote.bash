@@ -70,7 +70,7 @@ _promote_opts() {
     record/dr-test) echo "--env --result --evidence --note $event" ;;
     hold/* | unhold/*) echo "--reason $event" ;;
     status/*) echo "--json --repo --policy --policy-ref --remote --no-remote --help" ;;
-    env/show) echo "--format --help" ;;
+    env/show) echo "--format --repo --policy --policy-ref --help" ;;
     env/check) echo "--terraform --workflows --commit --worktree --json --help" ;;
     *) echo "--help" ;;
     esac
