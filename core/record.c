@@ -2,8 +2,10 @@
 
 #include "history.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int
 record_fetch(struct repo *r, const char *remote, int no_remote, struct err *e)
@@ -106,7 +108,10 @@ record_statement(struct record_result *out, const struct record_req *rq, const j
             snprintf(out->remote, sizeof(out->remote), "%s", remote);
             return 0;
         }
-        /* someone else appended first: take their log and chain ours after it */
+        /* someone else appended first: back off (randomised, growing, so that racing
+         * clones fall out of step), take their log and chain ours after it */
+        usleep((useconds_t)(((5000u << (attempt < 7 ? attempt : 7)) / 2) +
+                            randombytes_uniform(5000u << (attempt < 7 ? attempt : 7))));
         if (record_fetch(rq->repo, rq->remote, 0, e) < 0)
             return -1;
     }

@@ -11,7 +11,7 @@
 #include "policy.h"
 #include "repo.h"
 
-#define RECORD_PUSH_ATTEMPTS 8
+#define RECORD_PUSH_ATTEMPTS 16
 
 struct record_req {
     struct repo *repo;
