@@ -115,9 +115,20 @@ python3 "$here/scenario.py" "$work/bbws" "$work/hotfix.json" approved release ||
 python3 "$harness" scenario --dir "$work/ghsim" "$work/hotfix.json" >/dev/null || exit 2
 run 0 record deployed $K --env dev --commit release --result success --deployment 103
 echo
-echo "This time promote follows the dispatched deploy-sit.yml run itself (--wait) and records"
-echo "its outcome, instead of waiting for the workflow to report back:"
-run 0 $K --wait --wait-interval 0.2 dev sit
+echo "This time the promotion runs as the GitHub Actions step of promote-dev-sit.yml would"
+echo "(GITHUB_ACTIONS=true: the actor is the run's, a gate table goes to the step summary, the"
+echo "verdict, decision id and tag to the step outputs), and promote follows the dispatched"
+echo "deploy-sit.yml run itself (--wait), recording its outcome:"
+: > "$work/step-summary.md"
+: > "$work/step-output"
+GITHUB_ACTIONS=true GITHUB_RUN_ID=8004 GITHUB_ACTOR=release-bot \
+    GITHUB_STEP_SUMMARY="$work/step-summary.md" GITHUB_OUTPUT="$work/step-output" \
+    run 0 $K --wait --wait-interval 0.2 dev sit
+echo
+echo "\$GITHUB_OUTPUT:"
+cat "$work/step-output"
+echo "\$GITHUB_STEP_SUMMARY:"
+cat "$work/step-summary.md"
 echo
 echo "1.4.1 miscalculates totals in sit. The tech lead (naledi, in the Actions run she"
 echo "started) rolls sit back to the last good state, 1.4.0; the rollback holds sit:"
@@ -126,6 +137,9 @@ GITHUB_ACTIONS=true GITHUB_RUN_ID=8001 GITHUB_ACTOR=naledi run 0 rollback $K sit
 run 1 check dev sit
 run 0 status sit
 run 0 unhold $K sit --reason "INC-12 closed: a fix follows as 1.4.2"
+echo
+echo "The environment matrix the policy carries, as a wiki page would show it:"
+run 0 env show --format markdown prod
 echo
 echo "The audit log, and what is deployed where:"
 run 0 audit log

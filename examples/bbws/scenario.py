@@ -123,6 +123,11 @@ def add_hotfix(scenario, hotfix, release):
     scenario["releases"].insert(0, {
         "tag_name": "v1.4.1", "name": "1.4.1", "draft": True, "prerelease": False,
         "body": "Fix rounding of order totals.", "target_commitish": "release"})
+    # the promotion workflow's run on the push to develop (promote-dev-sit.yml)
+    scenario["runs"]["8004"] = {"actor": "release-bot", "triggering_actor": "release-bot",
+                                "head_sha": hotfix, "head_branch": "develop",
+                                "status": "in_progress", "event": "push",
+                                "name": "promote dev to sit"}
     # the sit tags of the hotfix's promotion and of its rollback to 1.4.0
     scenario["tags"].update({"sit-2026.11.09.1": hotfix, "sit-2026.11.09.2": release})
 
