@@ -14,7 +14,7 @@
 
 static const char *const top_keys[] = {"version",      "name",       "description",
                                        "roles",        "trusted_keys", "environments",
-                                       "promotions",   NULL};
+                                       "promotions",   "naming",       NULL};
 static const char *const env_keys[] = {"name",           "branch",
                                        "aws_account_id", "region",
                                        "failover_region", "github_environment",
@@ -586,6 +586,74 @@ load_promotion(struct policy *p, size_t idx, const json_t *obj, const char *sour
     return 0;
 }
 
+/* $.naming: the prefix of resource names, the environment names never to use, the OIDC
+ * role and its secret (read by 'promote env check' and the env_config gate). */
+static int
+check_naming(const struct policy *p, const char *source, struct err *e)
+{
+    static const char *const keys[] = {"prefix", "forbidden_environment_names", "oidc_role",
+                                       "role_secret", "description", NULL};
+    const json_t *n = json_object_get(p->root, "naming"), *v, *x;
+    const char *s;
+    char path[96], what[160];
+    size_t i, k;
+
+    if (!n)
+        return 0;
+    if (!json_is_object(n))
+        return bad(e, source, "$.naming", "must be an object");
+    if (check_keys(n, keys, source, "$.naming", e) < 0)
+        return -1;
+    v = json_object_get(n, "description");
+    if (v && !json_is_string(v))
+        return bad(e, source, "$.naming.description", "must be a string");
+    v = json_object_get(n, "prefix");
+    if (v) {
+        s = json_string_value(v);
+        if (!s || !*s || strlen(s) > 63 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-.") != strlen(s))
+            return bad(e, source, "$.naming.prefix",
+                       "must be lowercase letters, digits, '-' or '.' (at most 63)");
+    }
+    v = json_object_get(n, "forbidden_environment_names");
+    if (v) {
+        if (!json_is_array(v))
+            return bad(e, source, "$.naming.forbidden_environment_names",
+                       "must be an array of environment names");
+        json_array_foreach(v, i, x) {
+            snprintf(path, sizeof(path), "$.naming.forbidden_environment_names[%zu]", i);
+            if (!json_is_string(x) || !matches_name(json_string_value(x), 32))
+                return bad(e, source, path, "must be lowercase letters, digits, '-' or '_'");
+            for (k = 0; k < p->n_envs; k++) {
+                if (strcmp(p->envs[k].name, json_string_value(x)) == 0) {
+                    snprintf(what, sizeof(what), "'%s' is an environment of this policy",
+                             p->envs[k].name);
+                    return bad(e, source, path, what);
+                }
+            }
+        }
+    }
+    v = json_object_get(n, "oidc_role");
+    if (v) {
+        s = json_string_value(v);
+        if (!s || !*s || strlen(s) > 64 || !strstr(s, "{env}") ||
+            strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-{}") !=
+                strlen(s))
+            return bad(e, source, "$.naming.oidc_role",
+                       "must be an IAM role name containing {env}, such as "
+                       "github-deploy-{env}");
+    }
+    v = json_object_get(n, "role_secret");
+    if (v) {
+        s = json_string_value(v);
+        if (!s || !*s || strlen(s) > 64 ||
+            strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_{}") != strlen(s))
+            return bad(e, source, "$.naming.role_secret",
+                       "must be a GitHub secret name, {ENV} standing for the environment's "
+                       "name in capitals (e.g. {ENV}_OIDC_ROLE_ARN)");
+    }
+    return 0;
+}
+
 static int
 policy_validate(struct policy *p, const char *source, struct err *e)
 {
@@ -630,6 +698,8 @@ policy_validate(struct policy *p, const char *source, struct err *e)
                 return bad(e, source, path, "duplicate environment name");
         p->n_envs++;
     }
+    if (check_naming(p, source, e) < 0)
+        return -1;
     promos = json_object_get(root, "promotions");
     if (!json_is_array(promos) || json_array_size(promos) == 0)
         return bad(e, source, "$.promotions", "must be a non-empty array");

@@ -234,6 +234,90 @@ repo_read_at_commit(struct repo *r, const char *commit, const char *path, size_t
 }
 
 int
+repo_read_file_at_commit(struct repo *r, const char *commit, const char *path, size_t limit,
+                         struct buf *out, struct err *e)
+{
+    return read_blob(r, commit, path, limit, out, EXIT_EVAL, e);
+}
+
+void
+repo_entries_free(struct repo_entry *v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; v && i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
+int
+repo_list_at_commit(struct repo *r, const char *commit, const char *dir, struct repo_entry **out,
+                    size_t *n, struct err *e)
+{
+    git_commit *c = NULL;
+    git_tree *root = NULL, *sub = NULL;
+    git_tree_entry *entry = NULL;
+    const git_tree *tree;
+    struct repo_entry *v = NULL;
+    size_t i, count = 0;
+    git_oid oid;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    if (git_oid_fromstr(&oid, commit) < 0)
+        return err_set(e, EXIT_EVAL, "invalid commit id '%.64s'", commit);
+    if (git_commit_lookup(&c, r->git, &oid) < 0 || git_commit_tree(&root, c) < 0) {
+        err_git(e, EXIT_EVAL, commit);
+        goto done;
+    }
+    tree = root;
+    if (dir && *dir) {
+        if (git_tree_entry_bypath(&entry, root, dir) < 0 ||
+            git_tree_entry_type(entry) != GIT_OBJECT_TREE) {
+            rc = 0;
+            goto done;
+        }
+        if (git_tree_lookup(&sub, r->git, git_tree_entry_id(entry)) < 0) {
+            err_git(e, EXIT_EVAL, dir);
+            goto done;
+        }
+        tree = sub;
+    }
+    count = git_tree_entrycount(tree);
+    v = calloc(count ? count : 1, sizeof(*v));
+    if (!v) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        const git_tree_entry *te = git_tree_entry_byindex(tree, i);
+        git_filemode_t mode = git_tree_entry_filemode(te);
+
+        v[i].name = strdup(git_tree_entry_name(te));
+        if (!v[i].name) {
+            err_set(e, EXIT_EVAL, "out of memory");
+            goto done;
+        }
+        v[i].kind = mode == GIT_FILEMODE_TREE                                       ? REPO_ENTRY_DIR
+                    : mode == GIT_FILEMODE_LINK                                     ? REPO_ENTRY_LINK
+                    : mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE ? REPO_ENTRY_FILE
+                                                                                    : REPO_ENTRY_OTHER;
+    }
+    *out = v;
+    *n = count;
+    v = NULL;
+    rc = 1;
+done:
+    repo_entries_free(v, count);
+    git_tree_entry_free(entry);
+    git_tree_free(sub);
+    git_tree_free(root);
+    git_commit_free(c);
+    return rc;
+}
+
+int
 repo_remote_url(struct repo *r, const char *name, char *out, size_t outsz)
 {
     git_remote *remote = NULL;

@@ -36,6 +36,23 @@ int repo_read_at(struct repo *r, const char *ref, const char *path, size_t limit
 int repo_read_at_commit(struct repo *r, const char *commit, const char *path, size_t limit,
                         struct buf *out, struct err *e);
 
+/* A directory entry, as listed by repo_list_at_commit. */
+enum repo_entry_kind { REPO_ENTRY_FILE, REPO_ENTRY_DIR, REPO_ENTRY_LINK, REPO_ENTRY_OTHER };
+struct repo_entry {
+    char *name;
+    enum repo_entry_kind kind;
+};
+
+/* The entries of directory DIR ("" for the root) in the tree of COMMIT (40-hex), sorted
+ * by name: 1 listed, 0 no such directory, -1 error. Free with repo_entries_free. */
+int repo_list_at_commit(struct repo *r, const char *commit, const char *dir,
+                        struct repo_entry **out, size_t *n, struct err *e);
+void repo_entries_free(struct repo_entry *v, size_t n);
+
+/* PATH in the tree of COMMIT: 1 read (capped at LIMIT bytes), 0 no such file, -1 error. */
+int repo_read_file_at_commit(struct repo *r, const char *commit, const char *path, size_t limit,
+                             struct buf *out, struct err *e);
+
 /* The URL of remote NAME into OUT; -1 (no error text needed) when there is none. */
 int repo_remote_url(struct repo *r, const char *name, char *out, size_t outsz);
 
