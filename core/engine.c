@@ -184,6 +184,7 @@ ctx_init(struct gate_ctx *ctx, const struct engine_req *req, const struct decisi
     ctx->to_env = req->to;
     ctx->break_glass = req->break_glass;
     ctx->break_glass_reason = req->break_glass_reason;
+    ctx->policy = req->policy;
 }
 
 /* Fetch what the GitHub gates ask for, round by round, all requests of a round

@@ -10,6 +10,7 @@
 
 struct repo;
 struct gh_store;
+struct policy;
 
 /* VERDICT_ERROR is the zero value: an unset verdict never passes. */
 enum verdict { VERDICT_ERROR = 0, VERDICT_PASS, VERDICT_FAIL };
@@ -34,6 +35,7 @@ struct gate_ctx {
     const char *to_env;
     int break_glass;             /* --break-glass given */
     const char *break_glass_reason;
+    const struct policy *policy; /* the whole policy (env_config reads the environments) */
 };
 
 /* What collect found; evaluate sees nothing else. */

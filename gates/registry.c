@@ -18,6 +18,7 @@ extern const struct gate gate_status_checks;
 extern const struct gate gate_release_notes;
 extern const struct gate gate_deploy_window;
 extern const struct gate gate_load_test;
+extern const struct gate gate_env_config;
 
 const struct gate *const gate_registry[] = {
     &gate_coverage,
@@ -34,6 +35,7 @@ const struct gate *const gate_registry[] = {
     &gate_release_notes,
     &gate_deploy_window,
     &gate_load_test,
+    &gate_env_config,
     NULL,
 };
 

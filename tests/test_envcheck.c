@@ -1,6 +1,6 @@
 /* The environment configuration check: the tfvars reader, the S3 naming rules, the
  * Terraform and workflow judges on hand-made inputs and on the shipped BBWS example, and
- * the naming rules of the policy. */
+ * the env_config gate's verdict. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/envcheck.h"
 #include "core/policy.h"
+#include "gates/gate.h"
 
 #define SRC FIXTURES "/../.."
 #define BBWS SRC "/policies/bbws.json"
@@ -674,6 +675,63 @@ test_dir_norm(void **state)
     assert_int_equal(envcheck_dir_norm(&out, "", "--workflows", &e), -1);
 }
 
+/* ---------------------------------------------------------------- the gate */
+
+static void
+test_gate_verdicts(void **state)
+{
+    const struct gate *g = gate_find("env_config");
+    struct evidence ev;
+    struct finding f;
+    json_t *rule = json_pack("{s:s, s:s}", "name", "environment-config", "type", "env_config");
+
+    (void)state;
+    assert_non_null(g);
+    assert_null(g->plan);
+    memset(&ev, 0, sizeof(ev));
+    snprintf(ev.commit, sizeof(ev.commit), "%s", "1111111111111111111111111111111111111111");
+
+    memset(&f, 0, sizeof(f));
+    assert_int_equal(g->evaluate(&ev, rule, 0, &f), VERDICT_ERROR);
+    assert_non_null(strstr(f.summary, "no environment configuration check"));
+    finding_release(&f);
+
+    ev.data = json_pack("{s:s, s:s, s:i, s:i, s:[]}", "terraform", "terraform", "workflows",
+                        ".github/workflows", "tfvars_checked", 3, "workflows_checked", 5,
+                        "violations");
+    memset(&f, 0, sizeof(f));
+    assert_int_equal(g->evaluate(&ev, rule, 0, &f), VERDICT_PASS);
+    assert_string_equal(f.summary, "terraform and .github/workflows follow the policy "
+                                   "(3 variable file(s), 5 workflow(s))");
+    assert_int_equal(json_integer_value(json_object_get(f.details, "count")), 0);
+    finding_release(&f);
+    evidence_release(&ev);
+
+    ev.data = json_pack("{s:s, s:s, s:i, s:i, s:[{s:s, s:i, s:s, s:s}, {s:s, s:n, s:s, s:s}]}",
+                        "terraform", "terraform", "workflows", ".github/workflows",
+                        "tfvars_checked", 3, "workflows_checked", 5, "violations", "file",
+                        "terraform/sit/sit.tfvars", "line", 4, "rule", "tf-account", "message",
+                        "aws_account_id is 1", "file", ".github/workflows", "line", "rule",
+                        "wf-missing", "message", "none");
+    memset(&f, 0, sizeof(f));
+    assert_int_equal(g->evaluate(&ev, rule, 0, &f), VERDICT_FAIL);
+    assert_string_equal(f.summary, "2 violation(s) at 111111111111; first "
+                                   "terraform/sit/sit.tfvars:4 tf-account: aws_account_id is 1");
+    assert_int_equal(json_integer_value(json_object_get(f.details, "count")), 2);
+    assert_int_equal(json_array_size(json_object_get(f.details, "violations")), 2);
+    finding_release(&f);
+    evidence_release(&ev);
+
+    /* collected data of the wrong shape is an error, never a pass */
+    ev.data = json_pack("{s:s, s:s, s:{}}", "terraform", "terraform", "workflows", "w",
+                        "violations");
+    memset(&f, 0, sizeof(f));
+    assert_int_equal(g->evaluate(&ev, rule, 0, &f), VERDICT_ERROR);
+    finding_release(&f);
+    evidence_release(&ev);
+    json_decref(rule);
+}
+
 static void
 test_naming_policy(void **state)
 {
@@ -721,6 +779,7 @@ main(void)
         cmocka_unit_test(test_missing_files),
         cmocka_unit_test(test_workflow_found_by_job),
         cmocka_unit_test(test_dir_norm),
+        cmocka_unit_test(test_gate_verdicts),
         cmocka_unit_test(test_naming_policy),
     };
 

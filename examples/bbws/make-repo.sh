@@ -1,7 +1,9 @@
 #!/bin/sh
 # Create the sample BBWS order-service repository in DIR: branches develop, release
-# and main, the policy on main at .promote/policy.json, and the CI reports of the
-# release candidate in reports/ (untracked, as a CI job leaves them).
+# and main, the policy on main at .promote/policy.json, the Terraform variables and
+# the GitHub Actions workflows of every environment (terraform/, .github/workflows/),
+# and the CI reports of the release candidate in reports/ (untracked, as a CI job
+# leaves them).
 # Commit dates are fixed, so the commit ids are the same on every machine.
 # usage: make-repo.sh DIR [POLICY]
 set -eu
@@ -24,6 +26,11 @@ git commit -q -m "Start the order service"
 
 git checkout -q -b develop
 at 2
+cp -R "$here/terraform" terraform
+mkdir -p .github
+cp -R "$here/.github/workflows" .github/workflows
+git add terraform .github
+git commit -q -m "Add the Terraform variables and the deploy and promotion workflows"
 mkdir -p src
 printf 'def create_order(items):\n    return {"items": items, "status": "new"}\n' > src/orders.py
 git add src/orders.py

@@ -64,7 +64,7 @@ check 'markdown: a document with the matrix, the DR targets and a section per en
     has "$OUT" "| prod | eu-west-1 | multi-site active/active | 60 minutes | 5 minutes | monthly |" &&
     has "$OUT" "## sit" && has "$OUT" "- Deploys from the branch \`release\` to the GitHub environment \`sit\`." &&
     has "$OUT" "- AWS account \`093646564004\`, region \`af-south-1\`, failover region \`eu-west-1\`." &&
-    has "$OUT" "- Promoted from \`dev\` when 11 gates pass: \`unit-tests\`," &&
+    has "$OUT" "- Promoted from \`dev\` when 12 gates pass: \`unit-tests\`," &&
     has "$OUT" "- Approved promotions are tagged \`prod-{yyyy}.{mm}.{dd}.{n}\` and deployed by the workflow \`deploy-prod.yml\`." &&
     has "$OUT" "(SHA-256 \`$policy_sha\`)"'
 check 'markdown for one environment without DR says so' eval 'promote 0 env show --format markdown dev &&
