@@ -19,7 +19,7 @@ static const struct {
     int (*fn)(int argc, char **argv);
 } env_cmds[] = {
     {"show", cmd_env_show},
-    /* the row of 'promote env check' goes here */
+    {"check", cmd_env_check},
     {NULL, NULL},
 };
 

@@ -112,15 +112,23 @@ const struct cmd cmd_table[] = {
      "what is deployed in each environment, since when, and what waits", NULL},
     {"env", cmd_env,
      "promote env show [<env>] [--format table|markdown|json]\n"
-     "   or: promote env check [<options>]",
+     "   or: promote env check [--terraform <dir>] [--workflows <dir>] [--json]\n"
+     "                         [--commit <rev> | --worktree]",
      "show the environment matrix of the policy; check the repository against it",
      "  --format <f>        show: table (default: attributes as rows, environments as\n"
      "                      columns), markdown (a document for a wiki) or json\n"
+     "  --terraform <dir>   check: the Terraform directory, <dir>/<env>/<env>.tfvars per\n"
+     "                      environment (default: terraform, relative to the repository root)\n"
+     "  --workflows <dir>   check: the GitHub Actions workflows (default: .github/workflows)\n"
+     "  --commit <rev>      check: the tree of this commit, read through git (default: HEAD)\n"
+     "  --worktree          check: the files of the work tree instead\n"
+     "  --json              check: print the violations as one JSON document\n"
      "  --repo <dir>        the git repository (default: the current directory's)\n"
      "  --policy <file>     read the policy from a local file instead of the policy ref\n"
      "  --policy-ref <ref>  the branch holding .promote/policy.json (default: main)\n"
      "\n"
-     "  <env> shows one environment; an unknown one exits 2.\n"},
+     "  <env> shows one environment; an unknown one exits 2. check exits 0 clean,\n"
+     "  1 violations, 2 usage or policy error, 3 cannot read (docs/env-check.md).\n"},
     {"help", cmd_help, "promote help [<command>]", "show help for promote or one command", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

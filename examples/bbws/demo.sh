@@ -63,6 +63,16 @@ export PROMOTE_NOW=2026-11-04T08:00:00Z
 echo "Sample repository: $work/bbws (branches develop, release, main; remote $work/remote.git)"
 echo "GitHub API simulator: $API_BASE (bbws/order-service)"
 echo
+echo "The Terraform variables and deploy workflows of the release candidate, held to the"
+echo "policy's environment matrix and naming rules (the dev -> sit gate environment-config"
+echo "runs the same check on the commit it promotes):"
+run 0 env check --commit release
+echo
+echo "A copy-and-paste slip in the work tree: prod's variables with sit's account id:"
+sed -i 's/"093646564004"/"815856636111"/' terraform/prod/prod.tfvars
+run 1 env check --worktree
+git checkout -q -- terraform
+echo
 echo "The develop pipeline reports its deployment into dev (a signed audit entry):"
 run 0 record deployed $K --env dev --commit release --result success --deployment 101
 run 0 check dev sit
