@@ -313,11 +313,13 @@ list_worktree(const struct source *s, const char *dir, struct repo_entry **out, 
     *out = NULL;
     *n = 0;
     snprintf(path, sizeof(path), "%s%s", s->root, dir);
-    if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        if (errno == ENOENT || errno == ENOTDIR || (errno == 0 && !S_ISDIR(st.st_mode)))
+    if (lstat(path, &st) < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
             return 0;
         return err_set(e, EXIT_EVAL, "cannot read '%s': %s", path, strerror(errno));
     }
+    if (!S_ISDIR(st.st_mode))
+        return 0; /* a file or a link where the directory belongs: it is missing */
     h = opendir(path);
     if (!h)
         return err_set(e, EXIT_EVAL, "cannot read '%s': %s", path, strerror(errno));
@@ -1208,17 +1210,16 @@ envcheck_terraform(struct envcheck_result *r, const struct policy *p,
         const char *base = base_name(in->tfvars[i].path);
         char stem[256];
 
+        if (!ends_with(base, ".tfvars"))
+            continue;
         snprintf(stem, sizeof(stem), "%.*s", (int)(strlen(base) - 7), base);
         if (!forbidden(p, stem))
             continue;
         /* a file in a directory already reported is not reported again */
-        snprintf(path, sizeof(path), "/%s/", stem);
         for (k = 0; k < in->n_tf_subdirs; k++) {
-            char d[1024];
-
-            join(d, sizeof(d), in->tf_dir, in->tf_subdirs[k]);
-            if (forbidden(p, in->tf_subdirs[k]) && starts_with(in->tfvars[i].path, d) &&
-                in->tfvars[i].path[strlen(d)] == '/')
+            join(path, sizeof(path), in->tf_dir, in->tf_subdirs[k]);
+            if (forbidden(p, in->tf_subdirs[k]) && starts_with(in->tfvars[i].path, path) &&
+                in->tfvars[i].path[strlen(path)] == '/')
                 break;
         }
         if (k == in->n_tf_subdirs)
@@ -1323,8 +1324,8 @@ struct wf_job {
     long line;
     const char *env; /* its environment's name, NULL when none */
     long env_line;
-    const yaml_node_t *step; /* the aws-actions/configure-aws-credentials step, or NULL */
-    const yaml_node_t *role; /* its role-to-assume, or NULL */
+    const yaml_node_t *step;  /* its first aws-actions/configure-aws-credentials step, or NULL */
+    const yaml_node_t *steps; /* all its steps */
     int id_token;            /* the effective permissions grant id-token: write */
     long perms_line;         /* the permissions that apply (0: none given) */
 };
@@ -1379,6 +1380,7 @@ read_jobs(struct wf *w, const yaml_node_t *root, struct wf_job *jobs, size_t max
             j->env_line = yline(envn);
         }
         steps = ymap(w, job, "steps", NULL);
+        j->steps = steps;
         if (steps && steps->type == YAML_SEQUENCE_NODE) {
             yaml_node_item_t *it;
 
@@ -1387,7 +1389,6 @@ read_jobs(struct wf *w, const yaml_node_t *root, struct wf_job *jobs, size_t max
 
                 if (configures_aws(yscalar(ymap(w, step, "uses", NULL)))) {
                     j->step = step;
-                    j->role = ymap(w, ymap(w, step, "with", NULL), "role-to-assume", NULL);
                     break;
                 }
             }
@@ -1657,27 +1658,29 @@ secret_owner(const struct policy *p, const struct policy_env *env, const char *n
     return NULL;
 }
 
+/* One aws-actions/configure-aws-credentials STEP of job J, a deploy of ENV. */
 static void
 judge_role(struct envcheck_result *r, struct wf *w, const struct policy *p,
-           const struct policy_env *env, const struct wf_job *j)
+           const struct policy_env *env, const struct wf_job *j, const yaml_node_t *step)
 {
-    const char *v = yscalar(j->role), *tmpl, *acct, *colon, *name;
+    const yaml_node_t *node = ymap(w, ymap(w, step, "with", NULL), "role-to-assume", NULL);
+    const char *v = yscalar(node), *tmpl, *acct, *colon, *name;
     char secret[128], want[128], upper[64], role[128], suffix[64];
     const struct policy_env *o;
 
-    if (!j->role) {
-        add(r, w->path, yline(j->step), "wf-role",
+    if (!node) {
+        add(r, w->path, yline(step), "wf-role",
             "job '%.64s' configures AWS credentials without assuming a role (role-to-assume)",
             j->id);
         return;
     }
     if (!v) {
-        add(r, w->path, yline(j->role), "wf-role", "role-to-assume must be a string");
+        add(r, w->path, yline(node), "wf-role", "role-to-assume must be a string");
         return;
     }
     if (strstr(v, "${{")) {
         if (!secret_ref(secret, sizeof(secret), v)) {
-            add(r, w->path, yline(j->role), "wf-role",
+            add(r, w->path, yline(node), "wf-role",
                 "role-to-assume '%.100s' cannot be checked: give the ARN or ${{ secrets.NAME }}",
                 v);
             return;
@@ -1689,18 +1692,18 @@ judge_role(struct envcheck_result *r, struct wf *w, const struct policy *p,
             return;
         o = secret_owner(p, env, secret);
         if (o)
-            add(r, w->path, yline(j->role), "wf-secret",
+            add(r, w->path, yline(node), "wf-secret",
                 "the role of %s comes from %s, a secret of %s (expected %s)", env->name, secret,
                 o->name, want);
         else
-            add(r, w->path, yline(j->role), "wf-secret",
+            add(r, w->path, yline(node), "wf-secret",
                 "the role of %s comes from secret %s, expected %s", env->name, secret, want);
         return;
     }
     /* arn:aws:iam::<account>:role/<path/><name> */
     if (!starts_with(v, "arn:aws:iam::") || !(colon = strchr(v + 13, ':')) ||
         strncmp(colon, ":role/", 6) != 0 || !colon[6] || ends_with(v, "/")) {
-        add(r, w->path, yline(j->role), "wf-role",
+        add(r, w->path, yline(node), "wf-role",
             "role-to-assume '%.100s' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
             v);
         return;
@@ -1708,7 +1711,7 @@ judge_role(struct envcheck_result *r, struct wf *w, const struct policy *p,
     acct = v + 13;
     name = strrchr(colon, '/') + 1;
     if ((size_t)(colon - acct) != 12 || strncmp(acct, env->aws_account_id, 12) != 0)
-        add(r, w->path, yline(j->role), "wf-role",
+        add(r, w->path, yline(node), "wf-role",
             "the role %.100s is in account %.*s, %s's account is %s", v,
             (int)(colon - acct < 20 ? colon - acct : 20), acct, env->name, env->aws_account_id);
     snprintf(suffix, sizeof(suffix), "-%s", env->name);
@@ -1716,32 +1719,60 @@ judge_role(struct envcheck_result *r, struct wf *w, const struct policy *p,
     if (tmpl) {
         expand(role, sizeof(role), tmpl, "{env}", env->name);
         if (strcmp(name, role) != 0)
-            add(r, w->path, yline(j->role), "wf-role",
+            add(r, w->path, yline(node), "wf-role",
                 "the role is '%.64s', the policy's %s role is '%s'", name, env->name, role);
     } else if (!ends_with(name, suffix)) {
-        add(r, w->path, yline(j->role), "wf-role", "the role name '%.64s' does not end in %s", name,
+        add(r, w->path, yline(node), "wf-role", "the role name '%.64s' does not end in %s", name,
             suffix);
     }
 }
 
-/* Secrets of another environment named anywhere in a deploy of ENV (the role's own
- * secret is judged by judge_role). */
+/* Every aws-actions/configure-aws-credentials step of job J, a deploy of ENV. */
+static void
+judge_roles(struct envcheck_result *r, struct wf *w, const struct policy *p,
+            const struct policy_env *env, const struct wf_job *j)
+{
+    yaml_node_item_t *it;
+
+    for (it = j->steps->data.sequence.items.start; it < j->steps->data.sequence.items.top; it++) {
+        yaml_node_t *step = ynode(w, *it);
+
+        if (configures_aws(yscalar(ymap(w, step, "uses", NULL))))
+            judge_role(r, w, p, env, j, step);
+    }
+}
+
+/* Secrets of another environment named anywhere in a deploy of ENV (the values of
+ * role-to-assume are judged by judge_role). */
 static void
 judge_foreign_secrets(struct envcheck_result *r, struct wf *w, const struct policy *p,
-                      const struct policy_env *env, const struct wf_job *jobs, size_t n_jobs)
+                      const struct policy_env *env)
 {
+    size_t n = (size_t)(w->doc.nodes.top - w->doc.nodes.start);
+    unsigned char *is_role = calloc(n + 1, 1);
     yaml_node_t *node;
-    size_t i;
 
+    if (!is_role) {
+        r->oom = 1;
+        return;
+    }
+    for (node = w->doc.nodes.start; node < w->doc.nodes.top; node++) {
+        yaml_node_pair_t *pair;
+
+        if (node->type != YAML_MAPPING_NODE)
+            continue;
+        for (pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; pair++) {
+            const char *k = yscalar(yaml_document_get_node(&w->doc, pair->key));
+
+            if (k && strcmp(k, "role-to-assume") == 0 && pair->value >= 1 &&
+                (size_t)pair->value <= n)
+                is_role[pair->value] = 1;
+        }
+    }
     for (node = w->doc.nodes.start; node < w->doc.nodes.top; node++) {
         const char *s = yscalar(node), *at;
-        int role = 0;
 
-        if (!s)
-            continue;
-        for (i = 0; i < n_jobs; i++)
-            role |= jobs[i].role == node;
-        if (role)
+        if (!s || is_role[node - w->doc.nodes.start + 1])
             continue;
         for (at = strstr(s, "secrets."); at; at = strstr(at + 1, "secrets.")) {
             char name[128];
@@ -1760,6 +1791,7 @@ judge_foreign_secrets(struct envcheck_result *r, struct wf *w, const struct poli
                     "the deploy of %s reads %s, a secret of %s", env->name, name, o->name);
         }
     }
+    free(is_role);
 }
 
 /* Judge one workflow file; *DEPLOYS gets one flag per policy environment it deploys. */
@@ -1832,7 +1864,7 @@ judge_workflow(struct envcheck_result *r, const struct policy *p, const struct e
     }
     if (file_env) {
         judge_triggers(r, &w, root, file_env, by_policy);
-        judge_foreign_secrets(r, &w, p, file_env, jobs, n_jobs);
+        judge_foreign_secrets(r, &w, p, file_env);
         ymap(&w, root, "jobs", &jobskey);
         if (!any_role)
             add(r, f->path, yline(jobskey), "wf-role",
@@ -1889,7 +1921,7 @@ judge_workflow(struct envcheck_result *r, const struct policy *p, const struct e
             if (k == i) {
                 deploys[env - p->envs] = 1;
                 judge_triggers(r, &w, root, env, 0);
-                judge_foreign_secrets(r, &w, p, env, jobs, n_jobs);
+                judge_foreign_secrets(r, &w, p, env);
             }
         }
         if (!j->id_token)
@@ -1897,7 +1929,7 @@ judge_workflow(struct envcheck_result *r, const struct policy *p, const struct e
                 "job '%.64s' assumes a role by OIDC but its permissions do not grant "
                 "id-token: write",
                 j->id);
-        judge_role(r, &w, p, env, j);
+        judge_roles(r, &w, p, env, j);
     }
     if (n_jobs == WF_MAX_JOBS)
         add(r, f->path, 0, "wf-syntax", "more than %d jobs: not read", WF_MAX_JOBS - 1);

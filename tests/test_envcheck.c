@@ -424,6 +424,13 @@ static const struct breakage breakages[] = {
     {".github/workflows/deploy-sit.yml", "    environment: sit\n", "    environment: prod\n", 32,
      "wf-environment", "names environment 'prod', this workflow deploys sit"},
     {".github/workflows/deploy-sit.yml", "jobs:\n", "jobs: [\n", 29, "wf-syntax", "not YAML"},
+    {".github/workflows/deploy-prod.yml", "      - uses: hashicorp/setup-terraform@v3\n",
+     "      - uses: aws-actions/configure-aws-credentials@v4\n"
+     "        with:\n"
+     "          role-to-assume: arn:aws:iam::815856636111:role/github-2-bbws-order-lambda-prod\n"
+     "          role-chaining: true\n"
+     "      - uses: hashicorp/setup-terraform@v3\n",
+     52, "wf-role", "in account 815856636111"},
 };
 
 static void
