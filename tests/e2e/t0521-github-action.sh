@@ -126,6 +126,15 @@ checkout
 check 'a malformed evidence line is promote'"'"'s usage error (exit 2)' eval 'action --cache-hit &&
     res "r[\"exit\"]" 2 && has "$ERR" "--evidence wants <gate>=<path>" && res "r[\"outputs\"][\"verdict\"]" ""'
 
+inputs '{}'
+checkout
+check 'without from and to: promote is installed on the PATH, the audit log fetched, nothing run' eval 'action --cache-hit &&
+    res "r[\"exit\"]" 0 && res "\"Run promote\" in r[\"skipped\"]" true &&
+    res "r[\"path\"]" "[\"$STATE/runner-temp/promote-bin\"]" && res "r[\"outputs\"][\"verdict\"]" "" &&
+    git -C "$TMP/ws" rev-parse -q --verify refs/promote/audit >/dev/null'
+inputs '{"from": "dev"}'
+check 'from without to: the action refuses (exit 2)' eval 'action --cache-hit &&
+    res "r[\"exit\"]" 2 && has "$OUT" "::error title=promote::the inputs from and to go together"'
 inputs '{"from": "dev", "to": "sit", "args": "check"}'
 checkout
 git -C "$TMP/ws" fetch -q --unshallow origin '+refs/heads/*:refs/remotes/origin/*'
