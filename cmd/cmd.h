@@ -61,6 +61,8 @@ struct cmd_github_bufs {
 void cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_github_bufs *b,
                        struct repo *repo, const struct cmd_github_opts *o);
 int cmd_rollback(int argc, char **argv);
+/* A number in [MIN, MAX] (seconds, counts) from an option's value; -1 when it is not. */
+int cmd_parse_number(double *out, const char *s, double min, double max);
 /* promote env show|check, dispatched by cmd_env */
 int cmd_env(int argc, char **argv);
 int cmd_env_show(int argc, char **argv);

@@ -78,8 +78,8 @@ usage_error(const struct cmd *c, const char *msg)
     return EXIT_USAGE;
 }
 
-static int
-parse_number(double *out, const char *s, double min, double max)
+int
+cmd_parse_number(double *out, const char *s, double min, double max)
 {
     char *end = NULL;
     double v;
@@ -181,11 +181,11 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
             o->wait = 1;
             break;
         case OPT_WAIT_TIMEOUT:
-            if (parse_number(&o->wait_timeout, optarg, 1, 86400) < 0)
+            if (cmd_parse_number(&o->wait_timeout, optarg, 1, 86400) < 0)
                 return usage_error(c, "--wait-timeout wants seconds (1 to 86400)"), -1;
             break;
         case OPT_WAIT_INTERVAL:
-            if (parse_number(&o->wait_interval, optarg, 0.01, 3600) < 0)
+            if (cmd_parse_number(&o->wait_interval, optarg, 0.01, 3600) < 0)
                 return usage_error(c, "--wait-interval wants seconds (0.01 to 3600)"), -1;
             break;
         case OPT_GITHUB_API:
@@ -200,13 +200,13 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
             o->release_version = optarg;
             break;
         case OPT_GITHUB_TIMEOUT:
-            if (parse_number(&o->github_timeout, optarg, 0.001, 3600) < 0)
+            if (cmd_parse_number(&o->github_timeout, optarg, 0.001, 3600) < 0)
                 return usage_error(c, "--github-timeout wants seconds (0.001 to 3600)"), -1;
             break;
         case OPT_GITHUB_MAX_WAIT: {
             double v;
 
-            if (parse_number(&v, optarg, 0, 86400) < 0)
+            if (cmd_parse_number(&v, optarg, 0, 86400) < 0)
                 return usage_error(c, "--github-max-wait wants seconds (0 to 86400)"), -1;
             o->github_max_wait = (long)v;
             break;
@@ -214,7 +214,7 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
         case OPT_RELEASE_PR: {
             double v;
 
-            if (parse_number(&v, optarg, 1, 1e9) < 0 || v != (double)(long)v)
+            if (cmd_parse_number(&v, optarg, 1, 1e9) < 0 || v != (double)(long)v)
                 return usage_error(c, "--release-pr wants a pull request number"), -1;
             o->release_pr = (long)v;
             break;

@@ -1,5 +1,4 @@
 /* promote rollback <env>: redeploy the last good state, record it, hold the environment. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,20 +47,6 @@ usage_error(const char *msg)
     fprintf(stderr, "promote: %s\n", msg);
     cmd_usage(stderr, cmd_find("rollback"));
     return -1;
-}
-
-static int
-seconds(double *out, const char *s, double min, double max)
-{
-    char *end = NULL;
-    double v;
-
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || end == s || *end || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 /* 0 parsed, 1 help printed, -1 usage error (printed). */
@@ -127,15 +112,15 @@ parse(struct rollback_opts *o, int argc, char **argv)
             o->json = 1;
             break;
         case O_GITHUB_TIMEOUT:
-            if (seconds(&o->github_timeout, optarg, 0.001, 3600) < 0)
+            if (cmd_parse_number(&o->github_timeout, optarg, 0.001, 3600) < 0)
                 return usage_error("--github-timeout wants seconds (0.001 to 3600)");
             break;
         case O_WAIT_TIMEOUT:
-            if (seconds(&o->wait_timeout, optarg, 1, 86400) < 0)
+            if (cmd_parse_number(&o->wait_timeout, optarg, 1, 86400) < 0)
                 return usage_error("--wait-timeout wants seconds (1 to 86400)");
             break;
         case O_WAIT_INTERVAL:
-            if (seconds(&o->wait_interval, optarg, 0.01, 3600) < 0)
+            if (cmd_parse_number(&o->wait_interval, optarg, 0.01, 3600) < 0)
                 return usage_error("--wait-interval wants seconds (0.01 to 3600)");
             break;
         default:

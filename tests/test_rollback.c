@@ -10,21 +10,12 @@
 #include "core/deploy.h"
 #include "core/rollback.h"
 
+#include "testjson.h"
+
 #define A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define C "cccccccccccccccccccccccccccccccccccccccc"
 #define D "dddddddddddddddddddddddddddddddddddddddd"
-
-static json_t *
-j(const char *text)
-{
-    json_error_t je;
-    json_t *v = json_loads(text, 0, &je);
-
-    if (!v)
-        fail_msg("bad test JSON: %s", je.text);
-    return v;
-}
 
 #define DEC(seq, c, verdict)                                                                   \
     "{\"seq\":" #seq ",\"id\":\"dec" #seq "\",\"kind\":\"decision\",\"env\":\"prod\","          \

@@ -10,19 +10,10 @@
 #include "core/history.h"
 #include "gates/gate.h"
 
+#include "testjson.h"
+
 #define C1 "1111111111111111111111111111111111111111"
 #define C2 "2222222222222222222222222222222222222222"
-
-static json_t *
-j(const char *text)
-{
-    json_error_t je;
-    json_t *v = json_loads(text, 0, &je);
-
-    if (!v)
-        fail_msg("bad test JSON: %s", je.text);
-    return v;
-}
 
 static json_t *
 history(void)

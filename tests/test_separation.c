@@ -9,19 +9,10 @@
 #include "core/gh.h"
 #include "gates/gate.h"
 
+#include "testjson.h"
+
 #define SHA "abcdefabcdefabcdefabcdefabcdefabcdefabcd"
 #define R "/repos/bbws/order-service"
-
-static json_t *
-j(const char *text)
-{
-    json_error_t je;
-    json_t *v = json_loads(text, 0, &je);
-
-    if (!v)
-        fail_msg("bad test JSON: %s", je.text);
-    return v;
-}
 
 /* Plan, fill the store as GitHub would answer, collect, evaluate. */
 static enum verdict
