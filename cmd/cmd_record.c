@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "core/actor.h"
 #include "core/clock.h"
 #include "core/gh.h"
 #include "core/history.h"
@@ -152,6 +153,33 @@ event_commit(char out[41], struct repo *repo, const struct policy *p, const char
     return repo_resolve_branch(repo, policy_env(p, env)->branch, ref, sizeof(ref), out, e);
 }
 
+/* Who records the event, when GitHub can say (a repository is known and there is a token):
+ * 1 with LOGIN, 0 when GitHub is not configured, -1 with E when it could not say. An
+ * event is recorded either way (a hold must not wait for GitHub); the entry then names
+ * the actor or why there is none. */
+static int
+event_actor(char *login, size_t loginsz, struct repo *repo, struct err *e)
+{
+    struct cmd_github_opts o = {NULL, NULL, 0, -1, 0};
+    struct cmd_github_bufs b;
+    struct gh_config ghc;
+    struct actor_env env;
+    struct gh *gh = NULL;
+    const char *tok = getenv("GITHUB_TOKEN");
+    int rc;
+
+    if (!tok || !*tok)
+        tok = getenv("GH_TOKEN");
+    cmd_github_config(&ghc, &env, &b, repo, &o);
+    if (!ghc.repo || !tok || !*tok)
+        return 0;
+    if (gh_new(&gh, &ghc, e) < 0)
+        return -1;
+    rc = actor_establish(login, loginsz, gh, &env, e) < 0 ? -1 : 1;
+    gh_free(gh);
+    return rc;
+}
+
 /* Load, check, sign, append, push, print: the flow every event shares. */
 static int
 record_event_run(const char *kind, struct event_opts *o, json_t *fields)
@@ -163,7 +191,8 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     struct record_result rr;
     struct audit_subject subj;
     struct err e = ERR_INIT;
-    char repo_uri[1100], commit[41], gh_repo[256], url[1024];
+    char repo_uri[1100], commit[41], gh_repo[256], url[1024], actor[128] = "";
+    struct err ae = ERR_INIT;
     const char *ghr;
     json_t *st = NULL, *doc;
     uint64_t base = 0;
@@ -195,8 +224,10 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     rq.repo_uri = repo_uri;
     if (record_prepare(&rq, &base, &e) < 0 || event_commit(commit, repo, policy, o->env, o->commit, &e) < 0)
         goto fail;
+    if (event_actor(actor, sizeof(actor), repo, &ae) < 0)
+        json_object_set_new(fields, "actor_error", json_string(ae.msg));
     record_subject(&subj, &rq, NULL, now);
-    st = audit_event_statement(kind, o->env, commit, NULL, fields, &subj);
+    st = audit_event_statement(kind, o->env, commit, actor[0] ? actor : NULL, fields, &subj);
     if (!st) {
         err_set(&e, EXIT_EVAL, "cannot build the %s entry", kind);
         goto fail;
@@ -204,15 +235,16 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     if (record_statement(&rr, &rq, st, &e) < 0)
         goto fail;
     if (o->json) {
-        doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:b}", "schema_version",
+        doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:b, s:s?}", "schema_version",
                         OUT_SCHEMA_VERSION, "kind", kind, "env", o->env, "commit", commit, "seq",
-                        (json_int_t)rr.entry.seq, "id", rr.entry.id, "pushed", rr.pushed);
+                        (json_int_t)rr.entry.seq, "id", rr.entry.id, "pushed", rr.pushed,
+                        "actor", actor[0] ? actor : NULL);
         out_json(stdout, doc);
         json_decref(doc);
     } else {
-        printf("recorded %s for %s (commit %.12s): seq %llu, entry %s (%s)\n", kind, o->env,
-               commit, (unsigned long long)rr.entry.seq, rr.entry.id,
-               rr.pushed ? "pushed" : "local only");
+        printf("recorded %s for %s (commit %.12s)%s%s: seq %llu, entry %s (%s)\n", kind,
+               o->env, commit, actor[0] ? " by " : "", actor, (unsigned long long)rr.entry.seq,
+               rr.entry.id, rr.pushed ? "pushed" : "local only");
     }
     goto done;
 fail:

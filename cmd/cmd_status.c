@@ -78,9 +78,10 @@ cmd_status(int argc, char **argv)
         hold = history_hold(h, pe->name);
         commit = dep ? json_string_value(json_object_get(dep, "commit")) : NULL;
         tagged = commit ? history_tagged(h, pe->name, commit, dep) : NULL;
-        by = dep ? json_object_get(dep, "actor") : NULL;
-        if (json_is_null(by) && tagged)
-            by = json_object_get(tagged, "actor");
+        /* who deployed: who promoted or rolled back to it, else who reported it */
+        by = tagged ? json_object_get(tagged, "actor") : NULL;
+        if (!json_is_string(by))
+            by = dep ? json_object_get(dep, "actor") : NULL;
         if (repo_resolve_branch(repo, pe->branch, ref, sizeof(ref), tip, &e) == 0 &&
             repo_count_between(repo, commit ? commit : "", tip, &waiting, &e) < 0)
             waiting = -1;

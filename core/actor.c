@@ -83,6 +83,20 @@ actor_resolve(char *out, size_t outsz, const struct gh_store *s, const struct gh
 }
 
 int
+actor_establish(char *login, size_t loginsz, struct gh *gh, const struct actor_env *env,
+                struct err *e)
+{
+    struct gh_store s = GH_STORE_INIT;
+    int rc = -1;
+
+    if (actor_want(&s, gh, env, e) == 0 && gh_fetch(gh, &s, e) == 0 &&
+        actor_resolve(login, loginsz, &s, gh, env, e) == 0)
+        rc = 0;
+    gh_store_release(&s);
+    return rc;
+}
+
+int
 actor_holding(char *login, size_t loginsz, const char **role, struct gh *gh,
               const struct actor_env *env, const json_t *roles, const json_t *wanted,
               struct err *e)

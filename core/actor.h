@@ -22,6 +22,10 @@ int actor_want(struct gh_store *s, const struct gh *gh, const struct actor_env *
 int actor_resolve(char *out, size_t outsz, const struct gh_store *s, const struct gh *gh,
                   const struct actor_env *env, struct err *e);
 
+/* Establish the actor through GH (one fetch): the login into LOGIN, or -1 (EXIT_EVAL). */
+int actor_establish(char *login, size_t loginsz, struct gh *gh, const struct actor_env *env,
+                    struct err *e);
+
 /* Establish the actor through GH, then ask whether they hold any of WANTED (role names
  * of the policy's ROLES), in order: *ROLE gets the first held, NULL when none. Any
  * failure to know (API error, unknown role) is -1 (EXIT_EVAL): never a yes. */

@@ -99,7 +99,8 @@ check 'B reported deployed; unhold' eval 'promote 0 record deployed $K --env pro
     promote 0 status prod --json && jq_is "d[\"environments\"][0][\"commit\"]" "$B" &&
     jq_is "d[\"environments\"][0][\"tag\"]" prod-2026.11.04.4 &&
     jq_is "d[\"environments\"][0][\"deployed_by\"]" ayanda &&
-    promote 0 unhold $K prod --reason "incident closed" &&
+    promote 0 unhold $K prod --reason "incident closed" && has "$OUT" "recorded unhold for prod (commit $(echo $B | cut -c1-12)) by release-bot" &&
+    promote 0 audit log --json --limit 1 && jq_is "d[\"statement\"][\"predicate\"][\"actor\"]" release-bot &&
     promote 0 status prod --json && jq_is "d[\"environments\"][0][\"hold\"]" None'
 check 'rolling back again skips C (rolled back from): B -> A' eval 'ops 0 rollback $K prod --reason "still failing" --json &&
     jq_is "d[\"from_commit\"]" "$B" && jq_is "d[\"to_commit\"]" "$A" && jq_is "d[\"to_seq\"]" 3 &&
@@ -120,5 +121,10 @@ check 'a failing trigger: the rollback and the failure are recorded, exit 3' eva
     ops 3 rollback $K prod --to prod-2026.11.04.2 --reason "try again" && has "$ERR" "dispatches: HTTP 500" &&
     [ "$(entries)" = "$((n + 2))" ] && promote 0 audit log --json --limit 1 &&
     jq_is "d[\"statement\"][\"predicate\"][\"result\"]" trigger_failed && gh_scenario "$TMP/scenario.json"'
+check 'a hold while GitHub cannot say who: recorded anyway, saying why there is no actor' eval 'gh_faults "[{\"path\": \"^/user\", \"status\": 500, \"times\": -1}]" &&
+    promote 0 hold $K prod --reason "INC-77" --json && jq_is "d[\"actor\"]" None &&
+    promote 0 audit log --json --limit 1 && jq_is "d[\"statement\"][\"predicate\"][\"kind\"]" hold &&
+    jq_is "\"HTTP 500\" in d[\"statement\"][\"predicate\"][\"actor_error\"]" True &&
+    gh_scenario "$TMP/scenario.json" && promote 0 unhold $K prod --reason "INC-77 closed" && has "$OUT" "by release-bot"'
 check 'the whole log verifies' eval 'promote 0 audit verify && has "$OUT" "audit log intact"'
 finish
