@@ -508,6 +508,9 @@ promote_run(int argc, char **argv, enum promote_mode mode)
             printf("deployed: tag %s%s; %s%s; recorded as seq %llu\n", dr.tag,
                    dr.tag_pushed ? " (pushed)" : "", dr.trigger ? "triggered " : "no trigger",
                    dr.trigger ? dr.trigger : "", (unsigned long long)dr.entry.entry.seq);
+        if (deployed > 0 && o.wait && !dr.triggered)
+            printf("--wait: '%s' has no deploy trigger in the policy, nothing to wait for\n",
+                   d.to);
         if (waited > 0)
             printf("deploy %s: %s (%s); recorded as seq %llu\n", dr.tag,
                    outcome == DEPLOY_SUCCEEDED ? "succeeded" : "failed", wstate,
