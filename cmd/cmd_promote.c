@@ -430,9 +430,24 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         req.history = history;
         if (already) {
             /* the one exception to "every evaluation is recorded" */
-            printf("already deployed: %s is the latest successful deployment in %s (seq %lld); "
-                   "nothing recorded, nothing triggered\n",
-                   commit, o.to, (long long)json_integer_value(json_object_get(already, "seq")));
+            if (o.json) {
+                doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:{s:I, s:O?}}", "schema_version",
+                                OUT_SCHEMA_VERSION, "verdict", "already_deployed", "from",
+                                o.from, "to", o.to, "commit", commit, "deployment", "seq",
+                                json_integer_value(json_object_get(already, "seq")), "time",
+                                json_object_get(already, "time"));
+                rc = doc ? out_json(stdout, doc) : -1;
+                json_decref(doc);
+                if (rc < 0) {
+                    err_set(&e, EXIT_EVAL, "cannot write the result");
+                    goto fail;
+                }
+            } else {
+                printf("already deployed: %s is the latest successful deployment in %s (seq "
+                       "%lld); nothing recorded, nothing triggered\n",
+                       commit, o.to,
+                       (long long)json_integer_value(json_object_get(already, "seq")));
+            }
             code = EXIT_OK;
             goto out;
         }

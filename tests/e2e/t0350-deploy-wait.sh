@@ -19,16 +19,17 @@ trust_keys "$TMP/files.json" "$TMP/policy.json" ci
 make_repo "$TMP/repo" "$TMP/policy.json"
 cd "$TMP/repo" || exit 1
 R=$(git rev-parse release)
+g commit -q --allow-empty -m "release candidate 2" && R2=$(git rev-parse HEAD) && g checkout -q -B release "$R"
 g checkout -q main && g commit -q --allow-empty -m "release A" && A=$(git rev-parse HEAD) &&
     g commit -q --allow-empty -m "release B" && B=$(git rev-parse HEAD) && g checkout -q release
 git init -q --bare "$TMP/remote.git" && git remote add origin "$TMP/remote.git" &&
-    git push -q origin main develop release
+    git push -q origin main develop release && git branch -q rc2 "$R2"
 python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/scenario.json" approved
-python3 - "$TMP/scenario.json" "$R" "$A" "$B" <<'PY'
+python3 - "$TMP/scenario.json" "$R" "$A" "$B" "$R2" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-r, a, b = sys.argv[2:5]
-d["tags"] = {"sit-2026.11.04.1": r}
+r, a, b, r2 = sys.argv[2:6]
+d["tags"] = {"sit-2026.11.04.1": r, "sit-2026.11.04.2": r2}
 d["tags"].update({"prod-2026.11.04.%d" % (i + 1): sha for i, sha in enumerate([a, a, b, b])})
 d["deploy_outcomes"] = {"deploy-sit.yml": {"result": "success", "polls": 2}}
 json.dump(d, open(sys.argv[1], "w"))
@@ -70,5 +71,15 @@ check 'GitHub failing while waiting: exit 3, the outcome is not guessed' eval 'n
 check 'a deployment that succeeds after an empty status list' eval 'promote 0 $K $W --json --commit "$B" sit prod &&
     jq_is "d[\"deploy\"][\"tag\"]" prod-2026.11.04.4 && jq_is "d[\"deploy\"][\"wait\"][\"result\"]" success &&
     promote 0 status prod --json && jq_is "d[\"environments\"][0][\"commit\"]" "$B"'
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["dispatch_run_details"]=False; json.dump(d, open(sys.argv[2], "w"))' \
+    "$TMP/scenario.json" "$TMP/no-details.json"
+gh_scenario "$TMP/no-details.json"
+check 'a dispatch answered without the run: the run is found by tag and commit, followed, recorded' eval '
+    git checkout -q -B release "$R2" && git push -q -f origin release &&
+    promote 0 $K --json dev sit && jq_is "d[\"verdict\"]" already_deployed && jq_is "d[\"deployment\"][\"seq\"]" 3 &&
+    promote 0 $K $W --json --commit "$R2" dev sit && jq_is "d[\"commit\"]" "$R2" &&
+    jq_is "d[\"deploy\"][\"tag\"]" sit-2026.11.04.2 && jq_is "d[\"deploy\"][\"run_id\"] > 0" True &&
+    jq_is "d[\"deploy\"][\"wait\"][\"result\"]" success &&
+    [ "$(gh_py "len([r for r in reqs if \"/actions/workflows/deploy-sit.yml/runs\" in r[\"path\"] and \"head_sha=$R2\" in r[\"query\"]])")" -ge 1 ]'
 check 'the whole log verifies' eval 'promote 0 audit verify && has "$OUT" "audit log intact"'
 finish

@@ -362,6 +362,11 @@ class Model:
             wf = {name: FIRST_WORKFLOW_ID + i for i, name in enumerate(wf)}
         if not isinstance(wf, dict) or not all(isinstance(k, str) and k for k in wf):
             raise ScenarioError("workflows: a list of file names, or an object {file name: id}")
+        # false: answer dispatches 204 even when asked for the run's details (as GitHub did
+        # before return_run_details, and GitHub Enterprise Server may still do)
+        self.dispatch_run_details = sc.get("dispatch_run_details", True)
+        if not isinstance(self.dispatch_run_details, bool):
+            raise ScenarioError("dispatch_run_details: true or false")
         self.workflows = {}  # file name -> id
         for name, wid in wf.items():
             if "/" in name:
@@ -1730,7 +1735,7 @@ class Sim:
         sha = m.resolve_name(body["ref"])
         if sha is None:
             return self.err(422, "No ref found for: %s" % body["ref"], DOC_URLS["dispatch"])
-        details = body.get("return_run_details", False)
+        details = body.get("return_run_details", False) and m.dispatch_run_details
         with self.lock:
             run_id = m.next_run_id
             m.next_run_id += 1

@@ -428,6 +428,22 @@ class SimTest(unittest.TestCase):
         rec = [r for r in harness.requests(self.dir) if r["path"].endswith("/dispatches") and r["status"] == 204]
         self.assertEqual((rec[-1]["method"], rec[-1]["body"]), ("POST", {"ref": "refs/tags/v1.0.0"}))
 
+    def test_dispatch_without_run_details(self):
+        """dispatch_run_details: false answers 204 even when asked, as older servers do;
+        the run is still created, and found in the workflow's run list."""
+        try:
+            harness.set_scenario(self.dir, dict(scenario(), dispatch_run_details=False))
+            st, _, body = self.c.post("/repos/acme/bbws/actions/workflows/ci.yml/dispatches",
+                                      {"ref": "main", "return_run_details": True})
+            self.assertEqual((st, body), (204, None))
+            st, _, runs = self.c.json("/repos/acme/bbws/actions/workflows/ci.yml/runs?event=workflow_dispatch&head_sha=" + MAIN)
+            self.assertEqual(st, 200)
+            self.assertEqual([(r["head_branch"], r["event"]) for r in runs["workflow_runs"]][:1], [("main", "workflow_dispatch")])
+            with self.assertRaises(Exception):
+                harness.set_scenario(self.dir, dict(scenario(), dispatch_run_details="no"))
+        finally:
+            harness.set_scenario(self.dir, scenario())
+
     def test_write_errors(self):
         dep, wf = "/repos/acme/bbws/deployments", "/repos/acme/bbws/actions/workflows/deploy.yml/dispatches"
         n_dep, n_disp = len(harness.deployments(self.dir)), len(harness.dispatches(self.dir))
