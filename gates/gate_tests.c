@@ -1,4 +1,5 @@
-/* tests: a JUnit report with no failures or errors, enough tests, skips as allowed. */
+/* tests: a JUnit report with no failures or errors, enough tests, skips as allowed.
+ * A report in which no test ran is an error: the run tested nothing. */
 #include "gate.h"
 
 static const struct gate_param tests_params[] = {
@@ -21,6 +22,11 @@ tests_evaluate(const struct evidence *ev, const json_t *rule, time_t now, struct
         return VERDICT_ERROR;
     }
     f->details = report_details(&ev->report);
+    if (t->total == t->disabled) {
+        finding_summary(f, "the report holds no test that ran (%llu testcases, %llu disabled)",
+                        (unsigned long long)t->total, (unsigned long long)t->disabled);
+        return VERDICT_ERROR;
+    }
     if (t->failed + t->errors > 0) {
         finding_summary(f, "%llu failed, %llu errors of %llu tests", (unsigned long long)t->failed,
                         (unsigned long long)t->errors, (unsigned long long)t->total);
@@ -36,8 +42,13 @@ tests_evaluate(const struct evidence *ev, const json_t *rule, time_t now, struct
                         (unsigned long long)t->skipped, (unsigned long long)t->total);
         return VERDICT_FAIL;
     }
-    finding_summary(f, "%llu tests: %llu passed, %llu skipped", (unsigned long long)t->total,
-                    (unsigned long long)t->passed, (unsigned long long)t->skipped);
+    if (t->disabled)
+        finding_summary(f, "%llu tests: %llu passed, %llu skipped, %llu disabled",
+                        (unsigned long long)t->total, (unsigned long long)t->passed,
+                        (unsigned long long)t->skipped, (unsigned long long)t->disabled);
+    else
+        finding_summary(f, "%llu tests: %llu passed, %llu skipped", (unsigned long long)t->total,
+                        (unsigned long long)t->passed, (unsigned long long)t->skipped);
     return VERDICT_PASS;
 }
 

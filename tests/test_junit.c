@@ -17,7 +17,7 @@
 
 static void
 expect_tests(const char *path, uint64_t total, uint64_t passed, uint64_t failed, uint64_t errors,
-             uint64_t skipped)
+             uint64_t skipped, uint64_t disabled)
 {
     struct tests_summary t;
     struct err e = ERR_INIT;
@@ -31,6 +31,7 @@ expect_tests(const char *path, uint64_t total, uint64_t passed, uint64_t failed,
     assert_int_equal(t.failed, failed);
     assert_int_equal(t.errors, errors);
     assert_int_equal(t.skipped, skipped);
+    assert_int_equal(t.disabled, disabled);
 }
 
 static void
@@ -58,7 +59,7 @@ static void
 test_pytest_py_high(void **state)
 {
     (void)state;
-    expect_tests(fixture("reports/junit/pytest-py_high.xml"), 18, 18, 0, 0, 0);
+    expect_tests(fixture("reports/junit/pytest-py_high.xml"), 18, 18, 0, 0, 0, 0);
 }
 
 static void
@@ -66,7 +67,7 @@ test_pytest_py_low(void **state)
 {
     (void)state;
     /* "2 failed, 5 passed, 2 skipped, 1 xfailed, 1 error": the xfail is a <skipped> */
-    expect_tests(fixture("reports/junit/pytest-py_low.xml"), 11, 5, 2, 1, 3);
+    expect_tests(fixture("reports/junit/pytest-py_low.xml"), 11, 5, 2, 1, 3, 0);
 }
 
 static void
@@ -74,7 +75,7 @@ test_ctest_ringbuf_subset(void **state)
 {
     (void)state;
     /* root <testsuite>, no <testsuites>; passing cases have status="run" */
-    expect_tests(fixture("reports/junit/ctest-ringbuf-subset.xml"), 5, 4, 1, 0, 0);
+    expect_tests(fixture("reports/junit/ctest-ringbuf-subset.xml"), 5, 4, 1, 0, 0, 0);
 }
 
 static void
@@ -105,24 +106,24 @@ test_nested_suites(void **state)
 {
     (void)state;
     /* 5 levels of <testsuite>, testcases at several of them, suite attributes that lie,
-     * two testcases with the same name */
-    expect_tests(fixture("malformed/junit-nested-5.xml"), 12, 5, 3, 2, 2);
+     * two testcases with the same name; l5-disabled is disabled */
+    expect_tests(fixture("malformed/junit-nested-5.xml"), 12, 5, 3, 2, 1, 1);
 }
 
 static void
 test_precedence(void **state)
 {
     (void)state;
-    /* error > failure > skipped */
-    expect_tests(fixture("malformed/junit-precedence.xml"), 6, 0, 2, 3, 1);
+    /* error > skipped with failure (a skip) > failure > disabled > skipped */
+    expect_tests(fixture("malformed/junit-precedence.xml"), 6, 0, 1, 3, 1, 1);
 }
 
 static void
 test_producers(void **state)
 {
     (void)state;
-    expect_tests(fixture("malformed/junit-surefire.xml"), 4, 2, 1, 0, 1);
-    expect_tests(fixture("malformed/junit-node-test.xml"), 4, 2, 1, 0, 1);
+    expect_tests(fixture("malformed/junit-surefire.xml"), 4, 2, 1, 0, 1, 0);
+    expect_tests(fixture("malformed/junit-node-test.xml"), 4, 2, 1, 0, 1, 0);
     /* pytest xunit1 writes the same elements with <properties> and system-out children */
     expect_tests(
         tmpfile_str("xunit1.xml",
@@ -132,25 +133,84 @@ test_producers(void **state)
                     "</properties><system-out>hi</system-out></testcase><testcase "
                     "classname=\"t\" name=\"b\"><skipped type=\"pytest.xfail\" "
                     "message=\"x\"/></testcase></testsuite></testsuites>"),
-        2, 1, 0, 0, 1);
-    /* CTest: a disabled test and a not-run test */
+        2, 1, 0, 0, 1, 0);
+    /* CTest: a disabled test (neither passed nor failed), a test it could not run
+     * (failed, as ctest counts it) and tests skipped on purpose (skipped) */
     expect_tests(
         tmpfile_str("ctest.xml",
-                    "<testsuite name=\"x\" tests=\"3\"><testcase name=\"d\" status=\"disabled\">"
+                    "<testsuite name=\"x\" tests=\"5\"><testcase name=\"d\" status=\"disabled\">"
                     "<skipped message=\"Disabled\"/></testcase><testcase name=\"n\" "
                     "status=\"notrun\"><skipped message=\"Required files missing\"/>"
+                    "</testcase><testcase name=\"s\" status=\"notrun\"><skipped "
+                    "message=\"SKIP_RETURN_CODE=77\"/></testcase><testcase name=\"x\" "
+                    "status=\"notrun\"><skipped message=\"SKIP_REGULAR_EXPRESSION_MATCHED\"/>"
                     "</testcase><testcase name=\"r\" status=\"run\"/></testsuite>"),
-        3, 1, 0, 0, 2);
+        5, 1, 1, 0, 2, 1);
+    /* notrun without any child is not a pass either */
+    expect_tests(tmpfile_str("notrun.xml", "<testsuite><testcase name=\"n\" status=\"notrun\"/>"
+                                           "</testsuite>"),
+                 1, 0, 1, 0, 0, 0);
 }
 
 static void
 test_zero_testcases(void **state)
 {
     (void)state;
-    /* not an error here: the gate's min_tests judges it */
-    expect_tests(fixture("malformed/junit-empty.xml"), 0, 0, 0, 0, 0);
+    /* not an error here: the tests gate refuses a report in which no test ran */
+    expect_tests(fixture("malformed/junit-empty.xml"), 0, 0, 0, 0, 0, 0);
     expect_tests(tmpfile_str("empty-suite.xml", "<testsuite name=\"none\" tests=\"5\"/>"), 0, 0, 0,
-                 0, 0);
+                 0, 0, 0);
+}
+
+/* --- what the producer declares --- */
+
+static void
+test_declared_totals(void **state)
+{
+    (void)state;
+    /* a suite declaring more failures + errors than its testcases carry */
+    expect_error(tmpfile_str("decl.xml", "<testsuites failures=\"1\" errors=\"1\">\n"
+                                         "<testsuite failures=\"1\"><testcase name=\"a\">"
+                                         "<failure/></testcase></testsuite>\n</testsuites>"),
+                 "line 3: ", "<testsuites> opened on line 1 declares 2 failures and errors, but "
+                 "only 1 of its testcases carry a <failure> or <error>", NULL);
+    expect_error(tmpfile_str("decl2.xml", "<testsuites><testsuite errors=\"1\">"
+                                          "<testcase name=\"a\"/></testsuite></testsuites>"),
+                 "<testsuite> opened on line 1 declares 1 failures and errors, but only 0", NULL);
+    /* declaring fewer is not a contradiction: the elements count (junit-nested-5.xml) */
+    expect_tests(tmpfile_str("decl3.xml", "<testsuite failures=\"0\"><testcase name=\"a\">"
+                                          "<failure/></testcase></testsuite>"),
+                 1, 0, 1, 0, 0, 0);
+    /* a skipped testcase with a <failure> still shows a failure element to the suite */
+    expect_tests(tmpfile_str("decl4.xml", "<testsuite failures=\"1\"><testcase name=\"t\">"
+                                          "<skipped type=\"todo\"/><failure/></testcase>"
+                                          "</testsuite>"),
+                 1, 0, 0, 0, 1, 0);
+    expect_error(tmpfile_str("decl5.xml", "<testsuite failures=\"x\"/>"),
+                 "attribute failures of <testsuite> is not a non-negative integer", NULL);
+    expect_error(tmpfile_str("decl6.xml", "<testsuite errors=\"-1\"/>"),
+                 "attribute errors of <testsuite> is not a non-negative integer", NULL);
+    /* node's trailing totals: a failure the elements do not show */
+    expect_error(tmpfile_str("node.xml", "<testsuites><testsuite name=\"parent\">"
+                                         "<testcase name=\"sub\"/></testsuite>\n"
+                                         "<!-- tests 2 -->\n<!-- pass 1 -->\n<!-- fail 1 -->\n"
+                                         "<!-- cancelled 0 -->\n</testsuites>"),
+                 "the producer's totals (<!-- fail 1 --> <!-- cancelled 0 -->) declare 1 tests "
+                 "that did not pass, but only 0 testcases failed or errored",
+                 NULL);
+    expect_error(tmpfile_str("node2.xml", "<testsuites><testcase name=\"a\"/>"
+                                          "<!-- cancelled 1 --></testsuites>"),
+                 "declare 1 tests that did not pass, but only 0", NULL);
+    /* node does not count a failing todo: neither do we */
+    expect_tests(tmpfile_str("node3.xml", "<testsuites><testcase name=\"a\"><skipped "
+                                          "type=\"todo\"/><failure/></testcase><testcase "
+                                          "name=\"b\"><failure/></testcase>"
+                                          "<!-- fail 1 --><!-- todo 1 --></testsuites>"),
+                 2, 0, 1, 0, 1, 0);
+    /* other comments are not totals */
+    expect_tests(tmpfile_str("node4.xml", "<testsuites><!-- fail to see 3 --><!-- fail -->"
+                                          "<!--fail 2x--><testcase name=\"a\"/></testsuites>"),
+                 1, 1, 0, 0, 0, 0);
 }
 
 /* --- malformed --- */
@@ -160,11 +220,9 @@ test_wrong_root(void **state)
 {
     (void)state;
     expect_error(fixture("malformed/junit-wrong-root.xml"), "junit-wrong-root.xml': line 2: ",
-                 "wrong root element 'results' (expected testsuites or testsuite)", NULL);
-    expect_error(fixture("reports/cobertura/gcovr-ringbuf.xml"), "wrong root element 'coverage'",
-                 NULL);
-    expect_error(tmpfile_str("bare.xml", "<testcase name=\"a\"/>"), "wrong root element 'testcase'",
-                 NULL);
+                 "wrong root element (expected testsuites or testsuite)", NULL);
+    expect_error(fixture("reports/cobertura/gcovr-ringbuf.xml"), "wrong root element", NULL);
+    expect_error(tmpfile_str("bare.xml", "<testcase name=\"a\"/>"), "wrong root element", NULL);
 }
 
 static void
@@ -221,6 +279,7 @@ main(void)
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_producers),
         cmocka_unit_test(test_zero_testcases),
+        cmocka_unit_test(test_declared_totals),
         cmocka_unit_test(test_wrong_root),
         cmocka_unit_test(test_nested_testcase),
         cmocka_unit_test(test_not_junit),

@@ -159,7 +159,7 @@ int
 report_cobertura_parse(struct coverage_summary *out, const char *path, unsigned char sha[32],
                        uint64_t *bytes, struct err *e)
 {
-    static const struct xml_handlers handlers = {cob_start, cob_end};
+    static const struct xml_handlers handlers = {cob_start, cob_end, NULL};
     struct cob c;
 
     memset(&c, 0, sizeof(c));

@@ -1,12 +1,27 @@
-/* JUnit XML (pytest xunit1/xunit2, CTest, node:test, Maven Surefire ...).
+/* JUnit XML (pytest xunit1/xunit2, CTest, node:test, jest-junit, Maven Surefire ...).
  *
  * The root is <testsuites> or <testsuite>; suites nest to any depth. Results are
- * counted from the <testcase> elements alone, never from the tests/failures/...
- * attributes of the suites, which producers fill in inconsistently. A testcase
- * is failed when it has a <failure> child, an error when it has an <error> child,
- * skipped when it has a <skipped> child or status="disabled", passed otherwise.
+ * counted from the <testcase> elements, one outcome per testcase, the first that applies:
+ *   - an <error> child: error;
+ *   - a <skipped> child together with a <failure> child: skipped (node's failing todo
+ *     test carries both, and node does not count it as failed);
+ *   - a <failure> child: failed;
+ *   - status="notrun" (CTest could not run it: missing executable, failed fixture):
+ *     failed, as ctest itself counts it, unless its <skipped> message says it was
+ *     skipped on purpose (SKIP_RETURN_CODE, SKIP_REGULAR_EXPRESSION);
+ *   - status="disabled" (CTest's DISABLED property): disabled, neither passed nor failed;
+ *   - a <skipped> child: skipped; otherwise passed.
  * Surefire's <flakyFailure>/<rerunFailure> are not failures (the test passed on a
- * rerun). Zero testcases is not an error here: the gate's min_tests decides. */
+ * rerun).
+ *
+ * What the producer declares is checked, never trusted: the failures + errors
+ * attributes of each <testsuites>/<testsuite>, and node's trailing totals comments
+ * (<!-- fail N -->, <!-- cancelled N -->), may not exceed what the elements show. A
+ * higher declared count means a failure the elements do not carry (node writes a
+ * parent test that fails after its subtests passed without any <failure>): an error
+ * naming both numbers, never a pass. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/report.h"
@@ -16,24 +31,103 @@ enum {
     CASE_FAILURE = 1 << 0,
     CASE_ERROR = 1 << 1,
     CASE_SKIPPED = 1 << 2,
+    CASE_DISABLED = 1 << 3,
+    CASE_NOTRUN = 1 << 4,
+    CASE_SKIP_ON_PURPOSE = 1 << 5, /* CTest's skipped message names a SKIP_ property */
+};
+
+struct suite {
+    uint64_t declared;      /* failures + errors attributes */
+    uint64_t bad_at_open;   /* JUNIT.bad when the suite opened */
+    unsigned long line;     /* where it opened */
+    unsigned char has_decl; /* either attribute present */
 };
 
 struct junit {
     struct tests_summary t;
+    uint64_t bad;   /* testcases with a <failure> or <error> child, whatever their outcome */
     int case_depth; /* depth of the open <testcase>, 0 when none is open */
     unsigned flags; /* CASE_* seen on the open testcase */
+    struct suite *suites; /* indexed by depth; REPORT_XML_MAX_DEPTH + 1 entries */
+    /* node's totals comments */
+    int node_seen;
+    uint64_t node_fail, node_cancelled;
 };
+
+/* A non-negative decimal count, at most 18 digits. */
+static int
+parse_count(uint64_t *out, const char *s)
+{
+    uint64_t v = 0;
+    size_t n = 0;
+
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (++n > 18)
+            return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    if (n == 0 || *s)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int
+suite_open(struct xml_ctx *x, struct junit *j, const char *name, const char **attrs, int depth)
+{
+    static const char *const keys[] = {"failures", "errors"};
+    struct suite *s = &j->suites[depth];
+    size_t i;
+
+    memset(s, 0, sizeof(*s));
+    s->bad_at_open = j->bad;
+    s->line = xml_line(x);
+    for (i = 0; i < 2; i++) {
+        const char *v = xml_attr(attrs, keys[i]);
+        uint64_t n;
+
+        if (!v)
+            continue;
+        if (parse_count(&n, v) < 0)
+            return xml_fail(x, "attribute %s of <%s> is not a non-negative integer", keys[i],
+                            name);
+        s->declared += n;
+        s->has_decl = 1;
+    }
+    return 0;
+}
+
+static int
+suite_close(struct xml_ctx *x, struct junit *j, const char *name, int depth)
+{
+    const struct suite *s = &j->suites[depth];
+    uint64_t shown = j->bad - s->bad_at_open;
+
+    if (s->has_decl && s->declared > shown)
+        return xml_fail(x,
+                        "<%s> opened on line %lu declares %llu failures and errors, but only "
+                        "%llu of its testcases carry a <failure> or <error>",
+                        name, s->line, (unsigned long long)s->declared,
+                        (unsigned long long)shown);
+    return 0;
+}
+
+static int
+is_suite(const char *name)
+{
+    return strcmp(name, "testsuite") == 0 || strcmp(name, "testsuites") == 0;
+}
 
 static int
 junit_start(struct xml_ctx *x, const char *name, const char **attrs, int depth)
 {
     struct junit *j = xml_userdata(x);
-    const char *status;
-    char shown[72];
+    const char *status, *msg;
 
-    if (depth == 1 && strcmp(name, "testsuites") != 0 && strcmp(name, "testsuite") != 0)
-        return xml_fail(x, "wrong root element '%s' (expected testsuites or testsuite)",
-                        xml_printable(shown, sizeof(shown), name));
+    if (depth == 1 && !is_suite(name))
+        return xml_fail(x, "wrong root element (expected testsuites or testsuite)");
+    if (is_suite(name) && !j->case_depth)
+        return suite_open(x, j, name, attrs, depth);
     if (strcmp(name, "testcase") == 0) {
         if (j->case_depth)
             return xml_fail(x, "<testcase> nested inside <testcase>");
@@ -41,18 +135,49 @@ junit_start(struct xml_ctx *x, const char *name, const char **attrs, int depth)
         j->flags = 0;
         status = xml_attr(attrs, "status");
         if (status && strcmp(status, "disabled") == 0)
-            j->flags |= CASE_SKIPPED;
+            j->flags |= CASE_DISABLED;
+        else if (status && strcmp(status, "notrun") == 0)
+            j->flags |= CASE_NOTRUN;
         return 0;
     }
     if (j->case_depth && depth == j->case_depth + 1) {
-        if (strcmp(name, "failure") == 0)
+        if (strcmp(name, "failure") == 0) {
             j->flags |= CASE_FAILURE;
-        else if (strcmp(name, "error") == 0)
+        } else if (strcmp(name, "error") == 0) {
             j->flags |= CASE_ERROR;
-        else if (strcmp(name, "skipped") == 0)
+        } else if (strcmp(name, "skipped") == 0) {
             j->flags |= CASE_SKIPPED;
+            msg = xml_attr(attrs, "message");
+            if (msg && (strncmp(msg, "SKIP_RETURN_CODE", 16) == 0 ||
+                        strncmp(msg, "SKIP_REGULAR_EXPRESSION", 23) == 0))
+                j->flags |= CASE_SKIP_ON_PURPOSE;
+        }
     }
     return 0;
+}
+
+static void
+count_case(struct junit *j)
+{
+    unsigned f = j->flags;
+
+    if (f & (CASE_FAILURE | CASE_ERROR))
+        j->bad++;
+    if (f & CASE_ERROR)
+        j->t.errors++;
+    else if ((f & CASE_SKIPPED) && (f & CASE_FAILURE))
+        j->t.skipped++;
+    else if (f & CASE_FAILURE)
+        j->t.failed++;
+    else if ((f & CASE_NOTRUN) && !(f & CASE_SKIP_ON_PURPOSE))
+        j->t.failed++;
+    else if (f & CASE_DISABLED)
+        j->t.disabled++;
+    else if (f & CASE_SKIPPED)
+        j->t.skipped++;
+    else
+        j->t.passed++;
+    j->t.total++;
 }
 
 static int
@@ -60,22 +185,37 @@ junit_end(struct xml_ctx *x, const char *name, int depth)
 {
     struct junit *j = xml_userdata(x);
 
-    (void)name; /* expat checks that it is "testcase" when depth matches */
-    if (!j->case_depth || depth != j->case_depth)
+    if (j->case_depth && depth == j->case_depth) {
+        count_case(j); /* expat checks that NAME is "testcase" */
+        j->case_depth = 0;
         return 0;
-    /* One outcome per testcase; when it has several children the precedence is
-     * error > failure > skipped (an error in setup says more than the failure or
-     * skip that may follow it, and a failed test must never count as skipped). */
-    if (j->flags & CASE_ERROR)
-        j->t.errors++;
-    else if (j->flags & CASE_FAILURE)
-        j->t.failed++;
-    else if (j->flags & CASE_SKIPPED)
-        j->t.skipped++;
-    else
-        j->t.passed++;
-    j->t.total++;
-    j->case_depth = 0;
+    }
+    if (!j->case_depth && is_suite(name))
+        return suite_close(x, j, name, depth);
+    return 0;
+}
+
+/* node's reporter ends with comments such as " fail 1 "; only the counts of tests
+ * that did not pass matter here. */
+static int
+junit_comment(struct xml_ctx *x, const char *data, int depth)
+{
+    struct junit *j = xml_userdata(x);
+    char word[16], num[20];
+    uint64_t v;
+    int end = 0;
+
+    (void)depth;
+    if (sscanf(data, " %15[a-z] %19[0-9] %n", word, num, &end) != 2 || data[end] != '\0' ||
+        parse_count(&v, num) < 0)
+        return 0;
+    if (strcmp(word, "fail") == 0) {
+        j->node_fail = v;
+        j->node_seen = 1;
+    } else if (strcmp(word, "cancelled") == 0) {
+        j->node_cancelled = v;
+        j->node_seen = 1;
+    }
     return 0;
 }
 
@@ -83,13 +223,32 @@ int
 report_junit_parse(struct tests_summary *out, const char *path, unsigned char sha[32],
                    uint64_t *bytes, struct err *e)
 {
-    static const struct xml_handlers handlers = {junit_start, junit_end};
+    static const struct xml_handlers handlers = {junit_start, junit_end, junit_comment};
     struct junit j;
+    uint64_t declared, shown;
+    int rc = -1;
 
     memset(&j, 0, sizeof(j));
     memset(out, 0, sizeof(*out));
+    j.suites = calloc(REPORT_XML_MAX_DEPTH + 1, sizeof(*j.suites));
+    if (!j.suites)
+        return err_set(e, EXIT_EVAL, "cannot parse '%s': out of memory", path);
     if (xml_parse_file(path, &handlers, &j, sha, bytes, e) < 0)
-        return -1;
+        goto done;
+    declared = j.node_fail + j.node_cancelled;
+    shown = j.t.failed + j.t.errors;
+    if (j.node_seen && declared > shown) {
+        err_set(e, EXIT_EVAL,
+                "cannot parse '%s': the producer's totals (<!-- fail %llu --> <!-- cancelled "
+                "%llu -->) declare %llu tests that did not pass, but only %llu testcases "
+                "failed or errored (a test failed without a <failure> element)",
+                path, (unsigned long long)j.node_fail, (unsigned long long)j.node_cancelled,
+                (unsigned long long)declared, (unsigned long long)shown);
+        goto done;
+    }
     *out = j.t;
-    return 0;
+    rc = 0;
+done:
+    free(j.suites);
+    return rc;
 }

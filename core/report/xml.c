@@ -25,6 +25,12 @@ xml_userdata(const struct xml_ctx *x)
     return x->ud;
 }
 
+unsigned long
+xml_line(const struct xml_ctx *x)
+{
+    return (unsigned long)XML_GetCurrentLineNumber(x->p);
+}
+
 int
 xml_fail(struct xml_ctx *x, const char *fmt, ...)
 {
@@ -109,8 +115,13 @@ on_chars(void *ud, const XML_Char *s, int len)
 static void XMLCALL
 on_comment(void *ud, const XML_Char *data)
 {
-    (void)data;
-    ((struct xml_ctx *)ud)->last_event = ((struct xml_ctx *)ud)->fed;
+    struct xml_ctx *x = ud;
+
+    if (x->failed)
+        return;
+    x->last_event = x->fed;
+    if (x->h->comment && x->h->comment(x, data, x->depth) < 0)
+        xml_fail(x, "rejected by the report parser");
 }
 
 static void XMLCALL

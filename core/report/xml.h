@@ -30,10 +30,14 @@ struct xml_ctx;
  * NULL-terminated name/value array. Return 0 to go on, or the -1 of xml_fail(). */
 typedef int (*xml_start_fn)(struct xml_ctx *x, const char *name, const char **attrs, int depth);
 typedef int (*xml_end_fn)(struct xml_ctx *x, const char *name, int depth);
+/* DATA is the text between <!-- and -->; DEPTH the depth of the enclosing element
+ * (0 outside the root). */
+typedef int (*xml_comment_fn)(struct xml_ctx *x, const char *data, int depth);
 
 struct xml_handlers {
-    xml_start_fn start; /* may be NULL */
-    xml_end_fn end;     /* may be NULL */
+    xml_start_fn start;     /* may be NULL */
+    xml_end_fn end;         /* may be NULL */
+    xml_comment_fn comment; /* may be NULL */
 };
 
 /* Parse PATH with handlers H; UD is handed back by xml_userdata(). SHA and BYTES
@@ -43,6 +47,9 @@ int xml_parse_file(const char *path, const struct xml_handlers *h, void *ud, uns
 
 /* From inside a handler: the caller's UD. */
 void *xml_userdata(const struct xml_ctx *x);
+
+/* From inside a handler: the line of the current event, from 1. */
+unsigned long xml_line(const struct xml_ctx *x);
 
 /* From inside a handler: stop the parse with "cannot parse '<path>': line N: <fmt...>".
  * Returns -1 so a handler can `return xml_fail(x, ...)`. The first failure wins. */
