@@ -410,10 +410,11 @@ report_details(const struct report *r)
                          "lines_covered", (json_int_t)c->lines_covered, "lines_total",
                          (json_int_t)c->lines_total, "percent", round(c->percent * 100.0) / 100.0);
     case REPORT_KIND_TESTS:
-        return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "format",
+        return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "format",
                          report_format_name(r->format), "total", (json_int_t)t->total, "passed",
                          (json_int_t)t->passed, "failed", (json_int_t)t->failed, "errors",
-                         (json_int_t)t->errors, "skipped", (json_int_t)t->skipped);
+                         (json_int_t)t->errors, "skipped", (json_int_t)t->skipped, "disabled",
+                         (json_int_t)t->disabled);
     case REPORT_KIND_SECURITY:
         return json_pack("{s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I}", "format",
                          report_format_name(r->format), "counts", "critical",

@@ -32,6 +32,7 @@ struct coverage_summary {
 
 struct tests_summary {
     uint64_t total, passed, failed, errors, skipped;
+    uint64_t disabled; /* status="disabled": neither passed nor failed */
 };
 
 #define SARIF_MAX_REVISIONS 16
@@ -48,6 +49,10 @@ struct security_summary {
     size_t n_revisions;
     int revisions_overflow; /* more distinct ids than fit: treated as contradictory */
     char revisions[SARIF_MAX_REVISIONS][SARIF_REVISION_LEN];
+    /* notifications of level "error" in the runs' invocations (a tool that could not
+     * parse a file, a converter that crashed), and the first of them, quoted */
+    uint64_t tool_errors;
+    char tool_error[320];
 };
 
 struct report {

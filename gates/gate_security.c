@@ -1,4 +1,7 @@
-/* security: active SARIF findings per severity stay within the policy's maximums. */
+/* security: active SARIF findings per severity stay within the policy's maximums.
+ * A run that reported errors of its own (a file it could not parse, a crashed
+ * converter) is an error unless the policy sets allow_tool_errors: the scan may have
+ * missed what it could not read. */
 #include "gate.h"
 
 #include <ctype.h>
@@ -10,6 +13,7 @@ static const char *const severities[] = {"critical", "high", "medium", "low"};
 
 static const struct gate_param security_params[] = {
     {"max", PARAM_OBJECT, 1},
+    {"allow_tool_errors", PARAM_BOOL, 0},
     {NULL, 0, 0},
 };
 
@@ -76,11 +80,23 @@ security_evaluate(const struct evidence *ev, const json_t *rule, time_t now, str
             return VERDICT_ERROR;
         }
     }
+    f->details = report_details(&ev->report);
+    if (s->tool_errors) {
+        int allowed = gate_rule_bool(rule, "allow_tool_errors", 0);
+
+        json_object_set_new(f->details, "tool_errors", json_integer((json_int_t)s->tool_errors));
+        json_object_set_new(f->details, "tool_error", json_string(s->tool_error));
+        json_object_set_new(f->details, "tool_errors_allowed", json_boolean(allowed));
+        if (!allowed) {
+            finding_summary(f, "the scanner reported %llu error(s) of its own: %s",
+                            (unsigned long long)s->tool_errors, s->tool_error);
+            return VERDICT_ERROR;
+        }
+    }
     counts[0] = s->critical;
     counts[1] = s->high;
     counts[2] = s->medium;
     counts[3] = s->low;
-    f->details = report_details(&ev->report);
     for (i = 0; i < 4; i++) {
         const json_t *lim = json_object_get(max, severities[i]);
 
@@ -96,9 +112,10 @@ security_evaluate(const struct evidence *ev, const json_t *rule, time_t now, str
         finding_summary(f, "too many active findings: %s", over);
         return VERDICT_FAIL;
     }
-    finding_summary(f, "%llu critical, %llu high, %llu medium, %llu low active findings",
+    finding_summary(f, "%llu critical, %llu high, %llu medium, %llu low active findings%s",
                     (unsigned long long)s->critical, (unsigned long long)s->high,
-                    (unsigned long long)s->medium, (unsigned long long)s->low);
+                    (unsigned long long)s->medium, (unsigned long long)s->low,
+                    s->tool_errors ? " (tool errors allowed by the policy)" : "");
     return VERDICT_PASS;
 }
 

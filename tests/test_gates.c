@@ -136,7 +136,21 @@ test_tests_gate(void **state)
     assert_string_equal(f.summary, "18 tests ran, at least 19 required");
     finding_release(&f);
     ev = tests(0, 0, 0, 0);
-    assert_int_equal(eval("tests", &ev, "{}", &f), VERDICT_FAIL); /* min_tests defaults to 1 */
+    assert_int_equal(eval("tests", &ev, "{}", &f), VERDICT_ERROR); /* no test ran */
+    assert_string_equal(f.summary, "the report holds no test that ran (0 testcases, 0 disabled)");
+    finding_release(&f);
+    assert_int_equal(eval("tests", &ev, "{\"min_tests\": 0}", &f), VERDICT_ERROR);
+    finding_release(&f);
+    ev.report.u.tests.disabled = ev.report.u.tests.total = 2;
+    assert_int_equal(eval("tests", &ev, "{}", &f), VERDICT_ERROR);
+    assert_string_equal(f.summary, "the report holds no test that ran (2 testcases, 2 disabled)");
+    finding_release(&f);
+    ev = tests(3, 0, 0, 1);
+    ev.report.u.tests.disabled = 1;
+    ev.report.u.tests.total++;
+    assert_int_equal(eval("tests", &ev, "{\"allow_skipped\": true}", &f), VERDICT_PASS);
+    assert_string_equal(f.summary, "5 tests: 3 passed, 1 skipped, 1 disabled");
+    assert_int_equal(json_integer_value(json_object_get(f.details, "disabled")), 1);
     finding_release(&f);
     ev = tests(5, 2, 1, 3);
     assert_int_equal(eval("tests", &ev, "{}", &f), VERDICT_FAIL);
@@ -192,6 +206,25 @@ test_security_gate(void **state)
     assert_int_equal(eval("security", &ev, "{\"max\": {\"medium\": 20, \"low\": 8}}", &f),
                      VERDICT_FAIL);
     assert_string_equal(f.summary, "too many active findings: 9 low (max 8)");
+    finding_release(&f);
+    /* the scanner's own errors: an error, unless the policy allows them explicitly */
+    ev = security(0, 0, 0, 0);
+    ev.report.u.security.tool_errors = 2;
+    strcpy(ev.report.u.security.tool_error, "runs[0] (ESLint): Parsing error: x");
+    assert_int_equal(eval("security", &ev, max, &f), VERDICT_ERROR);
+    assert_string_equal(f.summary, "the scanner reported 2 error(s) of its own: runs[0] (ESLint): "
+                                   "Parsing error: x");
+    assert_false(json_is_true(json_object_get(f.details, "tool_errors_allowed")));
+    finding_release(&f);
+    assert_int_equal(eval("security", &ev, "{\"max\": {}, \"allow_tool_errors\": false}", &f),
+                     VERDICT_ERROR);
+    finding_release(&f);
+    assert_int_equal(eval("security", &ev, "{\"max\": {}, \"allow_tool_errors\": true}", &f),
+                     VERDICT_PASS);
+    assert_string_equal(f.summary, "0 critical, 0 high, 0 medium, 0 low active findings (tool "
+                                   "errors allowed by the policy)");
+    assert_true(json_is_true(json_object_get(f.details, "tool_errors_allowed")));
+    assert_int_equal(json_integer_value(json_object_get(f.details, "tool_errors")), 2);
     finding_release(&f);
 }
 

@@ -82,7 +82,8 @@ test_detect_by_content_not_name(void **state)
                                 "<testsuites><testsuite><testcase name=\"a\"/></testsuite>"
                                 "</testsuites>\n";
     static const char sarif[] = "{\"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\","
-                                " \"version\": \"2.1.0\", \"runs\": []}";
+                                " \"version\": \"2.1.0\", \"runs\": [{\"tool\": {\"driver\": "
+                                "{\"name\": \"t\"}}, \"results\": []}]}";
     static const char lcov[] = "TN:\nSF:a.c\nDA:1,1\nDA:2,0\nend_of_record\n";
 
     (void)state;

@@ -243,6 +243,9 @@ parse_fails(const char *path, const char *why)
     assert_int_equal(s.critical + s.high + s.medium + s.low + s.results, 0);
 }
 
+/* A run that names its tool, for documents whose point is elsewhere. */
+#define T "\"tool\":{\"driver\":{\"name\":\"t\"}},"
+
 /* Rule lookup as in sarif-gate.jq: by index into the component's rules (driver, or
  * toolComponent by index or guid), by guid among all rules (no fallback to the id),
  * by id among all rules (the driver's first); result security-severity before the
@@ -317,7 +320,7 @@ test_lookup_tool_first(void **state)
     check_lookup(&s);
 }
 
-/* Rules of one run do not leak into the next; runs without results count 0. */
+/* Rules of one run do not leak into the next; a run with "results": [] is clean. */
 static void
 test_runs_are_separate(void **state)
 {
@@ -329,24 +332,92 @@ test_runs_are_separate(void **state)
                            "{\"tool\":{\"driver\":{\"rules\":[{\"id\":\"A\",\"properties\":"
                            "{\"security-severity\":\"9.1\"}}]}},\"results\":[{\"ruleId\":\"A\"}]},"
                            "{\"results\":[{\"ruleId\":\"A\"}],\"tool\":{\"driver\":{}}},"
-                           "{\"tool\":{\"driver\":{}}},"
-                           "{\"results\":null},"
-                           "{\"results\":[]}]}"));
+                           "{\"tool\":{\"driver\":{}},\"results\":[]}]}"));
     assert_int_equal(s.critical, 1);
     assert_int_equal(s.medium, 1);
-    assert_int_equal(s.runs, 5);
+    assert_int_equal(s.runs, 3);
     assert_int_equal(s.results, 2);
+    assert_int_equal(s.tool_errors, 0);
 }
 
+/* A run whose analysis did not run, or failed, is never a clean scan. */
 static void
-test_empty_runs(void **state)
+test_runs_that_did_not_analyse(void **state)
 {
     struct security_summary s;
 
     (void)state;
-    parse_ok(&s, write_str("noruns.sarif", "{\"version\":\"2.1.0\",\"runs\":[]}"));
-    assert_int_equal(s.runs, 0);
+    parse_fails(write_str("noruns.sarif", "{\"version\":\"2.1.0\",\"runs\":[]}"),
+                "'runs' is empty: no analysis ran");
+    parse_fails(write_str("nores.sarif", "{\"version\":\"2.1.0\",\"runs\":[{" T "\"results\":[]},"
+                                         "{\"tool\":{\"driver\":{\"name\":\"scan\"}}}]}"),
+                "runs[1] (scan): results is absent: the analysis did not run");
+    parse_fails(write_str("nullres.sarif", "{\"version\":\"2.1.0\",\"runs\":[{\"results\":null,"
+                                           "\"tool\":{\"driver\":{\"name\":\"scan\"}}}]}"),
+                "runs[0] (scan): results is null: the analysis did not run");
+    parse_fails(write_str("notool.sarif", "{\"version\":\"2.1.0\",\"runs\":[{\"results\":[]}]}"),
+                "runs[0] has no tool.driver: not the output of an analysis");
+    parse_fails(write_str("nodriver.sarif", "{\"version\":\"2.1.0\",\"runs\":[{\"results\":[],"
+                                            "\"tool\":{}}]}"),
+                "runs[0] has no tool.driver");
+    parse_fails(write_str("nulldriver.sarif", "{\"version\":\"2.1.0\",\"runs\":[{\"results\":[],"
+                                              "\"tool\":{\"driver\":null}}]}"),
+                "runs[0] has no tool.driver");
+    parse_fails(write_str("strdriver.sarif", "{\"version\":\"2.1.0\",\"runs\":[{\"results\":[],"
+                                             "\"tool\":{\"driver\":\"x\"}}]}"),
+                "runs[0].tool.driver is not an object");
+    /* a failed invocation, whatever its results, quoting the tool's own words */
+    parse_fails(write_str("execfail.sarif",
+                          "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":"
+                          "\"conv\"}},\"invocations\":[{\"executionSuccessful\":true},"
+                          "{\"executionSuccessful\":false,\"toolExecutionNotifications\":[{"
+                          "\"level\":\"error\",\"message\":{\"text\":\"Unexpected end\\nof "
+                          "input\"}}]}],\"results\":[]}]}"),
+                "runs[0] (conv): invocations[1].executionSuccessful is false: the analysis failed; "
+                "the tool said: Unexpected end?of input");
+    parse_fails(write_str("execbad.sarif",
+                          "{\"version\":\"2.1.0\",\"runs\":[{" T "\"invocations\":[{"
+                          "\"executionSuccessful\":\"no\"}],\"results\":[]}]}"),
+                "runs[0].invocations[0].executionSuccessful is not a boolean");
+    parse_fails(write_str("notelevel.sarif",
+                          "{\"version\":\"2.1.0\",\"runs\":[{" T "\"invocations\":[{"
+                          "\"toolExecutionNotifications\":[{\"level\":\"fatal\"}]}],"
+                          "\"results\":[]}]}"),
+                "toolExecutionNotifications[0].level is not a SARIF level");
+    /* error notifications are counted for the gate, the first one quoted */
+    parse_ok(&s, write_str("notes.sarif",
+                           "{\"version\":\"2.1.0\",\"runs\":[{\"invocations\":[{"
+                           "\"executionSuccessful\":true,\"toolExecutionNotifications\":["
+                           "{\"message\":{\"text\":\"a warning by default\"}},"
+                           "{\"level\":\"note\",\"message\":{\"text\":\"n\"}},"
+                           "{\"level\":\"error\",\"message\":{\"text\":\"Parsing error: "
+                           "Unexpected token\"}}],\"toolConfigurationNotifications\":[{\"level\":"
+                           "\"error\"}]}],\"tool\":{\"driver\":{\"name\":\"ESLint\"}},"
+                           "\"results\":[]},{" T "\"results\":[],\"invocations\":[{"
+                           "\"toolExecutionNotifications\":[{\"level\":\"error\",\"message\":"
+                           "{\"text\":\"second\"}}]}]}]}"));
+    assert_int_equal(s.tool_errors, 3);
+    assert_string_equal(s.tool_error, "runs[0] (ESLint): Parsing error: Unexpected token");
     assert_int_equal(s.results, 0);
+}
+
+/* ruleIndex, rule.index and toolComponent.index of -1 are the schema's "no index". */
+static void
+test_index_minus_one(void **state)
+{
+    struct security_summary s;
+
+    (void)state;
+    parse_ok(&s, write_str("minus1.sarif",
+                           "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"rules\":["
+                           "{\"id\":\"A\",\"properties\":{\"security-severity\":\"9.5\"}}]}},"
+                           "\"results\":[{\"ruleId\":\"A\",\"ruleIndex\":-1},"
+                           "{\"rule\":{\"id\":\"A\",\"index\":-1}},"
+                           "{\"rule\":{\"id\":\"A\",\"toolComponent\":{\"index\":-1}}}]}]}"));
+    assert_int_equal(s.critical, 3);
+    parse_fails(write_str("minus2.sarif", "{\"version\":\"2.1.0\",\"runs\":[{" T "\"results\":"
+                                          "[{\"ruleIndex\":-2}]}]}"),
+                "runs[0].results[0].ruleIndex is negative");
 }
 
 /* A level that is not a SARIF level is malformed evidence, never a silent "none". */
@@ -369,11 +440,11 @@ test_revisions(void **state)
     struct security_summary s;
 
     (void)state;
-    parse_ok(&s, write_str("rev2.sarif", "{\"version\":\"2.1.0\",\"runs\":["
-                                         "{\"versionControlProvenance\":[{\"repositoryUri\":\"x\","
-                                         "\"revisionId\":\"aaaa\"}],\"results\":[]},"
-                                         "{\"versionControlProvenance\":[{\"revisionId\":\"bbbb\"},"
-                                         "{\"revisionId\":\"aaaa\"}]}]}"));
+    parse_ok(&s, write_str("rev2.sarif", "{\"version\":\"2.1.0\",\"runs\":[{" T
+                                         "\"versionControlProvenance\":[{\"repositoryUri\":\"x\","
+                                         "\"revisionId\":\"aaaa\"}],\"results\":[]},{" T
+                                         "\"versionControlProvenance\":[{\"revisionId\":\"bbbb\"},"
+                                         "{\"revisionId\":\"aaaa\"}],\"results\":[]}]}"));
     assert_int_equal(s.runs, 2);
     assert_int_equal(s.n_revisions, 2);
     assert_string_equal(s.revisions[0], "aaaa");
@@ -393,7 +464,8 @@ test_revisions_overflow(void **state)
     n = (size_t)snprintf(doc, sizeof(doc), "{\"version\":\"2.1.0\",\"runs\":[");
     for (i = 0; i <= SARIF_MAX_REVISIONS; i++)
         n += (size_t)snprintf(doc + n, sizeof(doc) - n,
-                              "%s{\"versionControlProvenance\":[{\"revisionId\":\"%040d\"}]}",
+                              "%s{" T "\"versionControlProvenance\":[{\"revisionId\":\"%040d\"}],"
+                              "\"results\":[]}",
                               i ? "," : "", i);
     snprintf(doc + n, sizeof(doc) - n, "]}");
     parse_ok(&s, write_str("rev17.sarif", doc));
@@ -406,7 +478,7 @@ test_revisions_overflow(void **state)
 static void
 test_deep_nesting(void **state)
 {
-    static const char head[] = "{\"version\":\"2.1.0\",\"runs\":[{\"results\":[{\"level\":"
+    static const char head[] = "{\"version\":\"2.1.0\",\"runs\":[{" T "\"results\":[{\"level\":"
                                "\"error\",\"properties\":{\"deep\":";
     static const char tail[] = "}}]}]}";
     size_t depths[] = {1000, 100000}, i, d, n;
@@ -438,7 +510,7 @@ static void
 test_chunk_boundaries(void **state)
 {
     static const char tail[] =
-        "\",\"runs\":[{\"versionControlProvenance\":[{\"revisionId\":\"a\\\"b\\\\c\\u0041\"}],"
+        "\",\"runs\":[{" T "\"versionControlProvenance\":[{\"revisionId\":\"a\\\"b\\\\c\\u0041\"}],"
         "\"results\":[{\"properties\":{\"security-severity\":9.75}}]}]}";
     static const char head[] = "{\"version\":\"2.1.0\",\"pad\":\"";
     size_t cut, pad, n;
@@ -471,7 +543,7 @@ test_chunk_boundaries(void **state)
 static void
 test_long_token(void **state)
 {
-    static const char head[] = "{\"version\":\"2.1.0\",\"runs\":[{\"results\":[{\"level\":"
+    static const char head[] = "{\"version\":\"2.1.0\",\"runs\":[{" T "\"results\":[{\"level\":"
                                "\"note\",\"message\":{\"text\":\"";
     static const char tail[] = "\"}}]}]}";
     size_t sizes[] = {3u << 20, 9u << 20}, i, n;
@@ -612,12 +684,13 @@ test_malformed(void **state)
     parse_fails(write_str("run.sarif", "{\"version\":\"2.1.0\",\"runs\":[1]}"),
                 "runs[0] is not an object");
     parse_fails(
-        write_str("results.sarif", "{\"version\":\"2.1.0\",\"runs\":[{},{\"results\":{}}]}"),
+        write_str("results.sarif", "{\"version\":\"2.1.0\",\"runs\":[{" T "\"results\":[]},"
+                                   "{\"results\":{}}]}"),
         "runs[1].results is not an array");
     parse_fails(write_str("result.sarif", "{\"version\":\"2.1.0\",\"runs\":[{\"results\":[7]}]}"),
                 "runs[0].results[0] is not an object");
     parse_fails(write_str("negidx.sarif", "{\"version\":\"2.1.0\",\"runs\":[{\"results\":["
-                                          "{},{\"ruleIndex\":-1}]}]}"),
+                                          "{},{\"ruleIndex\":-3}]}]}"),
                 "runs[0].results[1].ruleIndex is negative");
     parse_fails(write_str("negidx2.sarif", "{\"version\":\"2.1.0\",\"runs\":[{\"results\":["
                                            "{\"rule\":{\"toolComponent\":{\"index\":-2}}}]}]}"),
@@ -669,7 +742,8 @@ main(void)
         cmocka_unit_test(test_lookup_results_first),
         cmocka_unit_test(test_lookup_tool_first),
         cmocka_unit_test(test_runs_are_separate),
-        cmocka_unit_test(test_empty_runs),
+        cmocka_unit_test(test_runs_that_did_not_analyse),
+        cmocka_unit_test(test_index_minus_one),
         cmocka_unit_test(test_bad_level),
         cmocka_unit_test(test_revisions),
         cmocka_unit_test(test_revisions_overflow),

@@ -27,6 +27,7 @@
 #define SARIF_STRINGS_LIMIT (8u << 20) /* bytes of rule strings in one run */
 #define SARIF_REFKEYS_LIMIT (8u << 20) /* bytes of reference keys in one run */
 #define NONE32 UINT32_MAX
+#define SARIF_SHOWN 120 /* bytes of a tool's name or message quoted in a message */
 
 enum tag {
     T_OTHER = 0,
@@ -53,7 +54,13 @@ enum tag {
     T_SUPPRESSIONS,
     T_STATUS,
     T_VCP,
-    T_REVISIONID
+    T_REVISIONID,
+    T_NAME,
+    T_INVOCATIONS,
+    T_EXECSUCCESS,
+    T_NOTIFICATIONS, /* toolExecutionNotifications, toolConfigurationNotifications */
+    T_MESSAGE,
+    T_TEXT
 };
 
 /* Where a value sits, for the places the gate reads. */
@@ -96,7 +103,16 @@ enum pos {
     P_RULE_DEFCONF,    /* rule.defaultConfiguration */
     P_RULE_LEVEL,      /* rule.defaultConfiguration.level */
     P_RULE_PROPERTIES, /* rule.properties */
-    P_RULE_SECSEV      /* rule.properties.security-severity */
+    P_RULE_SECSEV,     /* rule.properties.security-severity */
+    P_DRIVER_NAME,     /* tool.driver.name */
+    P_INVOCATIONS,     /* runs[i].invocations */
+    P_INVOCATION,      /* runs[i].invocations[k] */
+    P_INV_SUCCESS,     /* invocation.executionSuccessful */
+    P_INV_NOTES,       /* invocation.toolExecutionNotifications (or ...Configuration...) */
+    P_NOTE,            /* ...Notifications[m] */
+    P_NOTE_LEVEL,      /* notification.level */
+    P_NOTE_MESSAGE,    /* notification.message */
+    P_NOTE_TEXT        /* notification.message.text */
 };
 
 /* Effective level. A string that is not a SARIF level is malformed evidence: an error. */
@@ -159,8 +175,20 @@ struct rule_acc {
     struct sstr id, guid;
 };
 
+/* The notification being read. */
+struct note_acc {
+    unsigned char level;
+    char text[SARIF_SHOWN + 1];
+};
+
 struct run {
     int results_seen, tool_seen, tool_done, driver_seen, extensions_seen, indexed;
+    int results_null;      /* "results": null: the analysis did not run */
+    int exec_failed;       /* an invocation's executionSuccessful is false */
+    uint64_t failed_inv;   /* its index */
+    uint64_t note_errors;  /* notifications of level error */
+    char tool_name[SARIF_SHOWN + 1];
+    char first_note[SARIF_SHOWN + 1]; /* the text of the first error notification */
     struct comp *comps;
     size_t ncomps, capcomps;
     uint32_t cur_comp;
@@ -183,6 +211,7 @@ struct sarif {
     struct run run;
     struct result_acc res;
     struct rule_acc rule;
+    struct note_acc note;
     char keybuf[32 + 3 * (2 + SARIF_KEY_MAX)];
 };
 
@@ -195,6 +224,27 @@ fail_here(struct jsonstream *js, const char *what)
 
     jsonstream_path(js, p, sizeof(p));
     return jsonstream_fail(js, "%s %s", p, what);
+}
+
+/* S (LEN bytes, from the report) made fit to quote: control characters become '?',
+ * and it is cut with "..." to fit OUT. */
+static void
+shown_copy(char *out, size_t outsz, const char *s, size_t len)
+{
+    size_t i, n = len < outsz - 1 ? len : outsz - 1;
+
+    if (n < len) /* cut at a character boundary (the text is valid UTF-8) */
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    for (i = 0; i < n; i++)
+        out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+    out[n] = '\0';
+    if (n < len && outsz > 4) {
+        n = n < outsz - 4 ? n : outsz - 4;
+        while (n > 0 && ((unsigned char)out[n] & 0xC0) == 0x80)
+            n--;
+        memcpy(out + n, "...", 4);
+    }
 }
 
 static int
@@ -475,6 +525,9 @@ static void
 run_reset(struct run *r)
 {
     r->results_seen = r->tool_seen = r->tool_done = 0;
+    r->results_null = r->exec_failed = 0;
+    r->failed_inv = r->note_errors = 0;
+    r->tool_name[0] = r->first_note[0] = '\0';
     r->driver_seen = r->extensions_seen = r->indexed = 0;
     r->ncomps = r->nrules = 0;
     r->strs.len = r->refkeys.len = 0;
@@ -762,6 +815,52 @@ ref_count(struct jsonstream *js, struct sarif *p, const struct ref *f)
     return 0;
 }
 
+static void
+note_end(struct sarif *p)
+{
+    struct run *r = &p->run;
+
+    if (p->note.level != LV_ERROR) /* a notification's level defaults to warning */
+        return;
+    if (r->note_errors++ == 0)
+        memcpy(r->first_note, p->note.text[0] ? p->note.text : "(no message text)",
+               sizeof(r->first_note));
+}
+
+/* A run is a clean scan only when its analysis ran: it names its tool, has results
+ * (an array: the spec requires it whenever the analysis ran) and no invocation
+ * failed. Error notifications are counted for the gate (allow_tool_errors). */
+static int
+run_check(struct jsonstream *js, struct sarif *p)
+{
+    struct security_summary *o = p->out;
+    struct run *r = &p->run;
+    unsigned long long ix = (unsigned long long)(o->runs - 1);
+    const char *tool = r->tool_name[0] ? r->tool_name : "unnamed tool";
+    char said[SARIF_SHOWN + 32] = "";
+
+    if (r->note_errors)
+        snprintf(said, sizeof(said), "; the tool said: %s", r->first_note);
+    if (!r->driver_seen)
+        return jsonstream_fail(js, "runs[%llu] has no tool.driver: not the output of an analysis",
+                               ix);
+    if (r->exec_failed)
+        return jsonstream_fail(js,
+                               "runs[%llu] (%s): invocations[%llu].executionSuccessful is false: "
+                               "the analysis failed%s",
+                               ix, tool, (unsigned long long)r->failed_inv, said);
+    if (!r->results_seen)
+        return jsonstream_fail(js, "runs[%llu] (%s): results is %s: the analysis did not run%s",
+                               ix, tool, r->results_null ? "null" : "absent", said);
+    if (r->note_errors) {
+        if (o->tool_errors == 0)
+            snprintf(o->tool_error, sizeof(o->tool_error), "runs[%llu] (%s): %s", ix, tool,
+                     r->first_note);
+        o->tool_errors += r->note_errors;
+    }
+    return 0;
+}
+
 static int
 run_end(struct jsonstream *js, struct sarif *p)
 {
@@ -769,6 +868,8 @@ run_end(struct jsonstream *js, struct sarif *p)
     struct ref f;
     size_t i;
 
+    if (run_check(js, p) < 0)
+        return -1;
     if (r->refs.n == 0)
         return 0;
     if (run_index(js, p) < 0)
@@ -864,6 +965,8 @@ sarif_key_tag(const unsigned char *key, size_t len)
                : str_is(k, len, "guid") ? T_GUID
                : str_is(k, len, "kind") ? T_KIND
                : str_is(k, len, "rule") ? T_RULE
+               : str_is(k, len, "name") ? T_NAME
+               : str_is(k, len, "text") ? T_TEXT
                                         : T_OTHER;
     case 5:
         return str_is(k, len, "rules")   ? T_RULES
@@ -878,6 +981,7 @@ sarif_key_tag(const unsigned char *key, size_t len)
     case 7:
         return str_is(k, len, "version")   ? T_VERSION
                : str_is(k, len, "results") ? T_RESULTS
+               : str_is(k, len, "message") ? T_MESSAGE
                                            : T_OTHER;
     case 9:
         return str_is(k, len, "ruleIndex") ? T_RULEINDEX : T_OTHER;
@@ -886,6 +990,8 @@ sarif_key_tag(const unsigned char *key, size_t len)
                : str_is(k, len, "properties") ? T_PROPERTIES
                : str_is(k, len, "revisionId") ? T_REVISIONID
                                               : T_OTHER;
+    case 11:
+        return str_is(k, len, "invocations") ? T_INVOCATIONS : T_OTHER;
     case 12:
         return str_is(k, len, "suppressions") ? T_SUPPRESSIONS : T_OTHER;
     case 13:
@@ -894,10 +1000,16 @@ sarif_key_tag(const unsigned char *key, size_t len)
                                                  : T_OTHER;
     case 17:
         return str_is(k, len, "security-severity") ? T_SECSEV : T_OTHER;
+    case 19:
+        return str_is(k, len, "executionSuccessful") ? T_EXECSUCCESS : T_OTHER;
     case 20:
         return str_is(k, len, "defaultConfiguration") ? T_DEFCONF : T_OTHER;
     case 24:
         return str_is(k, len, "versionControlProvenance") ? T_VCP : T_OTHER;
+    case 26:
+        return str_is(k, len, "toolExecutionNotifications") ? T_NOTIFICATIONS : T_OTHER;
+    case 30:
+        return str_is(k, len, "toolConfigurationNotifications") ? T_NOTIFICATIONS : T_OTHER;
     default:
         return T_OTHER;
     }
@@ -908,7 +1020,10 @@ static enum pos
 where_component(const struct jsonstream_frame *f, size_t d, size_t c)
 {
     if (d == c + 1)
-        return f[c].tag == T_GUID ? P_COMP_GUID : f[c].tag == T_RULES ? P_COMP_RULES : P_OTHER;
+        return f[c].tag == T_GUID    ? P_COMP_GUID
+               : f[c].tag == T_RULES ? P_COMP_RULES
+               : f[c].tag == T_NAME && c == 4 ? P_DRIVER_NAME /* c is 4 for the driver */
+                                              : P_OTHER;
     if (f[c].tag != T_RULES)
         return P_OTHER;
     if (d == c + 2)
@@ -979,6 +1094,28 @@ where_result(const struct jsonstream_frame *f, size_t d)
     return P_OTHER;
 }
 
+/* runs[i].invocations[k].executionSuccessful, and the level and message.text of
+ * runs[i].invocations[k].tool{Execution,Configuration}Notifications[m]. */
+static enum pos
+where_invocation(const struct jsonstream_frame *f, size_t d)
+{
+    if (d == 3)
+        return P_INVOCATIONS;
+    if (d == 4)
+        return P_INVOCATION;
+    if (d == 5)
+        return f[4].tag == T_EXECSUCCESS     ? P_INV_SUCCESS
+               : f[4].tag == T_NOTIFICATIONS ? P_INV_NOTES
+                                             : P_OTHER;
+    if (f[4].tag != T_NOTIFICATIONS)
+        return P_OTHER;
+    if (d == 6)
+        return P_NOTE;
+    if (d == 7)
+        return f[6].tag == T_LEVEL ? P_NOTE_LEVEL : f[6].tag == T_MESSAGE ? P_NOTE_MESSAGE : P_OTHER;
+    return d == 8 && f[6].tag == T_MESSAGE && f[7].tag == T_TEXT ? P_NOTE_TEXT : P_OTHER;
+}
+
 /* Containers on the way are checked as they open (an array where an object belongs
  * is an error), so a tag at level N implies the frames above have the right types. */
 static enum pos
@@ -1004,6 +1141,8 @@ where(const struct jsonstream *js)
         if (f[3].tag == T_EXTENSIONS)
             return d == 4 ? P_EXTENSIONS : d == 5 ? P_EXTENSION : where_component(f, d, 5);
         return P_OTHER;
+    case T_INVOCATIONS:
+        return where_invocation(f, d);
     case T_VCP:
         if (d == 3)
             return P_VCP;
@@ -1027,6 +1166,8 @@ shape_of(enum pos p)
     case P_COMP_RULES:
     case P_R_SUPPRESSIONS:
     case P_VCP:
+    case P_INVOCATIONS:
+    case P_INV_NOTES:
         return SHAPE_ARRAY;
     case P_RUN:
     case P_RESULT:
@@ -1041,6 +1182,9 @@ shape_of(enum pos p)
     case P_RULE_DEFCONF:
     case P_RULE_PROPERTIES:
     case P_VCP_ENTRY:
+    case P_INVOCATION:
+    case P_NOTE:
+    case P_NOTE_MESSAGE:
         return SHAPE_OBJECT;
     case P_OTHER:
     case P_R_SECSEV:
@@ -1133,6 +1277,10 @@ on_start_map(void *ud, struct jsonstream *js)
     case P_RULE_SECSEV:
         p->rule.sev = SEV_BAD;
         break;
+    case P_NOTE:
+        p->note.level = LV_ABSENT;
+        p->note.text[0] = '\0';
+        break;
     default:
         break;
     }
@@ -1153,6 +1301,9 @@ on_end_map(void *ud, struct jsonstream *js)
         return rule_end(js, p);
     case P_TOOL:
         p->run.tool_done = 1;
+        return 0;
+    case P_NOTE:
+        note_end(p);
         return 0;
     default:
         return 0;
@@ -1285,8 +1436,11 @@ on_null(struct sarif *p, struct jsonstream *js, enum pos pos)
     case P_COMP_GUID:
         p->run.comps[p->run.cur_comp].has_guid = 0;
         return 0;
+    case P_RESULTS: /* the spec's "the analysis did not run": run_end refuses it */
+        p->run.results_null = 1;
+        return 0;
     default:
-        return 0; /* null results, tool, rules, extensions, ...: nothing there */
+        return 0; /* null tool, rules, extensions, ...: nothing there (run_end checks) */
     }
 }
 
@@ -1336,6 +1490,17 @@ on_string(struct sarif *p, struct jsonstream *js, enum pos pos, const char *s, s
         if (p->rule.level == LV_ABSENT)
             return fail_here(js, "is not a SARIF level (none, note, warning, error)");
         return 0;
+    case P_DRIVER_NAME:
+        shown_copy(p->run.tool_name, sizeof(p->run.tool_name), s, len);
+        return 0;
+    case P_NOTE_LEVEL:
+        p->note.level = level_of(s, len);
+        if (p->note.level == LV_ABSENT)
+            return fail_here(js, "is not a SARIF level (none, note, warning, error)");
+        return 0;
+    case P_NOTE_TEXT:
+        shown_copy(p->note.text, sizeof(p->note.text), s, len);
+        return 0;
     case P_COMP_GUID:
         if (sstr_set(js, &tmp, s, len) < 0)
             return -1;
@@ -1366,11 +1531,22 @@ on_scalar(void *ud, struct jsonstream *js, enum jsonstream_scalar type, const ch
         p->rule.sev = sev_of(p->c_numeric, type, s, len);
         return 0;
     }
-    if (type == JSONSTREAM_NULL)
+    /* an index of -1 is the schema's default: no index */
+    if (type == JSONSTREAM_NULL ||
+        ((pos == P_R_RULEINDEX || pos == P_RR_INDEX || pos == P_TC_INDEX) &&
+         type == JSONSTREAM_NUMBER && str_is(s, len, "-1")))
         return on_null(p, js, pos);
     if (check_shape(js, pos, SHAPE_SCALAR) < 0)
         return -1;
     switch (pos) {
+    case P_INV_SUCCESS:
+        if (type != JSONSTREAM_TRUE && type != JSONSTREAM_FALSE)
+            return fail_here(js, "is not a boolean");
+        if (type == JSONSTREAM_FALSE && !p->run.exec_failed) {
+            p->run.exec_failed = 1;
+            p->run.failed_inv = jsonstream_index(js, 3);
+        }
+        return 0;
     case P_R_RULEINDEX:
         p->res.has_rule_index = 1;
         return parse_index(js, &p->res.rule_index, type, s, len);
@@ -1425,6 +1601,10 @@ report_sarif_parse(struct security_summary *out, const char *path, unsigned char
     }
     if (!p->version_seen) {
         err_set(e, EXIT_EVAL, "cannot parse '%s': no 'version' (expected SARIF \"2.1.0\")", path);
+        goto done;
+    }
+    if (out->runs == 0) {
+        err_set(e, EXIT_EVAL, "cannot parse '%s': 'runs' is empty: no analysis ran", path);
         goto done;
     }
     rc = 0;
