@@ -153,7 +153,7 @@ test_line_length_limit(void **state)
     memcpy(doc, "SF:", 3);
     memset(doc + 3, 'p', n - 3);
     len = n;
-    len += (size_t)snprintf(doc + len, 64, "\nDA:1,1\n");
+    len += (size_t)snprintf(doc + len, 64, "\nDA:1,1\nend_of_record\n");
     expect_coverage(tmpfile_with("line-64k.info", doc, len), 1, 1);
     /* ... one byte more is not */
     memcpy(doc, "TN:\nSF:", 7);
@@ -168,7 +168,7 @@ static void
 test_line_numbers_limit(void **state)
 {
     (void)state;
-    expect_coverage(tmpfile_str("max.info", "SF:a\nDA:10000000,1\nDA:0,0\n"), 1, 2);
+    expect_coverage(tmpfile_str("max.info", "SF:a\nDA:10000000,1\nDA:0,0\nend_of_record\n"), 1, 2);
     expect_error(fixture("malformed/lcov-huge-lineno.info"), "lcov-huge-lineno.info'",
                  "line 4:", "above 10000000", NULL);
     expect_error(tmpfile_str("overflow.info", "SF:a\nDA:99999999999999999999999,1\n"),
@@ -218,6 +218,22 @@ test_bad_numbers(void **state)
     expect_error(tmpfile_str("emptysf.info", "SF:\nDA:1,1\n"), "line 1:", "empty path", NULL);
 }
 
+/* A tracefile is a list of complete records: a cut one is refused, as lcov --summary
+ * refuses it. */
+static void
+test_truncated(void **state)
+{
+    (void)state;
+    expect_error(tmpfile_str("cut.info", "TN:\nSF:a.c\nDA:1,1\nend_of_record\nSF:b.c\nDA:1,1\n"),
+                 "the record opened by SF on line 5 has no end_of_record: the tracefile is "
+                 "truncated",
+                 NULL);
+    expect_error(tmpfile_str("cut2.info", "SF:a.c\nDA:1,1\nend_of_rec"), "SF on line 1 has no "
+                                                                          "end_of_record", NULL);
+    expect_error(tmpfile_str("nosf.info", "TN:x\nend_of_record\n"), "no SF record", NULL);
+    expect_coverage(tmpfile_str("whole.info", "SF:a.c\nDA:1,1\nDA:2,0\nend_of_record"), 1, 2);
+}
+
 static void
 test_no_line_data(void **state)
 {
@@ -249,6 +265,7 @@ main(void)
         cmocka_unit_test(test_chunk_boundaries),   cmocka_unit_test(test_line_length_limit),
         cmocka_unit_test(test_line_numbers_limit), cmocka_unit_test(test_memory_limit),
         cmocka_unit_test(test_da_outside_sf),      cmocka_unit_test(test_bad_numbers),
+        cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_no_line_data),       cmocka_unit_test(test_missing_file),
     };
 

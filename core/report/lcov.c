@@ -4,7 +4,9 @@
  * file are merged by line number (a line is hit when any of its counts is > 0),
  * and repeated SF sections of the same file are merged into one. The LF/LH
  * summary records, which producers get wrong, are ignored, as are all other
- * record types (TN, FN, FNDA, BRDA, ...).
+ * record types (TN, FN, FNDA, BRDA, ...). A tracefile without an SF record, or
+ * whose last record lacks its end_of_record (the producer died or the copy was
+ * cut), is refused, as lcov --summary refuses it.
  *
  * Memory: per source file two bitmaps (seen, hit) indexed by line number, grown
  * as needed; files in a hash table keyed by path. Nothing is allocated per line,
@@ -39,6 +41,8 @@ struct lcov {
     uint32_t *slots; /* open addressing: index + 1 into FILES, 0 when empty */
     size_t n_slots;  /* a power of two */
     size_t cur;      /* file of the open SF section, or NO_FILE */
+    uint64_t sf_line; /* line of the open section's SF record */
+    uint64_t n_sf;    /* SF records seen */
     uint64_t lineno; /* of the line being handled, from 1 */
     size_t mem;
     char *carry; /* the start of a line cut by the end of a chunk */
@@ -240,8 +244,11 @@ record(struct lcov *l, const char *s, size_t n)
         if (s[0] == 'D' && s[1] == 'A')
             return record_da(l, s + 3, s + n);
         /* KF: is an old alias lcov still reads */
-        if ((s[0] == 'S' || s[0] == 'K') && s[1] == 'F')
+        if ((s[0] == 'S' || s[0] == 'K') && s[1] == 'F') {
+            l->sf_line = l->lineno;
+            l->n_sf++;
             return open_file(l, s + 3, n - 3);
+        }
     } else if (n >= 13 && memcmp(s, "end_of_record", 13) == 0) {
         l->cur = NO_FILE;
     }
@@ -333,6 +340,18 @@ report_lcov_parse(struct coverage_summary *out, const char *path, unsigned char 
     }
     if (report_stream(path, feed, &l, sha, bytes, e) < 0)
         goto done;
+    /* as lcov --summary: a tracefile is a list of complete records */
+    if (l.n_sf == 0) {
+        err_set(e, EXIT_EVAL, "cannot parse '%s': no SF record: no line data", path);
+        goto done;
+    }
+    if (l.cur != NO_FILE) {
+        err_set(e, EXIT_EVAL,
+                "cannot parse '%s': the record opened by SF on line %llu has no end_of_record: "
+                "the tracefile is truncated (its producer stopped or the copy was cut)",
+                path, (unsigned long long)l.sf_line);
+        goto done;
+    }
     for (i = 0; i < l.n_files; i++) {
         total += popcount_words(l.files[i].seen, l.files[i].words);
         covered += popcount_words(l.files[i].hit, l.files[i].words);
