@@ -229,6 +229,26 @@ note_missing(struct load_summary *s, const char *what, const char *why, struct e
                : 0;
 }
 
+/* Did the run complete no request at all (http_reqs present with count 0)? */
+static int
+k6_no_requests(int *out, const json_t *metrics, int data_shape, const char *path, struct err *e)
+{
+    const json_t *st, *count;
+
+    *out = 0;
+    if (k6_stats(&st, metrics, "http_reqs", data_shape, path, e) < 0)
+        return -1;
+    count = json_object_get(st, "count");
+    if (!count)
+        return 0;
+    if (!json_is_number(count) || json_number_value(count) < 0)
+        return bad_report(e, path, data_shape ? "metrics.http_reqs.values.count"
+                                              : "metrics.http_reqs.count",
+                          "must be a non-negative number");
+    *out = json_number_value(count) == 0;
+    return 0;
+}
+
 static int
 k6_summarise(struct load_summary *s, const json_t *metrics, const char *path, struct err *e)
 {
@@ -236,7 +256,7 @@ k6_summarise(struct load_summary *s, const json_t *metrics, const char *path, st
     const char *key;
     json_t *m;
     size_t with_values = 0, without = 0;
-    int data_shape;
+    int data_shape, none;
 
     json_object_foreach((json_t *)metrics, key, m) {
         char at[160];
@@ -261,6 +281,15 @@ k6_summarise(struct load_summary *s, const json_t *metrics, const char *path, st
             return -1;
     }
 
+    if (k6_no_requests(&none, metrics, data_shape, path, e) < 0)
+        return -1;
+    if (none) {
+        /* a trend with no samples has no percentiles, and no request is not 0 % failed */
+        s->error_rate = 1.0;
+        s->rps = 0.0;
+        return note_missing(s, "latency", "has metrics.http_reqs count 0: no request completed",
+                            e);
+    }
     if (k6_stats(&st, metrics, "http_req_duration", data_shape, path, e) < 0)
         return -1;
     if (!st) {
@@ -326,33 +355,44 @@ autocannon_count(json_int_t *out, const json_t *obj, const char *key, const char
     return 0;
 }
 
+/* autocannon's "errors" already includes its "timeouts" (its README: "including
+ * timeouts"), so they count once: error rate = (errors + non2xx) / (requests.total +
+ * errors). When no response arrived at all, no latency was measured (autocannon
+ * still writes its zeroed histogram) and every request failed. */
 static int
 autocannon_summarise(struct load_summary *s, const json_t *doc, const char *path, struct err *e)
 {
     const json_t *req = json_object_get(doc, "requests");
     const json_t *avg = json_object_get(req, "average");
-    json_int_t errors, timeouts, non2xx, total;
+    json_int_t errors, non2xx, total, samples;
 
-    if (latency_entries(&s->latency, json_object_get(doc, "latency"), 0, "latency", path, e) < 0)
-        return -1;
     if (autocannon_count(&errors, doc, "errors", "errors", path, e) < 0 ||
-        autocannon_count(&timeouts, doc, "timeouts", "timeouts", path, e) < 0 ||
         autocannon_count(&non2xx, doc, "non2xx", "non2xx", path, e) < 0 ||
-        autocannon_count(&total, req, "total", "requests.total", path, e) < 0)
+        autocannon_count(&total, req, "total", "requests.total", path, e) < 0 ||
+        autocannon_count(&samples, json_object_get(doc, "latency"), "totalCount",
+                         "latency.totalCount", path, e) < 0)
         return -1;
-    if (errors < 0 || timeouts < 0 || non2xx < 0 || total < 0) {
-        if (note_missing(s, "error_rate",
-                         errors < 0     ? "has no errors"
-                         : timeouts < 0 ? "has no timeouts"
-                         : non2xx < 0   ? "has no non2xx"
-                                        : "has no requests.total",
+    if (total == 0 || samples == 0) {
+        s->error_rate = 1.0;
+        if (note_missing(s, "latency",
+                         total == 0 ? "has requests.total 0: no response arrived"
+                                    : "has latency.totalCount 0: no response arrived",
                          e) < 0)
             return -1;
-    } else if (total == 0) {
-        if (note_missing(s, "error_rate", "has requests.total 0 (no request completed)", e) < 0)
-            return -1;
     } else {
-        s->error_rate = ((double)errors + (double)timeouts + (double)non2xx) / (double)total;
+        if (latency_entries(&s->latency, json_object_get(doc, "latency"), 0, "latency", path, e) <
+            0)
+            return -1;
+        if (errors < 0 || non2xx < 0 || total < 0) {
+            if (note_missing(s, "error_rate",
+                             errors < 0   ? "has no errors"
+                             : non2xx < 0 ? "has no non2xx"
+                                          : "has no requests.total",
+                             e) < 0)
+                return -1;
+        } else {
+            s->error_rate = ((double)errors + (double)non2xx) / ((double)total + (double)errors);
+        }
     }
     if (!avg) {
         if (note_missing(s, "rps", "has no requests.average", e) < 0)

@@ -510,7 +510,7 @@ test_autocannon_faulty(void **state)
     assert_int_equal(r.v, VERDICT_FAIL);
     assert_string_equal(dstr(&r, "percentile_used"), "p97_5");
     assert_float_equal(dnum(&r, "latency_ms"), 27, 0);
-    /* (errors 0 + timeouts 0 + non2xx 60) / requests.total 304 */
+    /* (errors 0 + non2xx 60) / (requests.total 304 + errors 0) */
     assert_float_equal(dnum(&r, "error_rate"), 60.0 / 304.0, 1e-15);
     assert_float_equal(dnum(&r, "rps"), 152, 0);
     assert_string_equal(r.f.summary, "error rate 19.74% > 1%, 152.00 req/s < 1000");
@@ -526,7 +526,8 @@ test_autocannon_faulty(void **state)
     done(&r);
 }
 
-/* errors, timeouts and non2xx all count against requests.total */
+/* errors (which include timeouts, counted once) and non2xx, over requests.total +
+ * errors; no response at all is a 100 % error rate and no latency */
 static void
 test_autocannon_error_rate(void **state)
 {
@@ -537,30 +538,64 @@ test_autocannon_error_rate(void **state)
     p = edited(L "autocannon-faulty.json",
                "\"errors\":0,\"timeouts\":0,\"mismatches\":0,\"non2xx\":60",
                "\"errors\":7,\"timeouts\":3,\"mismatches\":0,\"non2xx\":20", "e.json");
-    run(&r, p, "{\"max_error_rate\": 0.1}");
-    assert_float_equal(dnum(&r, "error_rate"), 30.0 / 304.0, 1e-15);
+    run(&r, p, "{\"max_error_rate\": 0.087}");
+    assert_float_equal(dnum(&r, "error_rate"), 27.0 / 311.0, 1e-15);
     assert_int_equal(r.v, VERDICT_PASS);
     done(&r);
-    run(&r, p, "{\"max_error_rate\": 0.098}");
+    run(&r, p, "{\"max_error_rate\": 0.086}");
     assert_int_equal(r.v, VERDICT_FAIL);
     done(&r);
 
     p = edited(L "autocannon-faulty.json", "\"total\":304,", "\"total\":0,", "zero.json");
     run(&r, p, "{\"max_error_rate\": 0.5}");
     assert_true(r.collected);
-    assert_int_equal(r.v, VERDICT_ERROR);
-    assert_has(r.f.summary, "zero.json' has requests.total 0 (no request completed) "
-                            "(autocannon report)");
-    assert_has(r.f.summary, "cannot judge max_error_rate: '");
+    assert_int_equal(r.v, VERDICT_FAIL);
+    assert_float_equal(dnum(&r, "error_rate"), 1.0, 0);
+    assert_string_equal(r.f.summary, "error rate 100.00% > 50%");
     done(&r);
-    run(&r, p, "{\"min_rps\": 100}"); /* not needed: not an error */
-    assert_int_equal(r.v, VERDICT_PASS);
+    run(&r, p, "{\"max_latency_ms\": 1000}"); /* no latency was measured: not 0 ms */
+    assert_int_equal(r.v, VERDICT_ERROR);
+    assert_has(r.f.summary, "cannot judge max_latency_ms: '");
+    assert_has(r.f.summary, "zero.json' has requests.total 0: no response arrived "
+                            "(autocannon report)");
+    assert_true(json_is_null(json_object_get(r.f.details, "latency_ms")));
     done(&r);
 
     p = edited(L "autocannon-faulty.json", "\"timeouts\":0,", "", "notimeouts.json");
+    run(&r, p, "{\"max_error_rate\": 0.5}"); /* timeouts are in errors: not needed */
+    assert_int_equal(r.v, VERDICT_PASS);
+    assert_float_equal(dnum(&r, "error_rate"), 60.0 / 304.0, 1e-15);
+    done(&r);
+    p = edited(L "autocannon-faulty.json", "\"non2xx\":60,", "", "nonon2xx.json");
     run(&r, p, "{\"max_error_rate\": 0.5}");
     assert_int_equal(r.v, VERDICT_ERROR);
-    assert_has(r.f.summary, "notimeouts.json' has no timeouts (autocannon report)");
+    assert_has(r.f.summary, "nonon2xx.json' has no non2xx (autocannon report)");
+    done(&r);
+}
+
+/* k6: a run that completed no request has no percentiles (its trend has no samples)
+ * and a 100 % error rate, in both shapes */
+static void
+test_k6_no_requests(void **state)
+{
+    struct run r;
+    const char *p;
+
+    (void)state;
+    p = edited(L "k6-summary-export.json", "\"count\": 434,", "\"count\": 0,", "k6zero.json");
+    run(&r, p, "{\"max_latency_ms\": 1000}");
+    assert_int_equal(r.v, VERDICT_ERROR);
+    assert_has(r.f.summary, "k6zero.json' has metrics.http_reqs count 0: no request completed "
+                            "(k6 report)");
+    done(&r);
+    run(&r, p, "{\"max_error_rate\": 0.5, \"min_rps\": 1}");
+    assert_int_equal(r.v, VERDICT_FAIL);
+    assert_string_equal(r.f.summary, "error rate 100.00% > 50%, 0.00 req/s < 1");
+    done(&r);
+    p = edited(L "k6-handlesummary-data.json", "\"count\": 40,", "\"count\": 0,", "k6zero2.json");
+    run(&r, p, "{\"max_latency_ms\": 1000}");
+    assert_int_equal(r.v, VERDICT_ERROR);
+    assert_has(r.f.summary, "has metrics.http_reqs count 0: no request completed");
     done(&r);
 }
 
@@ -723,6 +758,7 @@ main(void)
         cmocka_unit_test(test_autocannon_healthy),
         cmocka_unit_test(test_autocannon_faulty),
         cmocka_unit_test(test_autocannon_error_rate),
+        cmocka_unit_test(test_k6_no_requests),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_missing_metric),
         cmocka_unit_test(test_evaluate_by_hand),
