@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "file.h"
 #include "repo.h"
 
 /* ------------------------------------------------------------------ results */
@@ -393,26 +394,10 @@ list_dir(const struct source *s, const char *dir, struct repo_entry **out, size_
 static int
 read_worktree(const struct source *s, const char *path, struct buf *out, struct err *e)
 {
-    char full[4096], chunk[8192];
-    size_t n;
-    FILE *f;
-    int rc = 0;
+    char full[4096];
 
     snprintf(full, sizeof(full), "%s%s", s->root, path);
-    f = fopen(full, "rb");
-    if (!f)
-        return err_set(e, EXIT_EVAL, "cannot open '%s': %s", path, strerror(errno));
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (buf_add(out, chunk, n) < 0) {
-            rc = err_set(e, EXIT_EVAL, "'%s' is larger than %d bytes", path,
-                         ENVCHECK_MAX_FILE_BYTES);
-            break;
-        }
-    }
-    if (rc == 0 && ferror(f))
-        rc = err_set(e, EXIT_EVAL, "cannot read '%s': %s", path, strerror(errno));
-    fclose(f);
-    return rc;
+    return file_read_all(out, "", full, EXIT_EVAL, e);
 }
 
 /* Append PATH to FILES, reading it when READ_IT. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "file.h"
 #include "gates/gate.h"
 #include "audit.h"
 #include "roles.h"
@@ -750,32 +751,17 @@ int
 policy_load_file(struct policy **out, const char *path, struct err *e)
 {
     struct buf b = BUF_INIT;
-    char chunk[8192];
-    FILE *f;
-    size_t n;
     int rc = -1;
 
     *out = NULL;
     b.limit = POLICY_MAX_BYTES;
-    f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, EXIT_USAGE, "cannot open policy '%s': %s", path, strerror(errno));
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (buf_add(&b, chunk, n) < 0) {
-            err_set(e, EXIT_USAGE, "policy '%s' is larger than %d bytes", path, POLICY_MAX_BYTES);
-            goto done;
-        }
-    }
-    if (ferror(f)) {
-        err_set(e, EXIT_USAGE, "cannot read policy '%s': %s", path, strerror(errno));
+    if (file_read_all(&b, "policy ", path, EXIT_USAGE, e) < 0)
         goto done;
-    }
     if (policy_load(out, buf_str(&b), b.len, path, e) < 0)
         goto done;
     (*out)->local_override = 1;
     rc = 0;
 done:
-    fclose(f);
     buf_release(&b);
     return rc;
 }

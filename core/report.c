@@ -1,5 +1,7 @@
 #include "report.h"
 
+#include "file.h"
+
 #include <errno.h>
 #include <math.h>
 #include <fcntl.h>
@@ -17,19 +19,11 @@ report_stream(const char *path, report_feed_fn feed, void *ud, unsigned char sha
     crypto_hash_sha256_state st;
     unsigned char *chunk = NULL;
     uint64_t total = 0;
-    struct stat sb;
     int fd = -1, rc = -1;
     ssize_t n;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        err_set(e, EXIT_EVAL, "cannot open '%s': %s", path, strerror(errno));
+    if (file_open_regular(&fd, "", path, EXIT_EVAL, e) < 0)
         goto done;
-    }
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-        err_set(e, EXIT_EVAL, "cannot read '%s': not a regular file", path);
-        goto done;
-    }
     chunk = malloc(REPORT_CHUNK);
     if (!chunk) {
         err_set(e, EXIT_EVAL, "cannot read '%s': out of memory", path);

@@ -5,6 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "core/policy.h"
 
@@ -263,6 +267,22 @@ test_not_an_object(void **state)
     }
     assert_int_equal(policy_load_file(&p, "/nonexistent/policy.json", &e), -1);
     assert_non_null(strstr(e.msg, "cannot open policy '/nonexistent/policy.json'"));
+    /* a FIFO or a directory as --policy: refused at once */
+    {
+        char dir[] = "/tmp/promote-test-policy.XXXXXX", fifo[64];
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(fifo, sizeof(fifo), "%s/p.json", dir);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        assert_int_equal(policy_load_file(&p, fifo, &e), -1);
+        assert_int_equal(e.code, EXIT_USAGE);
+        assert_non_null(strstr(e.msg, "cannot read policy '"));
+        assert_non_null(strstr(e.msg, "p.json': not a regular file"));
+        assert_int_equal(policy_load_file(&p, dir, &e), -1);
+        assert_non_null(strstr(e.msg, "not a regular file"));
+        unlink(fifo);
+        rmdir(dir);
+    }
 }
 
 int

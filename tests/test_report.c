@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/report.h"
@@ -137,6 +138,18 @@ test_missing_and_not_regular(void **state)
     assert_string_equal(e.msg, "cannot open '/nonexistent/x.xml': No such file or directory");
     assert_int_equal(report_load(&r, tmpdir, &e), -1);
     assert_non_null(strstr(e.msg, "not a regular file"));
+    /* a FIFO nobody writes to is refused at once, not waited on */
+    {
+        char fifo[600];
+
+        snprintf(fifo, sizeof(fifo), "%s/fifo.xml", tmpdir);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        assert_int_equal(report_load(&r, fifo, &e), -1);
+        assert_int_equal(e.code, EXIT_EVAL);
+        assert_non_null(strstr(e.msg, "fifo.xml': not a regular file"));
+        assert_int_equal(report_hash_file(r.sha256, fifo, &e), -1);
+        unlink(fifo);
+    }
 }
 
 static void
