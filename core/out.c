@@ -187,10 +187,10 @@ out_inspect_text(FILE *f, const char *path, const struct report *r)
                 (unsigned long long)c->lines_covered, (unsigned long long)c->lines_total);
         break;
     case REPORT_KIND_TESTS:
-        fprintf(f, "  %llu tests: %llu passed, %llu failed, %llu errors, %llu skipped\n",
+        fprintf(f, "  %llu tests: %llu passed, %llu failed, %llu errors, %llu skipped, %llu disabled\n",
                 (unsigned long long)t->total, (unsigned long long)t->passed,
                 (unsigned long long)t->failed, (unsigned long long)t->errors,
-                (unsigned long long)t->skipped);
+                (unsigned long long)t->skipped, (unsigned long long)t->disabled);
         break;
     case REPORT_KIND_SECURITY:
         fprintf(f, "  active findings: %llu critical, %llu high, %llu medium, %llu low\n",
@@ -201,6 +201,9 @@ out_inspect_text(FILE *f, const char *path, const struct report *r)
                 (unsigned long long)s->active, (unsigned long long)s->suppressed,
                 (unsigned long long)s->absent, (unsigned long long)s->results,
                 (unsigned long long)s->runs);
+        if (s->tool_errors)
+            fprintf(f, "  %llu tool error(s), the first: %s\n", (unsigned long long)s->tool_errors,
+                    s->tool_error);
         break;
     default:
         break;

@@ -410,12 +410,13 @@ report_details(const struct report *r)
                          (json_int_t)t->errors, "skipped", (json_int_t)t->skipped, "disabled",
                          (json_int_t)t->disabled);
     case REPORT_KIND_SECURITY:
-        return json_pack("{s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I}", "format",
+        return json_pack("{s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:s*}", "format",
                          report_format_name(r->format), "counts", "critical",
                          (json_int_t)s->critical, "high", (json_int_t)s->high, "medium",
                          (json_int_t)s->medium, "low", (json_int_t)s->low, "active",
                          (json_int_t)s->active, "suppressed", (json_int_t)s->suppressed, "absent",
-                         (json_int_t)s->absent);
+                         (json_int_t)s->absent, "tool_errors", (json_int_t)s->tool_errors,
+                         "tool_error", s->tool_errors ? s->tool_error : NULL);
     default:
         return json_object();
     }

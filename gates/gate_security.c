@@ -84,8 +84,6 @@ security_evaluate(const struct evidence *ev, const json_t *rule, time_t now, str
     if (s->tool_errors) {
         int allowed = gate_rule_bool(rule, "allow_tool_errors", 0);
 
-        json_object_set_new(f->details, "tool_errors", json_integer((json_int_t)s->tool_errors));
-        json_object_set_new(f->details, "tool_error", json_string(s->tool_error));
         json_object_set_new(f->details, "tool_errors_allowed", json_boolean(allowed));
         if (!allowed) {
             finding_summary(f, "the scanner reported %llu error(s) of its own: %s",

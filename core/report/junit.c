@@ -12,7 +12,8 @@
  *   - status="disabled" (CTest's DISABLED property): disabled, neither passed nor failed;
  *   - a <skipped> child: skipped; otherwise passed.
  * Surefire's <flakyFailure>/<rerunFailure> are not failures (the test passed on a
- * rerun).
+ * rerun). jest-junit writes one test file that failed to load as two testcases (see
+ * JEST_SUITE_ERROR): one error.
  *
  * What the producer declares is checked, never trusted: the failures + errors
  * attributes of each <testsuites>/<testsuite>, and node's trailing totals comments
@@ -34,7 +35,14 @@ enum {
     CASE_DISABLED = 1 << 3,
     CASE_NOTRUN = 1 << 4,
     CASE_SKIP_ON_PURPOSE = 1 << 5, /* CTest's skipped message names a SKIP_ property */
+    CASE_REPEAT = 1 << 6,          /* jest-junit's second testcase for one suite error */
 };
+
+/* jest-junit (reportTestSuiteErrors) writes a test file that failed to load as two
+ * testcases of this classname and the file's name, one with <error>, one with
+ * <failure>: one suite error, counted once. */
+#define JEST_SUITE_ERROR "Test suite failed to run"
+#define JUNIT_NAME_KEPT 256
 
 struct suite {
     uint64_t declared;      /* failures + errors attributes */
@@ -47,6 +55,7 @@ struct junit {
     struct tests_summary t;
     uint64_t bad;   /* testcases with a <failure> or <error> child, whatever their outcome */
     int case_depth; /* depth of the open <testcase>, 0 when none is open */
+    char suite_error[JUNIT_NAME_KEPT]; /* name of the last suite error testcase, "" if none */
     unsigned flags; /* CASE_* seen on the open testcase */
     struct suite *suites; /* indexed by depth; REPORT_XML_MAX_DEPTH + 1 entries */
     /* node's totals comments */
@@ -80,6 +89,7 @@ suite_open(struct xml_ctx *x, struct junit *j, const char *name, const char **at
     size_t i;
 
     memset(s, 0, sizeof(*s));
+    j->suite_error[0] = '\0';
     s->bad_at_open = j->bad;
     s->line = xml_line(x);
     for (i = 0; i < 2; i++) {
@@ -118,6 +128,22 @@ is_suite(const char *name)
     return strcmp(name, "testsuite") == 0 || strcmp(name, "testsuites") == 0;
 }
 
+static void
+suite_error_case(struct junit *j, const char **attrs)
+{
+    const char *cls = xml_attr(attrs, "classname"), *name = xml_attr(attrs, "name");
+
+    if (!cls || !name || strcmp(cls, JEST_SUITE_ERROR) != 0) {
+        j->suite_error[0] = '\0';
+        return;
+    }
+    if (j->suite_error[0] && strncmp(j->suite_error, name, sizeof(j->suite_error) - 1) == 0) {
+        j->flags |= CASE_REPEAT;
+        return;
+    }
+    snprintf(j->suite_error, sizeof(j->suite_error), "%s", name[0] ? name : "?");
+}
+
 static int
 junit_start(struct xml_ctx *x, const char *name, const char **attrs, int depth)
 {
@@ -138,6 +164,7 @@ junit_start(struct xml_ctx *x, const char *name, const char **attrs, int depth)
             j->flags |= CASE_DISABLED;
         else if (status && strcmp(status, "notrun") == 0)
             j->flags |= CASE_NOTRUN;
+        suite_error_case(j, attrs);
         return 0;
     }
     if (j->case_depth && depth == j->case_depth + 1) {
@@ -163,6 +190,8 @@ count_case(struct junit *j)
 
     if (f & (CASE_FAILURE | CASE_ERROR))
         j->bad++;
+    if ((f & CASE_REPEAT) && (f & (CASE_FAILURE | CASE_ERROR)))
+        return; /* the suite error counted already */
     if (f & CASE_ERROR)
         j->t.errors++;
     else if ((f & CASE_SKIPPED) && (f & CASE_FAILURE))

@@ -35,8 +35,12 @@ d = json.load(open(sys.argv[1]))
 d["runs"][0]["versionControlProvenance"] = [{"repositoryUri": "https://example.com/r", "revisionId": sys.argv[3]}]
 d["runs"][0]["results"] = []
 json.dump(d, open(sys.argv[2], "w"))
+d["runs"][0].pop("invocations")  # CodeQL's own "Extraction failed in main.go" errors
+json.dump(d, open(sys.argv[2] + ".clean", "w"))
 PY
-check 'a SARIF scan of this very commit' eval 'promote 0 check --evidence security-findings="$TMP/same-rev.sarif" dev sit'
+check 'a SARIF scan of this very commit' eval 'promote 0 check --evidence security-findings="$TMP/same-rev.sarif.clean" dev sit'
+check 'a SARIF scan whose tool reported errors' eval 'promote 3 check --evidence security-findings="$TMP/same-rev.sarif" dev sit &&
+    has "$OUT" "ERROR  security-findings  the scanner reported 2 error(s) of its own: runs[0] (sectools sast): Extraction failed with error"'
 check 'the source branch is missing' eval 'git branch -q -m develop dev-renamed && promote 3 check dev sit &&
     has "$ERR" "branch '"'"'develop'"'"' not found"; rc=$?; git branch -q -m dev-renamed develop; [ $rc -eq 0 ]'
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["promotions"][0]["gates"][4]["branch"]="nope"; json.dump(d, open(sys.argv[2], "w"))' \

@@ -9,8 +9,8 @@ ins() {
         jq_is 'd["sha256"]' "$(sha256sum "$FIX/$1" | cut -d' ' -f1)"
 }
 cov() { ins "$1" coverage "$2" "{'format': '$2', 'lines_covered': $3, 'lines_total': $4, 'percent': $5}"; }
-tst() { ins "$1" tests junit "{'format': 'junit', 'total': $2, 'passed': $3, 'failed': $4, 'errors': $5, 'skipped': $6}"; }
-sec() { ins "$1" security sarif "{'format': 'sarif', 'counts': {'critical': $2, 'high': $3, 'medium': $4, 'low': $5}, 'active': $6, 'suppressed': $7, 'absent': $8}"; }
+tst() { ins "$1" tests junit "{'format': 'junit', 'total': $2, 'passed': $3, 'failed': $4, 'errors': $5, 'skipped': $6, 'disabled': ${7:-0}}"; }
+sec() { ins "$1" security sarif "{'format': 'sarif', 'counts': {'critical': $2, 'high': $3, 'medium': $4, 'low': $5}, 'active': $6, 'suppressed': $7, 'absent': $8, 'tool_errors': 0}"; }
 
 check 'cobertura coverage.py high' cov cobertura/coveragepy-py_high.xml cobertura 89 96 92.71
 check 'cobertura coverage.py low' cov cobertura/coveragepy-py_low.xml cobertura 37 91 40.66
