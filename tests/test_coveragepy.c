@@ -144,10 +144,20 @@ test_only_top_level_totals(void **state)
         fail_msg("%s", e.msg);
     assert_float_equal(c.percent, 100.0, 0.0);
 
-    /* a repeated totals replaces the first, fields and all */
+    /* a key given twice is refused, never resolved to the first or the last */
     p = write_str("twice.json", "{\"totals\":{\"covered_lines\":1,\"num_statements\":2},"
                                 "\"totals\":{\"num_statements\":4}}");
-    parse_fails(p, "no 'totals.covered_lines'");
+    parse_fails(p, "totals appears twice in its object (a duplicate key)");
+    p = write_str("twice2.json", "{\"totals\":{\"covered_lines\":9,\"num_statements\":10,"
+                                 "\"covered_lines\":10}}");
+    parse_fails(p, "totals.covered_lines appears twice in its object");
+    /* the same key in different objects is not a duplicate */
+    p = write_str("nested.json", "{\"files\":{\"a.py\":{\"summary\":{\"covered_lines\":1}},"
+                                 "\"b.py\":{\"summary\":{\"covered_lines\":1}}},\"totals\":{"
+                                 "\"covered_lines\":1,\"num_statements\":2}}");
+    if (report_coveragepy_parse(&c, p, NULL, NULL, &e) != 0)
+        fail_msg("%s", e.msg);
+    assert_float_equal(c.percent, 50.0, 0.0);
 }
 
 static void

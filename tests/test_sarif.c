@@ -681,6 +681,13 @@ test_malformed(void **state)
                 "runs is not an array");
     parse_fails(write_str("runs2.sarif", "{\"version\":\"2.1.0\",\"runs\":[],\"runs\":[]}"),
                 "runs appears twice");
+    /* a duplicate key anywhere is refused, not resolved to the last one */
+    parse_fails(write_str("dupres.sarif", "{\"version\":\"2.1.0\",\"runs\":[{" T "\"results\":["
+                                          "{\"level\":\"error\",\"level\":\"none\"}]}]}"),
+                "runs[0].results[0].level appears twice in its object (a duplicate key)");
+    parse_fails(write_str("dupprop.sarif", "{\"version\":\"2.1.0\",\"runs\":[{" T "\"results\":["
+                                           "{\"properties\":{\"x\":1,\"x\":2}}]}]}"),
+                "appears twice in its object");
     parse_fails(write_str("run.sarif", "{\"version\":\"2.1.0\",\"runs\":[1]}"),
                 "runs[0] is not an object");
     parse_fails(

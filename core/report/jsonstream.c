@@ -43,6 +43,67 @@ value_done(struct jsonstream *js)
         f->index++;
 }
 
+static uint64_t
+key_hash(const unsigned char *key, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= key[i];
+        h *= 0x100000001b3ull;
+    }
+    return h ? h : 1;
+}
+
+/* Forget the keys of the previous object at this depth (a large table is let go). */
+static void
+keys_reset(struct jsonstream_keys *k)
+{
+    if (k->cap > 1024) {
+        free(k->h);
+        k->h = NULL;
+        k->cap = 0;
+    } else if (k->n) {
+        memset(k->h, 0, k->cap * sizeof(*k->h));
+    }
+    k->n = 0;
+}
+
+/* Add H; 1 when it was there already, -1 when out of memory or too many keys. */
+static int
+keys_add(struct jsonstream_keys *k, uint64_t h)
+{
+    size_t i, mask;
+
+    if (k->n >= JSONSTREAM_KEYS_MAX)
+        return -1;
+    if ((k->n + 1) * 2 > k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 32, j;
+        uint64_t *t = calloc(cap, sizeof(*t));
+
+        if (!t)
+            return -1;
+        for (j = 0; j < k->cap; j++) {
+            if (!k->h[j])
+                continue;
+            for (i = (size_t)k->h[j] & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
+                ;
+            t[i] = k->h[j];
+        }
+        free(k->h);
+        k->h = t;
+        k->cap = cap;
+    }
+    mask = k->cap - 1;
+    for (i = (size_t)h & mask; k->h[i]; i = (i + 1) & mask)
+        if (k->h[i] == h)
+            return 1;
+    k->h[i] = h;
+    k->n++;
+    return 0;
+}
+
 static int
 push(struct jsonstream *js, enum jsonstream_container type)
 {
@@ -56,6 +117,8 @@ push(struct jsonstream *js, enum jsonstream_container type)
         f->tag = 0;
         f->index = 0;
         f->key[0] = '\0';
+        if (type == JSONSTREAM_MAP)
+            keys_reset(&js->keys[js->depth]);
     }
     js->depth++;
     return 1;
@@ -125,7 +188,21 @@ cb_map_key(void *ctx, const unsigned char *key, size_t len)
     f->keylen = (unsigned char)keep;
     f->key_cut = keep < len;
     f->tag = js->h->key_tag ? js->h->key_tag(key, len) : 0;
-    return 1;
+    switch (keys_add(&js->keys[js->depth - 1], key_hash(key, len))) {
+    case 0:
+        return 1;
+    case 1: {
+        char where[200];
+
+        jsonstream_path(js, where, sizeof(where));
+        jsonstream_fail(js, "%s appears twice in its object (a duplicate key)", where);
+        return 0;
+    }
+    default:
+        jsonstream_fail(js, "an object with more than %u keys, or out of memory",
+                        JSONSTREAM_KEYS_MAX);
+        return 0;
+    }
 }
 
 static int
@@ -424,6 +501,8 @@ jsonstream_parse_file(const char *path, const struct jsonstream_handlers *h, voi
 done:
     yajl_free(js.yh);
     free(js.pend);
+    for (size_t i = 0; i < JSONSTREAM_MAX_DEPTH; i++)
+        free(js.keys[i].h);
     return rc;
 }
 

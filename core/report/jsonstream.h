@@ -14,6 +14,7 @@
 #define JSONSTREAM_MAX_DEPTH 32         /* frames kept; deeper nesting is only counted */
 #define JSONSTREAM_KEY_MAX 64           /* bytes of a key kept in its frame */
 #define JSONSTREAM_TOKEN_MAX (8u << 20) /* bytes of one string or number: more is an error */
+#define JSONSTREAM_KEYS_MAX (4u << 20)  /* keys in one object */
 
 enum jsonstream_container { JSONSTREAM_MAP = 1, JSONSTREAM_ARRAY = 2 };
 
@@ -35,6 +36,14 @@ struct jsonstream_frame {
 };
 
 struct jsonstream;
+
+/* The keys of one open object, kept as 64-bit hashes in an open-addressing table so a
+ * key given twice is refused (jq and most readers would silently take the last one).
+ * A collision of two different keys refuses a valid report; it never accepts one. */
+struct jsonstream_keys {
+    uint64_t *h; /* 0 marks an empty slot */
+    size_t n, cap;
+};
 
 /* Every handler is optional and returns 0 to go on or -1 to stop, after setting the
  * reason with jsonstream_fail(). A value's handler runs while the path points at the
@@ -71,6 +80,7 @@ struct jsonstream {
     size_t npend, cappend;
     char why[320]; /* reason set by jsonstream_fail() */
     struct jsonstream_frame f[JSONSTREAM_MAX_DEPTH];
+    struct jsonstream_keys keys[JSONSTREAM_MAX_DEPTH]; /* of each kept map frame */
 };
 
 /* Parse PATH with handlers H (user data UD) in REPORT_CHUNK blocks via report_stream.
