@@ -117,7 +117,7 @@ test_fallback_count(void **state)
     (void)state;
     /* A: 3 lines (one with a count past 2^64), 2 hit; B: 2 lines, none hit */
     expect_coverage(fixture("malformed/cobertura-count-only.xml"), 2, 5, 40.0);
-    expect_error(fixture("malformed/cobertura-bad-hits.xml"), "line 6:", "hits '-1'", NULL);
+    expect_error(fixture("malformed/cobertura-bad-hits.xml"), "line 6:", "<line> hits is not a non-negative integer", NULL);
     expect_error(tmpfile_str("nohits.xml", "<coverage><class><lines><line number=\"1\"/>"
                                            "</lines></class></coverage>"),
                  "without a hits attribute", NULL);
@@ -132,32 +132,55 @@ test_bad_numbers(void **state)
 {
     (void)state;
     expect_error(fixture("malformed/cobertura-line-rate-out-of-range.xml"),
-                 "line 2:", "line-rate '1.5' is not a number from 0 to 1", NULL);
+                 "line 2:", "line-rate is not a number from 0 to 1", NULL);
     expect_error(fixture("malformed/cobertura-covered-gt-valid.xml"),
                  "lines-covered (51) is greater than lines-valid (50)", NULL);
     expect_error(fixture("malformed/cobertura-negative.xml"),
-                 "lines-valid '-10' is not a non-negative integer", NULL);
-    expect_error(fixture("malformed/cobertura-nonnumeric.xml"), "lines-covered 'eighty-nine'",
-                 NULL);
+                 "lines-valid is not a non-negative integer", NULL);
+    expect_error(fixture("malformed/cobertura-nonnumeric.xml"),
+                 "lines-covered is not a non-negative integer", NULL);
     expect_error(fixture("malformed/cobertura-contradictory-rate.xml"),
-                 "line-rate 0.95 contradicts lines-covered/lines-valid 40/100", NULL);
+                 "line-rate 0.9500 contradicts lines-covered/lines-valid 40/100", NULL);
     expect_error(fixture("malformed/cobertura-no-lines.xml"), "': no lines", NULL);
-    expect_error(tmpfile_str("nan.xml", "<coverage line-rate=\"nan\"/>"), "line-rate 'nan'", NULL);
+    expect_error(tmpfile_str("nan.xml", "<coverage line-rate=\"nan\"/>"), "line-rate is not a number", NULL);
     expect_error(tmpfile_str("neg-rate.xml", "<coverage line-rate=\"-0.1\"/>"), "line-rate", NULL);
     expect_error(tmpfile_str("rate-junk.xml", "<coverage line-rate=\"0.5x\"/>"), "line-rate", NULL);
     expect_error(tmpfile_str("half.xml", "<coverage lines-valid=\"10\"/>"),
                  "lines-valid without lines-covered", NULL);
     expect_error(tmpfile_str("big.xml", "<coverage lines-valid=\"99999999999999999999\" "
                                         "lines-covered=\"1\"/>"),
-                 "lines-valid '99999999999999999999'", NULL);
-    /* control characters never reach the message */
+                 "lines-valid is not a non-negative integer below 2^64", NULL);
+    /* the report's own text never reaches the message */
     expect_error(
         tmpfile_str("ctl.xml", "<coverage lines-valid=\"1&#10;[31m\" lines-covered=\"1\"/>"),
-        "lines-valid '1?[31m'", NULL);
+        "lines-valid is not a non-negative integer", NULL);
+    /* totals that contradict the <line> elements */
+    expect_error(tmpfile_str("lie.xml", "<coverage lines-valid=\"2\" lines-covered=\"2\"><class>"
+                                        "<lines><line number=\"1\" hits=\"1\"/><line "
+                                        "number=\"2\" hits=\"0\"/></lines></class></coverage>"),
+                 "lines-covered/lines-valid 2/2 contradict the <line> elements (1 of 2 lines hit)",
+                 NULL);
+    expect_error(tmpfile_str("lie2.xml", "<coverage lines-valid=\"3\" lines-covered=\"1\"><class>"
+                                         "<lines><line number=\"1\" hits=\"1\"/><line "
+                                         "number=\"2\" hits=\"0\"/></lines></class></coverage>"),
+                 "lines-covered/lines-valid 1/3 contradict the <line> elements (1 of 2", NULL);
+    expect_error(tmpfile_str("lie3.xml", "<coverage line-rate=\"0.9\"><class><lines><line "
+                                         "number=\"1\" hits=\"1\"/><line number=\"2\" "
+                                         "hits=\"0\"/></lines></class></coverage>"),
+                 "line-rate 0.9000 contradicts the <line> elements (1 of 2 lines hit)", NULL);
+    /* attribute defaults from an internal DTD subset never supply the totals */
+    expect_error(tmpfile_str("dtd.xml", "<!DOCTYPE coverage [<!ATTLIST coverage lines-valid "
+                                        "CDATA \"10\" lines-covered CDATA \"10\">]><coverage/>"),
+                 "a DOCTYPE with an internal subset is not allowed", NULL);
+    /* a DOCTYPE naming an external DTD, as gcovr writes, is fine: it is never read */
+    expect_coverage(tmpfile_str("ext.xml", "<!DOCTYPE coverage SYSTEM "
+                                           "\"http://cobertura.sourceforge.net/xml/coverage-04.dtd\">"
+                                           "<coverage lines-valid=\"1\" lines-covered=\"1\"/>"),
+                    1, 1, 100.0);
     expect_error(tmpfile_str("zero-but-lines.xml",
                              "<coverage lines-valid=\"0\" lines-covered=\"0\"><class><lines>"
                              "<line number=\"1\" hits=\"1\"/></lines></class></coverage>"),
-                 "lines-valid is 0 but the report lists 1 lines", NULL);
+                 "lines-covered/lines-valid 0/0 contradict the <line> elements (1 of 1", NULL);
 }
 
 /* --- not Cobertura, or not XML --- */
@@ -168,9 +191,8 @@ test_wrong_root(void **state)
     (void)state;
     expect_error(fixture("malformed/cobertura-wrong-root.xml"),
                  "cobertura-wrong-root.xml': line 2:",
-                 "wrong root element 'report' (expected coverage)", NULL);
-    expect_error(fixture("reports/junit/pytest-py_high.xml"), "wrong root element 'testsuites'",
-                 NULL);
+                 "wrong root element (expected coverage)", NULL);
+    expect_error(fixture("reports/junit/pytest-py_high.xml"), "wrong root element", NULL);
 }
 
 static void
@@ -213,8 +235,8 @@ test_billion_laughs(void **state)
 
     (void)state;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    expect_error(fixture("malformed/xml-billion-laughs.xml"), "xml-billion-laughs.xml': line 3: ",
-                 "entity declarations are not allowed (entity 'lol')", NULL);
+    expect_error(fixture("malformed/xml-billion-laughs.xml"), "xml-billion-laughs.xml': line 2: ",
+                 "a DOCTYPE with an internal subset is not allowed", NULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     assert_true(secs < 1.0);
@@ -225,17 +247,17 @@ test_external_entities(void **state)
 {
     (void)state;
     expect_error(fixture("malformed/xml-external-param-entity.xml"),
-                 "entity declarations are not allowed (parameter entity 'remote')", NULL);
+                 "a DOCTYPE with an internal subset is not allowed", NULL);
     expect_error(tmpfile_str("xxe.xml", "<!DOCTYPE coverage [<!ENTITY x SYSTEM \"/etc/passwd\">]>"
                                         "<coverage line-rate=\"0.5\">&x;</coverage>"),
-                 "entity declarations are not allowed (entity 'x')", NULL);
+                 "a DOCTYPE with an internal subset is not allowed", NULL);
     expect_error(tmpfile_str("unparsed.xml", "<!DOCTYPE coverage [<!NOTATION n SYSTEM \"n\">"
                                              "<!ENTITY u SYSTEM \"http://127.0.0.1:9/u\" NDATA n>]>"
                                              "<coverage line-rate=\"0.5\"/>"),
-                 "entity declarations are not allowed", NULL);
+                 "a DOCTYPE with an internal subset is not allowed", NULL);
     /* an entity the unread external DTD might declare is refused, not skipped */
     expect_error(fixture("malformed/xml-undeclared-entity.xml"),
-                 "reference to undeclared entity 'fromdtd'", NULL);
+                 "reference to an undeclared entity", NULL);
     /* without any DTD an unknown entity is a plain well-formedness error */
     expect_error(tmpfile_str("undef.xml", "<coverage line-rate=\"0.5\">&nope;</coverage>"),
                  "undefined entity", NULL);

@@ -260,11 +260,11 @@ test_hostile(void **state)
 {
     (void)state;
     expect_error(fixture("malformed/xml-external-entity.xml"),
-                 "line 3: ", "entity declarations are not allowed (entity 'xxe')", NULL);
+                 "line 2: ", "a DOCTYPE with an internal subset is not allowed", NULL);
     expect_error(tmpfile_str("laughs.xml", "<!DOCTYPE testsuites [<!ENTITY a \"aaaaaaaaaa\">"
                                            "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>"
                                            "<testsuites><testsuite name=\"&b;\"/></testsuites>"),
-                 "entity declarations are not allowed (entity 'a')", NULL);
+                 "a DOCTYPE with an internal subset is not allowed", NULL);
 }
 
 int

@@ -6,8 +6,9 @@
  *   - nothing is ever fetched: no external entity handler is installed and
  *     parameter entity parsing is off, so a DOCTYPE with a URL (gcovr writes one)
  *     parses fine and its DTD is never read;
- *   - any entity declaration (general or parameter, internal or external) stops
- *     the parse with an error, so an entity-expansion bomb fails before it expands;
+ *   - a DOCTYPE with an internal subset stops the parse (its attribute defaults
+ *     would supply values the document does not hold), and so does any entity
+ *     declaration, so an entity-expansion bomb fails before it expands;
  *   - a reference to an undeclared entity that expat would skip is an error;
  *   - element nesting is capped at REPORT_XML_MAX_DEPTH, and input that produces no
  *     parse event for REPORT_XML_MAX_TOKEN bytes (one huge tag or comment that expat
