@@ -149,7 +149,13 @@ test_bad_numbers(void **state)
                  "lines-valid without lines-covered", NULL);
     expect_error(tmpfile_str("big.xml", "<coverage lines-valid=\"99999999999999999999\" "
                                         "lines-covered=\"1\"/>"),
-                 "lines-valid is not a non-negative integer below 2^64", NULL);
+                 "lines-valid is not a non-negative integer below 2^63", NULL);
+    expect_error(tmpfile_str("big2.xml", "<coverage lines-valid=\"9223372036854775808\" "
+                                         "lines-covered=\"1\"/>"),
+                 "lines-valid is not a non-negative integer below 2^63", NULL);
+    expect_coverage(tmpfile_str("big3.xml", "<coverage lines-valid=\"9223372036854775807\" "
+                                            "lines-covered=\"0\"/>"),
+                    0, 9223372036854775807ull, 0.0);
     /* the report's own text never reaches the message */
     expect_error(
         tmpfile_str("ctl.xml", "<coverage lines-valid=\"1&#10;[31m\" lines-covered=\"1\"/>"),

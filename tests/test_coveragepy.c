@@ -151,6 +151,10 @@ test_only_top_level_totals(void **state)
     p = write_str("twice2.json", "{\"totals\":{\"covered_lines\":9,\"num_statements\":10,"
                                  "\"covered_lines\":10}}");
     parse_fails(p, "totals.covered_lines appears twice in its object");
+    /* a count that does not fit a signed 64-bit JSON integer is an error, never -1 */
+    p = write_str("huge.json", "{\"totals\":{\"covered_lines\":9223372036854775808,"
+                               "\"num_statements\":9223372036854775809}}");
+    parse_fails(p, "totals.covered_lines is too large (over 2^63 - 1)");
     /* the same key in different objects is not a duplicate */
     p = write_str("nested.json", "{\"files\":{\"a.py\":{\"summary\":{\"covered_lines\":1}},"
                                  "\"b.py\":{\"summary\":{\"covered_lines\":1}}},\"totals\":{"

@@ -28,7 +28,8 @@ struct cob {
     uint64_t n_lines, n_hit; /* counted <class><lines><line> elements */
 };
 
-/* A non-negative decimal integer, digits only. */
+/* A non-negative decimal integer, digits only, up to INT64_MAX (what a JSON integer in
+ * our output and in a signed decision can hold). */
 static int
 parse_u64(uint64_t *out, const char *s)
 {
@@ -39,7 +40,7 @@ parse_u64(uint64_t *out, const char *s)
     for (; *s; s++) {
         if (*s < '0' || *s > '9')
             return -1;
-        if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+        if (v > ((uint64_t)INT64_MAX - (uint64_t)(*s - '0')) / 10)
             return -1;
         v = v * 10 + (uint64_t)(*s - '0');
     }
@@ -51,7 +52,7 @@ static int
 root_count(struct xml_ctx *x, uint64_t *out, const char *name, const char *v)
 {
     if (parse_u64(out, v) < 0)
-        return xml_fail(x, "%s is not a non-negative integer below 2^64", name);
+        return xml_fail(x, "%s is not a non-negative integer below 2^63", name);
     return 0;
 }
 

@@ -2,6 +2,8 @@
  * covered_lines / num_statements. percent_covered is not used: with branch coverage
  * on it mixes statements and branches. files.*.summary repeats the key names and is
  * ignored. */
+#include <stdint.h>
+
 #include "core/report.h"
 #include "core/report/jsonstream.h"
 
@@ -21,7 +23,8 @@ fail_here(struct jsonstream *js, const char *what)
     return jsonstream_fail(js, "%s %s", p, what);
 }
 
-/* A count: a JSON number that is a non-negative integer fitting 64 bits. */
+/* A count: a JSON number that is a non-negative integer up to INT64_MAX (what a JSON
+ * integer in our output and in a signed decision can hold). */
 static int
 parse_count(struct jsonstream *js, uint64_t *out, enum jsonstream_scalar type, const char *s,
             size_t len)
@@ -36,8 +39,8 @@ parse_count(struct jsonstream *js, uint64_t *out, enum jsonstream_scalar type, c
     for (i = 0; i < len; i++) {
         if (s[i] < '0' || s[i] > '9')
             return fail_here(js, "is not an integer");
-        if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
-            return fail_here(js, "is too large");
+        if (v > ((uint64_t)INT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+            return fail_here(js, "is too large (over 2^63 - 1)");
         v = v * 10 + (uint64_t)(s[i] - '0');
     }
     *out = v;
