@@ -1779,6 +1779,52 @@ judge_foreign_secrets(struct envcheck_result *r, struct wf *w, const struct poli
     free(is_role);
 }
 
+#define WF_MAX_DEPTH 64        /* nested collections in a workflow file */
+#define WF_MAX_YAML_EVENTS 2000000u /* parse events in one workflow file */
+
+/* A first pass over the events, stopped at the first collection nested deeper than
+ * WF_MAX_DEPTH: libyaml's scanner spends time growing with the square of the nesting
+ * (a file of N '[' takes minutes), and its event parser reaches the limit after
+ * reading only that far. 0, or -1 with *LINE and WHY set. */
+static int
+workflow_bounded(const struct envcheck_file *f, long *line, const char **why)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    unsigned long events = 0;
+    int depth = 0, rc = -1, end = 0;
+
+    *line = 0;
+    *why = "out of memory";
+    if (!yaml_parser_initialize(&parser))
+        return -1;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)f->text, f->len);
+    while (!end) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = 0; /* the loader reports the syntax error with its context */
+            break;
+        }
+        *line = (long)ev.start_mark.line + 1;
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+            depth++;
+        else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+            depth--;
+        end = ev.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&ev);
+        if (depth > WF_MAX_DEPTH) {
+            *why = "collections nested deeper than 64 levels";
+            break;
+        }
+        if (++events > WF_MAX_YAML_EVENTS) {
+            *why = "more than 2000000 YAML events";
+            break;
+        }
+        rc = end ? 0 : -1;
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 /* Judge one workflow file; *DEPLOYS gets one flag per policy environment it deploys. */
 static void
 judge_workflow(struct envcheck_result *r, const struct policy *p, const struct envcheck_file *f,
@@ -1791,6 +1837,8 @@ judge_workflow(struct envcheck_result *r, const struct policy *p, const struct e
     const struct policy_env *file_env, *env;
     size_t n_jobs, i, k;
     int by_policy, loaded = 0, any_role = 0;
+    const char *bad_why;
+    long bad_line;
     char stem[256], *tok;
     size_t len;
 
@@ -1816,6 +1864,10 @@ judge_workflow(struct envcheck_result *r, const struct policy *p, const struct e
     file_env = env_by_file(p, f->path, &by_policy);
     if (file_env)
         deploys[file_env - p->envs] = 1;
+    if (workflow_bounded(f, &bad_line, &bad_why) < 0) {
+        add(r, f->path, bad_line, "wf-syntax", "refused: %s", bad_why);
+        return;
+    }
     if (!yaml_parser_initialize(&parser)) {
         r->oom = 1;
         return;

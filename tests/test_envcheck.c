@@ -360,6 +360,9 @@ struct breakage {
     const char *needle;
 };
 
+#define DEEP8 "[[[[[[[["
+#define DEEP65 DEEP8 DEEP8 DEEP8 DEEP8 DEEP8 DEEP8 DEEP8 DEEP8 "["
+
 static const struct breakage breakages[] = {
     {"terraform/sit/sit.tfvars", "\"815856636111\"", "\"815856636112\"", 4, "tf-account",
      "the policy's sit account is 815856636111"},
@@ -424,6 +427,9 @@ static const struct breakage breakages[] = {
     {".github/workflows/deploy-sit.yml", "    environment: sit\n", "    environment: prod\n", 32,
      "wf-environment", "names environment 'prod', this workflow deploys sit"},
     {".github/workflows/deploy-sit.yml", "jobs:\n", "jobs: [\n", 29, "wf-syntax", "not YAML"},
+    /* nesting is bounded before libyaml's loader, whose time grows with its square */
+    {".github/workflows/deploy-sit.yml", "jobs:\n", "jobs: " DEEP65 "\n", 29, "wf-syntax",
+     "refused: collections nested deeper than 64 levels"},
     {".github/workflows/deploy-prod.yml", "      - uses: hashicorp/setup-terraform@v3\n",
      "      - uses: aws-actions/configure-aws-credentials@v4\n"
      "        with:\n"
