@@ -428,7 +428,7 @@ static const struct breakage breakages[] = {
      "wf-environment", "names environment 'prod', this workflow deploys sit"},
     {".github/workflows/deploy-sit.yml", "jobs:\n", "jobs: [\n", 29, "wf-syntax", "not YAML"},
     /* nesting is bounded before libyaml's loader, whose time grows with its square */
-    {".github/workflows/deploy-sit.yml", "jobs:\n", "jobs: " DEEP65 "\n", 29, "wf-syntax",
+    {".github/workflows/deploy-sit.yml", "jobs:\n", "jobs: " DEEP65 "\n", 27, "wf-syntax",
      "refused: collections nested deeper than 64 levels"},
     {".github/workflows/deploy-prod.yml", "      - uses: hashicorp/setup-terraform@v3\n",
      "      - uses: aws-actions/configure-aws-credentials@v4\n"
