@@ -25,6 +25,11 @@ int err_set(struct err *e, int code, const char *fmt, ...) __attribute__((format
 /* Prefix an existing message with new context ("context: old message"). */
 int err_prefix(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The kind of a jansson parse error, in words of our own: jansson's text quotes the
+ * input near the error, which may be anything (a secret file given as evidence). */
+struct json_error_t;
+const char *err_json_kind(const struct json_error_t *je);
+
 /* Copy libgit2's last error after a failed call; returns -1. */
 int err_git(struct err *e, int code, const char *what);
 

@@ -734,7 +734,7 @@ policy_load(struct policy **out, const char *data, size_t len, const char *sourc
     p->root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!p->root) {
         err_set(e, EXIT_USAGE, "cannot parse policy '%s': line %d, column %d: %s", source,
-                jerr.line, jerr.column, jerr.text);
+                jerr.line, jerr.column, err_json_kind(&jerr));
         goto done;
     }
     if (policy_validate(p, source, e) < 0)

@@ -275,7 +275,7 @@ sign_parse(struct dsse *out, const char *bytes, size_t len, struct err *e)
     memset(out, 0, sizeof(*out));
     root = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        err_set(e, EXIT_TAMPER, "malformed DSSE envelope: %s at offset %d", jerr.text,
+        err_set(e, EXIT_TAMPER, "malformed DSSE envelope: %s at offset %d", err_json_kind(&jerr),
                 jerr.position);
         goto done;
     }

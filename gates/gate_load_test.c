@@ -468,7 +468,8 @@ load_test_collect(const struct gate_ctx *ctx, struct evidence *ev, struct err *e
         goto done;
     doc = json_loadb(buf_str(&r.b), r.b.len, JSON_REJECT_DUPLICATES, &je);
     if (!doc) {
-        err_set(e, EXIT_EVAL, "cannot parse '%s': line %d: %s", path, je.line, je.text);
+        err_set(e, EXIT_EVAL, "cannot parse '%s': line %d, column %d: %s", path, je.line,
+                je.column, err_json_kind(&je));
         goto done;
     }
     if (!json_is_object(doc)) {
