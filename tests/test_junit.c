@@ -78,6 +78,29 @@ test_ctest_ringbuf_subset(void **state)
     expect_tests(fixture("reports/junit/ctest-ringbuf-subset.xml"), 5, 4, 1, 0, 0, 0);
 }
 
+/* Real producers' reports of runs that failed or crashed (MANIFEST.md, "Reports of failed,
+ * crashed or empty runs"). */
+static void
+test_failed_runs(void **state)
+{
+    (void)state;
+    /* ctest exited 8, "1 tests failed out of 21": misc_tests could not run (notrun,
+     * "Unable to find executable"), two skipped on purpose, one disabled */
+    expect_tests(fixture("reports/junit/ctest-notrun.xml"), 22, 18, 1, 0, 2, 1);
+    /* node exited 1, fail 2: the parent's failure is only in <!-- fail 2 --> */
+    expect_error(fixture("reports/junit/node-test-parent-fail.xml"),
+                 "the producer declares 2 tests that did not pass (<!-- fail 2 -->, <!-- "
+                 "cancelled 0 -->), the testcases show 1",
+                 NULL);
+    expect_tests(fixture("reports/junit/node-test-pass.xml"), 6, 6, 0, 0, 0, 0);
+    /* jest exited 1 both times; by default jest-junit leaves the file that failed to load
+     * out (docs/policy.md requires reportTestSuiteErrors) */
+    expect_tests(fixture("reports/junit/jest-junit-load-error-default.xml"), 5, 5, 0, 0, 0, 0);
+    /* with reportTestSuiteErrors: two testcases for the one suite error, counted once */
+    expect_tests(fixture("reports/junit/jest-junit-load-error-suite-errors.xml"), 6, 5, 0, 1, 0,
+                 0);
+}
+
 static void
 test_hash_and_bytes(void **state)
 {
@@ -195,12 +218,13 @@ test_declared_totals(void **state)
                                          "<testcase name=\"sub\"/></testsuite>\n"
                                          "<!-- tests 2 -->\n<!-- pass 1 -->\n<!-- fail 1 -->\n"
                                          "<!-- cancelled 0 -->\n</testsuites>"),
-                 "the producer's totals (<!-- fail 1 --> <!-- cancelled 0 -->) declare 1 tests "
-                 "that did not pass, but only 0 testcases failed or errored",
+                 "the producer declares 1 tests that did not pass (<!-- fail 1 -->, <!-- "
+                 "cancelled 0 -->), the testcases show 0: a test failed without a <failure>",
                  NULL);
     expect_error(tmpfile_str("node2.xml", "<testsuites><testcase name=\"a\"/>"
                                           "<!-- cancelled 1 --></testsuites>"),
-                 "declare 1 tests that did not pass, but only 0", NULL);
+                 "declares 1 tests that did not pass (<!-- fail 0 -->, <!-- cancelled 1 -->)",
+                 NULL);
     /* node does not count a failing todo: neither do we */
     expect_tests(tmpfile_str("node3.xml", "<testsuites><testcase name=\"a\"><skipped "
                                           "type=\"todo\"/><failure/></testcase><testcase "
@@ -274,6 +298,7 @@ main(void)
         cmocka_unit_test(test_pytest_py_high),
         cmocka_unit_test(test_pytest_py_low),
         cmocka_unit_test(test_ctest_ringbuf_subset),
+        cmocka_unit_test(test_failed_runs),
         cmocka_unit_test(test_hash_and_bytes),
         cmocka_unit_test(test_nested_suites),
         cmocka_unit_test(test_precedence),

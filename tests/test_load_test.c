@@ -573,6 +573,35 @@ test_autocannon_error_rate(void **state)
     done(&r);
 }
 
+/* Real autocannon runs against a server that stalls every 50th request and against a
+ * closed port (tests/fixtures/loadtest/README.md). */
+static void
+test_autocannon_failed_runs(void **state)
+{
+    struct run r;
+
+    (void)state;
+    /* errors 4 are the 4 timeouts: counted once, 4 / (392 + 4) */
+    run(&r, L "autocannon-timeouts.json", "{\"max_latency_ms\": 50, \"max_error_rate\": 0.01}");
+    assert_true(r.collected);
+    assert_float_equal(dnum(&r, "error_rate"), 4.0 / 396.0, 1e-15);
+    assert_float_equal(dnum(&r, "latency_ms"), 9, 0); /* p97_5 */
+    assert_int_equal(r.v, VERDICT_FAIL);
+    assert_string_equal(r.f.summary, "error rate 1.01% > 1%");
+    done(&r);
+    /* no response at all: no latency (not 0 ms), a 100 % error rate, 0 req/s */
+    run(&r, L "autocannon-closed-port.json", "{\"max_latency_ms\": 50}");
+    assert_int_equal(r.v, VERDICT_ERROR);
+    assert_has(r.f.summary, "autocannon-closed-port.json' has requests.total 0: no response "
+                            "arrived (autocannon report)");
+    done(&r);
+    run(&r, L "autocannon-closed-port.json", "{\"max_error_rate\": 0.5, \"min_rps\": 1}");
+    assert_int_equal(r.v, VERDICT_FAIL);
+    assert_float_equal(dnum(&r, "error_rate"), 1.0, 0);
+    assert_string_equal(r.f.summary, "error rate 100.00% > 50%, 0.00 req/s < 1");
+    done(&r);
+}
+
 /* k6: a run that completed no request has no percentiles (its trend has no samples)
  * and a 100 % error rate, in both shapes */
 static void
@@ -759,6 +788,7 @@ main(void)
         cmocka_unit_test(test_autocannon_faulty),
         cmocka_unit_test(test_autocannon_error_rate),
         cmocka_unit_test(test_k6_no_requests),
+        cmocka_unit_test(test_autocannon_failed_runs),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_missing_metric),
         cmocka_unit_test(test_evaluate_by_hand),

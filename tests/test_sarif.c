@@ -401,6 +401,52 @@ test_runs_that_did_not_analyse(void **state)
     assert_int_equal(s.results, 0);
 }
 
+/* Real producers' reports of runs that failed or analysed nothing (MANIFEST.md, "Reports of
+ * failed, crashed or empty runs"): refused, naming the run, the tool and its words. */
+static void
+test_failed_run_fixtures(void **state)
+{
+    struct security_summary s;
+    struct report r;
+    struct err e = ERR_INIT;
+
+    (void)state;
+    /* ESLint could not parse its only file: results [], executionSuccessful false, the
+     * parse error in toolConfigurationNotifications */
+    parse_fails(REPORTS "/sarif-failed-runs/eslint-parse-error.sarif",
+                "runs[0] (ESLint): invocations[0].executionSuccessful is false: the analysis "
+                "failed; the tool said: Parsing error: Unexpected token function");
+    /* MT convert crashed on a cut cppcheck report: driver null, no results */
+    parse_fails(REPORTS "/sarif-failed-runs/multitool-broken-input.sarif",
+                "runs[0] has no tool.driver: not the output of an analysis");
+    /* MT validate whose rules threw: 1 result, 3 error notifications */
+    parse_fails(REPORTS "/sarif-failed-runs/multitool-validate-crashed.sarif",
+                "runs[0] (Sarif.Multitool): invocations[0].executionSuccessful is false: the "
+                "analysis failed; the tool said: An exception of type 'NullReferenceException' "
+                "was raised analyzing 'multitool-broken-input.sarif' for check");
+    parse_fails(REPORTS "/sarif-failed-runs/multitool-validate-no-targets.sarif",
+                "runs[0] (Sarif.Multitool): invocations[0].executionSuccessful is false: the "
+                "analysis failed; the tool said: No valid analysis targets were specified.");
+    /* flawfinder's normal run: 40 results (6 error, 34 note): high 6, low 34 */
+    parse_ok(&s, REPORTS "/sarif-failed-runs/flawfinder-cjson.sarif");
+    assert_int_equal(s.runs, 1);
+    assert_int_equal(s.results, 40);
+    assert_int_equal(s.high, 6);
+    assert_int_equal(s.low, 34);
+    assert_int_equal(s.critical + s.medium, 0);
+    assert_int_equal(s.tool_errors, 0);
+    /* flawfinder on a path that does not exist writes a run that looks clean: nothing in
+     * the file says otherwise (MANIFEST.md); the gate can only see a clean run */
+    parse_ok(&s, REPORTS "/sarif-failed-runs/flawfinder-nonexistent-path.sarif");
+    assert_int_equal(s.runs, 1);
+    assert_int_equal(s.results, 0);
+    /* flawfinder with no input writes text, not SARIF */
+    assert_int_equal(report_load(&r, REPORTS "/sarif-failed-runs/flawfinder-no-input.sarif", &e),
+                     -1);
+    assert_int_equal(e.code, EXIT_EVAL);
+    assert_non_null(strstr(e.msg, "unrecognised format"));
+}
+
 /* ruleIndex, rule.index and toolComponent.index of -1 are the schema's "no index". */
 static void
 test_index_minus_one(void **state)
@@ -751,6 +797,7 @@ main(void)
         cmocka_unit_test(test_runs_are_separate),
         cmocka_unit_test(test_runs_that_did_not_analyse),
         cmocka_unit_test(test_index_minus_one),
+        cmocka_unit_test(test_failed_run_fixtures),
         cmocka_unit_test(test_bad_level),
         cmocka_unit_test(test_revisions),
         cmocka_unit_test(test_revisions_overflow),

@@ -268,11 +268,11 @@ report_junit_parse(struct tests_summary *out, const char *path, unsigned char sh
     shown = j.t.failed + j.t.errors;
     if (j.node_seen && declared > shown) {
         err_set(e, EXIT_EVAL,
-                "cannot parse '%s': the producer's totals (<!-- fail %llu --> <!-- cancelled "
-                "%llu -->) declare %llu tests that did not pass, but only %llu testcases "
-                "failed or errored (a test failed without a <failure> element)",
-                path, (unsigned long long)j.node_fail, (unsigned long long)j.node_cancelled,
-                (unsigned long long)declared, (unsigned long long)shown);
+                "cannot parse '%s': the producer declares %llu tests that did not pass "
+                "(<!-- fail %llu -->, <!-- cancelled %llu -->), the testcases show %llu: a test "
+                "failed without a <failure> element",
+                path, (unsigned long long)declared, (unsigned long long)j.node_fail,
+                (unsigned long long)j.node_cancelled, (unsigned long long)shown);
         goto done;
     }
     *out = j.t;
