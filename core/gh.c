@@ -83,6 +83,87 @@ done:
     return rc;
 }
 
+/* VALUE without surrounding blanks into OUT; -1 when empty or longer than OUT holds. */
+static int
+trimmed(char *out, size_t outsz, const char *value)
+{
+    size_t n;
+
+    if (!value)
+        return -1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    n = strlen(value);
+    while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= outsz)
+        return -1;
+    memcpy(out, value, n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* A decimal of digits only, at most MAX: no sign, blank, fraction or exponent. */
+static int
+digits(long long *out, const char *s, long long max)
+{
+    long long v = 0;
+
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (max - (*s - '0')) / 10)
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int
+gh_parse_retry_after(long *out, const char *value, time_t now)
+{
+    char v[64];
+    long long n;
+    time_t at;
+
+    if (trimmed(v, sizeof(v), value) < 0)
+        return -1;
+    if (v[0] >= '0' && v[0] <= '9') {
+        if (digits(&n, v, GH_MAX_HEADER_WAIT_S) < 0)
+            return -1;
+        *out = (long)n;
+        return 0;
+    }
+    /* an HTTP-date opens with the day's name */
+    if (!((v[0] >= 'A' && v[0] <= 'Z') || (v[0] >= 'a' && v[0] <= 'z')))
+        return -1;
+    at = curl_getdate(v, NULL);
+    if (at == (time_t)-1)
+        return -1;
+    if (at <= now) {
+        *out = 0;
+        return 0;
+    }
+    if (at - now > GH_MAX_HEADER_WAIT_S)
+        return -1;
+    *out = (long)(at - now);
+    return 0;
+}
+
+int
+gh_parse_ratelimit_reset(long *out, const char *value, time_t now)
+{
+    char v[64];
+    long long at;
+
+    if (now < 0 || trimmed(v, sizeof(v), value) < 0 ||
+        digits(&at, v, (long long)now + GH_MAX_HEADER_WAIT_S) < 0)
+        return -1;
+    *out = at <= (long long)now ? 0 : (long)(at - (long long)now);
+    return 0;
+}
+
 int
 gh_repo_from_url(char *out, size_t outsz, const char *url)
 {
@@ -475,6 +556,7 @@ xfer_start(struct gh *gh, struct xfer *x, struct gh_store *s)
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, gh->timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)GH_BODY_LIMIT);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(c, CURLOPT_PRIVATE, x);
@@ -616,8 +698,7 @@ xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
     struct buf cached = BUF_INIT;
     json_error_t je;
     json_t *page;
-    long status = 0;
-    double wait;
+    long status = 0, wait;
 
     x->running = 0;
     curl_multi_remove_handle(gh->multi, x->easy);
@@ -627,7 +708,7 @@ xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
                 (now_s() - x->started) * 1000.0, code != CURLE_OK ? " failed" : "");
     if (code != CURLE_OK) {
         snprintf(msg, sizeof(msg), "GET %.200s: %s", path, curl_easy_strerror(code));
-        if (code == CURLE_WRITE_ERROR)
+        if (code == CURLE_WRITE_ERROR || code == CURLE_FILESIZE_EXCEEDED)
             fail(x, "GET %s: response larger than %ld bytes", path, GH_BODY_LIMIT);
         else if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CONNECT_ERROR ||
                  code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT)
@@ -678,25 +759,41 @@ xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
     reset = header(x->easy, "x-ratelimit-reset");
     if ((status == 403 || status == 429) &&
         (ra || (rem && strcmp(rem, "0") == 0) || strstr(msg, "rate limit"))) {
-        time_t when;
-        char stamp[32];
+        time_t now = time(NULL), when;
+        char stamp[32] = "an unknown time";
+        struct tm tm;
 
-        if (ra)
-            wait = strtod(ra, NULL);
-        else if (rem && strcmp(rem, "0") == 0 && reset)
-            wait = strtod(reset, NULL) - (double)time(NULL);
-        else
+        /* every number from the answer is range-checked before it is used: an absurd
+         * wait is an error, never an overflow or a sleep */
+        if (ra) {
+            if (gh_parse_retry_after(&wait, ra, now) < 0) {
+                fail(x, "GET %s: rate limited (%ld) with an out-of-range Retry-After", path,
+                     status);
+                return;
+            }
+        } else if (rem && strcmp(rem, "0") == 0 && reset) {
+            if (gh_parse_ratelimit_reset(&wait, reset, now) < 0) {
+                fail(x, "GET %s: rate limited (%ld) with an out-of-range X-RateLimit-Reset",
+                     path, status);
+                return;
+            }
+        } else {
             wait = 60;
-        if (wait < 0)
-            wait = 0;
-        if (wait <= (double)gh->max_wait_s && x->rate_waits < GH_MAX_RATE_WAITS) {
+        }
+        if (wait <= gh->max_wait_s && x->rate_waits < GH_MAX_RATE_WAITS) {
             x->rate_waits++;
-            x->not_before = now_s() + wait;
+            x->not_before = now_s() + (double)wait;
             return;
         }
-        when = time(NULL) + (time_t)wait;
-        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&when));
-        fail(x, "GET %s: rate limited (%ld); the limit resets at %s, in %.0f s (longer than the "
+        if (wait <= gh->max_wait_s) {
+            fail(x, "GET %s: still rate limited (%ld) after %d waits", path, status,
+                 GH_MAX_RATE_WAITS);
+            return;
+        }
+        when = now + (time_t)wait;
+        if (gmtime_r(&when, &tm))
+            strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        fail(x, "GET %s: rate limited (%ld); the limit resets at %s, in %ld s (longer than the "
                 "allowed wait of %ld s)",
              path, status, stamp, wait, gh->max_wait_s);
         return;
@@ -833,6 +930,7 @@ gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, gh->timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)GH_BODY_LIMIT);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_post_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
     code = curl_easy_perform(c);
@@ -840,6 +938,10 @@ gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_
     if (gh->trace)
         fprintf(gh->trace, "github: POST %s -> %ld (%.0f ms)\n", path, *status,
                 (now_s() - t0) * 1000.0);
+    if (code == CURLE_WRITE_ERROR || code == CURLE_FILESIZE_EXCEEDED) {
+        err_set(e, EXIT_EVAL, "POST %s: response larger than %ld bytes", path, GH_BODY_LIMIT);
+        goto done;
+    }
     if (code != CURLE_OK) {
         err_set(e, EXIT_EVAL, "POST %s: %s", path, curl_easy_strerror(code));
         goto done;

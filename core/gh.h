@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -25,6 +26,9 @@ struct gh_config {
 #define GH_DEFAULT_TIMEOUT_MS 30000L
 #define GH_DEFAULT_MAX_WAIT_S 60L
 #define GH_MAX_RETRIES 3
+/* The longest wait a rate-limit header may ask for; anything longer is out of range (an
+ * error, never a wait). */
+#define GH_MAX_HEADER_WAIT_S (366L * 86400)
 
 struct gh;
 
@@ -39,6 +43,14 @@ int gh_has_token(const struct gh *gh);
 /* OWNER/NAME from a remote URL: https://host/o/r(.git), git@host:o/r(.git),
  * ssh://git@host/o/r(.git). */
 int gh_repo_from_url(char *out, size_t outsz, const char *url);
+
+/* Seconds to wait for a Retry-After VALUE received at NOW: delta-seconds (digits only, at
+ * most GH_MAX_HEADER_WAIT_S) or an HTTP-date (0 when past, at most GH_MAX_HEADER_WAIT_S
+ * ahead). -1 for anything else: a sign, a fraction, an exponent, nan, inf, too large. */
+int gh_parse_retry_after(long *out, const char *value, time_t now);
+/* Seconds until an X-RateLimit-Reset VALUE (epoch seconds, digits only) received at NOW:
+ * 0 when past, -1 when malformed or more than GH_MAX_HEADER_WAIT_S ahead. */
+int gh_parse_ratelimit_reset(long *out, const char *value, time_t now);
 
 /* ---- the store: every resource fetched in one command, memoised by path ---- */
 

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/gh.h"
 
@@ -121,6 +122,76 @@ test_store(void **state)
     assert_int_equal(s.n, 0);
 }
 
+static void
+test_retry_after(void **state)
+{
+    const time_t now = 1795572000; /* 2026-11-25T02:00:00Z */
+    long w = -7;
+
+    (void)state;
+    assert_int_equal(gh_parse_retry_after(&w, "0", now), 0);
+    assert_int_equal(w, 0);
+    assert_int_equal(gh_parse_retry_after(&w, "120", now), 0);
+    assert_int_equal(w, 120);
+    assert_int_equal(gh_parse_retry_after(&w, " 5 ", now), 0);
+    assert_int_equal(w, 5);
+    assert_int_equal(gh_parse_retry_after(&w, "31622400", now), 0); /* 366 days */
+    assert_int_equal(w, GH_MAX_HEADER_WAIT_S);
+    /* an HTTP-date: ahead, past, too far ahead */
+    assert_int_equal(gh_parse_retry_after(&w, "Wed, 25 Nov 2026 02:01:30 GMT", now), 0);
+    assert_int_equal(w, 90);
+    assert_int_equal(gh_parse_retry_after(&w, "Wed, 21 Oct 2015 07:28:00 GMT", now), 0);
+    assert_int_equal(w, 0);
+    w = -7;
+    assert_int_equal(gh_parse_retry_after(&w, "Fri, 31 Dec 9999 23:59:59 GMT", now), -1);
+    /* hostile or malformed: never a wait */
+    assert_int_equal(gh_parse_retry_after(&w, "31622401", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "1e30", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "nan", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "NaN", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "inf", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "infinity", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "-5", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "+5", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "5.5", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "0x10", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "99999999999999999999", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "9223372036854775808", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "   ", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, "soon", now), -1);
+    assert_int_equal(gh_parse_retry_after(&w, NULL, now), -1);
+    assert_int_equal(w, -7); /* untouched on failure */
+}
+
+static void
+test_ratelimit_reset(void **state)
+{
+    const time_t now = 1795572000;
+    long w = -7;
+
+    (void)state;
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "1795572060", now), 0);
+    assert_int_equal(w, 60);
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "1795571000", now), 0);
+    assert_int_equal(w, 0);
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "0", now), 0);
+    assert_int_equal(w, 0);
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "1827194400", now), 0); /* now + 366 days */
+    assert_int_equal(w, GH_MAX_HEADER_WAIT_S);
+    w = -7;
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "1827194401", now), -1);
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "99999999999999999999", now), -1);
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "9223372036854775807", now), -1);
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "-1", now), -1);
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "1e30", now), -1);
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "nan", now), -1);
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "1795572060.5", now), -1);
+    assert_int_equal(gh_parse_ratelimit_reset(&w, "", now), -1);
+    assert_int_equal(gh_parse_ratelimit_reset(&w, NULL, now), -1);
+    assert_int_equal(w, -7);
+}
+
 int
 main(void)
 {
@@ -128,6 +199,8 @@ main(void)
         cmocka_unit_test(test_repo_from_url),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_store),
+        cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_ratelimit_reset),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

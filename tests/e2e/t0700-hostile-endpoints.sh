@@ -1,0 +1,92 @@
+#!/bin/sh
+# Hostile answers at the trust boundary: absurd numbers in rate-limit headers end in an
+# error naming the endpoint (exit 3), never a crash or a long sleep. After every case,
+# no output, file or audit-log entry holds the token.
+. "$SRCDIR/tests/e2e/lib.sh"
+make_key ci
+github_policy "$TMP/github.json"
+trust_keys "$TMP/github.json" "$TMP/keyed.json" ci
+python3 - "$TMP/keyed.json" "$TMP/policy.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for e in d["environments"]:
+    if e["name"] == "sit":
+        e["tag_template"] = "sit-{yyyy}.{mm}.{dd}.{n}"
+json.dump(d, open(sys.argv[2], "w"), indent=1)
+PY
+make_repo "$TMP/repo" "$TMP/policy.json"
+cd "$TMP/repo" || exit 1
+python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/approved.json" approved
+gh_start "$TMP/approved.json"
+T="--github-timeout 1"
+K="--key $TMP/ci.key"
+TOKEN_PART=e2eFakeToken
+REL="GET /repos/bbws/order-service/releases?per_page=100"
+
+# audit_text: the audit log as text, each entry's payload decoded
+audit_text() {
+    git rev-parse -q --verify refs/promote/audit >/dev/null || return 0
+    git log -p refs/promote/audit
+    python3 - <<'PY'
+import base64, json, subprocess
+for c in subprocess.run(["git", "rev-list", "refs/promote/audit"], capture_output=True, text=True).stdout.split():
+    env = json.loads(subprocess.run(["git", "show", c + ":entry.dsse.json"], capture_output=True, text=True).stdout)
+    print(base64.b64decode(env["payload"]).decode())
+PY
+}
+
+# no_token: nothing the runs left behind holds the token: the last output, the files
+# under the test's directory (home, caches, the repository, the simulator's logs) and
+# the decoded audit log
+no_token() {
+    audit_text > "$TMP/audit.txt" 2>&1
+    if grep -rlF "$TOKEN_PART" "$TMP" 2>/dev/null; then
+        echo "  the token is in the files above" >&2
+        return 1
+    fi
+    return 0
+}
+
+# elapsed_under N cmd...: cmd succeeds within N seconds
+elapsed_under() {
+    limit=$1
+    shift
+    t0=$(date +%s)
+    "$@" || return 1
+    t1=$(date +%s)
+    [ $((t1 - t0)) -lt "$limit" ] || { echo "  took $((t1 - t0)) s" >&2; return 1; }
+}
+
+# fault JSON: this fault rule replaces all others
+fault() {
+    printf '[%s]' "$1" | python3 "$SRCDIR/tests/ghsim/harness.py" faults --replace --dir "$GHSIM_DIR" - >/dev/null
+}
+
+for ra in 1e30 nan inf -5 99999999999999999999; do
+    check "429 with Retry-After '$ra': an error naming the endpoint, no wait" eval '
+        fault "{\"path\": \"/releases\", \"status\": 429, \"headers\": {\"Retry-After\": \"'$ra'\"}, \"times\": -1}" &&
+        elapsed_under 10 promote 3 check $T dev sit &&
+        has "$OUT" "$REL: rate limited (429) with an out-of-range Retry-After" &&
+        has "$OUT" "verdict: error" && no_token'
+done
+check '429 with a Retry-After date in the year 9999: an error' eval '
+    fault "{\"path\": \"/releases\", \"status\": 429, \"headers\": {\"Retry-After\": \"Fri, 31 Dec 9999 23:59:59 GMT\"}, \"times\": -1}" &&
+    elapsed_under 10 promote 3 check $T dev sit &&
+    has "$OUT" "$REL: rate limited (429) with an out-of-range Retry-After" && no_token'
+check '429 with a Retry-After date in the past: waited out (no wait), then approved' eval '
+    fault "{\"path\": \"/releases\", \"status\": 429, \"headers\": {\"Retry-After\": \"Wed, 21 Oct 2015 07:28:00 GMT\"}, \"times\": 1}" &&
+    elapsed_under 10 promote 0 check $T dev sit && no_token'
+check '403 rate limit with an absurd X-RateLimit-Reset: an error naming the endpoint' eval '
+    fault "{\"path\": \"/releases\", \"status\": 403, \"headers\": {\"X-RateLimit-Remaining\": \"0\", \"X-RateLimit-Reset\": \"99999999999999999999\"}, \"times\": -1}" &&
+    elapsed_under 10 promote 3 check $T dev sit &&
+    has "$OUT" "$REL: rate limited (403) with an out-of-range X-RateLimit-Reset" && no_token'
+check '403 rate limit resetting in ten years: an error, not a wait' eval '
+    fault "{\"path\": \"/releases\", \"rate_limit\": {\"status\": 403, \"remaining\": 0, \"reset_in\": 315360000}, \"times\": -1}" &&
+    elapsed_under 10 promote 3 check $T --github-max-wait 86400 dev sit &&
+    has "$OUT" "$REL: rate limited (403) with an out-of-range X-RateLimit-Reset" && no_token'
+check 'recorded: a Retry-After of 1e30 records an error decision; nothing is tagged' eval '
+    fault "{\"path\": \"/releases\", \"status\": 429, \"headers\": {\"Retry-After\": \"1e30\"}, \"times\": -1}" &&
+    promote 3 $K $T dev sit && has "$OUT" "verdict: error" && has "$OUT" "recorded: seq 1" &&
+    [ -z "$(git tag -l "sit-*")" ] && promote 0 audit show --json 1 &&
+    jq_is "d[\"statement\"][\"predicate\"][\"verificationResult\"]" FAILED && no_token'
+finish
