@@ -93,7 +93,11 @@ audit_decision_statement(const struct decision *d, const struct audit_subject *s
                              "evidence", ev, "data",
                              r->data ? no_reals(r->data) : json_null()));
     }
-    gmtime_r(&s->now, &tm);
+    if (!gmtime_r(&s->now, &tm)) {
+        json_decref(gates);
+        json_decref(levels);
+        return NULL;
+    }
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
     snprintf(res, sizeof(res), "%s/environments/%s", s->repo_uri, d->to);
     if (d->verdict == DECISION_APPROVED) {
@@ -126,7 +130,8 @@ audit_event_statement(const char *kind, const char *env, const char *commit, con
     struct tm tm;
     json_t *pred;
 
-    gmtime_r(&s->now, &tm);
+    if (!gmtime_r(&s->now, &tm))
+        return NULL;
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
     pred = fields ? no_reals(fields) : json_object();
     if (!pred)

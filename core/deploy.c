@@ -15,7 +15,8 @@ deploy_tag_prefix(char *prefix, size_t sz, const char *tmpl, const char *env, ti
     const char *p;
     char val[64];
 
-    gmtime_r(&now, &tm);
+    if (!gmtime_r(&now, &tm))
+        return -1;
     for (p = tmpl; *p && strncmp(p, "{n}", 3) != 0;) {
         const char *v = NULL;
         size_t skip = 1;
