@@ -86,7 +86,7 @@ cmd_parse_number(double *out, const char *s, double min, double max)
 
     errno = 0;
     v = strtod(s, &end);
-    if (errno || end == s || *end || v < min || v > max)
+    if (errno || end == s || *end || !(v >= min && v <= max)) /* nan compares false */
         return -1;
     *out = v;
     return 0;

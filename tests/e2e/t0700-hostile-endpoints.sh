@@ -89,4 +89,6 @@ check 'recorded: a Retry-After of 1e30 records an error decision; nothing is tag
     promote 3 $K $T dev sit && has "$OUT" "verdict: error" && has "$OUT" "recorded: seq 1" &&
     [ -z "$(git tag -l "sit-*")" ] && promote 0 audit show --json 1 &&
     jq_is "d[\"statement\"][\"predicate\"][\"verificationResult\"]" FAILED && no_token'
+check 'an option value of nan is a usage error, not a wait' eval '
+    promote 2 check --github-max-wait nan dev sit && promote 2 check --github-timeout nan dev sit'
 finish
