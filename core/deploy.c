@@ -140,9 +140,10 @@ deploy_run(struct deploy_result *out, const struct record_req *rq, const struct 
     memset(out, 0, sizeof(*out));
     if (!env->tag_template)
         return 0;
-    if (deploy_tag_prefix(prefix, sizeof(prefix), env->tag_template, env->name, now) < 0 ||
-        repo_tag_max(rq->repo, prefix, &max, e) < 0)
+    if (deploy_tag_prefix(prefix, sizeof(prefix), env->tag_template, env->name, now) < 0)
         return err_set(e, EXIT_EVAL, "cannot name the tag from '%s'", env->tag_template);
+    if (repo_tag_max(rq->repo, prefix, &max, e) < 0)
+        return err_prefix(e, "cannot name the tag from '%s'", env->tag_template);
     snprintf(out->tag, sizeof(out->tag), "%s%ld", prefix, max + 1);
     if (repo_tag_create(rq->repo, out->tag, c->commit, c->message, e) < 0)
         return -1;

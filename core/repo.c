@@ -795,9 +795,20 @@ repo_tag_max(struct repo *r, const char *prefix, long *out, struct err *e)
     for (i = 0; i < names.count; i++) {
         const char *rest = names.strings[i] + plen;
         char *end;
-        long n = strtol(rest, &end, 10);
+        long n;
 
-        if (*rest >= '0' && *rest <= '9' && !*end && n > *out)
+        errno = 0;
+        n = strtol(rest, &end, 10);
+        if (!(*rest >= '0' && *rest <= '9') || *end)
+            continue;
+        /* the next tag is this number plus one: a number that could not grow is refused,
+         * never wrapped */
+        if (errno || n >= REPO_TAG_MAX) {
+            err_set(e, EXIT_EVAL, "tag '%.200s': the number is out of range", names.strings[i]);
+            git_strarray_dispose(&names);
+            return -1;
+        }
+        if (n > *out)
             *out = n;
     }
     git_strarray_dispose(&names);

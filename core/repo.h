@@ -60,7 +60,9 @@ int repo_remote_url(struct repo *r, const char *name, char *out, size_t outsz);
 int repo_count_between(struct repo *r, const char *base, const char *tip, long *out,
                        struct err *e);
 
-/* The highest N among tags named PREFIX<N> (0 when none). */
+/* The highest N among tags named PREFIX<N> (0 when none); an N of REPO_TAG_MAX or more
+ * is an error. */
+#define REPO_TAG_MAX 1000000000L
 int repo_tag_max(struct repo *r, const char *prefix, long *out, struct err *e);
 /* An annotated tag NAME at COMMIT with MESSAGE; refused when NAME exists. */
 int repo_tag_create(struct repo *r, const char *name, const char *commit, const char *message,

@@ -91,4 +91,9 @@ check 'recorded: a Retry-After of 1e30 records an error decision; nothing is tag
     jq_is "d[\"statement\"][\"predicate\"][\"verificationResult\"]" FAILED && no_token'
 check 'an option value of nan is a usage error, not a wait' eval '
     promote 2 check --github-max-wait nan dev sit && promote 2 check --github-timeout nan dev sit'
+check 'a deploy tag numbered past what a long holds: refused, never wrapped' eval 'fault "" &&
+    g tag -a -m x sit-2026.11.04.99999999999999999999 release &&
+    PROMOTE_NOW=2026-11-04T08:00:00Z promote 3 $K $T dev sit && has "$OUT" "verdict: approved" &&
+    has "$ERR" "tag '\''sit-2026.11.04.99999999999999999999'\'': the number is out of range" &&
+    [ "$(git tag -l "sit-*")" = sit-2026.11.04.99999999999999999999 ] && no_token'
 finish
