@@ -48,6 +48,106 @@ now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* ---------------------------------------------------------------- response text */
+
+/* Response text reaches messages only through gh_excerpt, and every message this file
+ * stores passes scrub: whatever a server answers, the token never leaves. */
+
+static const char *
+find_bytes(const char *hay, size_t n, const char *needle, size_t m)
+{
+    size_t i;
+
+    if (m == 0 || m > n)
+        return NULL;
+    for (i = 0; i + m <= n; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, m) == 0)
+            return hay + i;
+    return NULL;
+}
+
+void
+gh_excerpt(char *out, size_t outsz, const char *text, size_t len, size_t max, const char *secret)
+{
+    static const char redacted[] = GH_REDACTED;
+    size_t slen = secret ? strlen(secret) : 0, i = 0, o = 0, k;
+
+    if (outsz == 0)
+        return;
+    out[0] = '\0';
+    if (outsz < 4 || !text)
+        return;
+    if (max > outsz - 4)
+        max = outsz - 4; /* room for "..." and the NUL */
+    while (i < len) {
+        if (o >= max) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (slen && len - i >= slen && memcmp(text + i, secret, slen) == 0) {
+            /* matched on the input, so a cut never leaves part of the secret */
+            for (k = 0; redacted[k] && o < max; k++)
+                out[o++] = redacted[k];
+            i += slen;
+            if (redacted[k]) { /* the marker itself was cut */
+                memcpy(out + o, "...", 3);
+                o += 3;
+                break;
+            }
+            continue;
+        }
+        /* control characters and anything beyond ASCII (C1 controls, bidi overrides):
+         * nothing a server says may drive a terminal */
+        out[o++] = (unsigned char)text[i] < 0x20 || (unsigned char)text[i] >= 0x7f ? '?' : text[i];
+        i++;
+    }
+    out[o] = '\0';
+}
+
+/* The token out of a message this file stores (its parts are excerpts already; this is
+ * the last line of defence). */
+static void
+scrub(const struct gh *gh, char *msg, size_t sz)
+{
+    char tmp[1024];
+    size_t n = sz < sizeof(tmp) ? sz : sizeof(tmp);
+
+    if (!gh->token || !strstr(msg, gh->token))
+        return;
+    gh_excerpt(tmp, n, msg, strlen(msg), n, gh->token);
+    memcpy(msg, tmp, strlen(tmp) + 1); /* fits: TMP held at most N bytes */
+}
+
+/* The token out of a response body before anything parses, caches or quotes it. */
+static int
+redact_body(const struct gh *gh, struct buf *b)
+{
+    struct buf clean = BUF_INIT;
+    const char *p = b->ptr, *at;
+    size_t n = b->len, tl, limit = b->limit;
+
+    if (!gh->token || !find_bytes(p, n, gh->token, strlen(gh->token)))
+        return 0;
+    tl = strlen(gh->token);
+    while ((at = find_bytes(p, n, gh->token, tl)) != NULL) {
+        if (buf_add(&clean, p, (size_t)(at - p)) < 0 || buf_adds(&clean, GH_REDACTED) < 0) {
+            buf_release(&clean);
+            return -1;
+        }
+        n -= (size_t)(at - p) + tl;
+        p = at + tl;
+    }
+    if (buf_add(&clean, p, n) < 0) {
+        buf_release(&clean);
+        return -1;
+    }
+    buf_release(b);
+    *b = clean;
+    b->limit = limit;
+    return 0;
+}
+
 static int
 is_loopback(const char *host)
 {
@@ -369,7 +469,8 @@ cache_store(const struct gh *gh, const char *file, const char *etag, const char 
     FILE *f;
     int fd, ok;
 
-    if (!etag || !*etag || !slash || strchr(etag, '\n') || (link && strchr(link, '\n')))
+    if (!etag || !*etag || !slash || strchr(etag, '\n') || (link && strchr(link, '\n')) ||
+        (gh->token && (strstr(etag, gh->token) || (link && strstr(link, gh->token)))))
         return;
     snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file), file);
     if (mkdir_p(dir) < 0)
@@ -389,7 +490,6 @@ cache_store(const struct gh *gh, const char *file, const char *etag, const char 
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, file) < 0)
         unlink(tmp);
-    (void)gh;
 }
 
 /* Load ETAG, LINK and BODY of FILE; -1 when absent or unreadable. */
@@ -420,6 +520,7 @@ done:
 /* ---------------------------------------------------------------- transfers */
 
 struct xfer {
+    const struct gh *gh;
     struct gh_res *res;
     CURL *easy;
     struct curl_slist *hdrs;
@@ -494,21 +595,23 @@ fail(struct xfer *x, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(x->res->error, sizeof(x->res->error), fmt, ap);
     va_end(ap);
+    scrub(x->gh, x->res->error, sizeof(x->res->error));
     x->res->state = GH_FAILED;
     json_decref(x->acc);
     x->acc = NULL;
     x->done = 1;
 }
 
-/* The path and query of URL, for messages (never carries the token). */
-static const char *
-shown(const struct gh *gh, const char *url)
+/* The path and query of URL for messages, as an excerpt: after the first page, the URL
+ * is the server's (a Link header). */
+static void
+shown(char *out, size_t outsz, const struct gh *gh, const char *url)
 {
     const char *p = strstr(url, "://");
 
-    (void)gh;
     p = p ? strchr(p + 3, '/') : NULL;
-    return p ? p : url;
+    p = p ? p : url;
+    gh_excerpt(out, outsz, p, strlen(p), GH_PATH_EXCERPT_MAX, gh->token);
 }
 
 static int
@@ -610,9 +713,11 @@ static void
 take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
 {
     struct gh_res *r = x->res;
-    char next[2048], scheme[16], host[256], port[16];
+    char next[2048], scheme[16], host[256], port[16], path[GH_PATH_EXCERPT_MAX + 4], quoted[128];
     json_t *arr;
     size_t i;
+
+    shown(path, sizeof(path), gh, x->url);
 
     if (r->paging == GH_SINGLE) {
         r->json = page;
@@ -624,7 +729,7 @@ take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
     if (r->paging == GH_PAGES) {
         if (!json_is_array(page)) {
             json_decref(page);
-            fail(x, "GET %s: expected a JSON array", shown(gh, x->url));
+            fail(x, "GET %s: expected a JSON array", path);
             return;
         }
         if (!x->acc)
@@ -635,8 +740,7 @@ take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
         arr = json_object_get(page, r->items_key);
         if (!json_is_array(arr)) {
             json_decref(page);
-            fail(x, "GET %s: expected an object with a '%s' array", shown(gh, x->url),
-                 r->items_key);
+            fail(x, "GET %s: expected an object with a '%s' array", path, r->items_key);
             return;
         }
         if (!x->acc) {
@@ -661,12 +765,13 @@ take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
     if (url_parts(next, scheme, sizeof(scheme), host, sizeof(host), port, sizeof(port)) < 0 ||
         strcmp(scheme, gh->scheme) != 0 || strcasecmp(host, gh->host) != 0 ||
         strcmp(port, gh->port) != 0) {
-        fail(x, "GET %s: refusing to follow a next-page link to another host ('%.200s')",
-             shown(gh, x->url), next);
+        gh_excerpt(quoted, sizeof(quoted), next, strlen(next), GH_EXCERPT_MAX, gh->token);
+        fail(x, "GET %s: refusing to follow a next-page link to another host ('%s')", path,
+             quoted);
         return;
     }
     if (r->pages >= GH_MAX_PAGES) {
-        fail(x, "GET %s: more than %d pages", shown(gh, x->url), GH_MAX_PAGES);
+        fail(x, "GET %s: more than %d pages", path, GH_MAX_PAGES);
         return;
     }
     snprintf(x->url, sizeof(x->url), "%s", next);
@@ -674,26 +779,25 @@ take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
     x->not_before = 0;
 }
 
-/* GitHub's error message from a body, for messages. */
+/* GitHub's error message from a body, as an excerpt. */
 static void
-api_message(char *out, size_t outsz, const struct buf *body)
+api_message(char *out, size_t outsz, const struct gh *gh, const struct buf *body)
 {
     json_t *j = json_loadb(body->ptr ? body->ptr : "", body->len, 0, NULL);
-    const char *m = json_string_value(json_object_get(j, "message"));
-    size_t i;
+    const json_t *m = json_object_get(j, "message");
 
-    snprintf(out, outsz, "%s", m ? m : "");
-    for (i = 0; out[i]; i++)
-        if ((unsigned char)out[i] < 0x20)
-            out[i] = ' ';
+    out[0] = '\0';
+    if (json_is_string(m))
+        gh_excerpt(out, outsz, json_string_value(m), json_string_length(m), GH_EXCERPT_MAX,
+                   gh->token);
     json_decref(j);
 }
 
 static void
 xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
 {
-    const char *path = shown(gh, x->url);
-    char msg[400], cached_etag[512], cached_link[2048];
+    char path[GH_PATH_EXCERPT_MAX + 4], msg[400], cached_etag[512], cached_link[2048];
+    char why[GH_EXCERPT_MAX + 4];
     const char *etag, *link, *ra, *rem, *reset;
     struct buf cached = BUF_INIT;
     json_error_t je;
@@ -701,6 +805,7 @@ xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
     long status = 0, wait;
 
     x->running = 0;
+    shown(path, sizeof(path), gh, x->url);
     curl_multi_remove_handle(gh->multi, x->easy);
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     if (gh->trace)
@@ -737,9 +842,15 @@ xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
         return;
     }
     if (status >= 200 && status < 300) {
+        if (redact_body(gh, &x->body) < 0) {
+            fail(x, "GET %s: out of memory", path);
+            return;
+        }
         page = json_loadb(buf_str(&x->body), x->body.len, 0, &je);
         if (!page) {
-            fail(x, "GET %s: malformed JSON: %s", path, je.text);
+            /* jansson quotes the text near the error */
+            gh_excerpt(why, sizeof(why), je.text, strlen(je.text), GH_EXCERPT_MAX, gh->token);
+            fail(x, "GET %s: malformed JSON: %s", path, why);
             return;
         }
         etag = header(x->easy, "etag");
@@ -753,7 +864,7 @@ xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
         x->done = 1;
         return;
     }
-    api_message(msg, sizeof(msg), &x->body);
+    api_message(msg, sizeof(msg), gh, &x->body);
     ra = header(x->easy, "retry-after");
     rem = header(x->easy, "x-ratelimit-remaining");
     reset = header(x->easy, "x-ratelimit-reset");
@@ -826,6 +937,7 @@ gh_fetch(struct gh *gh, struct gh_store *s, struct err *e)
 
         if (r->state != GH_WANTED)
             continue;
+        xs[n].gh = gh;
         xs[n].res = r;
         snprintf(xs[n].url, sizeof(xs[n].url), "%s%s%s", gh->base, r->path,
                  r->paging == GH_SINGLE ? "" : "?per_page=100");
@@ -946,10 +1058,14 @@ gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_
         err_set(e, EXIT_EVAL, "POST %s: %s", path, curl_easy_strerror(code));
         goto done;
     }
+    if (redact_body(gh, &resp) < 0) {
+        err_set(e, EXIT_EVAL, "POST %s: out of memory", path);
+        goto done;
+    }
     if (resp.len)
         *out = json_loadb(resp.ptr, resp.len, 0, NULL);
     if (*status < 200 || *status >= 300) {
-        api_message(msg, sizeof(msg), &resp);
+        api_message(msg, sizeof(msg), gh, &resp);
         err_set(e, EXIT_EVAL, "POST %s: HTTP %ld%s%s", path, *status, msg[0] ? ": " : "", msg);
         json_decref(*out);
         *out = NULL;
@@ -961,6 +1077,8 @@ gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_
     }
     rc = 0;
 done:
+    if (rc < 0)
+        scrub(gh, e->msg, sizeof(e->msg));
     wipe_headers(hdrs);
     curl_slist_free_all(hdrs);
     if (c)

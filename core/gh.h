@@ -52,6 +52,17 @@ int gh_parse_retry_after(long *out, const char *value, time_t now);
  * 0 when past, -1 when malformed or more than GH_MAX_HEADER_WAIT_S ahead. */
 int gh_parse_ratelimit_reset(long *out, const char *value, time_t now);
 
+/* Response text in messages: at most GH_EXCERPT_MAX characters (a path
+ * GH_PATH_EXCERPT_MAX), control characters and non-ASCII bytes as '?', the token as
+ * GH_REDACTED. */
+#define GH_EXCERPT_MAX 120
+#define GH_PATH_EXCERPT_MAX 200
+#define GH_REDACTED "[REDACTED]"
+/* LEN bytes of TEXT as a printable excerpt into OUT: every SECRET (NULL: none) replaced
+ * by GH_REDACTED before the cut, at most MAX characters, "..." when cut. */
+void gh_excerpt(char *out, size_t outsz, const char *text, size_t len, size_t max,
+                const char *secret);
+
 /* ---- the store: every resource fetched in one command, memoised by path ---- */
 
 enum gh_state {

@@ -192,6 +192,48 @@ test_ratelimit_reset(void **state)
     assert_int_equal(w, -7);
 }
 
+static void
+excerpt(const char *text, size_t max, const char *secret, const char *want)
+{
+    char out[200];
+
+    gh_excerpt(out, sizeof(out), text, strlen(text), max, secret);
+    assert_string_equal(out, want);
+}
+
+static void
+test_excerpt(void **state)
+{
+    const char *tok = "ghp_unitFakeToken0123456789";
+    char big[300], out[16];
+
+    (void)state;
+    excerpt("Bad credentials", 120, tok, "Bad credentials");
+    excerpt("you sent 'Bearer ghp_unitFakeToken0123456789' twice: ghp_unitFakeToken0123456789", 120,
+            tok, "you sent 'Bearer [REDACTED]' twice: [REDACTED]");
+    excerpt("ghp_unitFakeToken0123456789", 120, NULL, "ghp_unitFakeToken0123456789");
+    excerpt("ghp_unitFakeToken0123456789", 120, "", "ghp_unitFakeToken0123456789");
+    /* control characters, escapes and bytes beyond ASCII become '?' */
+    excerpt("a\nb\rc\td\x1b[31me\x7f\xc2\x85" "f\xe2\x80\xae" "g", 120, tok, "a?b?c?d?[31me???f???g");
+    /* cut after MAX characters; a cut through the secret leaves none of it */
+    excerpt("0123456789abcdef", 10, tok, "0123456789...");
+    excerpt("0123456789", 10, tok, "0123456789");
+    excerpt("01234ghp_unitFakeToken0123456789", 10, tok, "01234[REDA...");
+    excerpt("0123456789ghp_unitFakeToken0123456789", 10, tok, "0123456789...");
+    /* embedded NULs are counted, not an end */
+    gh_excerpt(out, sizeof(out), "a\0b", 3, 120, tok);
+    assert_string_equal(out, "a?b");
+    /* OUT bounds the cut too */
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    gh_excerpt(out, sizeof(out), big, strlen(big), 120, tok);
+    assert_string_equal(out, "xxxxxxxxxxxx...");
+    gh_excerpt(out, 3, big, strlen(big), 120, tok);
+    assert_string_equal(out, "");
+    gh_excerpt(out, sizeof(out), NULL, 0, 120, tok);
+    assert_string_equal(out, "");
+}
+
 int
 main(void)
 {
@@ -201,6 +243,7 @@ main(void)
         cmocka_unit_test(test_store),
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_ratelimit_reset),
+        cmocka_unit_test(test_excerpt),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

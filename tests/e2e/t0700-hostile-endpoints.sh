@@ -1,7 +1,8 @@
 #!/bin/sh
 # Hostile answers at the trust boundary: absurd numbers in rate-limit headers end in an
-# error naming the endpoint (exit 3), never a crash or a long sleep. After every case,
-# no output, file or audit-log entry holds the token.
+# error naming the endpoint (exit 3), never a crash or a long sleep; a server that echoes
+# the Authorization header is quoted only as a redacted excerpt. After every case, no
+# output, file or audit-log entry holds the token.
 . "$SRCDIR/tests/e2e/lib.sh"
 make_key ci
 github_policy "$TMP/github.json"
@@ -12,11 +13,13 @@ d = json.load(open(sys.argv[1]))
 for e in d["environments"]:
     if e["name"] == "sit":
         e["tag_template"] = "sit-{yyyy}.{mm}.{dd}.{n}"
+        e["deploy"] = {"type": "workflow_dispatch", "workflow": "deploy-sit.yml", "inputs": {"tag": "{tag}"}}
 json.dump(d, open(sys.argv[2], "w"), indent=1)
 PY
 make_repo "$TMP/repo" "$TMP/policy.json"
 cd "$TMP/repo" || exit 1
 python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/approved.json" approved
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["workflows"]=["deploy-sit.yml"]; json.dump(d, open(sys.argv[1], "w"))' "$TMP/approved.json"
 gh_start "$TMP/approved.json"
 T="--github-timeout 1"
 K="--key $TMP/ci.key"
@@ -37,7 +40,7 @@ PY
 
 # no_token: nothing the runs left behind holds the token: the last output, the files
 # under the test's directory (home, caches, the repository, the simulator's logs) and
-# the decoded audit log
+# the decoded audit log (left in $TMP/audit.txt)
 no_token() {
     audit_text > "$TMP/audit.txt" 2>&1
     if grep -rlF "$TOKEN_PART" "$TMP" 2>/dev/null; then
@@ -89,11 +92,40 @@ check 'recorded: a Retry-After of 1e30 records an error decision; nothing is tag
     promote 3 $K $T dev sit && has "$OUT" "verdict: error" && has "$OUT" "recorded: seq 1" &&
     [ -z "$(git tag -l "sit-*")" ] && promote 0 audit show --json 1 &&
     jq_is "d[\"statement\"][\"predicate\"][\"verificationResult\"]" FAILED && no_token'
+# servers that echo the Authorization header they were sent
+ECHO_MESSAGE='{"path": "/releases", "echo_authorization": "message", "times": -1}'
+ECHO_HEADER='{"path": "/releases", "echo_authorization": "header", "times": -1}'
+ECHO_LINK='{"path": "/releases", "echo_authorization": "link", "times": -1}'
+ECHO_ETAG='{"path": "/releases", "echo_authorization": "body", "body": "[]", "headers": {"ETag": "\"{authorization}\""}, "times": -1}'
+ECHO_USER='{"path": "^/user$", "echo_authorization": "body", "body": "{\"login\": \"{authorization}\", \"id\": 5550099, \"type\": \"User\"}", "times": -1}'
+ECHO_POST='{"path": "/dispatches$", "method": "POST", "echo_authorization": "message", "times": -1}'
+check 'an error message that echoes the Authorization header: quoted redacted' eval 'fault "$ECHO_MESSAGE" &&
+    promote 3 check $T dev sit &&
+    has "$OUT" "$REL: HTTP 401: Bad credentials: this server was sent '\''Bearer [REDACTED]'\''" && no_token'
+check 'recorded: the echo is signed into the log only redacted; nothing is tagged' eval 'fault "$ECHO_MESSAGE" &&
+    promote 3 $K $T dev sit && has "$OUT" "verdict: error" && has "$OUT" "recorded: seq" &&
+    [ -z "$(git tag -l "sit-*")" ] && no_token && has "$TMP/audit.txt" "sent '\''Bearer [REDACTED]'\''"'
+check 'the Authorization header echoed in response headers, traced with --verbose: nowhere' eval '
+    fault "$ECHO_HEADER" && promote 3 check --verbose $T dev sit && has "$OUT" "$REL: HTTP 401: Bad credentials" &&
+    has "$ERR" "github: GET /repos/bbws/order-service/releases?per_page=100 -> 401" && no_token'
+check 'a next-page link that carries the token: refused, quoted redacted' eval 'fault "$ECHO_LINK" &&
+    promote 3 check $T dev sit &&
+    has "$OUT" "$REL: refusing to follow a next-page link to another host ('\''http://echo.invalid/next?authorization=Bearer%20[REDACTED]'\'')" &&
+    no_token'
+check 'an ETag that carries the token is not cached' eval 'fault "$ECHO_ETAG" && promote 0 check $T dev sit &&
+    promote 0 check $T dev sit && no_token'
+check 'a body that carries the token: redacted before anything reads it' eval 'fault "$ECHO_USER" &&
+    promote 0 check $T dev sit && has "$OUT" "actor Bearer [REDACTED]" && no_token'
+check 'a deploy trigger answered with the echo: the failure is recorded redacted' eval 'fault "$ECHO_POST" &&
+    PROMOTE_NOW=2026-11-03T08:00:00Z promote 3 $K $T dev sit && has "$OUT" "verdict: approved" &&
+    has "$ERR" "POST /repos/bbws/order-service/actions/workflows/deploy-sit.yml/dispatches: HTTP 401: Bad credentials: this server was sent '\''Bearer [REDACTED]'\''" &&
+    no_token && has "$TMP/audit.txt" "\"result\":\"trigger_failed\"" &&
+    has "$TMP/audit.txt" "this server was sent '\''Bearer [REDACTED]'\''"'
 check 'an option value of nan is a usage error, not a wait' eval '
     promote 2 check --github-max-wait nan dev sit && promote 2 check --github-timeout nan dev sit'
 check 'a deploy tag numbered past what a long holds: refused, never wrapped' eval 'fault "" &&
     g tag -a -m x sit-2026.11.04.99999999999999999999 release &&
     PROMOTE_NOW=2026-11-04T08:00:00Z promote 3 $K $T dev sit && has "$OUT" "verdict: approved" &&
     has "$ERR" "tag '\''sit-2026.11.04.99999999999999999999'\'': the number is out of range" &&
-    [ "$(git tag -l "sit-*")" = sit-2026.11.04.99999999999999999999 ] && no_token'
+    [ "$(git tag -l "sit-2026.11.04.*")" = sit-2026.11.04.99999999999999999999 ] && no_token'
 finish
