@@ -264,6 +264,85 @@ gh_parse_ratelimit_reset(long *out, const char *value, time_t now)
     return 0;
 }
 
+/* scheme, host (lower case), port (defaulted) and path of URL; -1 when it does not parse */
+static int
+url_split(const char *url, char *scheme, size_t ssz, char *host, size_t hsz, long *port,
+          char *path, size_t psz)
+{
+    CURLU *u = curl_url();
+    char *s = NULL, *h = NULL, *p = NULL, *pa = NULL, *end = NULL;
+    int rc = -1;
+    size_t i;
+
+    if (!u)
+        return -1;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &s, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PATH, &pa, 0) != CURLUE_OK)
+        goto done;
+    if (strlen(s) >= ssz || strlen(h) >= hsz || strlen(pa) >= psz)
+        goto done;
+    errno = 0;
+    *port = strtol(p, &end, 10);
+    if (errno || !*p || *end || *port < 1 || *port > 65535)
+        goto done;
+    snprintf(scheme, ssz, "%s", s);
+    for (i = 0; h[i]; i++)
+        host[i] = h[i] >= 'A' && h[i] <= 'Z' ? (char)(h[i] - 'A' + 'a') : h[i];
+    host[i] = '\0';
+    snprintf(path, psz, "%s", pa);
+    rc = 0;
+done:
+    curl_free(s);
+    curl_free(h);
+    curl_free(p);
+    curl_free(pa);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+int
+gh_web_host(char *out, size_t outsz, const char *api_base)
+{
+    char scheme[16], host[256], path[512];
+    const char *web;
+    long port;
+    int n;
+
+    if (!api_base ||
+        url_split(api_base, scheme, sizeof(scheme), host, sizeof(host), &port, path,
+                  sizeof(path)) < 0 ||
+        strcmp(scheme, "https") != 0)
+        return -1;
+    if (strcmp(path, "/") == 0 && strncmp(host, "api.", 4) == 0 && host[4])
+        web = host + 4; /* github.com, and GHE.com's SUBDOMAIN.ghe.com */
+    else if (strcmp(path, "/api/v3") == 0 || strcmp(path, "/api/v3/") == 0)
+        web = host; /* GitHub Enterprise Server */
+    else
+        return -1;
+    n = port == 443 ? snprintf(out, outsz, "%s", web) : snprintf(out, outsz, "%s:%ld", web, port);
+    return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+int
+gh_url_on_web_host(const char *url, const char *web_host)
+{
+    char scheme[16], host[256], path[2048], want[300];
+    long port;
+    int n;
+
+    if (!url || !web_host || !*web_host ||
+        url_split(url, scheme, sizeof(scheme), host, sizeof(host), &port, path, sizeof(path)) <
+            0 ||
+        strcmp(scheme, "https") != 0)
+        return 0;
+    n = port == 443 ? snprintf(want, sizeof(want), "%s", host)
+                    : snprintf(want, sizeof(want), "%s:%ld", host, port);
+    return n > 0 && (size_t)n < sizeof(want) && strcasecmp(want, web_host) == 0;
+}
+
 int
 gh_repo_from_url(char *out, size_t outsz, const char *url)
 {

@@ -63,6 +63,14 @@ int gh_parse_ratelimit_reset(long *out, const char *value, time_t now);
 void gh_excerpt(char *out, size_t outsz, const char *text, size_t len, size_t max,
                 const char *secret);
 
+/* The web host that goes with the https API at API_BASE, into OUT ("host", or "host:port"
+ * for a port other than 443): https://api.github.com -> github.com, https://api.X -> X,
+ * https://HOST/api/v3 (GitHub Enterprise Server) -> HOST. -1 for anything else (plain
+ * http included): then no git remote may have the token. */
+int gh_web_host(char *out, size_t outsz, const char *api_base);
+/* Is URL an https URL on WEB_HOST (as gh_web_host gives it)? */
+int gh_url_on_web_host(const char *url, const char *web_host);
+
 /* ---- the store: every resource fetched in one command, memoised by path ---- */
 
 enum gh_state {

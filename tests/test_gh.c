@@ -234,6 +234,59 @@ test_excerpt(void **state)
     assert_string_equal(out, "");
 }
 
+static void
+web_host(const char *api, const char *want)
+{
+    char out[300] = "";
+    int rc = gh_web_host(out, sizeof(out), api);
+
+    if (!want) {
+        assert_int_equal(rc, -1);
+        return;
+    }
+    assert_int_equal(rc, 0);
+    assert_string_equal(out, want);
+}
+
+static void
+test_token_host(void **state)
+{
+    (void)state;
+    web_host("https://api.github.com", "github.com");
+    web_host("https://api.github.com/", "github.com");
+    web_host("https://API.GitHub.com", "github.com");
+    web_host("https://api.acme.ghe.com", "acme.ghe.com");
+    web_host("https://ghe.example.com/api/v3", "ghe.example.com");
+    web_host("https://ghe.example.com/api/v3/", "ghe.example.com");
+    web_host("https://ghe.example.com:8443/api/v3", "ghe.example.com:8443");
+    web_host("https://api.github.com:443", "github.com");
+    /* plain http (the simulator) and anything unrecognised: no git remote gets the token */
+    web_host("http://api.github.com", NULL);
+    web_host("http://127.0.0.1:8080", NULL);
+    web_host("https://127.0.0.1:8443", NULL);
+    web_host("https://github.example.com/some/path", NULL);
+    web_host("https://api.", NULL);
+    web_host("not a url", NULL);
+    web_host(NULL, NULL);
+
+    assert_true(gh_url_on_web_host("https://github.com/bbws/order-service.git", "github.com"));
+    assert_true(gh_url_on_web_host("https://GitHub.com/bbws/order-service", "github.com"));
+    assert_true(gh_url_on_web_host("https://x-access-token@github.com/o/r.git", "github.com"));
+    assert_true(gh_url_on_web_host("https://github.com:443/o/r.git", "github.com"));
+    assert_true(gh_url_on_web_host("https://ghe.example.com:8443/o/r", "ghe.example.com:8443"));
+    assert_false(gh_url_on_web_host("http://github.com/o/r.git", "github.com"));
+    assert_false(gh_url_on_web_host("https://github.com.evil.example/o/r.git", "github.com"));
+    assert_false(gh_url_on_web_host("https://evil.example/github.com/o/r.git", "github.com"));
+    assert_false(gh_url_on_web_host("https://github.com@evil.example/o/r.git", "github.com"));
+    assert_false(gh_url_on_web_host("https://github.com:8443/o/r.git", "github.com"));
+    assert_false(gh_url_on_web_host("https://ghe.example.com/o/r", "ghe.example.com:8443"));
+    assert_false(gh_url_on_web_host("ssh://git@github.com/o/r.git", "github.com"));
+    assert_false(gh_url_on_web_host("git@github.com:o/r.git", "github.com"));
+    assert_false(gh_url_on_web_host("https://github.com/o/r.git", ""));
+    assert_false(gh_url_on_web_host("https://github.com/o/r.git", NULL));
+    assert_false(gh_url_on_web_host(NULL, "github.com"));
+}
+
 int
 main(void)
 {
@@ -244,6 +297,7 @@ main(void)
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_ratelimit_reset),
         cmocka_unit_test(test_excerpt),
+        cmocka_unit_test(test_token_host),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

@@ -40,9 +40,13 @@ PY
 
 # no_token: nothing the runs left behind holds the token: the last output, the files
 # under the test's directory (home, caches, the repository, the simulator's logs) and
-# the decoded audit log (left in $TMP/audit.txt)
+# the decoded audit log (left in $TMP/audit.txt, decoded again when the log grew)
 no_token() {
-    audit_text > "$TMP/audit.txt" 2>&1
+    tip=$(git rev-parse -q --verify refs/promote/audit)
+    if [ "$tip" != "$(cat "$TMP/audit.tip" 2>/dev/null)" ]; then
+        audit_text > "$TMP/audit.txt" 2>&1
+        echo "$tip" > "$TMP/audit.tip"
+    fi
     if grep -rlF "$TOKEN_PART" "$TMP" 2>/dev/null; then
         echo "  the token is in the files above" >&2
         return 1
@@ -128,4 +132,67 @@ check 'a deploy tag numbered past what a long holds: refused, never wrapped' eva
     PROMOTE_NOW=2026-11-04T08:00:00Z promote 3 $K $T dev sit && has "$OUT" "verdict: approved" &&
     has "$ERR" "tag '\''sit-2026.11.04.99999999999999999999'\'': the number is out of range" &&
     [ "$(git tag -l "sit-2026.11.04.*")" = sit-2026.11.04.99999999999999999999 ] && no_token'
+
+# A git remote over plain http that asks for Basic auth: it records every Authorization
+# header it gets (and decodes Basic ones); it takes helper-user:helper-pass (and then has
+# no repository: 404).
+cat > "$TMP/gitsrv.py" <<'PY'
+import base64, http.server, json, os, sys, threading
+log = open(sys.argv[2], "a")
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        a = self.headers.get("Authorization")
+        basic = None
+        if a and a.lower().startswith("basic "):
+            basic = base64.b64decode(a[6:]).decode("utf-8", "replace")
+        log.write(json.dumps({"path": self.path, "authorization": a, "basic": basic}) + "\n")
+        log.flush()
+        ok = basic == "helper-user:helper-pass"
+        self.send_response(404 if ok else 401)
+        if not ok:
+            self.send_header("WWW-Authenticate", 'Basic realm="git"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    do_GET = do_POST = answer
+    def log_message(self, *a):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+threading.Timer(300, srv.shutdown).start()
+srv.serve_forever()
+PY
+python3 "$TMP/gitsrv.py" "$TMP/gitsrv.port" "$TMP/gitsrv.log" &
+GITSRV_PID=$!
+i=0
+while [ ! -s "$TMP/gitsrv.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+GIT_PORT=$(cat "$TMP/gitsrv.port")
+git remote add basic "http://127.0.0.1:$GIT_PORT/bbws/order-service.git"
+git remote add lookalike "http://github.com@127.0.0.1:$GIT_PORT/bbws/order-service.git"
+# remote_auth: the Authorization headers the remote got since the last call
+remote_auth() {
+    python3 -c 'import json,sys; print(" ".join(sorted({str(json.loads(l)["basic"] if json.loads(l)["basic"] else json.loads(l)["authorization"]) for l in open(sys.argv[1])})))' "$TMP/gitsrv.log"
+    : > "$TMP/gitsrv.log"
+}
+AUDIT_TIP=$(git rev-parse refs/promote/audit)
+# (the default API, whose web host github.com is the only one the token may go to)
+check 'a remote asking for Basic auth over http: no token, nothing to answer, nothing recorded' eval '
+    GITHUB_API_URL=https://api.github.com && promote 3 audit log --remote basic && has "$ERR" "cannot fetch the audit log from '\''basic'\''" &&
+    has "$ERR" "git'\''s credential helpers have none for it, and the GitHub token goes only to https://github.com" &&
+    [ "$(remote_auth)" = None ] &&
+    promote 3 record dr-test --env prod --result pass $K --remote basic &&
+    [ "$(remote_auth)" = None ] && [ "$(git rev-parse refs/promote/audit)" = "$AUDIT_TIP" ] && no_token;
+    rc=$?; GITHUB_API_URL=$API_BASE; [ $rc -eq 0 ]'
+# (libgit2 itself sends the lookalike URL's user name, with an empty password)
+check 'the API host itself over http, or behind a lookalike user name: still no token' eval '
+    GITHUB_API_URL=https://127.0.0.1:$GIT_PORT/api/v3 promote 3 audit log --remote basic &&
+    has "$ERR" "the GitHub token goes only to https://127.0.0.1:$GIT_PORT" && [ "$(remote_auth)" = None ] &&
+    promote 3 audit log --remote lookalike && [ "$(remote_auth)" = "None github.com:" ] && no_token'
+check 'a git credential helper answers instead; nobody is prompted' eval '
+    git config credential.helper "!f() { test \"\$1\" = get && echo username=helper-user && echo password=helper-pass; }; f" &&
+    promote 3 audit log --remote basic </dev/null && [ "$(remote_auth)" = "None helper-user:helper-pass" ] &&
+    git config --unset credential.helper && no_token'
+kill "$GITSRV_PID" 2>/dev/null
+wait "$GITSRV_PID" 2>/dev/null
 finish
