@@ -193,6 +193,10 @@ check 'a git credential helper answers instead; nobody is prompted' eval '
     git config credential.helper "!f() { test \"\$1\" = get && echo username=helper-user && echo password=helper-pass; }; f" &&
     promote 3 audit log --remote basic </dev/null && [ "$(remote_auth)" = "None helper-user:helper-pass" ] &&
     git config --unset credential.helper && no_token'
+# curl follows no redirect (CURLOPT_FOLLOWLOCATION off): the other host sees nothing
+REDIRECT='{"path": "/releases", "status": 302, "headers": {"Location": "http://127.0.0.1:'$GIT_PORT'/steal"}, "times": -1}'
+check 'a redirect to another host is not followed: no request reaches it' eval 'fault "$REDIRECT" &&
+    promote 3 check $T dev sit && has "$OUT" "$REL: HTTP 302" && [ ! -s "$TMP/gitsrv.log" ] && no_token'
 kill "$GITSRV_PID" 2>/dev/null
 wait "$GITSRV_PID" 2>/dev/null
 finish
