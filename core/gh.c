@@ -1,8 +1,10 @@
 /* GitHub REST client over one curl multi handle. */
 #include "gh.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <strings.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 
 struct gh {
     CURLM *multi;
+    struct curl_slist *resolve; /* localhost pinned to loopback; NULL otherwise */
     char *token; /* sodium_malloc'd, NUL-terminated; NULL when none */
     char *auth;  /* "Authorization: Bearer ..." in sodium memory */
     char base[512];   /* no trailing slash */
@@ -148,11 +151,29 @@ redact_body(const struct gh *gh, struct buf *b)
     return 0;
 }
 
+/* May the API be reached over plain http at HOST (as curl's URL parser gives it)? Only on
+ * this machine, decided from the URL alone and never by a name lookup: an IPv4 literal in
+ * 127.0.0.0/8, the IPv6 literal [::1], or the name localhost, which curl resolves to
+ * loopback itself and gh_new pins to loopback besides. Any other name is refused, even
+ * one that resolves to 127.0.0.1 today: a later answer could differ. */
 static int
 is_loopback(const char *host)
 {
-    return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
-           strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+    char v6[64];
+    size_t n = strlen(host);
+
+    if (strcasecmp(host, "localhost") == 0)
+        return 1;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (n > 2 && n - 2 < sizeof(v6) && host[0] == '[' && host[n - 1] == ']') {
+        memcpy(v6, host + 1, n - 2);
+        v6[n - 2] = '\0';
+        return inet_pton(AF_INET6, v6, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+    }
+    return 0;
 }
 
 /* scheme, host and port of URL (port defaulted from the scheme) */
@@ -447,9 +468,20 @@ gh_new(struct gh **out, const struct gh_config *cfg, struct err *e)
     if (strcmp(gh->scheme, "https") != 0 &&
         !(strcmp(gh->scheme, "http") == 0 && is_loopback(gh->host))) {
         err_set(e, EXIT_USAGE,
-                "GitHub API URL '%s': only https is allowed (plain http only on loopback)",
+                "GitHub API URL '%s': only https is allowed (plain http only on loopback: "
+                "localhost, 127.0.0.0/8 or [::1])",
                 gh->base);
         goto fail;
+    }
+    if (strcasecmp(gh->host, "localhost") == 0) {
+        char pin[300];
+
+        snprintf(pin, sizeof(pin), "%s:%s:127.0.0.1,[::1]", gh->host, gh->port);
+        gh->resolve = curl_slist_append(NULL, pin);
+        if (!gh->resolve) {
+            err_set(e, EXIT_EVAL, "out of memory");
+            goto fail;
+        }
     }
     if (split_repo(gh, cfg->repo, e) < 0 || load_token(gh, e) < 0)
         goto fail;
@@ -479,6 +511,7 @@ gh_free(struct gh *gh)
         return;
     if (gh->multi)
         curl_multi_cleanup(gh->multi);
+    curl_slist_free_all(gh->resolve);
     sodium_free(gh->token);
     sodium_free(gh->auth);
     sodium_memzero(gh->cache_salt, sizeof(gh->cache_salt));
@@ -728,6 +761,7 @@ xfer_start(struct gh *gh, struct xfer *x, struct gh_store *s)
     if (!x->hdrs)
         return -1;
     curl_easy_setopt(c, CURLOPT_URL, x->url);
+    curl_easy_setopt(c, CURLOPT_RESOLVE, gh->resolve);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->hdrs);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "promote/" PROMOTE_VERSION);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
@@ -1114,6 +1148,7 @@ gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_
         hdrs = curl_slist_append(hdrs, gh->auth);
     resp.limit = GH_BODY_LIMIT;
     curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_RESOLVE, gh->resolve);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "promote/" PROMOTE_VERSION);

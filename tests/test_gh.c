@@ -56,6 +56,18 @@ new_fails(const char *api, const char *repo, const char *needle)
 }
 
 static void
+ok_api(const char *api)
+{
+    struct gh_config cfg = {api, "a/b", 1000, 0, NULL, NULL};
+    struct gh *gh = NULL;
+    struct err e = ERR_INIT;
+
+    if (gh_new(&gh, &cfg, &e) < 0)
+        fail_msg("'%s' refused: %s", api, e.msg);
+    gh_free(gh);
+}
+
+static void
 test_config(void **state)
 {
     struct gh_config cfg = {"http://127.0.0.1:9/", "bbws/order-service", 1000, 0, NULL, NULL};
@@ -78,6 +90,19 @@ test_config(void **state)
     assert_int_equal(gh_new(&gh, &cfg, &e), 0);
     assert_false(gh_has_token(gh));
     gh_free(gh);
+    /* plain http: loopback literals and localhost only, decided without a lookup */
+    ok_api("http://127.0.0.1:9");
+    ok_api("http://127.1.2.3:9/");
+    ok_api("http://localhost:9");
+    ok_api("http://LocalHost:9");
+    ok_api("http://[::1]:9");
+    new_fails("http://127.example.invalid", "a/b", "plain http only on loopback");
+    new_fails("http://127.0.0.1.nip.io:9", "a/b", "plain http only on loopback");
+    new_fails("http://localhost.example:9", "a/b", "plain http only on loopback");
+    new_fails("http://localhost.:9", "a/b", "plain http only on loopback");
+    new_fails("http://128.0.0.1:9", "a/b", "plain http only on loopback");
+    new_fails("http://[::2]:9", "a/b", "plain http only on loopback");
+    new_fails("http://[::ffff:10.0.0.1]:9", "a/b", "plain http only on loopback");
     new_fails("http://api.example.com", "a/b", "plain http only on loopback");
     new_fails("http://10.0.0.1:8080", "a/b", "plain http only on loopback");
     new_fails("ftp://127.0.0.1", "a/b", "only https is allowed");

@@ -133,6 +133,16 @@ check 'a deploy tag numbered past what a long holds: refused, never wrapped' eva
     has "$ERR" "tag '\''sit-2026.11.04.99999999999999999999'\'': the number is out of range" &&
     [ "$(git tag -l "sit-2026.11.04.*")" = sit-2026.11.04.99999999999999999999 ] && no_token'
 
+# plain http only on this machine, decided from the URL: a name that merely starts like
+# a loopback address is refused before any lookup; localhost is pinned to loopback
+LOCAL_BASE=$(echo "$API_BASE" | sed 's/127\.0\.0\.1/localhost/')
+check 'an http API at 127.example.invalid: refused without a request, nothing recorded' eval 'fault "" &&
+    tip=$(git rev-parse refs/promote/audit) &&
+    elapsed_under 10 promote 2 $K --github-api http://127.example.invalid $T dev sit &&
+    has "$ERR" "GitHub API URL '\''http://127.example.invalid'\'': only https is allowed (plain http only on loopback" &&
+    [ "$(git rev-parse refs/promote/audit)" = "$tip" ] && no_token'
+check 'an http API on localhost is allowed' eval 'promote 0 check --github-api "$LOCAL_BASE" $T dev sit'
+
 # A git remote over plain http that asks for Basic auth: it records every Authorization
 # header it gets (and decodes Basic ones); it takes helper-user:helper-pass (and then has
 # no repository: 404).
