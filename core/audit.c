@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sign.h"
+#include "testhooks.h"
 
 #define AUDIT_MAX_ATTEMPTS 500
 #define AUDIT_MAX_ENTRY (4 * 1024 * 1024)
@@ -18,14 +19,10 @@
 void
 audit_crashpoint(const char *step)
 {
-#ifdef PROMOTE_TEST_HOOKS
-    const char *at = getenv("PROMOTE_CRASH_AT");
+    const char *at = testhooks_getenv("PROMOTE_CRASH_AT");
 
     if (at && strcmp(at, step) == 0)
         raise(SIGKILL);
-#else
-    (void)step;
-#endif
 }
 
 void
