@@ -107,13 +107,16 @@ trigger(struct deploy_result *out, const struct policy_env *env, const struct gh
     if (gh_post(gh, path, body, &status, &resp, e) < 0)
         goto done;
     if (strcmp(out->trigger, "github_deployment") == 0) {
-        if (status != 201 || !json_is_integer(json_object_get(resp, "id"))) {
+        if (status != 201 || !json_is_integer(json_object_get(resp, "id")) ||
+            json_integer_value(json_object_get(resp, "id")) <= 0) {
             err_set(e, EXIT_EVAL, "POST %s: HTTP %ld without a deployment id (auto-merged?)", path,
                     status);
             goto done;
         }
         out->deployment_id = json_integer_value(json_object_get(resp, "id"));
-    } else if (status == 200 && json_is_integer(json_object_get(resp, "workflow_run_id"))) {
+    } else if (status == 200 && json_is_integer(json_object_get(resp, "workflow_run_id")) &&
+               json_integer_value(json_object_get(resp, "workflow_run_id")) > 0) {
+        /* (any other run id is as good as none: --wait looks the run up instead) */
         out->run_id = json_integer_value(json_object_get(resp, "workflow_run_id"));
     }
     out->triggered = 1;
@@ -277,7 +280,8 @@ deploy_find_run(const json_t *runs, const char *tag, const char *commit)
         const char *sha = json_string_value(json_object_get(r, "head_sha"));
 
         if (b && sha && strcmp(b, tag) == 0 && strcmp(sha, commit) == 0 &&
-            json_is_integer(json_object_get(r, "id")))
+            json_is_integer(json_object_get(r, "id")) &&
+            json_integer_value(json_object_get(r, "id")) > 0)
             return json_integer_value(json_object_get(r, "id"));
     }
     return 0;

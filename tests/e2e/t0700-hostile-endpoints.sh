@@ -125,6 +125,12 @@ check 'a deploy trigger answered with the echo: the failure is recorded redacted
     has "$ERR" "POST /repos/bbws/order-service/actions/workflows/deploy-sit.yml/dispatches: HTTP 401: Bad credentials: this server was sent '\''Bearer [REDACTED]'\''" &&
     no_token && has "$TMP/audit.txt" "\"result\":\"trigger_failed\"" &&
     has "$TMP/audit.txt" "this server was sent '\''Bearer [REDACTED]'\''"'
+RUN_ID='{"path": "/dispatches$", "method": "POST", "status": 200, "body": "{\"workflow_run_id\": -1}", "times": -1}'
+check 'a workflow run id that is no GitHub id is taken as none, never recorded' eval 'fault "$RUN_ID" &&
+    PROMOTE_NOW=2026-11-02T08:00:00Z promote 0 $K --json $T dev sit &&
+    jq_is "d[\"deploy\"][\"run_id\"]" 0 && jq_is "d[\"deploy\"][\"triggered\"]" true &&
+    promote 0 audit show --json "$(git rev-list --count refs/promote/audit)" &&
+    jq_is "d[\"statement\"][\"predicate\"].get(\"run\")" None && no_token'
 check 'an option value of nan is a usage error, not a wait' eval '
     promote 2 check --github-max-wait nan dev sit && promote 2 check --github-timeout nan dev sit'
 check 'a deploy tag numbered past what a long holds: refused, never wrapped' eval 'fault "" &&
