@@ -60,6 +60,10 @@ struct cmd_github_bufs {
 };
 void cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_github_bufs *b,
                        struct repo *repo, const struct cmd_github_opts *o);
+/* Open the repository at PATH (NULL: the current one) for a command that may fetch or
+ * push: the GitHub token may go only to remotes on the web host of the API (GITHUB_API,
+ * else GITHUB_API_URL, else https://api.github.com), over https. */
+int cmd_repo_open(struct repo **out, const char *path, const char *github_api, struct err *e);
 int cmd_rollback(int argc, char **argv);
 /* A number in [MIN, MAX] (seconds, counts) from an option's value; -1 when it is not. */
 int cmd_parse_number(double *out, const char *s, double min, double max);

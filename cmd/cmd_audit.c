@@ -338,7 +338,7 @@ cmd_audit(int argc, char **argv)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
     if (o.arg && strcmp(sub, "show") != 0)
         return usage_err("unexpected argument");
-    if (repo_open(&repo, o.repo, &e) < 0 || record_fetch(repo, o.remote, o.no_remote, &e) < 0)
+    if (cmd_repo_open(&repo, o.repo, NULL, &e) < 0 || record_fetch(repo, o.remote, o.no_remote, &e) < 0)
         goto fail;
     if (strcmp(sub, "verify") == 0) {
         if (load_trust(&trust, repo, &o, &e) < 0 || audit_verify(&v, repo, &trust, o.expect, &e) < 0)

@@ -86,7 +86,7 @@ cmd_parse_number(double *out, const char *s, double min, double max)
 
     errno = 0;
     v = strtod(s, &end);
-    if (errno || end == s || *end || v < min || v > max)
+    if (errno || end == s || *end || !(v >= min && v <= max)) /* nan compares false */
         return -1;
     *out = v;
     return 0;
@@ -279,6 +279,19 @@ env_or(const char *name, const char *dflt)
     return v && *v ? v : dflt;
 }
 
+int
+cmd_repo_open(struct repo **out, const char *path, const char *github_api, struct err *e)
+{
+    char host[300];
+
+    if (repo_open(out, path, e) < 0)
+        return -1;
+    if (gh_web_host(host, sizeof(host),
+                    github_api ? github_api : env_or("GITHUB_API_URL", GH_DEFAULT_API)) == 0)
+        repo_set_token_host(*out, host);
+    return 0;
+}
+
 /* GitHub settings: flags, else the environment, else the origin remote. */
 void
 cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_github_bufs *b,
@@ -379,7 +392,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
     if (mode == PROMOTE_CHECK && o.wait)
         return usage_error(c, "check triggers nothing: --wait goes with promote");
-    if (repo_open(&repo, o.repo, &e) < 0 || cmd_load_policy(&policy, repo, o.policy, o.policy_ref, &e) < 0)
+    if (cmd_repo_open(&repo, o.repo, o.github_api, &e) < 0 ||
+        cmd_load_policy(&policy, repo, o.policy, o.policy_ref, &e) < 0)
         goto fail;
     memset(&req, 0, sizeof(req));
     req.policy = policy;

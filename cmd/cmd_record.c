@@ -200,7 +200,7 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     int code = EXIT_OK;
 
     memset(&rq, 0, sizeof(rq));
-    if (repo_open(&repo, o->repo, &e) < 0 ||
+    if (cmd_repo_open(&repo, o->repo, NULL, &e) < 0 ||
         cmd_load_policy(&policy, repo, o->policy, o->policy_ref, &e) < 0 || clock_now(&now, &e) < 0)
         goto fail;
     if (!policy_env(policy, o->env)) {

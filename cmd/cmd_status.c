@@ -53,7 +53,7 @@ cmd_status(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (repo_open(&repo, repo_dir, &e) < 0 || cmd_load_policy(&p, repo, pfile, pref, &e) < 0 ||
+    if (cmd_repo_open(&repo, repo_dir, NULL, &e) < 0 || cmd_load_policy(&p, repo, pfile, pref, &e) < 0 ||
         record_fetch(repo, remote, no_remote, &e) < 0 || audit_load(&log, repo, &e) < 0 ||
         history_from_log(&h, &log, &e) < 0)
         goto fail;

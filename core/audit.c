@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sign.h"
+#include "testhooks.h"
 
 #define AUDIT_MAX_ATTEMPTS 500
 #define AUDIT_MAX_ENTRY (4 * 1024 * 1024)
@@ -18,14 +19,10 @@
 void
 audit_crashpoint(const char *step)
 {
-#ifdef PROMOTE_TEST_HOOKS
-    const char *at = getenv("PROMOTE_CRASH_AT");
+    const char *at = testhooks_getenv("PROMOTE_CRASH_AT");
 
     if (at && strcmp(at, step) == 0)
         raise(SIGKILL);
-#else
-    (void)step;
-#endif
 }
 
 void
@@ -93,7 +90,11 @@ audit_decision_statement(const struct decision *d, const struct audit_subject *s
                              "evidence", ev, "data",
                              r->data ? no_reals(r->data) : json_null()));
     }
-    gmtime_r(&s->now, &tm);
+    if (!gmtime_r(&s->now, &tm)) {
+        json_decref(gates);
+        json_decref(levels);
+        return NULL;
+    }
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
     snprintf(res, sizeof(res), "%s/environments/%s", s->repo_uri, d->to);
     if (d->verdict == DECISION_APPROVED) {
@@ -126,7 +127,8 @@ audit_event_statement(const char *kind, const char *env, const char *commit, con
     struct tm tm;
     json_t *pred;
 
-    gmtime_r(&s->now, &tm);
+    if (!gmtime_r(&s->now, &tm))
+        return NULL;
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
     pred = fields ? no_reals(fields) : json_object();
     if (!pred)

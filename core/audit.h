@@ -106,7 +106,8 @@ int audit_verify(struct audit_verified *out, struct repo *r, const struct audit_
 /* The key name a checkpoint is signed under. */
 void audit_key_name(char *out, size_t outsz, const char *key_id);
 
-/* Test builds stop the process (SIGKILL) at a named step when PROMOTE_CRASH_AT says so. */
+/* promote-test stops the process (SIGKILL) at a named step when PROMOTE_CRASH_AT says so
+ * (core/testhooks.h); promote never does. */
 void audit_crashpoint(const char *step);
 
 #endif

@@ -1,6 +1,7 @@
-/* The one clock every time-based rule reads. A test build (PROMOTE_TEST_HOOKS) lets
- * tests set it with PROMOTE_NOW=RFC3339; a normal build ignores that variable, so no
- * one can move a recorded promotion into a window or past a soak. */
+/* The one clock every time-based rule reads. promote-test, the binary the tests run,
+ * lets them set it with PROMOTE_NOW=RFC3339 (core/testhooks.h); promote, the binary that
+ * is installed, ignores that variable, so no one can move a recorded promotion into a
+ * window or past a soak. */
 #ifndef PROMOTE_CLOCK_H
 #define PROMOTE_CLOCK_H
 
@@ -8,7 +9,7 @@
 
 #include "err.h"
 
-/* Now, or (test builds) PROMOTE_NOW; -1 with an error when PROMOTE_NOW is malformed. */
+/* Now, or (promote-test) PROMOTE_NOW; -1 with an error when PROMOTE_NOW is malformed. */
 int clock_now(time_t *out, struct err *e);
 
 #endif

@@ -15,7 +15,8 @@ deploy_tag_prefix(char *prefix, size_t sz, const char *tmpl, const char *env, ti
     const char *p;
     char val[64];
 
-    gmtime_r(&now, &tm);
+    if (!gmtime_r(&now, &tm))
+        return -1;
     for (p = tmpl; *p && strncmp(p, "{n}", 3) != 0;) {
         const char *v = NULL;
         size_t skip = 1;
@@ -106,13 +107,16 @@ trigger(struct deploy_result *out, const struct policy_env *env, const struct gh
     if (gh_post(gh, path, body, &status, &resp, e) < 0)
         goto done;
     if (strcmp(out->trigger, "github_deployment") == 0) {
-        if (status != 201 || !json_is_integer(json_object_get(resp, "id"))) {
+        if (status != 201 || !json_is_integer(json_object_get(resp, "id")) ||
+            json_integer_value(json_object_get(resp, "id")) <= 0) {
             err_set(e, EXIT_EVAL, "POST %s: HTTP %ld without a deployment id (auto-merged?)", path,
                     status);
             goto done;
         }
         out->deployment_id = json_integer_value(json_object_get(resp, "id"));
-    } else if (status == 200 && json_is_integer(json_object_get(resp, "workflow_run_id"))) {
+    } else if (status == 200 && json_is_integer(json_object_get(resp, "workflow_run_id")) &&
+               json_integer_value(json_object_get(resp, "workflow_run_id")) > 0) {
+        /* (any other run id is as good as none: --wait looks the run up instead) */
         out->run_id = json_integer_value(json_object_get(resp, "workflow_run_id"));
     }
     out->triggered = 1;
@@ -139,9 +143,10 @@ deploy_run(struct deploy_result *out, const struct record_req *rq, const struct 
     memset(out, 0, sizeof(*out));
     if (!env->tag_template)
         return 0;
-    if (deploy_tag_prefix(prefix, sizeof(prefix), env->tag_template, env->name, now) < 0 ||
-        repo_tag_max(rq->repo, prefix, &max, e) < 0)
+    if (deploy_tag_prefix(prefix, sizeof(prefix), env->tag_template, env->name, now) < 0)
         return err_set(e, EXIT_EVAL, "cannot name the tag from '%s'", env->tag_template);
+    if (repo_tag_max(rq->repo, prefix, &max, e) < 0)
+        return err_prefix(e, "cannot name the tag from '%s'", env->tag_template);
     snprintf(out->tag, sizeof(out->tag), "%s%ld", prefix, max + 1);
     if (repo_tag_create(rq->repo, out->tag, c->commit, c->message, e) < 0)
         return -1;
@@ -275,7 +280,8 @@ deploy_find_run(const json_t *runs, const char *tag, const char *commit)
         const char *sha = json_string_value(json_object_get(r, "head_sha"));
 
         if (b && sha && strcmp(b, tag) == 0 && strcmp(sha, commit) == 0 &&
-            json_is_integer(json_object_get(r, "id")))
+            json_is_integer(json_object_get(r, "id")) &&
+            json_integer_value(json_object_get(r, "id")) > 0)
             return json_integer_value(json_object_get(r, "id"));
     }
     return 0;

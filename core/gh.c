@@ -1,8 +1,10 @@
 /* GitHub REST client over one curl multi handle. */
 #include "gh.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <strings.h>
 #include <fcntl.h>
@@ -22,6 +24,7 @@
 
 struct gh {
     CURLM *multi;
+    struct curl_slist *resolve; /* localhost pinned to loopback; NULL otherwise */
     char *token; /* sodium_malloc'd, NUL-terminated; NULL when none */
     char *auth;  /* "Authorization: Bearer ..." in sodium memory */
     char base[512];   /* no trailing slash */
@@ -48,11 +51,129 @@ now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* ---------------------------------------------------------------- response text */
+
+/* Response text reaches messages only through gh_excerpt, and every message this file
+ * stores passes scrub: whatever a server answers, the token never leaves. */
+
+static const char *
+find_bytes(const char *hay, size_t n, const char *needle, size_t m)
+{
+    size_t i;
+
+    if (m == 0 || m > n)
+        return NULL;
+    for (i = 0; i + m <= n; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, m) == 0)
+            return hay + i;
+    return NULL;
+}
+
+void
+gh_excerpt(char *out, size_t outsz, const char *text, size_t len, size_t max, const char *secret)
+{
+    static const char redacted[] = GH_REDACTED;
+    size_t slen = secret ? strlen(secret) : 0, i = 0, o = 0, k;
+
+    if (outsz == 0)
+        return;
+    out[0] = '\0';
+    if (outsz < 4 || !text)
+        return;
+    if (max > outsz - 4)
+        max = outsz - 4; /* room for "..." and the NUL */
+    while (i < len) {
+        if (o >= max) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (slen && len - i >= slen && memcmp(text + i, secret, slen) == 0) {
+            /* matched on the input, so a cut never leaves part of the secret */
+            for (k = 0; redacted[k] && o < max; k++)
+                out[o++] = redacted[k];
+            i += slen;
+            if (redacted[k]) { /* the marker itself was cut */
+                memcpy(out + o, "...", 3);
+                o += 3;
+                break;
+            }
+            continue;
+        }
+        /* control characters and anything beyond ASCII (C1 controls, bidi overrides):
+         * nothing a server says may drive a terminal */
+        out[o++] = (unsigned char)text[i] < 0x20 || (unsigned char)text[i] >= 0x7f ? '?' : text[i];
+        i++;
+    }
+    out[o] = '\0';
+}
+
+/* The token out of a message this file stores (its parts are excerpts already; this is
+ * the last line of defence). */
+static void
+scrub(const struct gh *gh, char *msg, size_t sz)
+{
+    char tmp[1024];
+    size_t n = sz < sizeof(tmp) ? sz : sizeof(tmp);
+
+    if (!gh->token || !strstr(msg, gh->token))
+        return;
+    gh_excerpt(tmp, n, msg, strlen(msg), n, gh->token);
+    memcpy(msg, tmp, strlen(tmp) + 1); /* fits: TMP held at most N bytes */
+}
+
+/* The token out of a response body before anything parses, caches or quotes it. */
+static int
+redact_body(const struct gh *gh, struct buf *b)
+{
+    struct buf clean = BUF_INIT;
+    const char *p = b->ptr, *at;
+    size_t n = b->len, tl, limit = b->limit;
+
+    if (!gh->token || !find_bytes(p, n, gh->token, strlen(gh->token)))
+        return 0;
+    tl = strlen(gh->token);
+    while ((at = find_bytes(p, n, gh->token, tl)) != NULL) {
+        if (buf_add(&clean, p, (size_t)(at - p)) < 0 || buf_adds(&clean, GH_REDACTED) < 0) {
+            buf_release(&clean);
+            return -1;
+        }
+        n -= (size_t)(at - p) + tl;
+        p = at + tl;
+    }
+    if (buf_add(&clean, p, n) < 0) {
+        buf_release(&clean);
+        return -1;
+    }
+    buf_release(b);
+    *b = clean;
+    b->limit = limit;
+    return 0;
+}
+
+/* May the API be reached over plain http at HOST (as curl's URL parser gives it)? Only on
+ * this machine, decided from the URL alone and never by a name lookup: an IPv4 literal in
+ * 127.0.0.0/8, the IPv6 literal [::1], or the name localhost, which curl resolves to
+ * loopback itself and gh_new pins to loopback besides. Any other name is refused, even
+ * one that resolves to 127.0.0.1 today: a later answer could differ. */
 static int
 is_loopback(const char *host)
 {
-    return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
-           strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+    char v6[64];
+    size_t n = strlen(host);
+
+    if (strcasecmp(host, "localhost") == 0)
+        return 1;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (n > 2 && n - 2 < sizeof(v6) && host[0] == '[' && host[n - 1] == ']') {
+        memcpy(v6, host + 1, n - 2);
+        v6[n - 2] = '\0';
+        return inet_pton(AF_INET6, v6, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+    }
+    return 0;
 }
 
 /* scheme, host and port of URL (port defaulted from the scheme) */
@@ -81,6 +202,166 @@ done:
     curl_free(p);
     curl_url_cleanup(u);
     return rc;
+}
+
+/* VALUE without surrounding blanks into OUT; -1 when empty or longer than OUT holds. */
+static int
+trimmed(char *out, size_t outsz, const char *value)
+{
+    size_t n;
+
+    if (!value)
+        return -1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    n = strlen(value);
+    while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= outsz)
+        return -1;
+    memcpy(out, value, n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* A decimal of digits only, at most MAX: no sign, blank, fraction or exponent. */
+static int
+digits(long long *out, const char *s, long long max)
+{
+    long long v = 0;
+
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (max - (*s - '0')) / 10)
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int
+gh_parse_retry_after(long *out, const char *value, time_t now)
+{
+    char v[64];
+    long long n;
+    time_t at;
+
+    if (trimmed(v, sizeof(v), value) < 0)
+        return -1;
+    if (v[0] >= '0' && v[0] <= '9') {
+        if (digits(&n, v, GH_MAX_HEADER_WAIT_S) < 0)
+            return -1;
+        *out = (long)n;
+        return 0;
+    }
+    /* an HTTP-date opens with the day's name */
+    if (!((v[0] >= 'A' && v[0] <= 'Z') || (v[0] >= 'a' && v[0] <= 'z')))
+        return -1;
+    at = curl_getdate(v, NULL);
+    if (at == (time_t)-1)
+        return -1;
+    if (at <= now) {
+        *out = 0;
+        return 0;
+    }
+    if (at - now > GH_MAX_HEADER_WAIT_S)
+        return -1;
+    *out = (long)(at - now);
+    return 0;
+}
+
+int
+gh_parse_ratelimit_reset(long *out, const char *value, time_t now)
+{
+    char v[64];
+    long long at;
+
+    if (now < 0 || trimmed(v, sizeof(v), value) < 0 ||
+        digits(&at, v, (long long)now + GH_MAX_HEADER_WAIT_S) < 0)
+        return -1;
+    *out = at <= (long long)now ? 0 : (long)(at - (long long)now);
+    return 0;
+}
+
+/* scheme, host (lower case), port (defaulted) and path of URL; -1 when it does not parse */
+static int
+url_split(const char *url, char *scheme, size_t ssz, char *host, size_t hsz, long *port,
+          char *path, size_t psz)
+{
+    CURLU *u = curl_url();
+    char *s = NULL, *h = NULL, *p = NULL, *pa = NULL, *end = NULL;
+    int rc = -1;
+    size_t i;
+
+    if (!u)
+        return -1;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &s, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PATH, &pa, 0) != CURLUE_OK)
+        goto done;
+    if (strlen(s) >= ssz || strlen(h) >= hsz || strlen(pa) >= psz)
+        goto done;
+    errno = 0;
+    *port = strtol(p, &end, 10);
+    if (errno || !*p || *end || *port < 1 || *port > 65535)
+        goto done;
+    snprintf(scheme, ssz, "%s", s);
+    for (i = 0; h[i]; i++)
+        host[i] = h[i] >= 'A' && h[i] <= 'Z' ? (char)(h[i] - 'A' + 'a') : h[i];
+    host[i] = '\0';
+    snprintf(path, psz, "%s", pa);
+    rc = 0;
+done:
+    curl_free(s);
+    curl_free(h);
+    curl_free(p);
+    curl_free(pa);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+int
+gh_web_host(char *out, size_t outsz, const char *api_base)
+{
+    char scheme[16], host[256], path[512];
+    const char *web;
+    long port;
+    int n;
+
+    if (!api_base ||
+        url_split(api_base, scheme, sizeof(scheme), host, sizeof(host), &port, path,
+                  sizeof(path)) < 0 ||
+        strcmp(scheme, "https") != 0)
+        return -1;
+    if (strcmp(path, "/") == 0 && strncmp(host, "api.", 4) == 0 && host[4])
+        web = host + 4; /* github.com, and GHE.com's SUBDOMAIN.ghe.com */
+    else if (strcmp(path, "/api/v3") == 0 || strcmp(path, "/api/v3/") == 0)
+        web = host; /* GitHub Enterprise Server */
+    else
+        return -1;
+    n = port == 443 ? snprintf(out, outsz, "%s", web) : snprintf(out, outsz, "%s:%ld", web, port);
+    return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+int
+gh_url_on_web_host(const char *url, const char *web_host)
+{
+    char scheme[16], host[256], path[2048], want[300];
+    long port;
+    int n;
+
+    if (!url || !web_host || !*web_host ||
+        url_split(url, scheme, sizeof(scheme), host, sizeof(host), &port, path, sizeof(path)) <
+            0 ||
+        strcmp(scheme, "https") != 0)
+        return 0;
+    n = port == 443 ? snprintf(want, sizeof(want), "%s", host)
+                    : snprintf(want, sizeof(want), "%s:%ld", host, port);
+    return n > 0 && (size_t)n < sizeof(want) && strcasecmp(want, web_host) == 0;
 }
 
 int
@@ -187,9 +468,20 @@ gh_new(struct gh **out, const struct gh_config *cfg, struct err *e)
     if (strcmp(gh->scheme, "https") != 0 &&
         !(strcmp(gh->scheme, "http") == 0 && is_loopback(gh->host))) {
         err_set(e, EXIT_USAGE,
-                "GitHub API URL '%s': only https is allowed (plain http only on loopback)",
+                "GitHub API URL '%s': only https is allowed (plain http only on loopback: "
+                "localhost, 127.0.0.0/8 or [::1])",
                 gh->base);
         goto fail;
+    }
+    if (strcasecmp(gh->host, "localhost") == 0) {
+        char pin[300];
+
+        snprintf(pin, sizeof(pin), "%s:%s:127.0.0.1,[::1]", gh->host, gh->port);
+        gh->resolve = curl_slist_append(NULL, pin);
+        if (!gh->resolve) {
+            err_set(e, EXIT_EVAL, "out of memory");
+            goto fail;
+        }
     }
     if (split_repo(gh, cfg->repo, e) < 0 || load_token(gh, e) < 0)
         goto fail;
@@ -219,6 +511,7 @@ gh_free(struct gh *gh)
         return;
     if (gh->multi)
         curl_multi_cleanup(gh->multi);
+    curl_slist_free_all(gh->resolve);
     sodium_free(gh->token);
     sodium_free(gh->auth);
     sodium_memzero(gh->cache_salt, sizeof(gh->cache_salt));
@@ -288,7 +581,8 @@ cache_store(const struct gh *gh, const char *file, const char *etag, const char 
     FILE *f;
     int fd, ok;
 
-    if (!etag || !*etag || !slash || strchr(etag, '\n') || (link && strchr(link, '\n')))
+    if (!etag || !*etag || !slash || strchr(etag, '\n') || (link && strchr(link, '\n')) ||
+        (gh->token && (strstr(etag, gh->token) || (link && strstr(link, gh->token)))))
         return;
     snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file), file);
     if (mkdir_p(dir) < 0)
@@ -308,7 +602,6 @@ cache_store(const struct gh *gh, const char *file, const char *etag, const char 
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, file) < 0)
         unlink(tmp);
-    (void)gh;
 }
 
 /* Load ETAG, LINK and BODY of FILE; -1 when absent or unreadable. */
@@ -339,6 +632,7 @@ done:
 /* ---------------------------------------------------------------- transfers */
 
 struct xfer {
+    const struct gh *gh;
     struct gh_res *res;
     CURL *easy;
     struct curl_slist *hdrs;
@@ -413,21 +707,23 @@ fail(struct xfer *x, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(x->res->error, sizeof(x->res->error), fmt, ap);
     va_end(ap);
+    scrub(x->gh, x->res->error, sizeof(x->res->error));
     x->res->state = GH_FAILED;
     json_decref(x->acc);
     x->acc = NULL;
     x->done = 1;
 }
 
-/* The path and query of URL, for messages (never carries the token). */
-static const char *
-shown(const struct gh *gh, const char *url)
+/* The path and query of URL for messages, as an excerpt: after the first page, the URL
+ * is the server's (a Link header). */
+static void
+shown(char *out, size_t outsz, const struct gh *gh, const char *url)
 {
     const char *p = strstr(url, "://");
 
-    (void)gh;
     p = p ? strchr(p + 3, '/') : NULL;
-    return p ? p : url;
+    p = p ? p : url;
+    gh_excerpt(out, outsz, p, strlen(p), GH_PATH_EXCERPT_MAX, gh->token);
 }
 
 static int
@@ -465,6 +761,7 @@ xfer_start(struct gh *gh, struct xfer *x, struct gh_store *s)
     if (!x->hdrs)
         return -1;
     curl_easy_setopt(c, CURLOPT_URL, x->url);
+    curl_easy_setopt(c, CURLOPT_RESOLVE, gh->resolve);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->hdrs);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "promote/" PROMOTE_VERSION);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
@@ -475,6 +772,7 @@ xfer_start(struct gh *gh, struct xfer *x, struct gh_store *s)
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, gh->timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)GH_BODY_LIMIT);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(c, CURLOPT_PRIVATE, x);
@@ -528,9 +826,11 @@ static void
 take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
 {
     struct gh_res *r = x->res;
-    char next[2048], scheme[16], host[256], port[16];
+    char next[2048], scheme[16], host[256], port[16], path[GH_PATH_EXCERPT_MAX + 4], quoted[128];
     json_t *arr;
     size_t i;
+
+    shown(path, sizeof(path), gh, x->url);
 
     if (r->paging == GH_SINGLE) {
         r->json = page;
@@ -542,7 +842,7 @@ take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
     if (r->paging == GH_PAGES) {
         if (!json_is_array(page)) {
             json_decref(page);
-            fail(x, "GET %s: expected a JSON array", shown(gh, x->url));
+            fail(x, "GET %s: expected a JSON array", path);
             return;
         }
         if (!x->acc)
@@ -553,8 +853,7 @@ take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
         arr = json_object_get(page, r->items_key);
         if (!json_is_array(arr)) {
             json_decref(page);
-            fail(x, "GET %s: expected an object with a '%s' array", shown(gh, x->url),
-                 r->items_key);
+            fail(x, "GET %s: expected an object with a '%s' array", path, r->items_key);
             return;
         }
         if (!x->acc) {
@@ -579,12 +878,13 @@ take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
     if (url_parts(next, scheme, sizeof(scheme), host, sizeof(host), port, sizeof(port)) < 0 ||
         strcmp(scheme, gh->scheme) != 0 || strcasecmp(host, gh->host) != 0 ||
         strcmp(port, gh->port) != 0) {
-        fail(x, "GET %s: refusing to follow a next-page link to another host ('%.200s')",
-             shown(gh, x->url), next);
+        gh_excerpt(quoted, sizeof(quoted), next, strlen(next), GH_EXCERPT_MAX, gh->token);
+        fail(x, "GET %s: refusing to follow a next-page link to another host ('%s')", path,
+             quoted);
         return;
     }
     if (r->pages >= GH_MAX_PAGES) {
-        fail(x, "GET %s: more than %d pages", shown(gh, x->url), GH_MAX_PAGES);
+        fail(x, "GET %s: more than %d pages", path, GH_MAX_PAGES);
         return;
     }
     snprintf(x->url, sizeof(x->url), "%s", next);
@@ -592,34 +892,33 @@ take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
     x->not_before = 0;
 }
 
-/* GitHub's error message from a body, for messages. */
+/* GitHub's error message from a body, as an excerpt. */
 static void
-api_message(char *out, size_t outsz, const struct buf *body)
+api_message(char *out, size_t outsz, const struct gh *gh, const struct buf *body)
 {
     json_t *j = json_loadb(body->ptr ? body->ptr : "", body->len, 0, NULL);
-    const char *m = json_string_value(json_object_get(j, "message"));
-    size_t i;
+    const json_t *m = json_object_get(j, "message");
 
-    snprintf(out, outsz, "%s", m ? m : "");
-    for (i = 0; out[i]; i++)
-        if ((unsigned char)out[i] < 0x20)
-            out[i] = ' ';
+    out[0] = '\0';
+    if (json_is_string(m))
+        gh_excerpt(out, outsz, json_string_value(m), json_string_length(m), GH_EXCERPT_MAX,
+                   gh->token);
     json_decref(j);
 }
 
 static void
 xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
 {
-    const char *path = shown(gh, x->url);
-    char msg[400], cached_etag[512], cached_link[2048];
+    char path[GH_PATH_EXCERPT_MAX + 4], msg[400], cached_etag[512], cached_link[2048];
+    char why[GH_EXCERPT_MAX + 4];
     const char *etag, *link, *ra, *rem, *reset;
     struct buf cached = BUF_INIT;
     json_error_t je;
     json_t *page;
-    long status = 0;
-    double wait;
+    long status = 0, wait;
 
     x->running = 0;
+    shown(path, sizeof(path), gh, x->url);
     curl_multi_remove_handle(gh->multi, x->easy);
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     if (gh->trace)
@@ -627,7 +926,7 @@ xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
                 (now_s() - x->started) * 1000.0, code != CURLE_OK ? " failed" : "");
     if (code != CURLE_OK) {
         snprintf(msg, sizeof(msg), "GET %.200s: %s", path, curl_easy_strerror(code));
-        if (code == CURLE_WRITE_ERROR)
+        if (code == CURLE_WRITE_ERROR || code == CURLE_FILESIZE_EXCEEDED)
             fail(x, "GET %s: response larger than %ld bytes", path, GH_BODY_LIMIT);
         else if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CONNECT_ERROR ||
                  code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT)
@@ -656,9 +955,15 @@ xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
         return;
     }
     if (status >= 200 && status < 300) {
+        if (redact_body(gh, &x->body) < 0) {
+            fail(x, "GET %s: out of memory", path);
+            return;
+        }
         page = json_loadb(buf_str(&x->body), x->body.len, 0, &je);
         if (!page) {
-            fail(x, "GET %s: malformed JSON: %s", path, je.text);
+            /* jansson quotes the text near the error */
+            gh_excerpt(why, sizeof(why), je.text, strlen(je.text), GH_EXCERPT_MAX, gh->token);
+            fail(x, "GET %s: malformed JSON: %s", path, why);
             return;
         }
         etag = header(x->easy, "etag");
@@ -672,31 +977,47 @@ xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
         x->done = 1;
         return;
     }
-    api_message(msg, sizeof(msg), &x->body);
+    api_message(msg, sizeof(msg), gh, &x->body);
     ra = header(x->easy, "retry-after");
     rem = header(x->easy, "x-ratelimit-remaining");
     reset = header(x->easy, "x-ratelimit-reset");
     if ((status == 403 || status == 429) &&
         (ra || (rem && strcmp(rem, "0") == 0) || strstr(msg, "rate limit"))) {
-        time_t when;
-        char stamp[32];
+        time_t now = time(NULL), when;
+        char stamp[32] = "an unknown time";
+        struct tm tm;
 
-        if (ra)
-            wait = strtod(ra, NULL);
-        else if (rem && strcmp(rem, "0") == 0 && reset)
-            wait = strtod(reset, NULL) - (double)time(NULL);
-        else
+        /* every number from the answer is range-checked before it is used: an absurd
+         * wait is an error, never an overflow or a sleep */
+        if (ra) {
+            if (gh_parse_retry_after(&wait, ra, now) < 0) {
+                fail(x, "GET %s: rate limited (%ld) with an out-of-range Retry-After", path,
+                     status);
+                return;
+            }
+        } else if (rem && strcmp(rem, "0") == 0 && reset) {
+            if (gh_parse_ratelimit_reset(&wait, reset, now) < 0) {
+                fail(x, "GET %s: rate limited (%ld) with an out-of-range X-RateLimit-Reset",
+                     path, status);
+                return;
+            }
+        } else {
             wait = 60;
-        if (wait < 0)
-            wait = 0;
-        if (wait <= (double)gh->max_wait_s && x->rate_waits < GH_MAX_RATE_WAITS) {
+        }
+        if (wait <= gh->max_wait_s && x->rate_waits < GH_MAX_RATE_WAITS) {
             x->rate_waits++;
-            x->not_before = now_s() + wait;
+            x->not_before = now_s() + (double)wait;
             return;
         }
-        when = time(NULL) + (time_t)wait;
-        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&when));
-        fail(x, "GET %s: rate limited (%ld); the limit resets at %s, in %.0f s (longer than the "
+        if (wait <= gh->max_wait_s) {
+            fail(x, "GET %s: still rate limited (%ld) after %d waits", path, status,
+                 GH_MAX_RATE_WAITS);
+            return;
+        }
+        when = now + (time_t)wait;
+        if (gmtime_r(&when, &tm))
+            strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        fail(x, "GET %s: rate limited (%ld); the limit resets at %s, in %ld s (longer than the "
                 "allowed wait of %ld s)",
              path, status, stamp, wait, gh->max_wait_s);
         return;
@@ -729,6 +1050,7 @@ gh_fetch(struct gh *gh, struct gh_store *s, struct err *e)
 
         if (r->state != GH_WANTED)
             continue;
+        xs[n].gh = gh;
         xs[n].res = r;
         snprintf(xs[n].url, sizeof(xs[n].url), "%s%s%s", gh->base, r->path,
                  r->paging == GH_SINGLE ? "" : "?per_page=100");
@@ -826,6 +1148,7 @@ gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_
         hdrs = curl_slist_append(hdrs, gh->auth);
     resp.limit = GH_BODY_LIMIT;
     curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_RESOLVE, gh->resolve);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "promote/" PROMOTE_VERSION);
@@ -833,6 +1156,7 @@ gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, gh->timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)GH_BODY_LIMIT);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_post_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
     code = curl_easy_perform(c);
@@ -840,14 +1164,22 @@ gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_
     if (gh->trace)
         fprintf(gh->trace, "github: POST %s -> %ld (%.0f ms)\n", path, *status,
                 (now_s() - t0) * 1000.0);
+    if (code == CURLE_WRITE_ERROR || code == CURLE_FILESIZE_EXCEEDED) {
+        err_set(e, EXIT_EVAL, "POST %s: response larger than %ld bytes", path, GH_BODY_LIMIT);
+        goto done;
+    }
     if (code != CURLE_OK) {
         err_set(e, EXIT_EVAL, "POST %s: %s", path, curl_easy_strerror(code));
+        goto done;
+    }
+    if (redact_body(gh, &resp) < 0) {
+        err_set(e, EXIT_EVAL, "POST %s: out of memory", path);
         goto done;
     }
     if (resp.len)
         *out = json_loadb(resp.ptr, resp.len, 0, NULL);
     if (*status < 200 || *status >= 300) {
-        api_message(msg, sizeof(msg), &resp);
+        api_message(msg, sizeof(msg), gh, &resp);
         err_set(e, EXIT_EVAL, "POST %s: HTTP %ld%s%s", path, *status, msg[0] ? ": " : "", msg);
         json_decref(*out);
         *out = NULL;
@@ -859,6 +1191,8 @@ gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_
     }
     rc = 0;
 done:
+    if (rc < 0)
+        scrub(gh, e->msg, sizeof(e->msg));
     wipe_headers(hdrs);
     curl_slist_free_all(hdrs);
     if (c)

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -25,6 +26,9 @@ struct gh_config {
 #define GH_DEFAULT_TIMEOUT_MS 30000L
 #define GH_DEFAULT_MAX_WAIT_S 60L
 #define GH_MAX_RETRIES 3
+/* The longest wait a rate-limit header may ask for; anything longer is out of range (an
+ * error, never a wait). */
+#define GH_MAX_HEADER_WAIT_S (366L * 86400)
 
 struct gh;
 
@@ -39,6 +43,33 @@ int gh_has_token(const struct gh *gh);
 /* OWNER/NAME from a remote URL: https://host/o/r(.git), git@host:o/r(.git),
  * ssh://git@host/o/r(.git). */
 int gh_repo_from_url(char *out, size_t outsz, const char *url);
+
+/* Seconds to wait for a Retry-After VALUE received at NOW: delta-seconds (digits only, at
+ * most GH_MAX_HEADER_WAIT_S) or an HTTP-date (0 when past, at most GH_MAX_HEADER_WAIT_S
+ * ahead). -1 for anything else: a sign, a fraction, an exponent, nan, inf, too large. */
+int gh_parse_retry_after(long *out, const char *value, time_t now);
+/* Seconds until an X-RateLimit-Reset VALUE (epoch seconds, digits only) received at NOW:
+ * 0 when past, -1 when malformed or more than GH_MAX_HEADER_WAIT_S ahead. */
+int gh_parse_ratelimit_reset(long *out, const char *value, time_t now);
+
+/* Response text in messages: at most GH_EXCERPT_MAX characters (a path
+ * GH_PATH_EXCERPT_MAX), control characters and non-ASCII bytes as '?', the token as
+ * GH_REDACTED. */
+#define GH_EXCERPT_MAX 120
+#define GH_PATH_EXCERPT_MAX 200
+#define GH_REDACTED "[REDACTED]"
+/* LEN bytes of TEXT as a printable excerpt into OUT: every SECRET (NULL: none) replaced
+ * by GH_REDACTED before the cut, at most MAX characters, "..." when cut. */
+void gh_excerpt(char *out, size_t outsz, const char *text, size_t len, size_t max,
+                const char *secret);
+
+/* The web host that goes with the https API at API_BASE, into OUT ("host", or "host:port"
+ * for a port other than 443): https://api.github.com -> github.com, https://api.X -> X,
+ * https://HOST/api/v3 (GitHub Enterprise Server) -> HOST. -1 for anything else (plain
+ * http included): then no git remote may have the token. */
+int gh_web_host(char *out, size_t outsz, const char *api_base);
+/* Is URL an https URL on WEB_HOST (as gh_web_host gives it)? */
+int gh_url_on_web_host(const char *url, const char *web_host);
 
 /* ---- the store: every resource fetched in one command, memoised by path ---- */
 

@@ -28,8 +28,9 @@ history_format_time(char out[32], time_t t)
 {
     struct tm tm;
 
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    out[0] = '\0';
+    if (gmtime_r(&t, &tm))
+        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static json_t *

@@ -30,6 +30,7 @@ const json_t *history_hold(const json_t *h, const char *env);
 
 /* RFC 3339 UTC ("2026-11-25T02:00:00Z") to time_t; -1 when malformed. */
 time_t history_parse_time(const char *s);
+/* T as RFC 3339 UTC; "" when T is beyond what struct tm holds. */
 void history_format_time(char out[32], time_t t);
 
 #endif

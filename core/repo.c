@@ -3,14 +3,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <git2.h>
+#include <poll.h>
+#include <signal.h>
+#include <sodium.h>
+#include <spawn.h>
 #include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gh.h"
+
+extern char **environ;
+
 struct repo {
     git_repository *git;
+    char token_host[300]; /* the GitHub web host the token may go to; "" none */
 };
 
 int
@@ -48,6 +59,12 @@ repo_free(struct repo *r)
         return;
     git_repository_free(r->git);
     free(r);
+}
+
+void
+repo_set_token_host(struct repo *r, const char *web_host)
+{
+    snprintf(r->token_host, sizeof(r->token_host), "%s", web_host ? web_host : "");
 }
 
 const char *
@@ -513,27 +530,218 @@ repo_has_remote(struct repo *r, const char *remote)
 }
 
 struct push_state {
+    const struct repo *repo;
     int tries;
+    int gave_token;
+    int asked_helper;
+    int helper_answered;
     int rejected;
     char why[200];
 };
 
-/* https remotes authenticate with the GitHub token (user x-access-token), ssh
- * remotes with the ssh agent; libgit2 does not use git's credential helpers. */
+#define CRED_HELPER_TIMEOUT_MS 30000
+#define CRED_HELPER_MAX_OUTPUT 8192
+
+/* ENVIRON with GIT_TERMINAL_PROMPT=0: a helper may answer, nobody is prompted. */
+static char **
+helper_env(void)
+{
+    size_t n = 0, k = 0, i;
+    char **env;
+
+    while (environ && environ[n])
+        n++;
+    env = calloc(n + 2, sizeof(*env));
+    if (!env)
+        return NULL;
+    for (i = 0; i < n; i++)
+        if (strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0)
+            env[k++] = environ[i];
+    env[k++] = (char *)"GIT_TERMINAL_PROMPT=0";
+    env[k] = NULL;
+    return env;
+}
+
+/* The value of KEY= in the helper's answer ("key=value" lines), or NULL. */
+static const char *
+helper_field(char *answer, const char *key)
+{
+    size_t kl = strlen(key);
+    char *line = answer;
+
+    while (line && *line) {
+        char *nl = strchr(line, '\n');
+
+        if (strncmp(line, key, kl) == 0 && line[kl] == '=') {
+            if (nl)
+                *nl = '\0';
+            return line + kl + 1;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* Ask git's own credential helpers for URL, as `git credential fill` does (never the
+ * terminal): 0 with OUT set, 1 when they have nothing (or git cannot be run). */
+static int
+credential_helper(git_credential **out, const struct repo *r, const char *url, const char *user)
+{
+    char gitdir[1100], *argv[5] = {(char *)"git", gitdir, (char *)"credential", (char *)"fill",
+                                   NULL};
+    int in[2] = {-1, -1}, from[2] = {-1, -1}, devnull = -1, status = 0, rc = 1, fa_ok = 0;
+    struct buf req = BUF_INIT, answer = BUF_INIT;
+    posix_spawn_file_actions_t fa;
+    struct sigaction ign, old_pipe;
+    const char *name, *pass;
+    char **env = NULL;
+    pid_t pid = -1;
+    double deadline;
+    ssize_t got;
+    struct timespec ts;
+
+    if (strpbrk(url, "\r\n") || (user && strpbrk(user, "\r\n")) ||
+        snprintf(gitdir, sizeof(gitdir), "--git-dir=%s", git_repository_path(r->git)) >=
+            (int)sizeof(gitdir))
+        return 1;
+    answer.limit = CRED_HELPER_MAX_OUTPUT;
+    if (buf_addf(&req, "url=%s\n", url) < 0 ||
+        (user && *user && buf_addf(&req, "username=%s\n", user) < 0) || buf_adds(&req, "\n") < 0)
+        goto done;
+    if (pipe(in) < 0 || pipe(from) < 0)
+        goto done;
+    fcntl(in[1], F_SETFD, FD_CLOEXEC);
+    fcntl(from[0], F_SETFD, FD_CLOEXEC);
+    devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    env = helper_env();
+    if (devnull < 0 || !env || posix_spawn_file_actions_init(&fa) != 0)
+        goto done;
+    fa_ok = 1;
+    if (posix_spawn_file_actions_adddup2(&fa, in[0], 0) != 0 ||
+        posix_spawn_file_actions_adddup2(&fa, from[1], 1) != 0 ||
+        posix_spawn_file_actions_adddup2(&fa, devnull, 2) != 0 ||
+        posix_spawnp(&pid, "git", &fa, NULL, argv, env) != 0) {
+        pid = -1;
+        goto done;
+    }
+    close(in[0]);
+    close(from[1]);
+    in[0] = from[1] = -1;
+    /* a helper that exits without reading must not kill us with SIGPIPE */
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old_pipe);
+    got = write(in[1], req.ptr, req.len);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    close(in[1]);
+    in[1] = -1;
+    if (got != (ssize_t)req.len)
+        goto done;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    deadline = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + CRED_HELPER_TIMEOUT_MS / 1000.0;
+    for (;;) {
+        struct pollfd p = {from[0], POLLIN, 0};
+        char chunk[1024];
+        double left;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        left = deadline - ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+        if (left <= 0 || poll(&p, 1, (int)(left * 1000.0) + 1) <= 0)
+            goto done; /* a helper that hangs is one that has nothing */
+        got = read(from[0], chunk, sizeof(chunk));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        if (buf_add(&answer, chunk, (size_t)got) < 0) {
+            sodium_memzero(chunk, sizeof(chunk));
+            goto done;
+        }
+        sodium_memzero(chunk, sizeof(chunk));
+    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    pid = -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !answer.ptr)
+        goto done;
+    pass = helper_field(answer.ptr, "password");
+    name = helper_field(answer.ptr, "username");
+    if (name && pass && git_credential_userpass_plaintext_new(out, name, pass) == 0)
+        rc = 0;
+done:
+    if (pid > 0) {
+        kill(pid, SIGKILL); /* our own child, still running */
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (fa_ok)
+        posix_spawn_file_actions_destroy(&fa);
+    if (in[0] >= 0)
+        close(in[0]);
+    if (in[1] >= 0)
+        close(in[1]);
+    if (from[0] >= 0)
+        close(from[0]);
+    if (from[1] >= 0)
+        close(from[1]);
+    if (devnull >= 0)
+        close(devnull);
+    free(env);
+    if (answer.ptr)
+        sodium_memzero(answer.ptr, answer.cap);
+    buf_release(&answer);
+    buf_release(&req);
+    return rc;
+}
+
+/* A remote that asks for a user name and password gets the GitHub token only when the
+ * server it asks for is the API's own web host over https (repo_set_token_host);
+ * otherwise git's credential helpers answer, or nothing does. ssh remotes use the ssh
+ * agent. */
 static int
 credentials(git_credential **out, const char *url, const char *user, unsigned int allowed,
             void *payload)
 {
     const char *token = getenv("GITHUB_TOKEN");
     struct push_state *ps = payload;
+    const struct repo *r = ps->repo;
+    char msg[512];
 
-    (void)url;
     if (ps->tries++ > 2)
         return GIT_EUSER;
     if (!token || !*token)
         token = getenv("GH_TOKEN");
-    if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && token && *token)
-        return git_credential_userpass_plaintext_new(out, "x-access-token", token);
+    if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
+        if (!ps->gave_token && token && *token && gh_url_on_web_host(url, r->token_host)) {
+            ps->gave_token = 1;
+            return git_credential_userpass_plaintext_new(out, "x-access-token", token);
+        }
+        if (!ps->asked_helper) {
+            ps->asked_helper = 1;
+            if (credential_helper(out, r, url, user) == 0) {
+                ps->helper_answered = 1;
+                return 0;
+            }
+        }
+        if (ps->helper_answered)
+            snprintf(msg, sizeof(msg),
+                     "the remote refused the password from git's credential helpers");
+        else if (ps->gave_token)
+            snprintf(msg, sizeof(msg),
+                     "the remote refused the GitHub token, and git's credential helpers have no "
+                     "other password for it");
+        else if (r->token_host[0])
+            snprintf(msg, sizeof(msg),
+                     "the remote asks for a password: git's credential helpers have none for "
+                     "it, and the GitHub token goes only to https://%s",
+                     r->token_host);
+        else
+            snprintf(msg, sizeof(msg),
+                     "the remote asks for a password: git's credential helpers have none for "
+                     "it (the GitHub token goes only to the web host of an https GitHub API)");
+        git_error_set_str(GIT_ERROR_NET, msg);
+        return GIT_EAUTH;
+    }
     if (allowed & GIT_CREDENTIAL_SSH_KEY)
         return git_credential_ssh_key_from_agent(out, user ? user : "git");
     return GIT_PASSTHROUGH;
@@ -543,7 +751,7 @@ int
 repo_fetch(struct repo *r, const char *remote, const char *refspec, struct err *e)
 {
     git_fetch_options opts;
-    struct push_state ps = {0, 0, ""};
+    struct push_state ps = {NULL, 0, 0, 0, 0, 0, ""};
     git_strarray specs;
     git_remote *rm = NULL;
     char *one[1];
@@ -552,6 +760,8 @@ repo_fetch(struct repo *r, const char *remote, const char *refspec, struct err *
     git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
     if (git_remote_lookup(&rm, r->git, remote) < 0)
         return err_git(e, EXIT_EVAL, "no such remote");
+    ps.repo = r;
+    opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE; /* the host asked is the host named */
     one[0] = (char *)refspec;
     specs.strings = one;
     specs.count = 1;
@@ -718,7 +928,7 @@ int
 repo_push(struct repo *r, const char *remote, const char *ref, struct err *e)
 {
     git_push_options opts;
-    struct push_state ps = {0, 0, ""};
+    struct push_state ps = {NULL, 0, 0, 0, 0, 0, ""};
     git_strarray specs;
     git_remote *rm = NULL;
     char spec[512], *one[1];
@@ -727,6 +937,8 @@ repo_push(struct repo *r, const char *remote, const char *ref, struct err *e)
     git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
     if (git_remote_lookup(&rm, r->git, remote) < 0)
         return err_git(e, EXIT_EVAL, "no such remote");
+    ps.repo = r;
+    opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
     if (git_remote_url(rm) && local_path(git_remote_url(rm))) {
         char path[1024];
 
@@ -795,9 +1007,20 @@ repo_tag_max(struct repo *r, const char *prefix, long *out, struct err *e)
     for (i = 0; i < names.count; i++) {
         const char *rest = names.strings[i] + plen;
         char *end;
-        long n = strtol(rest, &end, 10);
+        long n;
 
-        if (*rest >= '0' && *rest <= '9' && !*end && n > *out)
+        errno = 0;
+        n = strtol(rest, &end, 10);
+        if (!(*rest >= '0' && *rest <= '9') || *end)
+            continue;
+        /* the next tag is this number plus one: a number that could not grow is refused,
+         * never wrapped */
+        if (errno || n >= REPO_TAG_MAX) {
+            err_set(e, EXIT_EVAL, "tag '%.200s': the number is out of range", names.strings[i]);
+            git_strarray_dispose(&names);
+            return -1;
+        }
+        if (n > *out)
             *out = n;
     }
     git_strarray_dispose(&names);

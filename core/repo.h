@@ -13,6 +13,11 @@ struct repo;
 int repo_open(struct repo **out, const char *path, struct err *e);
 void repo_free(struct repo *r);
 
+/* The GitHub web host (gh_web_host) whose https remotes may be sent the GitHub token;
+ * NULL or "": none. Any other remote that asks for a password is answered by git's own
+ * credential helpers (`git credential fill`, never a prompt), or not at all. */
+void repo_set_token_host(struct repo *r, const char *web_host);
+
 /* The work tree root with a trailing '/', or NULL for a bare repository. */
 const char *repo_workdir(const struct repo *r);
 
@@ -60,7 +65,9 @@ int repo_remote_url(struct repo *r, const char *name, char *out, size_t outsz);
 int repo_count_between(struct repo *r, const char *base, const char *tip, long *out,
                        struct err *e);
 
-/* The highest N among tags named PREFIX<N> (0 when none). */
+/* The highest N among tags named PREFIX<N> (0 when none); an N of REPO_TAG_MAX or more
+ * is an error. */
+#define REPO_TAG_MAX 1000000000L
 int repo_tag_max(struct repo *r, const char *prefix, long *out, struct err *e);
 /* An annotated tag NAME at COMMIT with MESSAGE; refused when NAME exists. */
 int repo_tag_create(struct repo *r, const char *name, const char *commit, const char *message,

@@ -226,14 +226,15 @@ malformed(struct err *e, const char *where, const char *fmt, ...)
     return err_set(e, EXIT_EVAL, "unexpected response from %s: %s", where, what);
 }
 
-/* A user object: {"id": int, "login": string}. */
+/* A user object: {"id": positive int, "login": string}. GitHub's ids are positive: any
+ * other id is malformed, never a value that could meet a sentinel (-1: no author). */
 static int
 user_fields(json_int_t *id, const char **login, const json_t *u)
 {
     const json_t *i = json_object_get(u, "id"), *l = json_object_get(u, "login");
 
-    if (!json_is_object(u) || !json_is_integer(i) || !json_is_string(l) ||
-        json_string_length(l) == 0)
+    if (!json_is_object(u) || !json_is_integer(i) || json_integer_value(i) <= 0 ||
+        !json_is_string(l) || json_string_length(l) == 0)
         return -1;
     *id = json_integer_value(i);
     *login = json_string_value(l);
@@ -338,8 +339,10 @@ roles_reviews(json_t **out, const json_t *reviews, json_int_t author_id, const c
         struct review *x = &rv[n];
         const char *state;
 
-        if (!json_is_object(r) || !json_is_integer(id) || !json_is_string(st)) {
-            malformed(e, where, "review [%zu]: not an object with 'id' and 'state'", i);
+        if (!json_is_object(r) || !json_is_integer(id) || json_integer_value(id) <= 0 ||
+            !json_is_string(st)) {
+            malformed(e, where, "review [%zu]: not an object with a positive 'id' and 'state'",
+                      i);
             goto done;
         }
         state = json_string_value(st);

@@ -1,5 +1,6 @@
-/* The one clock: built twice, once as a release build (PROMOTE_TEST_HOOKS off), which must
- * ignore PROMOTE_NOW, and once as a test build (EXPECT_HOOKS), which must honour it. */
+/* The one clock: linked twice, once with the test hooks off as promote is, which must
+ * ignore PROMOTE_NOW, and once with them on as promote-test is (EXPECT_HOOKS), which must
+ * honour it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

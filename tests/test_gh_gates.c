@@ -693,7 +693,27 @@ test_code_review_malformed(void **state)
     expect_collect_error(list(pr(12, alice, 1, HEAD), NULL),
                          J("[{'id': '5', 'user': null, 'state': 'APPROVED'}]"),
                          "unexpected response from GET " R
-                         "/pulls/12/reviews: review [0]: not an object with 'id' and 'state'");
+                         "/pulls/12/reviews: review [0]: not an object with a positive 'id' and "
+                         "'state'");
+    /* ids are positive: -1 (the "no author" sentinel), 0 or any negative is malformed */
+    expect_collect_error(list(pr(12, alice, 1, HEAD), NULL),
+                         J("[{'id': -5, 'user': {'login': 'bob', 'id': 2}, 'state': 'APPROVED', "
+                           "'commit_id': 'x', 'submitted_at': '2026-11-19T10:00:00Z'}]"),
+                         "unexpected response from GET " R
+                         "/pulls/12/reviews: review [0]: not an object with a positive 'id' and "
+                         "'state'");
+    expect_collect_error(list(pr(12, alice, 1, HEAD), NULL),
+                         J("[{'id': 5, 'user': {'login': 'bob', 'id': -1}, 'state': 'APPROVED', "
+                           "'commit_id': 'x', 'submitted_at': '2026-11-19T10:00:00Z'}]"),
+                         "unexpected response from GET " R
+                         "/pulls/12/reviews: review 5: needs user {id, login}, 'submitted_at', "
+                         "'commit_id'");
+    expect_collect_error(J("[{'number': 12, 'user': {'login': 'alice', 'id': 0}, 'merged_at': "
+                           "null, 'head': {'sha': '%s'}}]",
+                           HEAD),
+                         NULL,
+                         "unexpected response from GET " R "/commits/" SHA
+                         "/pulls: pull request #12: 'user' is not null or {id, login}");
     expect_collect_error(list(pr(12, alice, 1, HEAD), NULL),
                          list(review(5, bob, "approved", HEAD, "2026-11-19T10:00:00Z"), NULL),
                          "unexpected response from GET " R

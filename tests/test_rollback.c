@@ -245,6 +245,12 @@ test_workflow_runs(void **state)
     assert_int_equal(deploy_find_run(v, "prod-2026.11.04.1", A), 20);
     assert_int_equal(deploy_find_run(v, "prod-2026.11.04.3", A), 0);
     json_decref(v);
+    /* a run id that is no GitHub id is no run (not a -1 to poll) */
+    v = j("{\"total_count\":2,\"workflow_runs\":["
+          "{\"id\":-1,\"head_branch\":\"prod-2026.11.04.1\",\"head_sha\":\"" A "\"},"
+          "{\"id\":0,\"head_branch\":\"prod-2026.11.04.1\",\"head_sha\":\"" A "\"}]}");
+    assert_int_equal(deploy_find_run(v, "prod-2026.11.04.1", A), 0);
+    json_decref(v);
 }
 
 int

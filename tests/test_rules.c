@@ -5,8 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <string.h>
 
+#include "core/audit.h"
+#include "core/deploy.h"
 #include "core/history.h"
 #include "gates/gate.h"
 
@@ -70,6 +73,26 @@ test_times(void **state)
     assert_int_equal(history_parse_time("2026-11-25 02:00:00"), -1);
     assert_int_equal(history_parse_time("2026-11-25T02:00:00+02:00"), -1);
     assert_int_equal(history_parse_time(NULL), -1);
+}
+
+/* A time struct tm cannot hold: every formatter refuses it instead of reading garbage. */
+static void
+test_times_beyond_tm(void **state)
+{
+    struct audit_subject s;
+    char out[32] = "x", prefix[64];
+
+    (void)state;
+    history_format_time(out, (time_t)LLONG_MAX);
+    assert_string_equal(out, "");
+    assert_int_equal(deploy_tag_prefix(prefix, sizeof(prefix), "sit-{yyyy}.{n}", "sit",
+                                       (time_t)LLONG_MAX),
+                     -1);
+    memset(&s, 0, sizeof(s));
+    s.repo_uri = "https://github.com/o/r";
+    s.now = (time_t)LLONG_MAX;
+    assert_null(audit_event_statement("hold", "prod", "0123456789012345678901234567890123456789",
+                                      NULL, NULL, &s));
 }
 
 /* Collect from a context, then evaluate at NOW. */
@@ -187,6 +210,7 @@ main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_history_queries), cmocka_unit_test(test_times),
+        cmocka_unit_test(test_times_beyond_tm),
         cmocka_unit_test(test_provenance),      cmocka_unit_test(test_soak),
         cmocka_unit_test(test_dr_test),         cmocka_unit_test(test_no_history_is_an_error),
     };

@@ -6,11 +6,12 @@
 # back in sit by the tech lead. No token and no network
 # are needed: everything runs on this machine. Exit 0 when every answer is the
 # expected one.
-# usage: demo.sh [PROMOTE_BINARY]
+# usage: demo.sh [PROMOTE_BINARY]   (default build/promote-test: the demo sets the clock
+# with PROMOTE_NOW, which only the test binary honours)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-promote=${1:-$src/build/promote}
+promote=${1:-$src/build/promote-test}
 promote=$(cd "$(dirname "$promote")" && pwd)/$(basename "$promote")
 work=$(mktemp -d)
 harness="$src/tests/ghsim/harness.py"
@@ -56,8 +57,9 @@ run() {
 }
 
 K="--key $work/demo.key"
-# The clock: the demo pins it (PROMOTE_NOW, honoured by test builds such as this one
-# only) so that the soak time and the prod deploy window come out the same every run.
+# The clock: the demo pins it (PROMOTE_NOW, honoured by promote-test, the test binary,
+# only; the installed promote ignores it) so that the soak time and the prod deploy
+# window come out the same every run.
 export PROMOTE_NOW=2026-11-04T08:00:00Z
 
 echo "Sample repository: $work/bbws (branches develop, release, main; remote $work/remote.git)"

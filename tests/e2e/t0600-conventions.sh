@@ -49,6 +49,42 @@ check 'cmake --install installs the binary, the man page and the completion' eva
 check 'the installed binary runs' eval '"$PROMOTE" --version > "$TMP/v" && run 0 "$TMP/p/bin/promote" --version &&
     cmp "$TMP/v" "$OUT"'
 
+# the installed binary has no test hooks: PROMOTE_NOW and PROMOTE_CRASH_AT change
+# nothing in it (promote-test, the binary the tests run, honours both; it is never
+# installed)
+INSTALLED="$TMP/p/bin/promote"
+check 'promote-test is not installed' eval '[ "$(ls "$TMP/p/bin")" = promote ]'
+make_key ci
+python3 - "$SRCDIR/tests/e2e/policies/files.json" "$TMP/window.json" <<'PY'
+import datetime, json, sys
+d = json.load(open(sys.argv[1]))
+today = datetime.datetime.now(datetime.timezone.utc).date()
+window = {"name": "window", "type": "deploy_window", "timezone": "UTC",
+          "windows": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                       "start": "00:00", "end": "23:59"}],
+          "freezes": [{"from": str(today - datetime.timedelta(days=2)),
+                       "to": str(today + datetime.timedelta(days=2)), "reason": "a real-clock freeze"}]}
+for p in d["promotions"]:
+    if (p["from"], p["to"]) == ("dev", "sit"):
+        p["gates"].append(window)
+json.dump(d, open(sys.argv[2], "w"), indent=1)
+PY
+trust_keys "$TMP/window.json" "$TMP/hooks.json" ci
+make_repo "$TMP/hooks" "$TMP/hooks.json"
+FAKE_NOW=$(python3 -c 'import datetime; print((datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=60)).strftime("%Y-%m-%dT12:00:00Z"))')
+# (the window reads GitHub only for a break-glass: nothing is asked of this address)
+R="--repo $TMP/hooks --github-repo bbws/order-service --github-api http://127.0.0.1:9"
+check 'PROMOTE_NOW sets the clock of promote-test only: the installed promote keeps the real one' eval '
+    PROMOTE_NOW=$FAKE_NOW promote 0 check $R dev sit && has "$OUT" "verdict: approved" &&
+    PROMOTE_NOW=$FAKE_NOW run 1 "$INSTALLED" check $R dev sit && has "$OUT" "a real-clock freeze" &&
+    PROMOTE_NOW=garbage run 1 "$INSTALLED" check $R dev sit'
+count() { git -C "$TMP/hooks" rev-list --count refs/promote/audit 2>/dev/null || echo 0; }
+check 'PROMOTE_CRASH_AT stops promote-test only: the installed promote records' eval '
+    n=$(count); PROMOTE_CRASH_AT=before-ref "$PROMOTE" $R --key "$TMP/ci.key" dev sit >/dev/null 2>&1;
+    [ $? -eq 137 ] && [ "$(count)" = "$n" ] &&
+    PROMOTE_CRASH_AT=before-ref run 1 "$INSTALLED" $R --key "$TMP/ci.key" dev sit &&
+    has "$OUT" "recorded: seq $((n + 1))" && [ "$(count)" = $((n + 1)) ]'
+
 # the man page renders without a single warning, and documents every command and option
 MAN="$SRCDIR/docs/promote.1"
 check 'groff renders the man page with no warning' eval 'run 0 groff -man -Tutf8 -ww -z "$MAN" &&

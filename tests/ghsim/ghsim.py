@@ -652,7 +652,8 @@ class Model:
 
 
 class Fault:
-    ACTIONS = ("status", "reset", "stall_seconds", "rate_limit", "body", "delay_ms")
+    ACTIONS = ("status", "reset", "stall_seconds", "rate_limit", "body", "delay_ms", "echo_authorization")
+    ECHO = ("message", "header", "link", "body")
 
     def __init__(self, spec, idx):
         if not isinstance(spec, dict) or "path" not in spec:
@@ -671,6 +672,11 @@ class Fault:
         self.fired = 0
         if "status" in spec:
             _int(spec["status"], "faults[%d].status" % idx)
+        if "echo_authorization" in spec:
+            if spec["echo_authorization"] not in self.ECHO:
+                raise ScenarioError("faults[%d].echo_authorization: one of %s" % (idx, ", ".join(self.ECHO)))
+            if spec["echo_authorization"] == "body" and not isinstance(spec.get("body"), str):
+                raise ScenarioError("faults[%d]: echo_authorization 'body' needs 'body' (a string)" % idx)
 
     def describe(self):
         d = {k: v for k, v in self.spec.items()}
@@ -683,7 +689,7 @@ class Fault:
         return self.times >= 0 and self.fired >= self.times
 
     def kind(self):
-        for a in ("reset", "stall_seconds", "rate_limit", "body", "status"):
+        for a in ("reset", "stall_seconds", "echo_authorization", "rate_limit", "body", "status"):
             if a in self.spec:
                 return a
         return "delay_ms"
@@ -1450,7 +1456,9 @@ class Sim:
                 self.stopping.wait(float(spec["stall_seconds"]))
                 self._drop(h, rst=False)
                 return
-            if "rate_limit" in spec:
+            if "echo_authorization" in spec:
+                reply = self._echo_authorization(h, spec, path, query, auth)
+            elif "rate_limit" in spec:
                 reply = self._rate_limited(spec["rate_limit"], spec)
             elif "body" in spec:
                 raw = spec["body"]
@@ -1464,6 +1472,27 @@ class Sim:
         if reply is None:
             reply = self.route(h, path, query, auth)
         self.send(h, rec, reply)
+
+    def _echo_authorization(self, h, spec, path, query, auth):
+        """A careless (or hostile) server: the Authorization header it was sent comes back
+        in the error message, in response headers, in a next-page link or in a body."""
+        where = spec["echo_authorization"]
+        sent = auth or ""
+        extra = [(k, str(v).replace("{authorization}", sent)) for k, v in (spec.get("headers") or {}).items()]
+        if where == "body":
+            return Reply(int(spec.get("status", 200)), spec["body"].replace("{authorization}", sent).encode(), extra)
+        if where == "link":
+            reply = self.route(h, path, query, auth)
+            link = '<http://echo.invalid/next?authorization=%s>; rel="next"' % urllib.parse.quote(sent, safe="")
+            reply.headers = [(k, v) for k, v in reply.headers if k.lower() != "link"] + [("Link", link)] + extra
+            return reply
+        st = int(spec.get("status", 401))
+        if where == "message":
+            return Reply(st, {"message": "Bad credentials: this server was sent '%s'" % sent,
+                              "documentation_url": DOCS, "status": str(st)}, extra)
+        return Reply(st, {"message": REASONS.get(st, "Error"), "documentation_url": DOCS, "status": str(st)},
+                     extra + [("X-Echo-Authorization", sent),
+                              ("WWW-Authenticate", 'Bearer error="invalid_token", error_description="%s"' % sent)])
 
     def _rate_limited(self, rl, spec):
         st = int(rl.get("status", 403))

@@ -358,6 +358,28 @@ class SimTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             json.loads(b)
 
+    def test_fault_echo_authorization(self):
+        self.faults([{"path": r"case=emsg", "echo_authorization": "message"},
+                     {"path": r"case=ehdr", "echo_authorization": "header", "status": 403},
+                     {"path": r"/releases\?case=elink", "echo_authorization": "link"},
+                     {"path": r"case=ebody", "echo_authorization": "body", "body": '{"login": "{authorization}"}',
+                      "headers": {"ETag": '"{authorization}"'}}])
+        st, hd, b = self.c.json("/user?case=emsg")
+        self.assertEqual((st, b["message"]), (401, "Bad credentials: this server was sent 'Bearer %s'" % TOKEN))
+        st, hd, b = self.c.json("/user?case=ehdr")
+        self.assertEqual((st, hd["x-echo-authorization"]), (403, "Bearer " + TOKEN))
+        self.assertIn(TOKEN, hd["www-authenticate"])
+        st, hd, b = self.c.json("/repos/acme/bbws/releases?case=elink")
+        self.assertEqual(st, 200)
+        self.assertIsInstance(b, list)
+        self.assertEqual(links(hd["link"])["next"], "http://echo.invalid/next?authorization=Bearer%20" + TOKEN)
+        st, hd, b = self.c.json("/user?case=ebody")
+        self.assertEqual((st, b, hd["etag"]), (200, {"login": "Bearer " + TOKEN}, '"Bearer %s"' % TOKEN))
+        with self.assertRaises(harness.HarnessError):
+            harness.add_faults(self.dir, [{"path": "x", "echo_authorization": "everywhere"}])
+        with self.assertRaises(harness.HarnessError):
+            harness.add_faults(self.dir, [{"path": "x", "echo_authorization": "body"}])
+
     def test_bad_fault_rejected(self):
         with self.assertRaises(harness.HarnessError):
             harness.add_faults(self.dir, [{"path": "(", "status": 500}])
