@@ -249,6 +249,20 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
     return 0;
 }
 
+int
+cmd_refuse_local_policy(const char *file, const char *verb)
+{
+    char msg[700];
+
+    snprintf(msg, sizeof(msg),
+             "--policy '%.200s' cannot be used with '%s': what is recorded is evaluated under "
+             "the protected policy (%s on the policy ref) and trusts only its keys; commit the "
+             "policy to the policy ref, or use 'promote check --policy FILE', which records "
+             "nothing",
+             file, verb, POLICY_PATH);
+    return cmd_fail(EXIT_USAGE, msg);
+}
+
 /* The policy comes from the policy ref through libgit2, never from the work tree or
  * the commit being promoted; --policy FILE is a local override the decision names. */
 int
@@ -379,6 +393,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
     if (mode == PROMOTE_CHECK && o.wait)
         return usage_error(c, "check triggers nothing: --wait goes with promote");
+    if (mode == PROMOTE_RECORD && o.policy)
+        return cmd_refuse_local_policy(o.policy, "promote");
     if (repo_open(&repo, o.repo, &e) < 0 || cmd_load_policy(&policy, repo, o.policy, o.policy_ref, &e) < 0)
         goto fail;
     memset(&req, 0, sizeof(req));

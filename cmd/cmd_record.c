@@ -44,13 +44,13 @@ static const char *const record_usage =
     "                              [--deployment <id>]\n"
     "       promote record dr-test --env <env> --result pass|fail [--evidence <file>]\n"
     "                              [--note <text>]\n"
-    "  common: [--key <file>] [--repo <dir>] [--policy <file> | --policy-ref <ref>]\n"
+    "  common: [--key <file>] [--repo <dir>] [--policy-ref <ref>]\n"
     "          [--remote <name> | --no-remote] [--json]\n";
 
 static const char *const hold_usage =
     "usage: promote hold <env> --reason <text> [<common options>]\n"
     "       promote unhold <env> --reason <text> [<common options>]\n"
-    "  common: [--key <file>] [--repo <dir>] [--policy <file> | --policy-ref <ref>]\n"
+    "  common: [--key <file>] [--repo <dir>] [--policy-ref <ref>]\n"
     "          [--remote <name> | --no-remote] [--json]\n";
 
 static int
@@ -284,6 +284,8 @@ cmd_record(int argc, char **argv)
     rc = parse(&o, argc - 1, argv + 1, record_usage, &pos);
     if (rc)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
+    if (o.policy)
+        return cmd_refuse_local_policy(o.policy, "record");
     if (pos)
         return bad_usage(record_usage, "unexpected argument");
     if (!o.env)
@@ -330,6 +332,8 @@ hold_run(int argc, char **argv, const char *kind)
     rc = parse(&o, argc, argv, hold_usage, &pos);
     if (rc)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
+    if (o.policy)
+        return cmd_refuse_local_policy(o.policy, kind);
     if (!pos || !o.reason)
         return bad_usage(hold_usage, "an environment and --reason are required");
     if (o.env || o.commit || o.result || o.deployment || o.evidence || o.note)

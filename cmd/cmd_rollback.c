@@ -224,6 +224,8 @@ cmd_rollback(int argc, char **argv)
     rc = parse(&o, argc, argv);
     if (rc != 0)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
+    if (o.policy)
+        return cmd_refuse_local_policy(o.policy, "rollback");
     if (repo_open(&repo, o.repo, &e) < 0 ||
         cmd_load_policy(&policy, repo, o.policy, o.policy_ref, &e) < 0 || clock_now(&now, &e) < 0)
         goto fail;

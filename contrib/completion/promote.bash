@@ -47,12 +47,12 @@ _promote_subs() {
 # _promote_opts VERB SUB: the options of one command
 _promote_opts() {
     local audit="--repo --policy --policy-ref --remote --no-remote --help"
-    local event="--key --repo --policy --policy-ref --remote --no-remote --json --help"
+    local event="--key --repo --policy-ref --remote --no-remote --json --help"
     case $1/$2 in
     promote/*) echo "$_promote_eval_opts --wait --wait-timeout --wait-interval" ;;
     check/*) echo "$_promote_eval_opts" ;;
     rollback/*)
-        echo "--to --reason --repo --policy --policy-ref --key --remote --no-remote" \
+        echo "--to --reason --repo --policy-ref --key --remote --no-remote" \
             "--github-api --github-repo --github-timeout --verbose --json --wait" \
             "--wait-timeout --wait-interval --help"
         ;;

@@ -65,11 +65,15 @@ check 'verify --expect pins a checkpoint' eval 'promote 0 audit verify && root=$
 make_key next
 trust_keys "$TMP/policy.json" "$TMP/rotated.json" ci next
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["trusted_keys"][0]["not_after_seq"]=5; json.dump(d, open(sys.argv[1], "w"))' "$TMP/rotated.json"
-check 'a key may sign up to its not_after_seq' eval 'promote 0 --policy "$TMP/rotated.json" $K dev sit && has "$OUT" "recorded: seq 5"'
-check 'a retired key is refused, nothing recorded' eval 'promote 2 --policy "$TMP/rotated.json" $K dev sit &&
+check 'a recording command refuses a local policy file, records nothing' eval 'promote 2 --policy "$TMP/rotated.json" $K dev sit &&
+    has "$ERR" "--policy '"'"'$TMP/rotated.json'"'"' cannot be used with '"'"'promote'"'"'" && [ ! -s "$OUT" ] &&
+    [ "$(git rev-list --count refs/promote/audit)" = 4 ]'
+commit_policy "$TMP/rotated.json"
+check 'a key may sign up to its not_after_seq' eval 'promote 0 $K dev sit && has "$OUT" "recorded: seq 5"'
+check 'a retired key is refused, nothing recorded' eval 'promote 2 $K dev sit &&
     has "$ERR" "is retired (it signs entries up to seq 5 only" && [ ! -s "$OUT" ]'
-check 'the new key signs seq 6, and the whole log verifies' eval 'promote 0 --policy "$TMP/rotated.json" --key "$TMP/next.key" dev sit &&
-    has "$OUT" "recorded: seq 6" && promote 0 audit verify --policy "$TMP/rotated.json" && has "$OUT" "6 entries"'
+check 'the new key signs seq 6, and the whole log verifies' eval 'promote 0 --key "$TMP/next.key" dev sit &&
+    has "$OUT" "recorded: seq 6" && promote 0 audit verify && has "$OUT" "6 entries"'
 check 'a key file readable by others is refused, nothing recorded' eval 'cp "$TMP/ci.key" "$TMP/loose.key" && chmod 644 "$TMP/loose.key" &&
     n=$(git rev-list --count refs/promote/audit) && promote 2 --key "$TMP/loose.key" dev sit &&
     has "$ERR" "no usable signing key" && [ "$(git rev-list --count refs/promote/audit)" = "$n" ]'
