@@ -260,7 +260,7 @@ cmd_rollback(int argc, char **argv)
     rq.no_remote = o.no_remote;
     rq.repo_uri = repo_uri;
     /* the log is fetched and its every signature and link verified before it is read */
-    if (record_prepare(&rq, &base, &e) < 0 || record_history(&history, repo, &e) < 0)
+    if (record_prepare(&rq, &base, &history, &e) < 0)
         goto fail;
     /* who asks, and may they: any failure to know is not a yes */
     if (!ghc.repo) {
@@ -300,7 +300,10 @@ cmd_rollback(int argc, char **argv)
         goto fail;
     }
     if (record_statement(&rr, &rq, st, &e) < 0) {
-        err_prefix(&e, "the rollback could not be recorded (nothing was deployed)");
+        if (rr.entry.seq)
+            err_prefix(&e, "the rollback is in this clone's log only (nothing was deployed)");
+        else
+            err_prefix(&e, "the rollback could not be recorded (nothing was deployed)");
         goto fail;
     }
     /* the rollback is in the log (and holds the environment): now move the commit */

@@ -533,68 +533,6 @@ str(const json_t *v)
     return s ? s : "";
 }
 
-static int
-remembered_path(char *out, size_t outsz, struct repo *r)
-{
-    int n = snprintf(out, outsz, "%spromote/checkpoint", repo_gitdir(r));
-
-    return n < 0 || (size_t)n >= outsz ? -1 : 0;
-}
-
-/* The last checkpoint this clone verified: 1 found, 0 none. */
-static int
-remembered_load(uint64_t *size, unsigned char root[32], struct repo *r)
-{
-    char path[1200], line[200], rh[65];
-    unsigned long long n;
-    size_t bin_len;
-    FILE *f;
-    int ok;
-
-    if (remembered_path(path, sizeof(path), r) < 0 || !(f = fopen(path, "r")))
-        return 0;
-    ok = fgets(line, sizeof(line), f) && sscanf(line, "%llu %64s", &n, rh) == 2 &&
-         sodium_hex2bin(root, 32, rh, 64, NULL, &bin_len, NULL) == 0 && bin_len == 32;
-    fclose(f);
-    *size = n;
-    return ok ? 1 : 0;
-}
-
-static void
-remembered_store(struct repo *r, uint64_t size, const unsigned char root[32])
-{
-    char path[1200], tmp[1300], dir[1200], rh[65];
-    unsigned char cur_root[32];
-    uint64_t cur = 0;
-    FILE *f;
-    int fd;
-
-    if (remembered_path(path, sizeof(path), r) < 0)
-        return;
-    snprintf(dir, sizeof(dir), "%spromote", repo_gitdir(r));
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return;
-    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        return;
-    }
-    hex(rh, root, 32);
-    fprintf(f, "%llu %s\n", (unsigned long long)size, rh);
-    fflush(f);
-    fsync(fd);
-    /* never move the remembered checkpoint backwards (another process may have
-     * verified a longer log meanwhile) */
-    if (fclose(f) == 0 && !(remembered_load(&cur, cur_root, r) && cur > size))
-        rename(tmp, path);
-    else
-        unlink(tmp);
-}
-
 /* Verify one entry's signature; names why not in E. */
 static int
 verify_entry(const struct dsse *d, uint64_t seq, const struct audit_trust *t, struct err *e)
@@ -749,37 +687,6 @@ audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t
 done:
     free(leaves);
     buf_release(&canon);
-    return rc;
-}
-
-int
-audit_verify(struct audit_verified *out, struct repo *r, const struct audit_trust *trust,
-             const char *expect, struct err *e)
-{
-    struct audit_log log;
-    struct audit_point rem;
-    int rc = -1, have_rem;
-
-    memset(out, 0, sizeof(*out));
-    memset(&rem, 0, sizeof(rem));
-    if (trust->n == 0)
-        return err_set(e, EXIT_USAGE, "no trusted keys: the policy lists none (trusted_keys) "
-                                      "and none were given with --pubkey");
-    /* read what this clone remembered before the log itself: the log only grows, so
-     * a checkpoint another process remembers meanwhile is never ahead of our view */
-    have_rem = remembered_load(&rem.size, rem.root, r);
-    if (audit_load(&log, r, e) < 0)
-        return -1;
-    if (audit_verify_log(out, &log, 0, trust, e) < 0 ||
-        (have_rem && audit_extends(&log, &rem, "the checkpoint this clone saw", e) < 0) ||
-        (expect && audit_check_expect(&log, expect, e) < 0))
-        goto done;
-    out->had_remembered = have_rem;
-    out->remembered_size = rem.size;
-    remembered_store(r, log.n, out->root);
-    rc = 0;
-done:
-    audit_log_release(&log);
     return rc;
 }
 

@@ -96,13 +96,6 @@ struct audit_verified {
     uint64_t remembered_size;
 };
 
-/* Verify every entry, the chain, the checkpoint, and consistency with the last
- * checkpoint this clone saw (and with EXPECT "SIZE:ROOTHEX" when given). Tamper is
- * EXIT_TAMPER naming the first bad seq and why. On success the clone remembers the
- * new checkpoint. */
-int audit_verify(struct audit_verified *out, struct repo *r, const struct audit_trust *trust,
-                 const char *expect, struct err *e);
-
 /* Verify entries FROM + 1 .. LOG->n of LOG, those before verified already: each is one
  * line, a DSSE envelope signed by a trusted key (not retired at its seq) over a canonical
  * promote statement with the right seq and prev; and the last entry's checkpoint is

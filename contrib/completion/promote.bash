@@ -37,7 +37,7 @@ _promote_takes_value() {
 # _promote_subs VERB: the subcommands of VERB, if it has any
 _promote_subs() {
     case $1 in
-    audit) echo "log show verify export" ;;
+    audit) echo "log show verify export push" ;;
     keys) echo "generate show export" ;;
     record) echo "deployed dr-test" ;;
     env) echo "show check" ;;
@@ -63,6 +63,7 @@ _promote_opts() {
     audit/show) echo "--json $audit" ;;
     audit/verify) echo "--pubkey --expect $audit" ;;
     audit/export) echo "--since --until $audit" ;;
+    audit/push) echo "--key --repo --policy-ref --remote --help" ;;
     keys/generate) echo "--out --unencrypted --help" ;;
     keys/show) echo "--json --help" ;;
     keys/export) echo "--pem --help" ;;

@@ -25,8 +25,8 @@ check 'an evaluation error is recorded as seq 3' eval 'promote 3 $K --json --evi
 check 'check records nothing' eval 'before=$(git rev-parse refs/promote/audit) && promote 0 check dev sit &&
     [ "$(git rev-parse refs/promote/audit)" = "$before" ]'
 check 'the key from PROMOTE_SIGNING_KEY' eval 'PROMOTE_SIGNING_KEY="$(cat "$TMP/ci.key")" promote 0 sit prod && has "$OUT" "recorded: seq 4"'
-check 'the log verifies (each promotion verified it before appending)' eval 'promote 0 audit verify &&
-    has "$OUT" "audit log intact: 4 entries" && has "$OUT" "consistent with the 3 entries this clone saw before"'
+check 'the log verifies (each promotion verified it, and remembered what it appended)' eval 'promote 0 audit verify &&
+    has "$OUT" "audit log intact: 4 entries" && has "$OUT" "consistent with the 4 entries this clone saw before"'
 check 'a fresh clone trusts on first use, and says so' eval 'rm -rf "$TMP/fresh" && git clone -q --mirror . "$TMP/fresh" &&
     (cd "$TMP/fresh" && "$PROMOTE" audit verify --no-remote --policy "$TMP/policy.json" >"$OUT" 2>"$ERR") &&
     has "$OUT" "first verification on this clone: trusted on first use; pin it with --expect 4:"'
