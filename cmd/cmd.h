@@ -36,6 +36,9 @@ struct err;
 /* The policy from FILE, else .promote/policy.json on POLICY_REF (default main). */
 int cmd_load_policy(struct policy **out, struct repo *repo, const char *file,
                     const char *policy_ref, struct err *e);
+/* A command that records was given --policy FILE: print why not, return EXIT_USAGE.
+ * Anything recorded is evaluated under the protected policy (the policy ref) only. */
+int cmd_refuse_local_policy(const char *file, const char *verb);
 int cmd_audit(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_hold(int argc, char **argv);

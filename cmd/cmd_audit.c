@@ -6,6 +6,9 @@
 
 #include "cmd.h"
 #include "core/audit.h"
+#include "core/gh.h"
+#include "core/keys.h"
+#include "core/ledger.h"
 #include "core/out.h"
 #include "core/policy.h"
 #include "core/record.h"
@@ -30,6 +33,7 @@ enum {
     A_POLICY_REF,
     A_REMOTE,
     A_NO_REMOTE,
+    A_KEY,
     A_HELP
 };
 
@@ -40,7 +44,7 @@ struct audit_opts {
     const char *pubkeys[MAX_PUBKEYS];
     size_t n_pubkeys;
     const char *expect;
-    const char *repo, *policy, *policy_ref, *remote;
+    const char *repo, *policy, *policy_ref, *remote, *key;
     int no_remote;
     const char *arg; /* show: SEQ or id */
 };
@@ -52,9 +56,16 @@ static const char *const audit_usage =
     "       promote audit show <seq>|<decision-id> [--json]\n"
     "       promote audit verify [--pubkey <file>]... [--expect <size>:<roothex>]\n"
     "       promote audit export [--since <time>] [--until <time>]\n"
+    "       promote audit push [--key <file>]\n"
     "\n"
     "  common: [--repo <dir>] [--policy <file> | --policy-ref <ref>] [--remote <name> |\n"
-    "          --no-remote]: the log is fetched from the remote (origin) first when it exists\n";
+    "          --no-remote]: the log is fetched from the remote (origin) first when it exists\n"
+    "\n"
+    "  Every command verifies the log (with the trusted keys of the policy on the policy\n"
+    "  ref; of a --policy file only when there is none) before reading an entry: exit 4 when\n"
+    "  it does not. Entries this clone holds and the remote lacks (--no-remote, a failed\n"
+    "  push) stop them with exit 3 until 'audit push' pushes them, re-signed with the key\n"
+    "  after the remote's entries when it moved meanwhile.\n";
 
 static int
 usage_err(const char *msg)
@@ -77,7 +88,8 @@ parse(struct audit_opts *o, int argc, char **argv)
         {"expect", required_argument, NULL, A_EXPECT},   {"repo", required_argument, NULL, A_REPO},
         {"policy", required_argument, NULL, A_POLICY},   {"policy-ref", required_argument, NULL, A_POLICY_REF},
         {"remote", required_argument, NULL, A_REMOTE},   {"no-remote", no_argument, NULL, A_NO_REMOTE},
-        {"help", no_argument, NULL, A_HELP},             {NULL, 0, NULL, 0},
+        {"key", required_argument, NULL, A_KEY},         {"help", no_argument, NULL, A_HELP},
+        {NULL, 0, NULL, 0},
     };
     int seen[A_HELP + 1] = {0}, ch;
     char *end;
@@ -108,6 +120,7 @@ parse(struct audit_opts *o, int argc, char **argv)
         case A_POLICY_REF: o->policy_ref = optarg; break;
         case A_REMOTE: o->remote = optarg; break;
         case A_NO_REMOTE: o->no_remote = 1; break;
+        case A_KEY: o->key = optarg; break;
         case A_LIMIT:
             o->limit = strtol(optarg, &end, 10);
             if (*end || o->limit < 1)
@@ -187,7 +200,7 @@ matches(const struct row *r, const struct audit_opts *o, const char *commit)
 }
 
 static int
-audit_log_cmd(struct audit_log *log, struct repo *repo, const struct audit_opts *o,
+audit_log_cmd(const struct audit_log *log, struct repo *repo, const struct audit_opts *o,
               int export, struct err *e)
 {
     char commit[41] = "", id[65], clean[256];
@@ -231,7 +244,8 @@ audit_log_cmd(struct audit_log *log, struct repo *repo, const struct audit_opts 
 }
 
 static int
-audit_show_cmd(struct audit_log *log, const struct audit_opts *o, struct err *e)
+audit_show_cmd(const struct audit_log *log, const struct audit_opts *o,
+               const struct ledger_keys *keys, struct err *e)
 {
     char id[65], *end;
     unsigned long long seq = 0;
@@ -251,8 +265,10 @@ audit_show_cmd(struct audit_log *log, const struct audit_opts *o, struct err *e)
         if ((seq && seq == i + 1) || (!seq && strlen(o->arg) >= 8 &&
                                       strncmp(id, o->arg, strlen(o->arg)) == 0)) {
             if (o->json) {
-                json_t *doc = json_pack("{s:I, s:s, s:s, s:O}", "seq", (json_int_t)(i + 1), "id",
-                                        id, "log_commit", log->items[i].commit, "statement", st);
+                json_t *doc = json_pack("{s:I, s:s, s:s, s:O, s:{s:s, s:b}}", "seq",
+                                        (json_int_t)(i + 1), "id", id, "log_commit",
+                                        log->items[i].commit, "statement", st, "audit_log",
+                                        "keys_from", keys->source, "keys_local", keys->local);
 
                 out_json(stdout, doc);
                 json_decref(doc);
@@ -283,38 +299,106 @@ audit_show_cmd(struct audit_log *log, const struct audit_opts *o, struct err *e)
     return err_set(e, EXIT_REJECTED, "no audit entry '%s'", o->arg);
 }
 
+/* The keys the log is verified with: --pubkey's, else the protected policy's (or, with
+ * --policy FILE and no protected policy, the file's). */
 static int
-load_trust(struct audit_trust *t, struct repo *repo, const struct audit_opts *o, struct err *e)
+load_keys(struct ledger_keys *k, struct repo *repo, const struct audit_opts *o, struct err *e)
 {
     struct policy *p = NULL;
     size_t i;
+    int rc;
 
-    memset(t, 0, sizeof(*t));
+    memset(k, 0, sizeof(*k));
     if (o->n_pubkeys) {
         for (i = 0; i < o->n_pubkeys; i++) {
-            struct audit_key *k = &t->keys[t->n];
+            struct audit_key *ak = &k->trust.keys[k->trust.n];
 
-            if (keys_load_public(k->pk, k->id, o->pubkeys[i], e) < 0)
+            if (keys_load_public(ak->pk, ak->id, o->pubkeys[i], e) < 0)
                 return -1;
-            snprintf(k->name, sizeof(k->name), "%s", o->pubkeys[i]);
-            t->n++;
+            snprintf(ak->name, sizeof(ak->name), "%s", o->pubkeys[i]);
+            k->trust.n++;
         }
+        snprintf(k->source, sizeof(k->source), "--pubkey");
+        k->local = 1;
         return 0;
     }
     if (cmd_load_policy(&p, repo, o->policy, o->policy_ref, e) < 0)
         return -1;
-    i = audit_trust_from_policy(t, json_object_get(p->root, "trusted_keys"), e) < 0;
+    rc = ledger_keys_for(k, repo, p, o->policy_ref, e);
     policy_free(p);
-    return i ? -1 : 0;
+    return rc;
+}
+
+/* With --policy FILE: which keys verified the log, said once. */
+static void
+say_keys(FILE *f, const struct audit_opts *o, const struct ledger_keys *k)
+{
+    char src[512];
+
+    if (!o->policy)
+        return;
+    out_sanitize(src, sizeof(src), k->source);
+    fprintf(f, "%s--policy '%s' is a local file: the audit log was verified with the trusted keys "
+               "of %s%s\n",
+            f == stderr ? "promote: note: " : "", o->policy, src,
+            k->local ? " (there is no protected policy on the policy ref)"
+                     : " (the protected policy)");
+}
+
+/* audit push: this clone's entries the remote lacks go to it (core/record). */
+static int
+audit_push_cmd(struct repo *repo, const struct audit_opts *o, struct err *e)
+{
+    struct policy *p = NULL;
+    struct key *key = NULL;
+    struct record_req rq;
+    char repo_uri[1100], remote[64], gh_repo[256], url[1024];
+    const char *ghr;
+    size_t pushed = 0, size = 0;
+    int rc = -1;
+
+    memset(&rq, 0, sizeof(rq));
+    if (o->no_remote)
+        return err_set(e, EXIT_USAGE, "audit push goes to a remote: not with --no-remote");
+    if (cmd_load_policy(&p, repo, NULL, o->policy_ref, e) < 0)
+        goto done;
+    if (keys_load(&key, o->key, e) < 0) {
+        err_prefix(e, "no usable signing key (re-chained entries are signed again)");
+        goto done;
+    }
+    ghr = getenv("GITHUB_REPOSITORY");
+    if ((!ghr || !*ghr) && repo_remote_url(repo, "origin", url, sizeof(url)) == 0 &&
+        gh_repo_from_url(gh_repo, sizeof(gh_repo), url) == 0)
+        ghr = gh_repo;
+    record_repo_uri(repo_uri, sizeof(repo_uri), repo, ghr, getenv("GITHUB_SERVER_URL"));
+    rq.repo = repo;
+    rq.policy = p;
+    rq.key = key;
+    rq.remote = o->remote;
+    rq.repo_uri = repo_uri;
+    if (record_push_pending(&rq, &pushed, &size, remote, e) < 0)
+        goto done;
+    if (!remote[0])
+        printf("no remote: nothing to push (the log has %zu entries)\n", size);
+    else if (pushed)
+        printf("pushed %zu %s to '%s'; the log has %zu entries\n", pushed,
+               pushed == 1 ? "entry" : "entries", remote, size);
+    else
+        printf("nothing to push: '%s' has every entry of this clone (%zu)\n", remote, size);
+    rc = 0;
+done:
+    keys_free(key);
+    policy_free(p);
+    return rc;
 }
 
 int
 cmd_audit(int argc, char **argv)
 {
     struct audit_opts o;
-    struct audit_log log;
-    struct audit_trust trust;
-    struct audit_verified v;
+    struct ledger_keys keys;
+    struct ledger_req lr;
+    struct ledger led;
     struct repo *repo = NULL;
     struct err e = ERR_INIT;
     const char *sub;
@@ -322,7 +406,7 @@ cmd_audit(int argc, char **argv)
     char root[65];
 
     memset(&o, 0, sizeof(o));
-    memset(&log, 0, sizeof(log));
+    memset(&led, 0, sizeof(led));
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         if (argc < 2)
             return usage_err(NULL);
@@ -331,42 +415,63 @@ cmd_audit(int argc, char **argv)
     }
     sub = argv[1];
     if (strcmp(sub, "log") != 0 && strcmp(sub, "show") != 0 && strcmp(sub, "verify") != 0 &&
-        strcmp(sub, "export") != 0)
+        strcmp(sub, "export") != 0 && strcmp(sub, "push") != 0)
         return usage_err("unknown audit command");
     rc = parse(&o, argc - 1, argv + 1);
     if (rc)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
     if (o.arg && strcmp(sub, "show") != 0)
         return usage_err("unexpected argument");
-    if (cmd_repo_open(&repo, o.repo, NULL, &e) < 0 || record_fetch(repo, o.remote, o.no_remote, &e) < 0)
+    if (o.key && strcmp(sub, "push") != 0)
+        return usage_err("--key goes with audit push");
+    if (o.expect && strcmp(sub, "verify") != 0)
+        return usage_err("--expect goes with audit verify");
+    if (strcmp(sub, "push") == 0) {
+        if (o.policy)
+            return cmd_refuse_local_policy(o.policy, "audit push");
+        if (o.n_pubkeys)
+            return usage_err("--pubkey goes with audit verify");
+        if (cmd_repo_open(&repo, o.repo, NULL, &e) < 0 || audit_push_cmd(repo, &o, &e) < 0)
+            goto fail;
+        repo_free(repo);
+        return cmd_finish(code);
+    }
+    /* nothing is read from the log before it verifies */
+    memset(&lr, 0, sizeof(lr));
+    lr.keys = &keys;
+    lr.remote = o.remote;
+    lr.no_remote = o.no_remote;
+    lr.expect = o.expect;
+    if (cmd_repo_open(&repo, o.repo, NULL, &e) < 0 || load_keys(&keys, repo, &o, &e) < 0)
+        goto fail;
+    lr.repo = repo;
+    if (ledger_open(&led, &lr, &e) < 0)
         goto fail;
     if (strcmp(sub, "verify") == 0) {
-        if (load_trust(&trust, repo, &o, &e) < 0 || audit_verify(&v, repo, &trust, o.expect, &e) < 0)
-            goto fail;
-        out_hex(root, v.root, 32);
-        printf("audit log intact: %llu entries, root %s", (unsigned long long)v.size, root);
-        if (v.had_remembered)
+        out_hex(root, led.v.root, 32);
+        printf("audit log intact: %llu entries, root %s", (unsigned long long)led.v.size, root);
+        if (led.v.had_remembered)
             printf(", consistent with the %llu entries this clone saw before\n",
-                   (unsigned long long)v.remembered_size);
+                   (unsigned long long)led.v.remembered_size);
         else if (o.expect)
             printf(", consistent with --expect\n");
         else
             printf(" (first verification on this clone: trusted on first use; pin it with "
                    "--expect %llu:%s)\n",
-                   (unsigned long long)v.size, root);
+                   (unsigned long long)led.v.size, root);
+        say_keys(stdout, &o, &keys);
     } else {
-        if (audit_load(&log, repo, &e) < 0)
-            goto fail;
-        if (strcmp(sub, "show") == 0 ? audit_show_cmd(&log, &o, &e) < 0
-                                     : audit_log_cmd(&log, repo, &o, strcmp(sub, "export") == 0,
-                                                     &e) < 0)
+        say_keys(stderr, &o, &keys);
+        if (strcmp(sub, "show") == 0 ? audit_show_cmd(&led.log, &o, &keys, &e) < 0
+                                     : audit_log_cmd(&led.log, repo, &o,
+                                                     strcmp(sub, "export") == 0, &e) < 0)
             goto fail;
     }
-    audit_log_release(&log);
+    ledger_release(&led);
     repo_free(repo);
     return cmd_finish(code);
 fail:
-    audit_log_release(&log);
+    ledger_release(&led);
     repo_free(repo);
     return cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
 }

@@ -13,6 +13,7 @@
 #include "core/engine.h"
 #include "core/ghactions.h"
 #include "core/keys.h"
+#include "core/ledger.h"
 #include "core/out.h"
 #include "core/record.h"
 
@@ -249,6 +250,20 @@ parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
     return 0;
 }
 
+int
+cmd_refuse_local_policy(const char *file, const char *verb)
+{
+    char msg[700];
+
+    snprintf(msg, sizeof(msg),
+             "--policy '%.200s' cannot be used with '%s': what is recorded is evaluated under "
+             "the protected policy (%s on the policy ref) and trusts only its keys; commit the "
+             "policy to the policy ref, or use 'promote check --policy FILE', which records "
+             "nothing",
+             file, verb, POLICY_PATH);
+    return cmd_fail(EXIT_USAGE, msg);
+}
+
 /* The policy comes from the policy ref through libgit2, never from the work tree or
  * the commit being promoted; --policy FILE is a local override the decision names. */
 int
@@ -381,8 +396,13 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     char wstate[32] = "";
     int waited = 0; /* 1 followed to its end and recorded, -1 failed */
     struct err we = ERR_INIT;
+    struct ledger_keys lk;
+    struct ledger_req lr;
+    struct ledger led;
+    int opened = 0;
 
     memset(&o, 0, sizeof(o));
+    memset(&led, 0, sizeof(led));
     memset(&rq, 0, sizeof(rq));
     memset(&rr, 0, sizeof(rr));
     o.github_max_wait = -1;
@@ -392,6 +412,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
     if (mode == PROMOTE_CHECK && o.wait)
         return usage_error(c, "check triggers nothing: --wait goes with promote");
+    if (mode == PROMOTE_RECORD && o.policy)
+        return cmd_refuse_local_policy(o.policy, "promote");
     if (cmd_repo_open(&repo, o.repo, o.github_api, &e) < 0 ||
         cmd_load_policy(&policy, repo, o.policy, o.policy_ref, &e) < 0)
         goto fail;
@@ -438,7 +460,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         rq.no_remote = o.no_remote;
         rq.repo_uri = repo_uri;
         rq.run_url = run_url[0] ? run_url : NULL;
-        if (record_prepare(&rq, &base, &e) < 0 || record_history(&history, repo, &e) < 0 ||
+        if (record_prepare(&rq, &base, &history, &e) < 0 ||
             engine_already_deployed(&already, commit, &req, history, &e) < 0)
             goto fail;
         req.history = history;
@@ -466,13 +488,32 @@ promote_run(int argc, char **argv, enum promote_mode mode)
             goto out;
         }
     }
+    if (mode == PROMOTE_CHECK) {
+        /* this clone's copy of the log (fetched when --remote names a remote), verified
+         * with the protected policy's keys before a rule reads it */
+        memset(&lr, 0, sizeof(lr));
+        lr.repo = repo;
+        lr.keys = &lk;
+        lr.remote = o.remote;
+        lr.no_remote = o.no_remote || !o.remote;
+        if (ledger_keys_for(&lk, repo, policy, o.policy_ref, &e) < 0 ||
+            ledger_open(&led, &lr, &e) < 0)
+            goto fail;
+        opened = 1;
+        history = json_incref(led.history);
+        req.history = history;
+    }
     if (engine_run(&d, &req, &e) < 0)
         goto fail;
     decided = 1;
     if (mode == PROMOTE_RECORD) {
         if (record_decision(&rr, &rq, &d, req.now, &e) < 0) {
-            err_prefix(&e, "the decision (%s) could not be recorded",
-                       decision_verdict_name(d.verdict));
+            if (rr.entry.seq)
+                err_prefix(&e, "the decision (%s) is in this clone's log only",
+                           decision_verdict_name(d.verdict));
+            else
+                err_prefix(&e, "the decision (%s) could not be recorded",
+                           decision_verdict_name(d.verdict));
             goto fail;
         }
         recorded = 1;
@@ -514,6 +555,10 @@ promote_run(int argc, char **argv, enum promote_mode mode)
                                           (json_int_t)dr.entry.entry.seq, "error",
                                           deployed < 0 ? de.msg : NULL, "wait",
                                           out_wait_json(waited, outcome, wstate, &wr, &we)));
+        if (doc && opened)
+            json_object_set_new(doc, "audit_log",
+                                json_pack("{s:I, s:s, s:b}", "entries", (json_int_t)led.v.size,
+                                          "keys_from", lk.source, "keys_local", lk.local));
         if (doc && recorded)
             json_object_set_new(doc, "record",
                                 json_pack("{s:I, s:s, s:s, s:s, s:b, s:s?}", "seq",
@@ -529,6 +574,15 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     } else {
         oo.color = cmd_color();
         out_decision_text(stdout, &d, &oo);
+        if (opened && policy->local_override) {
+            char clean[512];
+
+            out_sanitize(clean, sizeof(clean), lk.source);
+            printf("audit log: %llu entries, verified with the trusted keys of %s%s\n",
+                   (unsigned long long)led.v.size, clean,
+                   lk.local ? " (the local file: there is no protected policy on the policy ref)"
+                            : " (the protected policy, not the local file)");
+        }
         if (recorded)
             printf("recorded: seq %llu, decision %s (%s%s%s)\n",
                    (unsigned long long)rr.entry.seq, rr.entry.id, AUDIT_REF,
@@ -574,6 +628,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
                        why[0] ? why : NULL, &e) < 0)
         code = cmd_fail(EXIT_EVAL, e.msg);
 out:
+    ledger_release(&led);
     json_decref(history);
     decision_release(&d);
     keys_free(key);
@@ -588,6 +643,7 @@ fail:
                            NULL, e.msg, &ae) < 0)
             cmd_fail(EXIT_EVAL, ae.msg);
     }
+    ledger_release(&led);
     json_decref(history);
     decision_release(&d);
     keys_free(key);

@@ -44,13 +44,13 @@ static const char *const record_usage =
     "                              [--deployment <id>]\n"
     "       promote record dr-test --env <env> --result pass|fail [--evidence <file>]\n"
     "                              [--note <text>]\n"
-    "  common: [--key <file>] [--repo <dir>] [--policy <file> | --policy-ref <ref>]\n"
+    "  common: [--key <file>] [--repo <dir>] [--policy-ref <ref>]\n"
     "          [--remote <name> | --no-remote] [--json]\n";
 
 static const char *const hold_usage =
     "usage: promote hold <env> --reason <text> [<common options>]\n"
     "       promote unhold <env> --reason <text> [<common options>]\n"
-    "  common: [--key <file>] [--repo <dir>] [--policy <file> | --policy-ref <ref>]\n"
+    "  common: [--key <file>] [--repo <dir>] [--policy-ref <ref>]\n"
     "          [--remote <name> | --no-remote] [--json]\n";
 
 static int
@@ -128,28 +128,18 @@ parse(struct event_opts *o, int argc, char **argv, const char *usage, const char
  * tip of ENV's branch. */
 static int
 event_commit(char out[41], struct repo *repo, const struct policy *p, const char *env,
-             const char *given, struct err *e)
+             const char *given, const json_t *history, struct err *e)
 {
-    struct audit_log log;
-    json_t *h = NULL;
     const json_t *dep;
     char ref[256];
-    int rc;
 
     if (given)
         return repo_resolve_commit(repo, given, out, e);
-    if (audit_load(&log, repo, e) < 0)
-        return -1;
-    rc = history_from_log(&h, &log, e);
-    audit_log_release(&log);
-    if (rc < 0)
-        return -1;
-    dep = history_last(h, "deployment", env, NULL, "success");
-    if (dep)
+    dep = history_last(history, "deployment", env, NULL, "success");
+    if (dep) {
         snprintf(out, 41, "%s", json_string_value(json_object_get(dep, "commit")));
-    json_decref(h);
-    if (dep)
         return 0;
+    }
     return repo_resolve_branch(repo, policy_env(p, env)->branch, ref, sizeof(ref), out, e);
 }
 
@@ -194,7 +184,7 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     char repo_uri[1100], commit[41], gh_repo[256], url[1024], actor[128] = "";
     struct err ae = ERR_INIT;
     const char *ghr;
-    json_t *st = NULL, *doc;
+    json_t *st = NULL, *doc, *history = NULL;
     uint64_t base = 0;
     time_t now;
     int code = EXIT_OK;
@@ -222,7 +212,8 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     rq.remote = o->remote;
     rq.no_remote = o->no_remote;
     rq.repo_uri = repo_uri;
-    if (record_prepare(&rq, &base, &e) < 0 || event_commit(commit, repo, policy, o->env, o->commit, &e) < 0)
+    if (record_prepare(&rq, &base, &history, &e) < 0 ||
+        event_commit(commit, repo, policy, o->env, o->commit, history, &e) < 0)
         goto fail;
     if (event_actor(actor, sizeof(actor), repo, &ae) < 0)
         json_object_set_new(fields, "actor_error", json_string(ae.msg));
@@ -250,6 +241,7 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
 fail:
     code = cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
 done:
+    json_decref(history);
     json_decref(st);
     json_decref(fields);
     keys_free(key);
@@ -284,6 +276,8 @@ cmd_record(int argc, char **argv)
     rc = parse(&o, argc - 1, argv + 1, record_usage, &pos);
     if (rc)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
+    if (o.policy)
+        return cmd_refuse_local_policy(o.policy, "record");
     if (pos)
         return bad_usage(record_usage, "unexpected argument");
     if (!o.env)
@@ -330,6 +324,8 @@ hold_run(int argc, char **argv, const char *kind)
     rc = parse(&o, argc, argv, hold_usage, &pos);
     if (rc)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
+    if (o.policy)
+        return cmd_refuse_local_policy(o.policy, kind);
     if (!pos || !o.reason)
         return bad_usage(hold_usage, "an environment and --reason are required");
     if (o.env || o.commit || o.result || o.deployment || o.evidence || o.note)

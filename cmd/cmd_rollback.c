@@ -224,6 +224,8 @@ cmd_rollback(int argc, char **argv)
     rc = parse(&o, argc, argv);
     if (rc != 0)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
+    if (o.policy)
+        return cmd_refuse_local_policy(o.policy, "rollback");
     if (cmd_repo_open(&repo, o.repo, o.github_api, &e) < 0 ||
         cmd_load_policy(&policy, repo, o.policy, o.policy_ref, &e) < 0 || clock_now(&now, &e) < 0)
         goto fail;
@@ -258,7 +260,7 @@ cmd_rollback(int argc, char **argv)
     rq.no_remote = o.no_remote;
     rq.repo_uri = repo_uri;
     /* the log is fetched and its every signature and link verified before it is read */
-    if (record_prepare(&rq, &base, &e) < 0 || record_history(&history, repo, &e) < 0)
+    if (record_prepare(&rq, &base, &history, &e) < 0)
         goto fail;
     /* who asks, and may they: any failure to know is not a yes */
     if (!ghc.repo) {
@@ -298,7 +300,10 @@ cmd_rollback(int argc, char **argv)
         goto fail;
     }
     if (record_statement(&rr, &rq, st, &e) < 0) {
-        err_prefix(&e, "the rollback could not be recorded (nothing was deployed)");
+        if (rr.entry.seq)
+            err_prefix(&e, "the rollback is in this clone's log only (nothing was deployed)");
+        else
+            err_prefix(&e, "the rollback could not be recorded (nothing was deployed)");
         goto fail;
     }
     /* the rollback is in the log (and holds the environment): now move the commit */

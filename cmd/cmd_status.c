@@ -4,9 +4,9 @@
 #include "cmd.h"
 #include "core/audit.h"
 #include "core/history.h"
+#include "core/ledger.h"
 #include "core/out.h"
 #include "core/policy.h"
-#include "core/record.h"
 #include "core/repo.h"
 
 static const char *const status_usage =
@@ -20,12 +20,15 @@ cmd_status(int argc, char **argv)
     int json = 0, no_remote = 0, i, code = EXIT_OK;
     struct repo *repo = NULL;
     struct policy *p = NULL;
-    struct audit_log log;
+    struct ledger_keys lk;
+    struct ledger_req lr;
+    struct ledger led;
     struct err e = ERR_INIT;
-    json_t *h = NULL, *all = json_array();
+    const json_t *h = NULL;
+    json_t *all = json_array();
     size_t k;
 
-    memset(&log, 0, sizeof(log));
+    memset(&led, 0, sizeof(led));
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
 
@@ -53,13 +56,29 @@ cmd_status(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    memset(&lr, 0, sizeof(lr));
+    lr.keys = &lk;
+    lr.remote = remote;
+    lr.no_remote = no_remote;
     if (cmd_repo_open(&repo, repo_dir, NULL, &e) < 0 || cmd_load_policy(&p, repo, pfile, pref, &e) < 0 ||
-        record_fetch(repo, remote, no_remote, &e) < 0 || audit_load(&log, repo, &e) < 0 ||
-        history_from_log(&h, &log, &e) < 0)
+        ledger_keys_for(&lk, repo, p, pref, &e) < 0)
         goto fail;
+    lr.repo = repo;
+    if (ledger_open(&led, &lr, &e) < 0)
+        goto fail;
+    h = led.history;
     if (env && !policy_env(p, env)) {
         err_set(&e, EXIT_USAGE, "unknown environment '%s'", env);
         goto fail;
+    }
+    if (!json && p->local_override) {
+        char src[512], keys[512];
+
+        out_sanitize(src, sizeof(src), p->source);
+        out_sanitize(keys, sizeof(keys), lk.source);
+        printf("policy %s [local file given with --policy, not the policy ref]; the audit log "
+               "verified with the trusted keys of %s%s\n",
+               src, keys, lk.local ? " (there is no protected policy)" : "");
     }
     if (!json)
         printf("%-6s %-12s %-24s %-20s %-12s %s\n", "env", "commit", "tag", "deployed at", "by",
@@ -110,8 +129,11 @@ cmd_status(int argc, char **argv)
         }
     }
     if (json) {
-        json_t *doc = json_pack("{s:i, s:O}", "schema_version", OUT_SCHEMA_VERSION,
-                                "environments", all);
+        json_t *doc = json_pack("{s:i, s:O, s:{s:s, s:b}, s:{s:I, s:s, s:b}}", "schema_version",
+                                OUT_SCHEMA_VERSION, "environments", all, "policy", "source",
+                                p->source, "local_override", p->local_override, "audit_log",
+                                "entries", (json_int_t)led.v.size, "keys_from", lk.source,
+                                "keys_local", lk.local);
 
         out_json(stdout, doc);
         json_decref(doc);
@@ -121,8 +143,7 @@ fail:
     code = cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
 done:
     json_decref(all);
-    json_decref(h);
-    audit_log_release(&log);
+    ledger_release(&led);
     policy_free(p);
     repo_free(repo);
     return code == EXIT_OK ? cmd_finish(code) : code;

@@ -19,7 +19,9 @@
 
 #define PROMOTE_OPTIONS                                                                            \
     "  --repo <dir>        the git repository (default: the one containing the current directory)\n" \
-    "  --policy <file>     read the policy from a local file instead of the policy ref\n"           \
+    "  --policy <file>     check only: read the policy from a local file instead of the policy\n"  \
+    "                      ref; promote refuses it (exit 2): what is recorded is evaluated\n"    \
+    "                      under the policy ref's policy and trusts only its keys\n"              \
     "  --policy-ref <ref>  the branch holding .promote/policy.json (default: main, as\n"            \
     "                      refs/remotes/origin/main when it exists, else the local branch)\n"       \
     "  --commit <rev>      the commit to promote (default: the tip of <from>'s branch)\n"           \
@@ -88,7 +90,7 @@ const struct cmd cmd_table[] = {
      "lift a hold or a rollback's hold", NULL},
     {"rollback", cmd_rollback,
      "promote rollback <env> [--to <seq>|<tag>] --reason <text> [--json]\n"
-     "          [--repo <dir>] [--policy <file> | --policy-ref <ref>] [--key <file>]\n"
+     "          [--repo <dir>] [--policy-ref <ref>] [--key <file>]\n"
      "          [--remote <name> | --no-remote] [--github-api <url>] [--github-repo <owner/name>]\n"
      "          [--github-timeout <s>] [--verbose] [--wait [--wait-timeout <s>] [--wait-interval <s>]]",
      "redeploy the last good state of an environment and put it on hold",

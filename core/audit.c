@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -211,6 +212,12 @@ done:
 }
 
 int
+audit_load_tip(struct audit_log *out, struct repo *r, const char *tip, struct err *e)
+{
+    return load_chain(out, r, tip, e);
+}
+
+int
 audit_load(struct audit_log *out, struct repo *r, struct err *e)
 {
     char tip[41];
@@ -254,25 +261,84 @@ payload_hash(unsigned char out[32], const struct audit_item *it, struct err *e)
     return 0;
 }
 
-static int
-merkle(unsigned char root[32], const struct audit_log *log, size_t n, const char *extra,
-       size_t extra_len, struct err *e)
+/* The leaf hashes of LOG's entries, with room for EXTRA more (caller frees). */
+static unsigned char (*leaves_of(const struct audit_log *log, size_t extra))[32]
 {
-    unsigned char(*leaves)[32] = calloc(n + 1, 32);
+    unsigned char(*leaves)[32] = calloc(log->n + extra + 1, 32);
     size_t i;
 
-    if (!leaves)
-        return err_set(e, EXIT_EVAL, "out of memory");
-    for (i = 0; i < n; i++)
+    for (i = 0; leaves && i < log->n; i++)
         sign_leaf_hash(leaves[i], (const unsigned char *)log->items[i].bytes, log->items[i].len);
-    if (extra)
-        sign_leaf_hash(leaves[n], (const unsigned char *)extra, extra_len);
-    if (sign_merkle_root(root, (const unsigned char(*)[32])leaves, n + (extra ? 1 : 0)) < 0) {
-        free(leaves);
-        return err_set(e, EXIT_EVAL, "cannot compute the Merkle root");
+    return leaves;
+}
+
+/* The commit of STATEMENT as entry N + 1 after N entries whose leaf hashes are LEAVES
+ * (room for one more: this entry's is added), the last of them PARENT ("" when none)
+ * with payload hash PREV; signed by K. Moves no ref. BYTES (may be NULL) gets the
+ * envelope line. */
+static int
+build_entry(struct audit_appended *out, struct buf *bytes, struct repo *r,
+            unsigned char (*leaves)[32], size_t n, const unsigned char prev[32],
+            const char *parent, const json_t *statement, const struct key *k,
+            const char *origin, struct err *e)
+{
+    struct buf payload = BUF_INIT, env = BUF_INIT, cp = BUF_INIT;
+    unsigned char root[32], id[32], nonce_bin[16];
+    char prevhex[65], key_name[160], msg[128], nonce[33];
+    struct repo_file files[2];
+    json_t *st = NULL, *pred;
+    int rc = -1;
+
+    hex(prevhex, prev, 32);
+    st = json_deep_copy(statement);
+    pred = st ? json_object_get(st, "predicate") : NULL;
+    /* two appenders recording the same fact in the same second would otherwise write
+     * byte-identical entries (Ed25519 is deterministic) and collapse into one */
+    randombytes_buf(nonce_bin, sizeof(nonce_bin));
+    hex(nonce, nonce_bin, sizeof(nonce_bin));
+    if (!pred || json_object_set_new(pred, "nonce", json_string(nonce)) < 0 ||
+        json_object_set_new(pred, "seq", json_integer((json_int_t)n + 1)) < 0 ||
+        json_object_set_new(pred, "prev", json_string(prevhex)) < 0) {
+        err_set(e, EXIT_EVAL, "cannot build the statement");
+        goto done;
     }
-    free(leaves);
-    return 0;
+    if (sign_canonical(&payload, st, e) < 0 ||
+        sign_envelope(&env, SIGN_PAYLOAD_TYPE, (const unsigned char *)payload.ptr, payload.len, k,
+                      e) < 0)
+        goto done;
+    sign_leaf_hash(leaves[n], (const unsigned char *)env.ptr, env.len);
+    if (sign_merkle_root(root, (const unsigned char(*)[32])leaves, n + 1) < 0) {
+        err_set(e, EXIT_EVAL, "cannot compute the Merkle root");
+        goto done;
+    }
+    audit_key_name(key_name, sizeof(key_name), k->id);
+    if (sign_checkpoint(&cp, origin, n + 1, root, key_name, k, e) < 0)
+        goto done;
+    files[0].name = AUDIT_CHECKPOINT_FILE;
+    files[0].data = cp.ptr;
+    files[0].len = cp.len;
+    files[1].name = AUDIT_ENTRY_FILE;
+    files[1].data = env.ptr;
+    files[1].len = env.len;
+    snprintf(msg, sizeof(msg), "promote: audit entry %zu", n + 1);
+    audit_crashpoint("before-objects");
+    if (repo_commit_files(r, parent[0] ? parent : NULL, files, 2, msg, (long long)time(NULL),
+                          out->commit, e) < 0)
+        goto done;
+    crypto_hash_sha256(id, (const unsigned char *)payload.ptr, payload.len);
+    out->seq = n + 1;
+    hex(out->id, id, 32);
+    if (bytes && buf_add(bytes, env.ptr, env.len) < 0) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    rc = 0;
+done:
+    json_decref(st);
+    buf_release(&payload);
+    buf_release(&env);
+    buf_release(&cp);
+    return rc;
 }
 
 static int
@@ -280,12 +346,9 @@ append_once(struct audit_appended *out, struct repo *r, const json_t *statement,
             const struct key *k, const char *origin, int *lost, struct err *e)
 {
     struct audit_log log;
-    struct buf payload = BUF_INIT, env = BUF_INIT, cp = BUF_INIT;
-    unsigned char prev[32] = {0}, root[32], id[32];
-    char tip[41], prevhex[65], key_name[160], commit[41], msg[128], nonce[33];
-    unsigned char nonce_bin[16];
-    struct repo_file files[2];
-    json_t *st = NULL;
+    unsigned char prev[32] = {0};
+    unsigned char(*leaves)[32] = NULL;
+    char tip[41];
     int rc = -1, cas;
 
     *lost = 0;
@@ -296,42 +359,15 @@ append_once(struct audit_appended *out, struct repo *r, const json_t *statement,
         err_prefix(e, "the last audit entry (seq %zu) is unreadable", log.n);
         goto done;
     }
-    hex(prevhex, prev, 32);
-    st = json_deep_copy(statement);
-    /* two appenders recording the same fact in the same second would otherwise write
-     * byte-identical entries (Ed25519 is deterministic) and collapse into one */
-    randombytes_buf(nonce_bin, sizeof(nonce_bin));
-    hex(nonce, nonce_bin, sizeof(nonce_bin));
-    if (st)
-        json_object_set_new(json_object_get(st, "predicate"), "nonce", json_string(nonce));
-    if (!st || json_object_set_new(json_object_get(st, "predicate"), "seq",
-                                   json_integer((json_int_t)log.n + 1)) < 0 ||
-        json_object_set_new(json_object_get(st, "predicate"), "prev", json_string(prevhex)) < 0) {
-        err_set(e, EXIT_EVAL, "cannot build the statement");
+    leaves = leaves_of(&log, 1);
+    if (!leaves) {
+        err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }
-    if (sign_canonical(&payload, st, e) < 0 ||
-        sign_envelope(&env, SIGN_PAYLOAD_TYPE, (const unsigned char *)payload.ptr, payload.len, k,
-                      e) < 0)
-        goto done;
-    if (merkle(root, &log, log.n, env.ptr, env.len, e) < 0)
-        goto done;
-    audit_key_name(key_name, sizeof(key_name), k->id);
-    if (sign_checkpoint(&cp, origin, log.n + 1, root, key_name, k, e) < 0)
-        goto done;
-    files[0].name = AUDIT_CHECKPOINT_FILE;
-    files[0].data = cp.ptr;
-    files[0].len = cp.len;
-    files[1].name = AUDIT_ENTRY_FILE;
-    files[1].data = env.ptr;
-    files[1].len = env.len;
-    snprintf(msg, sizeof(msg), "promote: audit entry %zu", log.n + 1);
-    audit_crashpoint("before-objects");
-    if (repo_commit_files(r, tip[0] ? tip : NULL, files, 2, msg, (long long)time(NULL), commit,
-                          e) < 0)
+    if (build_entry(out, NULL, r, leaves, log.n, prev, tip, statement, k, origin, e) < 0)
         goto done;
     audit_crashpoint("before-ref");
-    cas = repo_ref_cas(r, AUDIT_REF, commit, tip, e);
+    cas = repo_ref_cas(r, AUDIT_REF, out->commit, tip, e);
     if (cas < 0)
         goto done;
     if (cas == 1) {
@@ -340,16 +376,9 @@ append_once(struct audit_appended *out, struct repo *r, const json_t *statement,
         goto done;
     }
     audit_crashpoint("after-ref");
-    crypto_hash_sha256(id, (const unsigned char *)payload.ptr, payload.len);
-    out->seq = log.n + 1;
-    hex(out->id, id, 32);
-    snprintf(out->commit, sizeof(out->commit), "%s", commit);
     rc = 0;
 done:
-    json_decref(st);
-    buf_release(&payload);
-    buf_release(&env);
-    buf_release(&cp);
+    free(leaves);
     audit_log_release(&log);
     return rc;
 }
@@ -370,6 +399,92 @@ audit_append(struct audit_appended *out, struct repo *r, const json_t *statement
     }
     return err_set(e, EXIT_EVAL, "cannot append to the audit log: %d attempts lost the race",
                    AUDIT_MAX_ATTEMPTS);
+}
+
+/* Replace, in the predicate of ST and in its decision extension, every string equal to
+ * an id OLD[i] by NEW[i]. */
+static void
+follow_ids(json_t *st, const struct audit_appended *old, const struct audit_appended *new_,
+           size_t n)
+{
+    json_t *objs[2], *v;
+    const char *key;
+    size_t i, j;
+
+    objs[0] = json_object_get(st, "predicate");
+    objs[1] = json_object_get(objs[0], AUDIT_EXTENSION);
+    for (j = 0; j < 2; j++) {
+        if (!json_is_object(objs[j]))
+            continue;
+        json_object_foreach(objs[j], key, v) {
+            for (i = 0; i < n && json_is_string(v); i++)
+                if (strcmp(json_string_value(v), old[i].id) == 0) {
+                    json_string_set(v, new_[i].id);
+                    break;
+                }
+        }
+    }
+}
+
+int
+audit_rechain(char new_tip[41], struct audit_appended *map, struct repo *r,
+              const struct audit_log *onto, const struct audit_log *local, size_t from,
+              const struct key *k, const char *origin, struct err *e)
+{
+    unsigned char(*leaves)[32] = NULL;
+    unsigned char prev[32] = {0};
+    struct audit_appended *old = NULL;
+    struct buf bytes = BUF_INIT;
+    char parent[41] = "";
+    size_t i, n = onto->n, count = local->n - from;
+    json_t *st = NULL, *pred;
+    struct dsse d;
+    int rc = -1;
+
+    leaves = leaves_of(onto, count);
+    old = calloc(count ? count : 1, sizeof(*old));
+    if (!leaves || !old) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    if (n) {
+        snprintf(parent, sizeof(parent), "%s", onto->items[n - 1].commit);
+        if (payload_hash(prev, &onto->items[n - 1], e) < 0)
+            goto done;
+    }
+    for (i = 0; i < count; i++) {
+        const struct audit_item *it = &local->items[from + i];
+
+        st = audit_payload(it, old[i].id);
+        pred = json_object_get(st, "predicate");
+        if (!json_is_object(pred)) {
+            err_set(e, EXIT_TAMPER, "seq %zu: unreadable audit entry", from + i + 1);
+            goto done;
+        }
+        old[i].seq = from + i + 1;
+        json_object_del(pred, "seq");
+        json_object_del(pred, "prev");
+        json_object_del(pred, "nonce");
+        follow_ids(st, old, map, i);
+        bytes.len = 0;
+        if (build_entry(&map[i], &bytes, r, leaves, n + i, prev, parent, st, k, origin, e) < 0)
+            goto done;
+        json_decref(st);
+        st = NULL;
+        snprintf(parent, sizeof(parent), "%s", map[i].commit);
+        if (sign_parse(&d, bytes.ptr, bytes.len, e) < 0)
+            goto done;
+        crypto_hash_sha256(prev, d.payload, d.payload_len);
+        sign_dsse_release(&d);
+    }
+    snprintf(new_tip, 41, "%s", parent);
+    rc = 0;
+done:
+    json_decref(st);
+    buf_release(&bytes);
+    free(old);
+    free(leaves);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- verification */
@@ -420,68 +535,6 @@ str(const json_t *v)
     return s ? s : "";
 }
 
-static int
-remembered_path(char *out, size_t outsz, struct repo *r)
-{
-    int n = snprintf(out, outsz, "%spromote/checkpoint", repo_gitdir(r));
-
-    return n < 0 || (size_t)n >= outsz ? -1 : 0;
-}
-
-/* The last checkpoint this clone verified: 1 found, 0 none. */
-static int
-remembered_load(uint64_t *size, unsigned char root[32], struct repo *r)
-{
-    char path[1200], line[200], rh[65];
-    unsigned long long n;
-    size_t bin_len;
-    FILE *f;
-    int ok;
-
-    if (remembered_path(path, sizeof(path), r) < 0 || !(f = fopen(path, "r")))
-        return 0;
-    ok = fgets(line, sizeof(line), f) && sscanf(line, "%llu %64s", &n, rh) == 2 &&
-         sodium_hex2bin(root, 32, rh, 64, NULL, &bin_len, NULL) == 0 && bin_len == 32;
-    fclose(f);
-    *size = n;
-    return ok ? 1 : 0;
-}
-
-static void
-remembered_store(struct repo *r, uint64_t size, const unsigned char root[32])
-{
-    char path[1200], tmp[1300], dir[1200], rh[65];
-    unsigned char cur_root[32];
-    uint64_t cur = 0;
-    FILE *f;
-    int fd;
-
-    if (remembered_path(path, sizeof(path), r) < 0)
-        return;
-    snprintf(dir, sizeof(dir), "%spromote", repo_gitdir(r));
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        return;
-    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        return;
-    }
-    hex(rh, root, 32);
-    fprintf(f, "%llu %s\n", (unsigned long long)size, rh);
-    fflush(f);
-    fsync(fd);
-    /* never move the remembered checkpoint backwards (another process may have
-     * verified a longer log meanwhile) */
-    if (fclose(f) == 0 && !(remembered_load(&cur, cur_root, r) && cur > size))
-        rename(tmp, path);
-    else
-        unlink(tmp);
-}
-
 /* Verify one entry's signature; names why not in E. */
 static int
 verify_entry(const struct dsse *d, uint64_t seq, const struct audit_trust *t, struct err *e)
@@ -509,46 +562,31 @@ verify_entry(const struct dsse *d, uint64_t seq, const struct audit_trust *t, st
 }
 
 int
-audit_verify(struct audit_verified *out, struct repo *r, const struct audit_trust *trust,
-             const char *expect, struct err *e)
+audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t from,
+                 const struct audit_trust *trust, struct err *e)
 {
-    struct audit_log log;
     struct buf canon = BUF_INIT;
-    unsigned char prev[32] = {0}, root[32], rem_root[32], exp_root[32];
+    unsigned char prev[32] = {0};
     unsigned char(*leaves)[32] = NULL;
-    uint64_t rem_size = 0, exp_size = 0;
     struct checkpoint cp;
     const struct audit_key *cpkey = NULL;
     char prevhex[65];
     size_t i;
-    int rc = -1, have_rem;
+    int rc = -1;
 
     memset(out, 0, sizeof(*out));
-    if (trust->n == 0)
+    if (log->n > from && trust->n == 0)
         return err_set(e, EXIT_USAGE, "no trusted keys: the policy lists none (trusted_keys) "
                                       "and none were given with --pubkey");
-    if (expect) {
-        char rh[80];
-        unsigned long long sz;
-        size_t bl;
-
-        if (sscanf(expect, "%llu:%79s", &sz, rh) != 2 || strlen(rh) != 64 ||
-            sodium_hex2bin(exp_root, 32, rh, 64, NULL, &bl, NULL) != 0 || bl != 32)
-            return err_set(e, EXIT_USAGE, "--expect wants SIZE:ROOTHEX (64 hex digits)");
-        exp_size = sz;
-    }
-    /* read what this clone remembered before the log itself: the log only grows, so
-     * a checkpoint another process remembers meanwhile is never ahead of our view */
-    have_rem = remembered_load(&rem_size, rem_root, r);
-    if (audit_load(&log, r, e) < 0)
-        return -1;
-    leaves = calloc(log.n + 1, 32);
-    if (!leaves) {
-        err_set(e, EXIT_EVAL, "out of memory");
+    leaves = leaves_of(log, 0);
+    if (!leaves)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    if (from > 0 && from <= log->n && payload_hash(prev, &log->items[from - 1], e) < 0) {
+        err_prefix(e, "seq %zu", from);
         goto done;
     }
-    for (i = 0; i < log.n; i++) {
-        const struct audit_item *it = &log.items[i];
+    for (i = from; i < log->n; i++) {
+        const struct audit_item *it = &log->items[i];
         uint64_t seq = i + 1;
         struct dsse d;
         json_t *st = NULL, *pred;
@@ -612,19 +650,18 @@ audit_verify(struct audit_verified *out, struct repo *r, const struct audit_trus
         sign_dsse_release(&d);
         if (e->code)
             goto done;
-        sign_leaf_hash(leaves[i], (const unsigned char *)it->bytes, it->len);
     }
-    if (sign_merkle_root(root, (const unsigned char(*)[32])leaves, log.n) < 0) {
+    if (sign_merkle_root(out->root, (const unsigned char(*)[32])leaves, log->n) < 0) {
         err_set(e, EXIT_EVAL, "cannot compute the Merkle root");
         goto done;
     }
-    if (log.n) {
-        const struct audit_item *tip = &log.items[log.n - 1];
+    if (log->n && log->n > from) {
+        const struct audit_item *tip = &log->items[log->n - 1];
         char kn[160];
 
         if (!tip->checkpoint ||
             sign_checkpoint_parse(&cp, tip->checkpoint, tip->checkpoint_len, e) < 0) {
-            err_set(e, EXIT_TAMPER, "seq %zu: the checkpoint is missing or malformed", log.n);
+            err_set(e, EXIT_TAMPER, "seq %zu: the checkpoint is missing or malformed", log->n);
             goto done;
         }
         for (i = 0; i < trust->n && !cpkey; i++) {
@@ -636,48 +673,291 @@ audit_verify(struct audit_verified *out, struct repo *r, const struct audit_trus
         if (!cpkey || sign_checkpoint_verify(&cp, tip->checkpoint, tip->checkpoint_len, kn,
                                              cpkey->pk, e) < 0) {
             err_set(e, EXIT_TAMPER, "seq %zu: the checkpoint's signature does not verify with a "
-                                    "trusted key", log.n);
+                                    "trusted key", log->n);
             goto done;
         }
-        if (cp.size != log.n || memcmp(cp.root, root, 32) != 0) {
+        if (cp.size != log->n || memcmp(cp.root, out->root, 32) != 0) {
             err_set(e, EXIT_TAMPER,
                     "seq %zu: the checkpoint (size %llu) does not match the log (a rewrite or "
                     "truncation)",
-                    log.n, (unsigned long long)cp.size);
+                    log->n, (unsigned long long)cp.size);
             goto done;
         }
     }
-    for (i = 0; i < 2; i++) {
-        uint64_t size = i == 0 ? rem_size : exp_size;
-        const unsigned char *want = i == 0 ? rem_root : exp_root;
-        const char *what = i == 0 ? "the checkpoint this clone saw" : "--expect";
-        unsigned char part[32];
-
-        if ((i == 0 && !have_rem) || (i == 1 && !expect))
-            continue;
-        if (size > log.n) {
-            err_set(e, EXIT_TAMPER,
-                    "the log has %zu entries but %s had %llu (truncation or rollback)", log.n,
-                    what, (unsigned long long)size);
-            goto done;
-        }
-        if (sign_merkle_root(part, (const unsigned char(*)[32])leaves, size) < 0 ||
-            memcmp(part, want, 32) != 0) {
-            err_set(e, EXIT_TAMPER,
-                    "the first %llu entries no longer match %s (history was rewritten)",
-                    (unsigned long long)size, what);
-            goto done;
-        }
-    }
-    out->size = log.n;
-    memcpy(out->root, root, 32);
-    out->had_remembered = have_rem;
-    out->remembered_size = rem_size;
-    remembered_store(r, log.n, root);
+    out->size = log->n;
     rc = 0;
 done:
     free(leaves);
     buf_release(&canon);
-    audit_log_release(&log);
     return rc;
+}
+
+/* ---------------------------------------------------------------- remembered state */
+
+int
+audit_point_at(struct audit_point *out, const struct audit_log *log, size_t n, struct err *e)
+{
+    unsigned char(*leaves)[32];
+
+    memset(out, 0, sizeof(*out));
+    if (n > log->n)
+        return err_set(e, EXIT_EVAL, "no point %zu in a log of %zu entries", n, log->n);
+    leaves = leaves_of(log, 0);
+    if (!leaves)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    if (sign_merkle_root(out->root, (const unsigned char(*)[32])leaves, n) < 0) {
+        free(leaves);
+        return err_set(e, EXIT_EVAL, "cannot compute the Merkle root");
+    }
+    free(leaves);
+    out->size = n;
+    if (n)
+        snprintf(out->tip, sizeof(out->tip), "%s", log->items[n - 1].commit);
+    return 0;
+}
+
+int
+audit_extends(const struct audit_log *log, const struct audit_point *p, const char *what,
+              struct err *e)
+{
+    struct audit_point here;
+
+    if (p->size > log->n)
+        return err_set(e, EXIT_TAMPER,
+                       "the log has %zu entries but %s had %llu (truncation or rollback)", log->n,
+                       what, (unsigned long long)p->size);
+    if (audit_point_at(&here, log, (size_t)p->size, e) < 0)
+        return -1;
+    if (memcmp(here.root, p->root, 32) != 0)
+        return err_set(e, EXIT_TAMPER,
+                       "the first %llu entries no longer match %s (history was rewritten)",
+                       (unsigned long long)p->size, what);
+    if (p->tip[0] && strcmp(here.tip, p->tip) != 0)
+        return err_set(e, EXIT_TAMPER,
+                       "entry %llu is commit %.12s, not %.12s as %s had it (the log does not "
+                       "descend from it: history was rewritten)",
+                       (unsigned long long)p->size, here.tip, p->tip, what);
+    return 0;
+}
+
+size_t
+audit_common(const struct audit_log *a, const struct audit_log *b)
+{
+    size_t i;
+
+    for (i = 0; i < a->n && i < b->n; i++)
+        if (strcmp(a->items[i].commit, b->items[i].commit) != 0)
+            break;
+    return i;
+}
+
+int
+audit_check_expect(const struct audit_log *log, const char *expect, struct err *e)
+{
+    struct audit_point p;
+    unsigned long long sz;
+    char rh[80];
+    size_t bl;
+
+    memset(&p, 0, sizeof(p));
+    if (sscanf(expect, "%llu:%79s", &sz, rh) != 2 || strlen(rh) != 64 ||
+        sodium_hex2bin(p.root, 32, rh, 64, NULL, &bl, NULL) != 0 || bl != 32)
+        return err_set(e, EXIT_USAGE, "--expect wants SIZE:ROOTHEX (64 hex digits)");
+    p.size = sz;
+    return audit_extends(log, &p, "--expect", e);
+}
+
+#define STATE_MAGIC "promote audit state 2"
+
+/* "SIZE ROOTHEX TIP" (TIP "-" when unknown) into P: 0, or -1 when malformed. */
+static int
+point_parse(struct audit_point *p, const char *s)
+{
+    char rh[80], tip[80];
+    unsigned long long n;
+    size_t bl;
+    int k;
+
+    memset(p, 0, sizeof(*p));
+    k = sscanf(s, "%llu %79s %79s", &n, rh, tip);
+    if (k < 2 || strlen(rh) != 64 || sodium_hex2bin(p->root, 32, rh, 64, NULL, &bl, NULL) != 0 ||
+        bl != 32)
+        return -1;
+    p->size = n;
+    if (k == 3 && strcmp(tip, "-") != 0) {
+        if (strlen(tip) != 40 || strspn(tip, "0123456789abcdef") != 40)
+            return -1;
+        snprintf(p->tip, sizeof(p->tip), "%s", tip);
+    }
+    return 0;
+}
+
+int
+audit_state_parse(struct audit_state *out, const char *text, size_t len)
+{
+    char line[300];
+    size_t at = 0, l;
+    int first = 1, v2 = 0;
+
+    memset(out, 0, sizeof(*out));
+    while (at < len) {
+        const char *nl = memchr(text + at, '\n', len - at);
+
+        l = nl ? (size_t)(nl - (text + at)) : len - at;
+        if (l >= sizeof(line))
+            return -1;
+        memcpy(line, text + at, l);
+        line[l] = '\0';
+        at += l + (nl ? 1 : 0);
+        if (first && strcmp(line, STATE_MAGIC) == 0) {
+            v2 = 1;
+        } else if (first) {
+            /* an older promote's "SIZE ROOTHEX": what it last verified locally */
+            if (point_parse(&out->local, line) < 0 || out->local.tip[0])
+                return -1;
+            out->has_local = 1;
+        } else if (!v2) {
+            if (line[0])
+                return -1;
+        } else if (strncmp(line, "seen ", 5) == 0 && !out->has_seen) {
+            if (point_parse(&out->seen, line + 5) < 0)
+                return -1;
+            out->has_seen = 1;
+        } else if (strncmp(line, "local ", 6) == 0 && !out->has_local) {
+            if (point_parse(&out->local, line + 6) < 0)
+                return -1;
+            out->has_local = 1;
+        } else if (line[0]) {
+            return -1;
+        }
+        first = 0;
+    }
+    return first ? -1 : 0;
+}
+
+static int
+point_format(struct buf *out, const char *name, const struct audit_point *p)
+{
+    char rh[65];
+
+    hex(rh, p->root, 32);
+    return buf_addf(out, "%s %llu %s %s\n", name, (unsigned long long)p->size, rh,
+                    p->tip[0] ? p->tip : "-");
+}
+
+int
+audit_state_format(struct buf *out, const struct audit_state *s)
+{
+    if (buf_adds(out, STATE_MAGIC "\n") < 0 ||
+        (s->has_seen && point_format(out, "seen", &s->seen) < 0) ||
+        (s->has_local && point_format(out, "local", &s->local) < 0))
+        return -1;
+    return 0;
+}
+
+static int
+state_path(char *out, size_t outsz, struct repo *r, const char *name)
+{
+    int n = snprintf(out, outsz, "%spromote%s%s", repo_commondir(r), name ? "/" : "",
+                     name ? name : "");
+
+    return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+int
+audit_state_load(struct audit_state *out, struct repo *r, struct err *e)
+{
+    char path[1200], text[2048];
+    size_t len;
+    FILE *f;
+
+    memset(out, 0, sizeof(*out));
+    if (state_path(path, sizeof(path), r, "checkpoint") < 0)
+        return err_set(e, EXIT_EVAL, "the repository's path is too long");
+    f = fopen(path, "r");
+    if (!f) {
+        if (errno == ENOENT)
+            return 0;
+        return err_set(e, EXIT_EVAL, "cannot read '%s': %s", path, strerror(errno));
+    }
+    len = fread(text, 1, sizeof(text), f);
+    if (ferror(f)) {
+        fclose(f);
+        return err_set(e, EXIT_EVAL, "cannot read '%s'", path);
+    }
+    fclose(f);
+    if (len == sizeof(text) || audit_state_parse(out, text, len) < 0)
+        return err_set(e, EXIT_TAMPER,
+                       "'%s' (what this clone remembers of the audit log) is malformed; remove it "
+                       "to trust the log on first use again",
+                       path);
+    return 0;
+}
+
+int
+audit_state_store(struct repo *r, const struct audit_state *s, struct err *e)
+{
+    char path[1200], tmp[1300], dir[1200];
+    struct buf text = BUF_INIT;
+    int fd = -1, rc = -1;
+
+    if (state_path(path, sizeof(path), r, "checkpoint") < 0 ||
+        state_path(dir, sizeof(dir), r, NULL) < 0)
+        return err_set(e, EXIT_EVAL, "the repository's path is too long");
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return err_set(e, EXIT_EVAL, "cannot create '%s': %s", dir, strerror(errno));
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    if (audit_state_format(&text, s) < 0) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, text.ptr, text.len) != (ssize_t)text.len || fsync(fd) < 0) {
+        err_set(e, EXIT_EVAL, "cannot write '%s': %s", tmp, strerror(errno));
+        goto done;
+    }
+    if (close(fd) < 0 || rename(tmp, path) < 0) {
+        fd = -1;
+        err_set(e, EXIT_EVAL, "cannot write '%s': %s", path, strerror(errno));
+        goto done;
+    }
+    fd = -1;
+    rc = 0;
+done:
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0)
+        unlink(tmp);
+    buf_release(&text);
+    return rc;
+}
+
+int
+audit_lock(int *fd, struct repo *r, struct err *e)
+{
+    char path[1200], dir[1200];
+
+    *fd = -1;
+    if (state_path(path, sizeof(path), r, "lock") < 0 || state_path(dir, sizeof(dir), r, NULL) < 0)
+        return err_set(e, EXIT_EVAL, "the repository's path is too long");
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return err_set(e, EXIT_EVAL, "cannot create '%s': %s", dir, strerror(errno));
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (*fd < 0)
+        return err_set(e, EXIT_EVAL, "cannot open '%s': %s", path, strerror(errno));
+    while (flock(*fd, LOCK_EX) < 0) {
+        if (errno == EINTR)
+            continue;
+        close(*fd);
+        *fd = -1;
+        return err_set(e, EXIT_EVAL, "cannot lock '%s': %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+void
+audit_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases the lock */
 }

@@ -92,16 +92,81 @@ int audit_trust_from_policy(struct audit_trust *out, const json_t *trusted_keys,
 struct audit_verified {
     uint64_t size;
     unsigned char root[32];
-    int had_remembered; /* a checkpoint seen earlier by this clone was checked */
+    int had_remembered; /* a point this clone remembered was checked */
     uint64_t remembered_size;
 };
 
-/* Verify every entry, the chain, the checkpoint, and consistency with the last
- * checkpoint this clone saw (and with EXPECT "SIZE:ROOTHEX" when given). Tamper is
- * EXIT_TAMPER naming the first bad seq and why. On success the clone remembers the
- * new checkpoint. */
-int audit_verify(struct audit_verified *out, struct repo *r, const struct audit_trust *trust,
-                 const char *expect, struct err *e);
+/* Verify entries FROM + 1 .. LOG->n of LOG, those before verified already: each is one
+ * line, a DSSE envelope signed by a trusted key (not retired at its seq) over a canonical
+ * promote statement with the right seq and prev; and the last entry's checkpoint is
+ * signed by a trusted key over the whole log. Tamper is EXIT_TAMPER naming the first bad
+ * seq and why. OUT gets the size and the Merkle root. No I/O. */
+int audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t from,
+                     const struct audit_trust *trust, struct err *e);
+
+/* Check EXPECT ("SIZE:ROOTHEX", from --expect) against LOG: EXIT_USAGE when malformed,
+ * EXIT_TAMPER when LOG does not extend it. */
+int audit_check_expect(const struct audit_log *log, const char *expect, struct err *e);
+
+/* ---- what a clone remembers of the log (.git/promote/checkpoint) ---- */
+
+/* A point of the log: its size, the RFC 6962 root of its first SIZE entries, and the
+ * commit of entry SIZE ("" when not known: a state written by an older promote). */
+struct audit_point {
+    uint64_t size;
+    unsigned char root[32];
+    char tip[41];
+};
+
+/* SEEN: the log as this clone last saw it on the remote (fetched and verified, or
+ * pushed). LOCAL: the local log as this clone last appended to or verified it, which
+ * may end in entries not pushed yet. The remote's log must extend SEEN and the local
+ * log must extend LOCAL; only a re-chain of entries the remote has never had moves
+ * LOCAL sideways, and never below what the remote has. */
+struct audit_state {
+    int has_seen, has_local;
+    struct audit_point seen, local;
+};
+
+/* Parse and format the state file's text. Parse: 0, or -1 when malformed. An older
+ * promote's one line "SIZE ROOTHEX" reads as LOCAL without a tip. */
+int audit_state_parse(struct audit_state *out, const char *text, size_t len);
+int audit_state_format(struct buf *out, const struct audit_state *s);
+
+/* Load (no file: nothing remembered; a malformed one is EXIT_TAMPER) and store (a
+ * temporary file, fsynced, renamed) the state of R's clone. The caller holds the lock. */
+int audit_state_load(struct audit_state *out, struct repo *r, struct err *e);
+int audit_state_store(struct repo *r, const struct audit_state *s, struct err *e);
+
+/* The point of LOG's first N entries (N <= LOG->n). */
+int audit_point_at(struct audit_point *out, const struct audit_log *log, size_t n,
+                   struct err *e);
+
+/* Does LOG extend P (at least P's entries, the first of them hash to P's root, and entry
+ * P->size is P's commit)? 0 yes; else EXIT_TAMPER saying how, naming P as WHAT (e.g.
+ * "the checkpoint this clone saw"). No I/O. */
+int audit_extends(const struct audit_log *log, const struct audit_point *p, const char *what,
+                  struct err *e);
+
+/* How many leading entries A and B share (the same commits). No I/O. */
+size_t audit_common(const struct audit_log *a, const struct audit_log *b);
+
+/* One exclusive lock per clone (.git/promote/lock) around reading the log and the state
+ * and changing either, so that the state always describes the log. */
+int audit_lock(int *fd, struct repo *r, struct err *e);
+void audit_unlock(int fd);
+
+/* Load the chain ending at TIP ("" : empty), as audit_load does for the ref. */
+int audit_load_tip(struct audit_log *out, struct repo *r, const char *tip, struct err *e);
+
+/* Re-chain entries FROM + 1 .. LOCAL->n of LOCAL after all entries of ONTO: each
+ * statement gets the next seq, the prev of its new predecessor and a new nonce, and is
+ * re-signed by K with a checkpoint over the new log; an id of an entry re-chained before
+ * it is replaced by that entry's new id. Writes the commits and moves no ref: NEW_TIP is
+ * the last. MAP[i] (LOCAL->n - FROM of them) is where entry FROM + 1 + i went. */
+int audit_rechain(char new_tip[41], struct audit_appended *map, struct repo *r,
+                  const struct audit_log *onto, const struct audit_log *local, size_t from,
+                  const struct key *k, const char *origin, struct err *e);
 
 /* The key name a checkpoint is signed under. */
 void audit_key_name(char *out, size_t outsz, const char *key_id);

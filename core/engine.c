@@ -1,6 +1,5 @@
 #include "engine.h"
 
-#include "audit.h"
 #include "history.h"
 
 #include <stdio.h>
@@ -67,20 +66,6 @@ evidence_path(char **out, const struct engine_req *req, const json_t *g, struct 
     }
     *out = buf_detach(&b);
     return 0;
-}
-
-/* The audit log as rules read it (an empty array when there is none yet). */
-static int
-load_history(json_t **out, struct repo *repo, struct err *e)
-{
-    struct audit_log log;
-    int rc;
-
-    if (audit_load(&log, repo, e) < 0)
-        return -1;
-    rc = history_from_log(out, &log, e);
-    audit_log_release(&log);
-    return rc;
 }
 
 /* --commit, else the commit last deployed successfully in FROM (what moves is what was
@@ -250,11 +235,10 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     if (check_request(&promo, req, e) < 0)
         return -1;
     from_env = policy_env(req->policy, req->from);
-    /* a recording promotion has just fetched, verified and read the log: reuse it */
-    if (req->history)
-        history = json_incref((json_t *)req->history);
-    else if (load_history(&history, req->repo, e) < 0)
-        return -1;
+    /* the caller read the log through core/ledger: nothing is read before it verifies */
+    if (!req->history)
+        return err_set(e, EXIT_EVAL, "no verified audit log to evaluate the rules with");
+    history = json_incref((json_t *)req->history);
     if (resolve_commit(out->commit, req, from_env, history, e) < 0)
         goto done;
     snprintf(out->from, sizeof(out->from), "%s", req->from);

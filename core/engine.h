@@ -34,7 +34,7 @@ struct engine_req {
     const char *release_version;
     int break_glass;
     const char *break_glass_reason;
-    const json_t *history; /* the audit log already loaded by the caller, or NULL: load it */
+    const json_t *history; /* the verified audit log (core/ledger, core/history.h) */
 };
 
 /* Fails (EXIT_USAGE) only when nothing could be evaluated: unknown promotion,

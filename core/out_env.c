@@ -166,6 +166,10 @@ out_env_text(FILE *f, const struct policy *p, const char *only)
         }
         fputc('\n', f);
     }
+    if (p->local_override) {
+        out_sanitize(buf, sizeof(buf), p->source);
+        fprintf(f, "\npolicy %s [local file given with --policy, not the policy ref]\n", buf);
+    }
 }
 
 /* An identifier as a code span; one that holds a backtick is written as text. */
@@ -356,8 +360,9 @@ out_env_markdown(FILE *f, const struct policy *p, const char *only)
     }
     fputs(". From the policy ", f);
     md_code(f, p->source);
-    fprintf(f, " (SHA-256 `%s`), rendered by `promote env show --format markdown`.\n\n",
-            p->sha256_hex);
+    fprintf(f, " (SHA-256 `%s`%s), rendered by `promote env show --format markdown`.\n\n",
+            p->sha256_hex,
+            p->local_override ? "; a local file given with `--policy`, not the policy ref" : "");
     fputs("## Environment matrix\n\n", f);
     md_matrix(f, p, only);
     fputc('\n', f);
@@ -396,8 +401,9 @@ out_env_json(const struct policy *p, const char *only)
             return NULL;
         }
     }
-    doc = json_pack("{s:i, s:{s:s?, s:s}, s:o}", "schema_version", OUT_SCHEMA_VERSION, "policy",
-                    "name", json_string_value(json_object_get(p->root, "name")), "sha256",
-                    p->sha256_hex, "environments", envs);
+    doc = json_pack("{s:i, s:{s:s?, s:s, s:s, s:b}, s:o}", "schema_version", OUT_SCHEMA_VERSION,
+                    "policy", "name", json_string_value(json_object_get(p->root, "name")),
+                    "sha256", p->sha256_hex, "source", p->source, "local_override",
+                    p->local_override, "environments", envs);
     return doc;
 }

@@ -1,75 +1,100 @@
 #include "record.h"
 
 #include "history.h"
+#include "ledger.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-int
-record_fetch(struct repo *r, const char *remote, int no_remote, struct err *e)
+/* The ledger request of RQ: the protected policy's keys verify and RQ's key signs. */
+static int
+ledger_req_of(struct ledger_req *lr, struct ledger_keys *lk, char origin[600],
+              const struct record_req *rq, int no_remote, struct err *e)
 {
-    const char *name = remote ? remote : "origin";
-
-    if (no_remote)
-        return 0;
-    if (!repo_has_remote(r, name)) {
-        if (remote)
-            return err_set(e, EXIT_USAGE, "no remote named '%s'", remote);
-        return 0;
-    }
-    /* forced: the remote holds the shared log; a truncated or rewritten remote log is
-     * caught by the checkpoint this clone remembers */
-    if (repo_fetch(r, name, "+" AUDIT_REF ":" AUDIT_REF, e) < 0)
-        return err_prefix(e, "cannot fetch the audit log from '%s'", name);
+    memset(lr, 0, sizeof(*lr));
+    if (rq->policy->local_override)
+        return err_set(e, EXIT_USAGE,
+                       "the policy '%s' is a local file: what is recorded is evaluated under "
+                       "the policy ref's policy only",
+                       rq->policy->source);
+    if (ledger_keys_for(lk, rq->repo, rq->policy, NULL, e) < 0)
+        return -1;
+    snprintf(origin, 600, "promote:%s", rq->repo_uri);
+    lr->repo = rq->repo;
+    lr->keys = lk;
+    lr->remote = rq->remote;
+    lr->no_remote = no_remote;
+    lr->key = rq->key;
+    lr->origin = origin;
     return 0;
 }
 
-int
-record_history(json_t **out, struct repo *r, struct err *e)
+/* The key is the protected policy's and not retired, and the log is fetched, reconciled
+ * with the remote (this clone's entries it lacks pushed) and verified into L. */
+static int
+prepare(struct ledger *l, const struct record_req *rq, struct err *e)
 {
-    struct audit_log log;
-    int rc;
-
-    if (audit_load(&log, r, e) < 0)
-        return -1;
-    rc = history_from_log(out, &log, e);
-    audit_log_release(&log);
-    return rc;
-}
-
-int
-record_prepare(const struct record_req *rq, uint64_t *log_size, struct err *e)
-{
-    struct audit_trust trust;
-    struct audit_verified v;
+    struct ledger_keys lk;
+    struct ledger_req lr;
     const struct audit_key *mine = NULL;
+    char origin[600];
     size_t i;
 
-    if (audit_trust_from_policy(&trust, json_object_get(rq->policy->root, "trusted_keys"), e) <
-        0)
+    memset(l, 0, sizeof(*l));
+    if (ledger_req_of(&lr, &lk, origin, rq, rq->no_remote, e) < 0)
         return -1;
-    for (i = 0; i < trust.n; i++)
-        if (strcmp(trust.keys[i].id, rq->key->id) == 0)
-            mine = &trust.keys[i];
+    for (i = 0; i < lk.trust.n; i++)
+        if (strcmp(lk.trust.keys[i].id, rq->key->id) == 0)
+            mine = &lk.trust.keys[i];
     if (!mine)
         return err_set(e, EXIT_USAGE,
                        "the signing key %s is not among the policy's trusted_keys, so its "
                        "decisions would not verify; use 'promote check' for an unrecorded "
                        "evaluation",
                        rq->key->id);
-    if (record_fetch(rq->repo, rq->remote, rq->no_remote, e) < 0)
+    if (ledger_open(l, &lr, e) < 0) {
+        if (e->code == EXIT_TAMPER)
+            err_prefix(e, "the audit log does not verify; nothing was evaluated");
         return -1;
-    if (audit_verify(&v, rq->repo, &trust, NULL, e) < 0)
-        return err_prefix(e, "the audit log does not verify; nothing was evaluated");
-    if (mine->not_after_seq && v.size >= mine->not_after_seq)
-        return err_set(e, EXIT_USAGE,
-                       "the signing key %s is retired (it signs entries up to seq %llu only; "
-                       "the log has %llu)",
-                       rq->key->id, (unsigned long long)mine->not_after_seq,
-                       (unsigned long long)v.size);
-    *log_size = v.size;
+    }
+    if (mine->not_after_seq && l->v.size >= mine->not_after_seq) {
+        err_set(e, EXIT_USAGE,
+                "the signing key %s is retired (it signs entries up to seq %llu only; the log "
+                "has %llu)",
+                rq->key->id, (unsigned long long)mine->not_after_seq,
+                (unsigned long long)l->v.size);
+        ledger_release(l);
+        return -1;
+    }
+    return 0;
+}
+
+int
+record_prepare(const struct record_req *rq, uint64_t *log_size, json_t **history, struct err *e)
+{
+    struct ledger l;
+
+    *history = NULL;
+    if (prepare(&l, rq, e) < 0)
+        return -1;
+    *log_size = l.v.size;
+    *history = json_incref(l.history);
+    ledger_release(&l);
+    return 0;
+}
+
+int
+record_push_pending(const struct record_req *rq, size_t *pushed, size_t *size, char remote[64],
+                    struct err *e)
+{
+    struct ledger l;
+
+    if (prepare(&l, rq, e) < 0)
+        return -1;
+    *pushed = l.pushed;
+    *size = (size_t)l.v.size;
+    snprintf(remote, 64, "%s", l.remote_used ? l.remote : "");
+    ledger_release(&l);
     return 0;
 }
 
@@ -88,35 +113,20 @@ int
 record_statement(struct record_result *out, const struct record_req *rq, const json_t *st,
                  struct err *e)
 {
-    const char *remote = rq->remote ? rq->remote : "origin";
+    struct ledger_keys lk;
+    struct ledger_req lr;
     char origin[600];
-    int attempt, pushed, use_remote;
+    int pushed;
 
     memset(out, 0, sizeof(*out));
-    use_remote = !rq->no_remote && repo_has_remote(rq->repo, remote);
-    snprintf(origin, sizeof(origin), "promote:%s", rq->repo_uri);
-    for (attempt = 0; attempt < RECORD_PUSH_ATTEMPTS; attempt++) {
-        if (audit_append(&out->entry, rq->repo, st, rq->key, origin, e) < 0)
-            return -1;
-        if (!use_remote)
-            return 0;
-        pushed = repo_push(rq->repo, remote, AUDIT_REF, e);
-        if (pushed < 0)
-            return -1;
-        if (pushed == 0) {
-            out->pushed = 1;
-            snprintf(out->remote, sizeof(out->remote), "%s", remote);
-            return 0;
-        }
-        /* someone else appended first: back off (randomised, growing, so that racing
-         * clones fall out of step), take their log and chain ours after it */
-        usleep((useconds_t)(((5000u << (attempt < 7 ? attempt : 7)) / 2) +
-                            randombytes_uniform(5000u << (attempt < 7 ? attempt : 7))));
-        if (record_fetch(rq->repo, rq->remote, 0, e) < 0)
-            return -1;
-    }
-    return err_set(e, EXIT_EVAL, "cannot push the audit log to '%s': %d attempts were rejected",
-                   remote, RECORD_PUSH_ATTEMPTS);
+    if (ledger_req_of(&lr, &lk, origin, rq, rq->no_remote, e) < 0 ||
+        ledger_append(&out->entry, &lr, st, e) < 0)
+        return -1;
+    pushed = ledger_push(&out->entry, &lr, out->remote, e);
+    if (pushed < 0)
+        return err_prefix(e, "seq %llu", (unsigned long long)out->entry.seq);
+    out->pushed = pushed;
+    return 0;
 }
 
 int
@@ -146,11 +156,21 @@ record_superseded(const struct record_req *rq, const struct decision *d, uint64_
     struct record_result rr;
     json_t *h = NULL, *fields = NULL, *st = NULL;
     json_int_t winner = 0;
+    struct ledger_keys lk;
+    struct ledger_req lr;
+    struct ledger l;
+    char origin[600];
     size_t i;
     int rc = -1;
 
-    if (record_history(&h, rq->repo, e) < 0)
+    /* this clone's log, verified again: it holds ours and everything before it */
+    if (ledger_req_of(&lr, &lk, origin, rq, 1, e) < 0)
         return -1;
+    lr.key = NULL;
+    if (ledger_open(&l, &lr, e) < 0)
+        return -1;
+    h = json_incref(l.history);
+    ledger_release(&l);
     for (i = 0; i < json_array_size(h) && !winner; i++) {
         const json_t *x = json_array_get(h, i);
         json_int_t seq = json_integer_value(json_object_get(x, "seq"));

@@ -11,11 +11,9 @@
 #include "policy.h"
 #include "repo.h"
 
-#define RECORD_PUSH_ATTEMPTS 16
-
 struct record_req {
     struct repo *repo;
-    const struct policy *policy;
+    const struct policy *policy; /* the protected policy: its keys verify and sign the log */
     const struct key *key;
     const char *remote; /* NULL: origin when it exists */
     int no_remote;
@@ -23,15 +21,18 @@ struct record_req {
     const char *run_url; /* NULL outside CI */
 };
 
-/* Fetch the log from the remote (when there is one) unless NO_REMOTE. */
-int record_fetch(struct repo *r, const char *remote, int no_remote, struct err *e);
+/* Before any gate runs: the policy is the protected one and the key is among its trusted
+ * keys (EXIT_USAGE otherwise); the log is fetched (EXIT_EVAL), entries of an earlier run
+ * the remote lacks are pushed (re-chained after the remote's entries when it moved), and
+ * the log verifies (EXIT_TAMPER) through core/ledger. LOG_SIZE and HISTORY (the caller
+ * decrefs; core/history.h) are of the verified log. */
+int record_prepare(const struct record_req *rq, uint64_t *log_size, json_t **history,
+                   struct err *e);
 
-/* Before any gate runs: the key is trusted (EXIT_USAGE otherwise), the log is
- * fetched (EXIT_EVAL) and verifies (EXIT_TAMPER). */
-int record_prepare(const struct record_req *rq, uint64_t *log_size, struct err *e);
-
-/* The log as rules read it (core/history.h), freshly loaded. */
-int record_history(json_t **out, struct repo *r, struct err *e);
+/* audit push: record_prepare's reconciliation alone. PUSHED entries of this clone went to
+ * REMOTE ("" when there is no remote); SIZE is the log's. */
+int record_push_pending(const struct record_req *rq, size_t *pushed, size_t *size,
+                        char remote[64], struct err *e);
 
 struct record_result {
     struct audit_appended entry;

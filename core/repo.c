@@ -519,6 +519,12 @@ repo_gitdir(const struct repo *r)
     return git_repository_path(r->git);
 }
 
+const char *
+repo_commondir(const struct repo *r)
+{
+    return git_repository_commondir(r->git);
+}
+
 int
 repo_has_remote(struct repo *r, const char *remote)
 {
@@ -776,6 +782,69 @@ repo_fetch(struct repo *r, const char *remote, const char *refspec, struct err *
 }
 
 
+int
+repo_fetch_ref(struct repo *r, const char *remote, const char *src, const char *dst, int *found,
+               struct err *e)
+{
+    git_fetch_options opts;
+    struct push_state ps = {NULL, 0, 0, 0, 0, 0, ""};
+    const git_remote_head **heads = NULL;
+    git_strarray specs;
+    git_remote *rm = NULL;
+    git_reference *ref = NULL;
+    char spec[600], *one[1];
+    size_t n = 0, i;
+    int rc = -1;
+
+    *found = 0;
+    if (snprintf(spec, sizeof(spec), "+%s:%s", src, dst) >= (int)sizeof(spec))
+        return err_set(e, EXIT_EVAL, "ref name too long: '%.100s'", dst);
+    git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+    if (git_remote_lookup(&rm, r->git, remote) < 0)
+        return err_git(e, EXIT_EVAL, "no such remote");
+    ps.repo = r;
+    opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE; /* the host asked is the host named */
+    one[0] = spec;
+    specs.strings = one;
+    specs.count = 1;
+    opts.callbacks.credentials = credentials;
+    opts.callbacks.payload = &ps;
+    opts.update_fetchhead = 0;
+    if (git_remote_fetch(rm, &specs, &opts, "promote: fetch the audit log") < 0) {
+        err_git(e, EXIT_EVAL, "cannot fetch from the remote");
+        goto done;
+    }
+    /* the advertisement stays available after the fetch disconnected */
+    if (git_remote_ls(&heads, &n, rm) < 0) {
+        err_git(e, EXIT_EVAL, "cannot list the remote's refs");
+        goto done;
+    }
+    for (i = 0; i < n && !*found; i++)
+        *found = strcmp(heads[i]->name, src) == 0;
+    if (!*found && git_reference_lookup(&ref, r->git, dst) == 0 && git_reference_delete(ref) < 0) {
+        err_git(e, EXIT_EVAL, dst);
+        goto done;
+    }
+    rc = 0;
+done:
+    git_reference_free(ref);
+    git_remote_free(rm);
+    return rc;
+}
+
+int
+repo_ref_set(struct repo *r, const char *ref, const char *tip, struct err *e)
+{
+    git_reference *out = NULL;
+    git_oid oid;
+
+    if (git_oid_fromstr(&oid, tip) < 0)
+        return err_set(e, EXIT_EVAL, "invalid commit id");
+    if (git_reference_create(&out, r->git, ref, &oid, 1, "promote: pushed") < 0)
+        return err_git(e, EXIT_EVAL, ref);
+    git_reference_free(out);
+    return 0;
+}
 
 static int
 push_update(const char *refname, const char *status, void *payload)

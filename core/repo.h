@@ -102,9 +102,17 @@ int repo_chain(struct repo *r, const char *tip, char ***out, size_t *n, struct e
 
 /* The path of the repository's git directory (with a trailing '/'). */
 const char *repo_gitdir(const struct repo *r);
+/* The git directory all worktrees of the repository share (with a trailing '/'). */
+const char *repo_commondir(const struct repo *r);
 
 /* Fetch REFSPEC ("+refs/x:refs/x" style) from REMOTE. */
 int repo_fetch(struct repo *r, const char *remote, const char *refspec, struct err *e);
+/* Fetch the ref SRC of REMOTE into the ref DST, forced: DST mirrors what the remote has.
+ * *FOUND is 1 when the remote has SRC; when it has not, DST is deleted. */
+int repo_fetch_ref(struct repo *r, const char *remote, const char *src, const char *dst,
+                   int *found, struct err *e);
+/* Point REF at TIP (40 hex) whatever it pointed at: a tracking ref after a push. */
+int repo_ref_set(struct repo *r, const char *ref, const char *tip, struct err *e);
 /* Push REF to REMOTE (not forced). 0 pushed, 1 rejected (the remote moved), -1 error. */
 int repo_push(struct repo *r, const char *remote, const char *ref, struct err *e);
 /* Does REMOTE exist? */

@@ -37,7 +37,7 @@ _promote_takes_value() {
 # _promote_subs VERB: the subcommands of VERB, if it has any
 _promote_subs() {
     case $1 in
-    audit) echo "log show verify export" ;;
+    audit) echo "log show verify export push" ;;
     keys) echo "generate show export" ;;
     record) echo "deployed dr-test" ;;
     env) echo "show check" ;;
@@ -47,12 +47,12 @@ _promote_subs() {
 # _promote_opts VERB SUB: the options of one command
 _promote_opts() {
     local audit="--repo --policy --policy-ref --remote --no-remote --help"
-    local event="--key --repo --policy --policy-ref --remote --no-remote --json --help"
+    local event="--key --repo --policy-ref --remote --no-remote --json --help"
     case $1/$2 in
     promote/*) echo "$_promote_eval_opts --wait --wait-timeout --wait-interval" ;;
     check/*) echo "$_promote_eval_opts" ;;
     rollback/*)
-        echo "--to --reason --repo --policy --policy-ref --key --remote --no-remote" \
+        echo "--to --reason --repo --policy-ref --key --remote --no-remote" \
             "--github-api --github-repo --github-timeout --verbose --json --wait" \
             "--wait-timeout --wait-interval --help"
         ;;
@@ -63,6 +63,7 @@ _promote_opts() {
     audit/show) echo "--json $audit" ;;
     audit/verify) echo "--pubkey --expect $audit" ;;
     audit/export) echo "--since --until $audit" ;;
+    audit/push) echo "--key --repo --policy-ref --remote --help" ;;
     keys/generate) echo "--out --unencrypted --help" ;;
     keys/show) echo "--json --help" ;;
     keys/export) echo "--pem --help" ;;

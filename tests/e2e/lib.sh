@@ -115,6 +115,23 @@ make_repo() {
     "$SRCDIR/examples/bbws/make-repo.sh" "${1:-$TMP/repo}" "${2:-$SRCDIR/tests/e2e/policies/files.json}" >/dev/null
 }
 
+# commit_policy FILE [REPO]: FILE becomes .promote/policy.json on the branch main of REPO
+# (default: the current repository), as a reviewed change to the policy branch lands: the
+# protected policy, the only one anything recorded is evaluated under. Plumbing only: the
+# work tree and HEAD are left alone.
+commit_policy() {
+    cp_repo=${2:-.}
+    cp_blob=$(git -C "$cp_repo" hash-object -w "$1") &&
+        rm -f "$TMP/policy.index" &&
+        GIT_INDEX_FILE="$TMP/policy.index" git -C "$cp_repo" read-tree main &&
+        GIT_INDEX_FILE="$TMP/policy.index" git -C "$cp_repo" update-index --add \
+            --cacheinfo "100644,$cp_blob,.promote/policy.json" &&
+        cp_tree=$(GIT_INDEX_FILE="$TMP/policy.index" git -C "$cp_repo" write-tree) &&
+        cp_commit=$(g -C "$cp_repo" commit-tree "$cp_tree" -p main -m "Change the policy") &&
+        git -C "$cp_repo" update-ref refs/heads/main "$cp_commit" &&
+        rm -f "$TMP/policy.index"
+}
+
 # github_policy OUT: the BBWS policy without the gates driven by the audit log and the
 # clock, for tests of the GitHub gates on a fresh repository
 github_policy() {

@@ -25,8 +25,8 @@ check 'an evaluation error is recorded as seq 3' eval 'promote 3 $K --json --evi
 check 'check records nothing' eval 'before=$(git rev-parse refs/promote/audit) && promote 0 check dev sit &&
     [ "$(git rev-parse refs/promote/audit)" = "$before" ]'
 check 'the key from PROMOTE_SIGNING_KEY' eval 'PROMOTE_SIGNING_KEY="$(cat "$TMP/ci.key")" promote 0 sit prod && has "$OUT" "recorded: seq 4"'
-check 'the log verifies (each promotion verified it before appending)' eval 'promote 0 audit verify &&
-    has "$OUT" "audit log intact: 4 entries" && has "$OUT" "consistent with the 3 entries this clone saw before"'
+check 'the log verifies (each promotion verified it, and remembered what it appended)' eval 'promote 0 audit verify &&
+    has "$OUT" "audit log intact: 4 entries" && has "$OUT" "consistent with the 4 entries this clone saw before"'
 check 'a fresh clone trusts on first use, and says so' eval 'rm -rf "$TMP/fresh" && git clone -q --mirror . "$TMP/fresh" &&
     (cd "$TMP/fresh" && "$PROMOTE" audit verify --no-remote --policy "$TMP/policy.json" >"$OUT" 2>"$ERR") &&
     has "$OUT" "first verification on this clone: trusted on first use; pin it with --expect 4:"'
@@ -65,11 +65,15 @@ check 'verify --expect pins a checkpoint' eval 'promote 0 audit verify && root=$
 make_key next
 trust_keys "$TMP/policy.json" "$TMP/rotated.json" ci next
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["trusted_keys"][0]["not_after_seq"]=5; json.dump(d, open(sys.argv[1], "w"))' "$TMP/rotated.json"
-check 'a key may sign up to its not_after_seq' eval 'promote 0 --policy "$TMP/rotated.json" $K dev sit && has "$OUT" "recorded: seq 5"'
-check 'a retired key is refused, nothing recorded' eval 'promote 2 --policy "$TMP/rotated.json" $K dev sit &&
+check 'a recording command refuses a local policy file, records nothing' eval 'promote 2 --policy "$TMP/rotated.json" $K dev sit &&
+    has "$ERR" "--policy '"'"'$TMP/rotated.json'"'"' cannot be used with '"'"'promote'"'"'" && [ ! -s "$OUT" ] &&
+    [ "$(git rev-list --count refs/promote/audit)" = 4 ]'
+commit_policy "$TMP/rotated.json"
+check 'a key may sign up to its not_after_seq' eval 'promote 0 $K dev sit && has "$OUT" "recorded: seq 5"'
+check 'a retired key is refused, nothing recorded' eval 'promote 2 $K dev sit &&
     has "$ERR" "is retired (it signs entries up to seq 5 only" && [ ! -s "$OUT" ]'
-check 'the new key signs seq 6, and the whole log verifies' eval 'promote 0 --policy "$TMP/rotated.json" --key "$TMP/next.key" dev sit &&
-    has "$OUT" "recorded: seq 6" && promote 0 audit verify --policy "$TMP/rotated.json" && has "$OUT" "6 entries"'
+check 'the new key signs seq 6, and the whole log verifies' eval 'promote 0 --key "$TMP/next.key" dev sit &&
+    has "$OUT" "recorded: seq 6" && promote 0 audit verify && has "$OUT" "6 entries"'
 check 'a key file readable by others is refused, nothing recorded' eval 'cp "$TMP/ci.key" "$TMP/loose.key" && chmod 644 "$TMP/loose.key" &&
     n=$(git rev-list --count refs/promote/audit) && promote 2 --key "$TMP/loose.key" dev sit &&
     has "$ERR" "no usable signing key" && [ "$(git rev-list --count refs/promote/audit)" = "$n" ]'

@@ -12,9 +12,10 @@ for i in 1 2 3 4; do "$PROMOTE" --key "$TMP/ci.key" dev sit >/dev/null || exit 1
 # an entry signed by an untrusted key, and one signed by the trusted key about another commit
 mkdir "$TMP/other" && make_repo "$TMP/other/repo" "$TMP/policy.json" && (
     cd "$TMP/other/repo" && trust_keys "$TMP/policy.json" "$TMP/p2.json" ci stranger &&
-    "$PROMOTE" --policy "$TMP/p2.json" --key "$TMP/stranger.key" dev sit >/dev/null &&
+    commit_policy "$TMP/p2.json" &&
+    "$PROMOTE" --key "$TMP/stranger.key" dev sit >/dev/null &&
     git show refs/promote/audit:entry.dsse.json > "$TMP/untrusted.line" &&
-    "$PROMOTE" --policy "$TMP/p2.json" --key "$TMP/ci.key" --commit develop~1 sit prod >/dev/null
+    "$PROMOTE" --key "$TMP/ci.key" --commit develop~1 sit prod >/dev/null
     git show refs/promote/audit:entry.dsse.json > "$TMP/othercommit.line")
 rm -rf "$HOME/.cache"
 cp -r "$TMP/repo" "$TMP/pristine"

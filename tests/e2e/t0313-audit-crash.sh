@@ -34,4 +34,54 @@ while [ $i -lt 50 ]; do
 done
 check '50 random kills: the log always verifies' eval '[ $bad -eq 0 ]'
 check 'and appending still works afterwards' eval 'promote 0 --key "$TMP/ci.key" dev sit && promote 0 audit verify'
+
+# With a remote: a kill at every step between the local ref update and the push, then
+# 'audit verify --no-remote' (which remembers the entry the remote lacks), then a normal
+# run. The entry is never dropped nor taken for a rollback: the next run pushes it
+# (re-chained after the remote's entries when another clone pushed meanwhile), and the
+# log verifies in this clone, on the remote and in a fresh clone.
+git init -q --bare -b main "$TMP/remote.git" && git remote add origin "$TMP/remote.git" &&
+    git push -q origin main develop release && git fetch -q origin || exit 1
+git clone -q "$TMP/remote.git" "$TMP/other" && (cd "$TMP/other" && git branch -q develop origin/develop &&
+    git branch -q release origin/release && mkdir -p reports && cp "$SRCDIR"/examples/bbws/reports/* reports/) || exit 1
+"$PROMOTE" audit push --key "$TMP/ci.key" >/dev/null || exit 1
+rcount() { git -C "$TMP/remote.git" rev-list --count refs/promote/audit; }
+verified_everywhere() { # N: this clone, the remote and a fresh clone verify N entries
+    promote 0 audit verify && has "$OUT" "audit log intact: $1 entries" &&
+        (cd "$TMP/remote.git" && "$PROMOTE" audit verify --no-remote >"$OUT" 2>"$ERR") &&
+        has "$OUT" "audit log intact: $1 entries" &&
+        rm -rf "$TMP/fresh" && git clone -q "$TMP/remote.git" "$TMP/fresh" &&
+        (cd "$TMP/fresh" && "$PROMOTE" audit verify >"$OUT" 2>"$ERR") && has "$OUT" "audit log intact: $1 entries"
+}
+# killed STEP MOVED: a run killed at STEP; verify --no-remote; another clone pushes when
+# MOVED; then the next run; both runs' decisions reach the remote
+killed() {
+    n=$(rcount) && m=$n
+    PROMOTE_CRASH_AT=$1 "$PROMOTE" --key "$TMP/ci.key" dev sit >/dev/null 2>&1
+    [ $? -eq 137 ] || { echo "  not killed at $1" >&2; return 1; }
+    promote 0 audit verify --no-remote || return 1
+    if [ "$2" = moved ]; then
+        (cd "$TMP/other" && "$PROMOTE" record dr-test --key "$TMP/ci.key" --env prod --result pass >/dev/null) || return 1
+        m=$((n + 1))
+    fi
+    promote 0 --key "$TMP/ci.key" dev sit && has "$OUT" "recorded: seq $((m + 2))" &&
+        [ "$(rcount)" = $((m + 2)) ] && verified_everywhere $((m + 2))
+}
+for step in after-ref before-push after-push; do
+    check "killed at $step, then a normal run: both runs' entries reach the remote" killed $step same
+    check "killed at $step, another clone pushes, then a normal run: re-chained and pushed" killed $step moved
+done
+check 'the steps are real: before-push leaves the remote alone, after-push has pushed' eval '
+    n=$(rcount); PROMOTE_CRASH_AT=before-push "$PROMOTE" --key "$TMP/ci.key" dev sit >/dev/null 2>&1;
+    [ "$(rcount)" = "$n" ] && [ "$(count)" = $((n + 1)) ] &&
+    promote 0 --key "$TMP/ci.key" dev sit && [ "$(rcount)" = $((n + 2)) ] &&
+    PROMOTE_CRASH_AT=after-push "$PROMOTE" --key "$TMP/ci.key" dev sit >/dev/null 2>&1;
+    [ "$(rcount)" = $((n + 3)) ] && [ "$(count)" = $((n + 3)) ] && verified_everywhere $((n + 3))'
+# a kill in the middle of the recovery itself: the re-chained entries are in place, not pushed
+check 'killed right after re-chaining, then a normal run: pushed' eval 'n=$(rcount);
+    PROMOTE_CRASH_AT=after-ref "$PROMOTE" --key "$TMP/ci.key" dev sit >/dev/null 2>&1;
+    (cd "$TMP/other" && "$PROMOTE" record dr-test --key "$TMP/ci.key" --env prod --result pass >/dev/null) &&
+    PROMOTE_CRASH_AT=after-rechain "$PROMOTE" --key "$TMP/ci.key" dev sit >/dev/null 2>&1; [ $? -eq 137 ] &&
+    [ "$(rcount)" = $((n + 1)) ] && promote 0 audit verify --no-remote &&
+    promote 0 --key "$TMP/ci.key" dev sit && [ "$(rcount)" = $((n + 3)) ] && verified_everywhere $((n + 3))'
 finish

@@ -74,7 +74,7 @@ check 'markdown for one environment without DR says so' eval 'promote 0 env show
 check 'json: schema, policy and environments in order' eval 'promote 0 env show --format json &&
     jq_is "d[\"schema_version\"]" 1 &&
     jq_is "list(d)" "[\"schema_version\", \"policy\", \"environments\"]" &&
-    jq_is "d[\"policy\"]" "{\"name\": \"bbws-order-service\", \"sha256\": \"$policy_sha\"}" &&
+    jq_is "d[\"policy\"]" "{\"name\": \"bbws-order-service\", \"sha256\": \"$policy_sha\", \"source\": \"refs/heads/main:.promote/policy.json\", \"local_override\": false}" &&
     jq_is "[e[\"name\"] for e in d[\"environments\"]]" "[\"dev\", \"sit\", \"prod\"]" &&
     jq_is "list(d[\"environments\"][2])" "[\"name\", \"branch\", \"aws_account_id\", \"region\", \"failover_region\", \"github_environment\", \"description\", \"matrix\"]"'
 check 'json: the BBWS figures, typed' eval 'promote 0 env show --format json &&
@@ -103,6 +103,14 @@ check 'a policy without a matrix shows the environments alone' eval '
     row "AWS account id" 536580886816 815856636111 093646564004 && hasnt "$OUT" "availability SLA" &&
     promote 0 env show --format json --policy "$SRCDIR/tests/e2e/policies/files.json" &&
     jq_is "d[\"environments\"][2][\"matrix\"]" "{}"'
+check 'a local policy file says so, as a table, in Markdown and in JSON' eval '
+    promote 0 env show --policy "$SRCDIR/tests/e2e/policies/files.json" &&
+    has "$OUT" "policy $SRCDIR/tests/e2e/policies/files.json [local file given with --policy, not the policy ref]" &&
+    promote 0 env show --format markdown --policy "$SRCDIR/tests/e2e/policies/files.json" &&
+    has "$OUT" "; a local file given with \`--policy\`, not the policy ref)" &&
+    promote 0 env show --format json --policy "$SRCDIR/tests/e2e/policies/files.json" &&
+    jq_is "d[\"policy\"][\"local_override\"]" True && jq_is "d[\"policy\"][\"source\"]" "$SRCDIR/tests/e2e/policies/files.json" &&
+    promote 0 env show && hasnt "$OUT" "local file"'
 check 'a policy file needs no repository' eval 'cd "$TMP" &&
     promote 0 env show --format json --policy "$SRCDIR/policies/bbws.json" prod; rc=$?; cd "$TMP/repo"; [ $rc -eq 0 ] &&
     jq_is "d[\"environments\"][0][\"matrix\"][\"dr_strategy\"]" "\"multi-site active/active\""'

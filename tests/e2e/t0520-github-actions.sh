@@ -101,7 +101,7 @@ d = json.load(open(sys.argv[1]))
 d["environments"][1]["tag_template"] = "sit-{yyyy}.{mm}.{dd}.{n}"
 json.dump(d, open(sys.argv[2], "w"), indent=1)' "$TMP/policy.json" "$TMP/tagged.json"
 check 'a tagged promotion: the tag output and the summary line' eval 'fresh &&
-    PROMOTE_NOW=2026-11-04T08:00:00Z promote 0 $K --policy "$TMP/tagged.json" dev sit &&
+    commit_policy "$TMP/tagged.json" && PROMOTE_NOW=2026-11-04T08:00:00Z promote 0 $K dev sit &&
     id=$(sed -n "s/^recorded: seq [0-9]*, decision \([0-9a-f]*\) .*/\1/p" "$OUT") && [ ${#id} -eq 64 ] &&
     is "$OUTPUTS" "verdict=approved\ndecision-id=$id\ntag=sit-2026.11.04.1\n" &&
     has "$SUM" "Tagged \`sit-2026.11.04.1\`." &&

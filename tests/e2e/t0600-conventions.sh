@@ -179,7 +179,7 @@ P=$PROMOTE
 mkdir -p "$TMP/cwd/dir.d" && cd "$TMP/cwd" && : > cov.xml && : > ci.key && : > policy.json || exit 1
 
 check 'complete a command' comp_is audit "$P" au
-check 'complete the subcommands of audit' comp_is 'log show verify export' "$P" audit ''
+check 'complete the subcommands of audit' comp_is 'log show verify export push' "$P" audit ''
 check 'complete the subcommands of keys' comp_is 'generate show export' "$P" keys ''
 check 'complete the subcommands of record' comp_is 'deployed dr-test' "$P" record ''
 check 'complete the subcommands of env' comp_is 'show check' "$P" env ''
@@ -188,6 +188,7 @@ check 'complete the options of audit verify' comp_is '--pubkey --policy --policy
 check 'complete --wait for promote' comp_is '--wait --wait-interval --wait-timeout' "$P" --repo . dev --w
 check 'check has no --wait' comp_is '' "$P" check --wa
 check 'rollback has its options' comp_has --to --reason --wait -- "$P" rollback prod --
+check 'what records takes no --policy' comp_is '--policy-ref' "$P" hold prod --pol
 check 'complete --version first' comp_has --version --help -- "$P" --
 check 'the value of --format' comp_is 'table markdown json' "$P" env show --format ''
 check 'the value of --result for a DR test' comp_is 'pass fail' "$P" record dr-test --env sit --result ''

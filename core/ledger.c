@@ -1,0 +1,395 @@
+#include "ledger.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "history.h"
+
+#define LEDGER_PUSH_ATTEMPTS 16
+#define LEDGER_NAMED 4 /* unpushed entries named in a message */
+
+int
+ledger_keys_for(struct ledger_keys *out, struct repo *r, const struct policy *p,
+                const char *policy_ref, struct err *e)
+{
+    const char *ref = policy_ref ? policy_ref : "main";
+    struct policy *prot = NULL;
+    struct buf b = BUF_INIT;
+    struct err ne = ERR_INIT;
+    char used[256], commit[41], source[512];
+    int rc = -1, found = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (p->local_override && r &&
+        repo_resolve_branch(r, ref, used, sizeof(used), commit, &ne) == 0) {
+        found = repo_read_file_at_commit(r, commit, POLICY_PATH, POLICY_MAX_BYTES, &b, e);
+        if (found < 0)
+            goto done;
+        snprintf(source, sizeof(source), "%s:%s", used, POLICY_PATH);
+        if (found && policy_load(&prot, buf_str(&b), b.len, source, e) < 0)
+            goto done;
+    }
+    if (!p->local_override || prot) {
+        const struct policy *k = prot ? prot : p;
+
+        if (audit_trust_from_policy(&out->trust, json_object_get(k->root, "trusted_keys"), e) < 0)
+            goto done;
+        snprintf(out->source, sizeof(out->source), "%s", k->source);
+    } else {
+        /* no protected policy: a local evaluation records nothing, and its policy is the
+         * caller's own word; its keys are the only ones there are */
+        if (audit_trust_from_policy(&out->trust, json_object_get(p->root, "trusted_keys"), e) < 0)
+            goto done;
+        snprintf(out->source, sizeof(out->source), "%s", p->source);
+        out->local = 1;
+    }
+    rc = 0;
+done:
+    policy_free(prot);
+    buf_release(&b);
+    return rc;
+}
+
+void
+ledger_release(struct ledger *l)
+{
+    audit_log_release(&l->log);
+    json_decref(l->history);
+    l->history = NULL;
+}
+
+/* Which remote, if any: 1 with its name and tracking ref, 0 none; --remote NAME that does
+ * not exist is EXIT_USAGE. */
+static int
+which_remote(char name[64], char tracking[128], const struct ledger_req *rq, struct err *e)
+{
+    const char *n = rq->remote ? rq->remote : "origin";
+
+    if (rq->no_remote)
+        return 0;
+    if (strlen(n) >= 64 || !repo_has_remote(rq->repo, n)) {
+        if (rq->remote)
+            return err_set(e, EXIT_USAGE, "no remote named '%.64s'", rq->remote);
+        return 0;
+    }
+    snprintf(name, 64, "%s", n);
+    snprintf(tracking, 128, "%s%s/audit", LEDGER_TRACKING_PREFIX, n);
+    return 1;
+}
+
+/* The kind of an entry (its decision extension's, or its event's). */
+static void
+entry_kind(char *out, size_t outsz, const struct audit_item *it, char id[65])
+{
+    json_t *st = audit_payload(it, id);
+    const json_t *pred = json_object_get(st, "predicate");
+    const json_t *ext = json_object_get(pred, AUDIT_EXTENSION);
+    const char *k = json_string_value(json_object_get(ext ? ext : pred, "kind"));
+
+    snprintf(out, outsz, "%s", k ? k : "unknown");
+    json_decref(st);
+}
+
+/* EXIT_EVAL naming entries FROM + 1 .. L->n, which REMOTE lacks. */
+static int
+unpushed(const struct audit_log *l, size_t from, const char *remote, struct err *e)
+{
+    struct buf b = BUF_INIT;
+    char kind[64], id[65];
+    size_t i, n = l->n - from;
+
+    for (i = from; i < l->n && i < from + LEDGER_NAMED; i++) {
+        entry_kind(kind, sizeof(kind), &l->items[i], id);
+        buf_addf(&b, "%sseq %zu %s %.16s", i > from ? ", " : "", i + 1, kind, id);
+    }
+    if (n > LEDGER_NAMED)
+        buf_addf(&b, " and %zu more", n - LEDGER_NAMED);
+    err_set(e, EXIT_EVAL,
+            "this clone holds %zu audit %s that '%s' lacks (%s); nothing was read from the "
+            "log: 'promote audit push --key <file>' pushes %s (re-signed after the remote's "
+            "entries if it moved meanwhile)",
+            n, n == 1 ? "entry" : "entries", remote, buf_str(&b), n == 1 ? "it" : "them");
+    buf_release(&b);
+    return -1;
+}
+
+/* What a round of sync_once does. */
+struct sync {
+    int fetch;                    /* fetch first (else the tracking ref as last fetched) */
+    int push;                     /* push what the remote lacks (needs rq->key) */
+    struct audit_appended *entry; /* followed through a re-chain, may be NULL */
+};
+
+static void
+follow(struct audit_appended *entry, const struct audit_log *l, size_t from,
+       const struct audit_appended *map)
+{
+    size_t i;
+    char id[65];
+    json_t *st;
+
+    if (!entry)
+        return;
+    for (i = from; i < l->n; i++) {
+        st = audit_payload(&l->items[i], id);
+        json_decref(st);
+        if (strcmp(id, entry->id) == 0) {
+            *entry = map[i - from];
+            return;
+        }
+    }
+}
+
+/* One round of ledger_open or ledger_push, under the clone's lock: OUT gets the verified
+ * log; *RETRY is set when someone else moved a ref first (a lost compare-and-swap, a
+ * rejected push). */
+static int
+sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *how, int *retry,
+          struct err *e)
+{
+    struct audit_state st;
+    struct audit_log l, rl, nl;
+    struct audit_verified vl, vr;
+    struct audit_point p;
+    struct audit_appended *map = NULL;
+    char name[64] = "", tracking[128] = "", ltip[41], rtip[41], new_tip[41];
+    const char *what_local = "the checkpoint this clone saw";
+    char what_remote[160];
+    int fd = -1, rc = -1, use_remote, found, cas;
+    size_t k = 0, from;
+
+    *retry = 0;
+    memset(&l, 0, sizeof(l));
+    memset(&rl, 0, sizeof(rl));
+    memset(&nl, 0, sizeof(nl));
+    use_remote = which_remote(name, tracking, rq, e);
+    if (use_remote < 0)
+        return -1;
+    snprintf(what_remote, sizeof(what_remote), "the log this clone saw on '%s'", name);
+    if (use_remote && how->fetch &&
+        repo_fetch_ref(rq->repo, name, AUDIT_REF, tracking, &found, e) < 0)
+        return err_prefix(e, "cannot fetch the audit log from '%s'", name);
+    if (audit_lock(&fd, rq->repo, e) < 0)
+        return -1;
+    if (audit_state_load(&st, rq->repo, e) < 0 || repo_ref_tip(rq->repo, AUDIT_REF, ltip, e) < 0 ||
+        audit_load_tip(&l, rq->repo, ltip, e) < 0)
+        goto done;
+    /* this clone's log: every entry, and what this clone appended or verified before */
+    if (audit_verify_log(&vl, &l, 0, &rq->keys->trust, e) < 0 ||
+        (st.has_local && audit_extends(&l, &st.local, what_local, e) < 0))
+        goto done;
+    out->v.had_remembered = st.has_local;
+    out->v.remembered_size = st.local.size;
+    if (use_remote) {
+        /* the remote's log: what it shares with ours is verified already; it must extend
+         * what this clone saw there (a smaller or rewritten log is a rollback) */
+        if (repo_ref_tip(rq->repo, tracking, rtip, e) < 0 ||
+            audit_load_tip(&rl, rq->repo, rtip, e) < 0)
+            goto done;
+        k = audit_common(&l, &rl);
+        from = k < rl.n ? k : (rl.n ? rl.n - 1 : 0);
+        if (audit_verify_log(&vr, &rl, from, &rq->keys->trust, e) < 0 ||
+            (st.has_seen && audit_extends(&rl, &st.seen, what_remote, e) < 0)) {
+            err_prefix(e, "the audit log on '%s'", name);
+            goto done;
+        }
+        out->remote_used = 1;
+        snprintf(out->remote, sizeof(out->remote), "%s", name);
+        out->v.had_remembered = st.has_seen;
+        out->v.remembered_size = st.seen.size;
+        if (audit_point_at(&st.seen, &rl, rl.n, e) < 0)
+            goto done;
+        st.has_seen = 1;
+        if (k == l.n) {
+            /* nothing of ours the remote lacks: take what it has */
+            if (rl.n > l.n) {
+                cas = repo_ref_cas(rq->repo, AUDIT_REF, rtip, ltip, e);
+                if (cas != 0) {
+                    *retry = cas == 1;
+                    rc = cas == 1 ? 0 : -1;
+                    goto done;
+                }
+                audit_log_release(&l);
+                l = rl;
+                memset(&rl, 0, sizeof(rl));
+            }
+        } else if (!how->push || !rq->key) {
+            /* remember the remote's log we verified; ours stays as it is */
+            if (audit_state_store(rq->repo, &st, e) < 0)
+                goto done;
+            unpushed(&l, k, name, e);
+            goto done;
+        } else {
+            if (k < rl.n) {
+                /* the remote moved since: ours go after its entries, re-signed */
+                map = calloc(l.n - k, sizeof(*map));
+                if (!map) {
+                    err_set(e, EXIT_EVAL, "out of memory");
+                    goto done;
+                }
+                if (audit_rechain(new_tip, map, rq->repo, &rl, &l, k, rq->key, rq->origin, e) < 0 ||
+                    audit_load_tip(&nl, rq->repo, new_tip, e) < 0 ||
+                    audit_verify_log(&vr, &nl, rl.n, &rq->keys->trust, e) < 0) {
+                    err_prefix(e, "cannot re-chain this clone's entries after those of '%s'", name);
+                    goto done;
+                }
+                /* until the ref moves, remember only what the old and the new log share */
+                if (audit_point_at(&st.local, &l, k, e) < 0)
+                    goto done;
+                st.has_local = 1;
+                if (audit_state_store(rq->repo, &st, e) < 0)
+                    goto done;
+                cas = repo_ref_cas(rq->repo, AUDIT_REF, new_tip, ltip, e);
+                if (cas != 0) {
+                    *retry = cas == 1;
+                    rc = cas == 1 ? 0 : -1;
+                    goto done;
+                }
+                audit_crashpoint("after-rechain");
+                follow(how->entry, &l, k, map);
+                audit_log_release(&l);
+                l = nl;
+                memset(&nl, 0, sizeof(nl));
+                snprintf(ltip, sizeof(ltip), "%s", new_tip);
+                k = rl.n;
+            }
+            if (audit_point_at(&st.local, &l, l.n, e) < 0)
+                goto done;
+            st.has_local = 1;
+            if (audit_state_store(rq->repo, &st, e) < 0)
+                goto done;
+            audit_crashpoint("before-push");
+            cas = repo_push(rq->repo, name, AUDIT_REF, e);
+            if (cas < 0) {
+                err_prefix(e,
+                           "cannot push the audit log to '%s' (this clone keeps the "
+                           "entries; the next run pushes them)",
+                           name);
+                goto done;
+            }
+            if (cas == 1) {
+                *retry = 1;
+                rc = 0;
+                goto done;
+            }
+            audit_crashpoint("after-push");
+            if (repo_ref_set(rq->repo, tracking, ltip, e) < 0 ||
+                audit_point_at(&st.seen, &l, l.n, e) < 0)
+                goto done;
+            out->pushed = l.n - k;
+        }
+    }
+    if (rq->expect && audit_check_expect(&l, rq->expect, e) < 0)
+        goto done;
+    if (audit_point_at(&p, &l, l.n, e) < 0)
+        goto done;
+    st.local = p;
+    st.has_local = 1;
+    if (audit_state_store(rq->repo, &st, e) < 0)
+        goto done;
+    out->v.size = p.size;
+    memcpy(out->v.root, p.root, 32);
+    audit_log_release(&out->log);
+    out->log = l;
+    memset(&l, 0, sizeof(l));
+    rc = 0;
+done:
+    audit_unlock(fd);
+    free(map);
+    audit_log_release(&l);
+    audit_log_release(&rl);
+    audit_log_release(&nl);
+    return rc;
+}
+
+static int
+sync_loop(struct ledger *out, const struct ledger_req *rq, struct sync *how, struct err *e)
+{
+    int attempt, retry;
+    unsigned int span;
+
+    for (attempt = 0; attempt < LEDGER_PUSH_ATTEMPTS; attempt++) {
+        if (sync_once(out, rq, how, &retry, e) < 0)
+            return -1;
+        if (!retry)
+            return 0;
+        /* someone else pushed first: back off (randomised, growing, so that racing clones
+         * fall out of step), then take their log and chain ours after it */
+        span = 5000u << (attempt < 7 ? attempt : 7);
+        usleep((useconds_t)(span / 2 + randombytes_uniform(span)));
+        how->fetch = 1;
+    }
+    return err_set(e, EXIT_EVAL,
+                   "cannot push the audit log: %d attempts were rejected (this clone keeps the "
+                   "entries; the next run pushes them)",
+                   LEDGER_PUSH_ATTEMPTS);
+}
+
+int
+ledger_open(struct ledger *out, const struct ledger_req *rq, struct err *e)
+{
+    struct sync how = {1, rq->key != NULL, NULL};
+
+    memset(out, 0, sizeof(*out));
+    if (sync_loop(out, rq, &how, e) < 0 || history_from_log(&out->history, &out->log, e) < 0) {
+        ledger_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+int
+ledger_append(struct audit_appended *out, const struct ledger_req *rq, const json_t *statement,
+              struct err *e)
+{
+    struct audit_state st;
+    struct audit_log l;
+    char tip[41];
+    int fd, rc = -1;
+
+    memset(&l, 0, sizeof(l));
+    if (audit_lock(&fd, rq->repo, e) < 0)
+        return -1;
+    /* the log was verified when this run began; it may only have grown since */
+    if (audit_state_load(&st, rq->repo, e) < 0 || repo_ref_tip(rq->repo, AUDIT_REF, tip, e) < 0 ||
+        audit_load_tip(&l, rq->repo, tip, e) < 0 ||
+        (st.has_local && audit_extends(&l, &st.local, "the checkpoint this clone saw", e) < 0) ||
+        audit_append(out, rq->repo, statement, rq->key, rq->origin, e) < 0)
+        goto done;
+    audit_log_release(&l);
+    if (repo_ref_tip(rq->repo, AUDIT_REF, tip, e) < 0 || audit_load_tip(&l, rq->repo, tip, e) < 0 ||
+        audit_point_at(&st.local, &l, l.n, e) < 0)
+        goto done;
+    st.has_local = 1;
+    rc = audit_state_store(rq->repo, &st, e);
+done:
+    audit_log_release(&l);
+    audit_unlock(fd);
+    return rc;
+}
+
+int
+ledger_push(struct audit_appended *entry, const struct ledger_req *rq, char remote[64],
+            struct err *e)
+{
+    /* the remote was fetched when this run began: push at once, fetch when refused */
+    struct sync how = {0, 1, entry};
+    struct ledger l;
+    int rc;
+
+    char name[64], tracking[128];
+
+    memset(&l, 0, sizeof(l));
+    remote[0] = '\0';
+    rc = which_remote(name, tracking, rq, e);
+    if (rc <= 0)
+        return rc;
+    rc = sync_loop(&l, rq, &how, e);
+    if (rc == 0 && l.remote_used)
+        snprintf(remote, 64, "%s", l.remote);
+    ledger_release(&l);
+    return rc < 0 ? -1 : l.remote_used;
+}

@@ -1,0 +1,78 @@
+/* The audit log as every command reads it, in one place: fetched from the remote,
+ * verified against the protected policy's keys and against what this clone remembers
+ * (core/audit.h, audit_state), reconciled with the remote, and only then read. Nothing
+ * reads an entry of the log before the log up to it verifies. */
+#ifndef PROMOTE_LEDGER_H
+#define PROMOTE_LEDGER_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "audit.h"
+#include "err.h"
+#include "keys.h"
+#include "policy.h"
+#include "repo.h"
+
+/* Where the remote's log is fetched to: refs/promote/remotes/<remote>/audit. */
+#define LEDGER_TRACKING_PREFIX "refs/promote/remotes/"
+
+/* The keys the log is verified with, and where they come from. */
+struct ledger_keys {
+    struct audit_trust trust;
+    char source[512]; /* the policy's source ("refs/heads/main:.promote/policy.json", a file) */
+    int local;        /* not the protected policy's: a --policy file (there is no protected
+                         policy), or --pubkey */
+};
+
+/* The keys for a command evaluated under P: P's own when P is the protected policy (read
+ * from the policy ref). For a local --policy file: those of the protected policy on
+ * POLICY_REF (NULL: main, as origin/main when it exists) when there is one, else (no such
+ * ref, or no policy on it) P's own, and LOCAL says so. An invalid protected policy is
+ * EXIT_USAGE. */
+int ledger_keys_for(struct ledger_keys *out, struct repo *r, const struct policy *p,
+                    const char *policy_ref, struct err *e);
+
+struct ledger_req {
+    struct repo *repo;
+    const struct ledger_keys *keys;
+    const char *remote; /* NULL: origin, when it exists */
+    int no_remote;      /* the local log only: no fetch, no push */
+    /* NULL: read only, and entries of this clone the remote lacks stop the command (exit 3,
+     * naming them). Else they are pushed, re-chained after the remote's entries and
+     * re-signed with KEY when the remote moved. */
+    const struct key *key;
+    const char *origin; /* the log's name in checkpoints ("promote:<repository>"), with KEY */
+    const char *expect; /* "SIZE:ROOTHEX" the log must extend (--expect), or NULL */
+};
+
+struct ledger {
+    struct audit_log log; /* this clone's log, verified, oldest first */
+    json_t *history;      /* core/history.h over LOG */
+    struct audit_verified v;
+    int remote_used;
+    char remote[64];
+    size_t pushed; /* entries of an earlier run this call pushed */
+};
+
+/* Fetch (unless RQ->no_remote or there is no remote), verify the remote's log and this
+ * clone's, each against the keys and what this clone remembers (a remote log that does
+ * not extend what this clone saw there, a local log that does not extend what it
+ * appended: EXIT_TAMPER), reconcile them (see ledger_req.key), remember both, and read
+ * the history. Tamper names the seq and why. */
+int ledger_open(struct ledger *out, const struct ledger_req *rq, struct err *e);
+void ledger_release(struct ledger *l);
+
+/* Append STATEMENT signed by RQ->key to this clone's log and remember it, under the
+ * clone's lock. Pushes nothing. */
+int ledger_append(struct audit_appended *out, const struct ledger_req *rq, const json_t *statement,
+                  struct err *e);
+
+/* Push what this clone's log holds beyond the remote's, re-chained after the remote's
+ * entries when someone else pushed first (retried with a growing random back-off). ENTRY
+ * (may be NULL), an entry of this clone's log, is updated to where it landed. 1 pushed,
+ * 0 no remote (REMOTE is the remote's name when 1). */
+int ledger_push(struct audit_appended *entry, const struct ledger_req *rq, char remote[64],
+                struct err *e);
+
+#endif
