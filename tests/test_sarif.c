@@ -399,6 +399,13 @@ test_runs_that_did_not_analyse(void **state)
     assert_int_equal(s.tool_errors, 3);
     assert_string_equal(s.tool_error, "runs[0] (ESLint): Parsing error: Unexpected token");
     assert_int_equal(s.results, 0);
+    /* the first error notification has no text: quoted as having none */
+    parse_ok(&s, write_str("silentnote.sarif",
+                           "{\"version\":\"2.1.0\",\"runs\":[{" T "\"invocations\":[{"
+                           "\"toolExecutionNotifications\":[{\"level\":\"error\"},{\"level\":"
+                           "\"error\",\"message\":{\"text\":\"second\"}}]}],\"results\":[]}]}"));
+    assert_int_equal(s.tool_errors, 2);
+    assert_non_null(strstr(s.tool_error, ": (no message text)"));
 }
 
 /* Real producers' reports of runs that failed or analysed nothing (MANIFEST.md, "Reports of

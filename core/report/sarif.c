@@ -823,8 +823,8 @@ note_end(struct sarif *p)
     if (p->note.level != LV_ERROR) /* a notification's level defaults to warning */
         return;
     if (r->note_errors++ == 0)
-        memcpy(r->first_note, p->note.text[0] ? p->note.text : "(no message text)",
-               sizeof(r->first_note));
+        snprintf(r->first_note, sizeof(r->first_note), "%s",
+                 p->note.text[0] ? p->note.text : "(no message text)");
 }
 
 /* A run is a clean scan only when its analysis ran: it names its tool, has results
