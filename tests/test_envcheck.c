@@ -293,6 +293,45 @@ test_tfvars_duplicates_and_nul(void **state)
     envcheck_result_release(&r);
 }
 
+/* Values and file names are any bytes, and messages quote them cut at a byte count:
+ * what reaches a violation is UTF-8 (anything else as '?'), or --json could not
+ * print it. */
+#define EACUTE "\xc3\xa9"
+#define EACUTE10 EACUTE EACUTE EACUTE EACUTE EACUTE EACUTE EACUTE EACUTE EACUTE EACUTE
+
+static void
+test_messages_are_utf8(void **state)
+{
+    struct policy *p = bbws();
+    struct envcheck_input in;
+    struct envcheck_result r;
+    json_t *j;
+    size_t i, seen = 0;
+
+    (void)state;
+    example_input(&in);
+    /* 'x' and 40 e-acute: the message quotes 64 bytes, 'x', 31 of them and half of one */
+    edit(&in, "terraform/prod/prod.tfvars", "environment    = \"prod\"",
+         "environment    = \"x" EACUTE10 EACUTE10 EACUTE10 EACUTE10 "\"");
+    edit(&in, "terraform/prod/prod.tfvars", "\"093646564004\"", "\"09364656400\xff\"");
+    add_file(&in.workflows, &in.n_workflows, ".github/workflows/deploy-\xfe.yml", "on: push\n");
+    judge(&r, p, &in);
+    has(&r, ".github/workflows/deploy-?.yml", 1, "wf-syntax");
+    for (i = 0; i < r.n; i++) {
+        if (r.v[i].line == 3 && strcmp(r.v[i].rule, "tf-environment") == 0 && ++seen)
+            assert_non_null(strstr(r.v[i].message, EACUTE "?', the directory is 'prod'"));
+        if (r.v[i].line == 4 && strcmp(r.v[i].rule, "tf-account") == 0 && ++seen)
+            assert_non_null(strstr(r.v[i].message, "'09364656400?'"));
+    }
+    assert_int_equal(seen, 2);
+    j = envcheck_result_json(&r);
+    assert_non_null(j);
+    json_decref(j);
+    envcheck_result_release(&r);
+    envcheck_input_release(&in);
+    policy_free(p);
+}
+
 /* ---------------------------------------------------------------- S3 names */
 
 static void
@@ -783,6 +822,7 @@ main(void)
         cmocka_unit_test(test_tfvars_reads_assignments),
         cmocka_unit_test(test_tfvars_reports_the_rest),
         cmocka_unit_test(test_tfvars_duplicates_and_nul),
+        cmocka_unit_test(test_messages_are_utf8),
         cmocka_unit_test(test_s3_names),
         cmocka_unit_test(test_example_is_clean),
         cmocka_unit_test(test_one_rule_at_a_time),
