@@ -787,7 +787,7 @@ point_parse(struct audit_point *p, const char *s)
     if (k == 3 && strcmp(tip, "-") != 0) {
         if (strlen(tip) != 40 || strspn(tip, "0123456789abcdef") != 40)
             return -1;
-        snprintf(p->tip, sizeof(p->tip), "%s", tip);
+        memcpy(p->tip, tip, 41); /* 40 hex digits and the NUL, checked above */
     }
     return 0;
 }
