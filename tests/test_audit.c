@@ -345,6 +345,7 @@ test_rechain_after_the_remote_entries(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(h, 4), "id")),
                         map[1].id);
     /* nothing moved the ref: it is still the remote's log */
+    audit_log_release(&base);
     tip_log(&base, r);
     assert_string_equal(base.items[base.n - 1].commit, remote.items[2].commit);
 
