@@ -561,6 +561,43 @@ verify_entry(const struct dsse *d, uint64_t seq, const struct audit_trust *t, st
                    hinted ? "bad signature" : "not signed by any trusted key (unknown key)");
 }
 
+/* The seq entry IT's statement claims, or -1 (no verification: for naming a misplacement). */
+static json_int_t
+claimed_seq(const struct audit_item *it)
+{
+    json_t *st = audit_payload(it, NULL);
+    const json_t *seq = json_object_get(json_object_get(st, "predicate"), "seq");
+    json_int_t v = json_is_integer(seq) ? json_integer_value(seq) : -1;
+
+    json_decref(st);
+    return v;
+}
+
+/* Why the entry at position SEQ of LOG claims GOT: the entry of SEQ is elsewhere in the
+ * log (reordered), GOT's own position holds GOT too (a duplicate), or SEQ is nowhere (a
+ * gap). */
+static void
+misplaced(char *why, size_t whysz, const struct audit_log *log, uint64_t seq, json_int_t got)
+{
+    size_t j, at = 0;
+
+    if (got > 0 && (uint64_t)got < seq && claimed_seq(&log->items[got - 1]) == got) {
+        snprintf(why, whysz, "a duplicate: seq %lld is also at position %lld", (long long)got,
+                 (long long)got);
+        return;
+    }
+    for (j = 0; j < log->n && !at; j++)
+        if (j + 1 != seq && claimed_seq(&log->items[j]) == (json_int_t)seq)
+            at = j + 1;
+    if (at)
+        snprintf(why, whysz, "reordered: the entry of seq %llu is at position %zu",
+                 (unsigned long long)seq, at);
+    else if (got > 0 && (uint64_t)got > seq)
+        snprintf(why, whysz, "a gap: the entry of seq %llu is missing", (unsigned long long)seq);
+    else
+        snprintf(why, whysz, "a duplicate or misplaced entry");
+}
+
 int
 audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t from,
                  const struct audit_trust *trust, struct err *e)
@@ -632,12 +669,12 @@ audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t
             err_set(e, EXIT_TAMPER, "seq %llu: not a promote statement", (unsigned long long)seq);
         } else if (!json_is_integer(json_object_get(pred, "seq"))) {
             err_set(e, EXIT_TAMPER, "seq %llu: the statement has no seq", (unsigned long long)seq);
-        } else if ((uint64_t)got < seq) {
-            err_set(e, EXIT_TAMPER, "seq %llu: entry says seq %lld (a duplicate or reordered entry)",
-                    (unsigned long long)seq, (long long)got);
-        } else if ((uint64_t)got > seq) {
-            err_set(e, EXIT_TAMPER, "seq %llu: entry says seq %lld (a gap: entries are missing)",
-                    (unsigned long long)seq, (long long)got);
+        } else if ((uint64_t)got != seq) {
+            char why[128];
+
+            misplaced(why, sizeof(why), log, seq, got);
+            err_set(e, EXIT_TAMPER, "seq %llu: entry says seq %lld (%s)", (unsigned long long)seq,
+                    (long long)got, why);
         } else if (strcmp(str(json_object_get(pred, "prev")), prevhex) != 0) {
             err_set(e, EXIT_TAMPER,
                     "seq %llu: prev does not match the previous entry (a broken chain)",

@@ -40,11 +40,11 @@ check 'one flipped signature byte' detects 'seq 2: bad signature' flip-sig 2
 check 'a changed payloadType' detects 'seq 4: payloadType is not application/vnd.in-toto+json' payload-type 4
 check 'a truncated signature' detects 'seq 1: bad signature' truncate-sig 1
 check 'duplicate JSON keys in an envelope' detects 'seq 2' dup-keys 2
-check 'a deleted entry' detects 'seq 3: entry says seq 4 (a gap' delete 3
-check 'a duplicated entry' detects 'seq 3: entry says seq 2 (a duplicate or reordered entry)' duplicate 2
-check 'reordered entries' detects 'seq 2: entry says seq 3' swap 2 3
+check 'a deleted entry' detects 'seq 3: entry says seq 4 (a gap: the entry of seq 3 is missing)' delete 3
+check 'a duplicated entry' detects 'seq 3: entry says seq 2 (a duplicate: seq 2 is also at position 2)' duplicate 2
+check 'reordered entries' detects 'seq 2: entry says seq 3 (reordered: the entry of seq 2 is at position 3)' swap 2 3
 check 'an entry signed by an untrusted key' detects 'seq 2: not signed by any trusted key' replace 2 "$TMP/untrusted.line"
-check 'an entry signed by the real key about another commit' detects 'seq 5: entry says seq 2' replace 5 "$TMP/othercommit.line"
+check 'an entry signed by the real key about another commit' detects 'seq 5: entry says seq 2 (a duplicate: seq 2 is also at position 2)' replace 5 "$TMP/othercommit.line"
 check 'a merge in the log' detects 'forks' merge
 # the keyid is an unauthenticated hint: the signatures still verify (no "bad signature",
 # no "unknown key"); only the checkpoint, which covers the entry bytes, sees the change
