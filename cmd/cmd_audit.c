@@ -34,6 +34,7 @@ enum {
     A_REMOTE,
     A_NO_REMOTE,
     A_KEY,
+    A_REVERSE,
     A_HELP
 };
 
@@ -41,6 +42,7 @@ struct audit_opts {
     const char *env, *commit, *kind, *verdict, *actor, *since, *until;
     long limit;
     int json;
+    int reverse; /* log: oldest first; export: newest first */
     const char *pubkeys[MAX_PUBKEYS];
     size_t n_pubkeys;
     const char *expect;
@@ -52,10 +54,10 @@ struct audit_opts {
 static const char *const audit_usage =
     "usage: promote audit log [--env <env>] [--commit <rev>] [--kind <kind>] [--verdict <v>]\n"
     "                         [--actor <login>] [--since <time>] [--until <time>] [--limit <n>]\n"
-    "                         [--json]\n"
+    "                         [--reverse] [--json]\n"
     "       promote audit show <seq>|<decision-id> [--json]\n"
     "       promote audit verify [--pubkey <file>]... [--expect <size>:<roothex>]\n"
-    "       promote audit export [--since <time>] [--until <time>]\n"
+    "       promote audit export [--since <time>] [--until <time>] [--reverse]\n"
     "       promote audit push [--key <file>]\n"
     "\n"
     "  common: [--repo <dir>] [--policy <file> | --policy-ref <ref>] [--remote <name> |\n"
@@ -89,6 +91,7 @@ parse(struct audit_opts *o, int argc, char **argv)
         {"policy", required_argument, NULL, A_POLICY},   {"policy-ref", required_argument, NULL, A_POLICY_REF},
         {"remote", required_argument, NULL, A_REMOTE},   {"no-remote", no_argument, NULL, A_NO_REMOTE},
         {"key", required_argument, NULL, A_KEY},         {"help", no_argument, NULL, A_HELP},
+        {"reverse", no_argument, NULL, A_REVERSE},
         {NULL, 0, NULL, 0},
     };
     int seen[A_HELP + 1] = {0}, ch;
@@ -114,6 +117,7 @@ parse(struct audit_opts *o, int argc, char **argv)
         case A_SINCE: o->since = optarg; break;
         case A_UNTIL: o->until = optarg; break;
         case A_JSON: o->json = 1; break;
+        case A_REVERSE: o->reverse = 1; break;
         case A_EXPECT: o->expect = optarg; break;
         case A_REPO: o->repo = optarg; break;
         case A_POLICY: o->policy = optarg; break;
@@ -205,12 +209,17 @@ audit_log_cmd(const struct audit_log *log, struct repo *repo, const struct audit
 {
     char commit[41] = "", id[65], clean[256];
     long shown = 0;
-    size_t i;
+    size_t k, i;
+    /* log reads newest first, export oldest first (the order a Merkle tree is built in) */
+    int oldest_first = export ? !o->reverse : o->reverse;
 
     if (o->commit && repo_resolve_commit(repo, o->commit, commit, e) < 0)
         return -1;
-    for (i = log->n; i-- > 0;) {
-        const struct audit_item *it = &log->items[i];
+    for (k = 0; k < log->n; k++) {
+        const struct audit_item *it;
+
+        i = oldest_first ? k : log->n - 1 - k;
+        it = &log->items[i];
         json_t *st = audit_payload(it, id);
         struct row r;
 

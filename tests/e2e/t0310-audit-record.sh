@@ -51,12 +51,17 @@ check 'seq 1 chains to zeros' eval 'promote 0 audit show --json 1 &&
 check 'evidence hashes are in the record' eval 'promote 0 audit show --json 1 &&
     jq_is "[g[\"evidence\"][\"sha256\"] for g in d[\"statement\"][\"predicate\"][\"urn:promote:decision:v1\"][\"gates\"] if g[\"name\"] == \"unit-coverage\"][0]" "$(sha256sum reports/coverage.xml | cut -d" " -f1)"'
 check 'the decision id is the SHA-256 of the payload' eval 'promote 0 audit export &&
-    sed -n 4p "$OUT" | python3 -c "import base64,hashlib,json,sys; print(hashlib.sha256(base64.b64decode(json.load(sys.stdin)[\"payload\"])).hexdigest())" > "$TMP/id1" &&
+    sed -n 1p "$OUT" | python3 -c "import base64,hashlib,json,sys; print(hashlib.sha256(base64.b64decode(json.load(sys.stdin)[\"payload\"])).hexdigest())" > "$TMP/id1" &&
     promote 0 audit show --json 1 && jq_is "d[\"id\"]" "$(cat "$TMP/id1")"'
 check 'audit show by decision id' eval 'promote 0 audit show "$(cut -c1-12 "$TMP/id1")" && has "$OUT" "seq 1  id $(cat "$TMP/id1")" &&
     has "$OUT" "pass   unit-coverage"'
-check 'export writes the entry bytes verbatim' eval 'promote 0 audit export && [ "$(wc -l < "$OUT")" = 4 ] &&
-    git show refs/promote/audit:entry.dsse.json | cmp - "$(head -1 "$OUT" > "$TMP/e4"; echo "$TMP/e4")"'
+check 'export writes the entry bytes verbatim, oldest first' eval 'promote 0 audit export && [ "$(wc -l < "$OUT")" = 4 ] &&
+    git show refs/promote/audit:entry.dsse.json | cmp - "$(tail -1 "$OUT" > "$TMP/e4"; echo "$TMP/e4")" &&
+    git show refs/promote/audit~3:entry.dsse.json | cmp - "$(head -1 "$OUT" > "$TMP/e1"; echo "$TMP/e1")"'
+check 'export --reverse writes newest first' eval 'promote 0 audit export --reverse && head -1 "$OUT" | cmp - "$TMP/e4" &&
+    tail -1 "$OUT" | cmp - "$TMP/e1"'
+check 'log --reverse lists oldest first' eval 'promote 0 audit log --reverse && head -1 "$OUT" | grep -q "^    1 " &&
+    promote 0 audit log && head -1 "$OUT" | grep -q "^    4 "'
 check 'verify with --pubkey only' eval 'promote 0 audit verify --pubkey "$TMP/ci.key.pub" &&
     promote 4 audit verify --pubkey "$TMP/stranger.key.pub" && has "$ERR" "seq 1: not signed by any trusted key"'
 check 'verify --expect pins a checkpoint' eval 'promote 0 audit verify && root=$(sed -n "s/.*root \\([0-9a-f]*\\).*/\\1/p" "$OUT") &&
@@ -87,7 +92,7 @@ check 'the secret key never appears in any output' eval '! grep -qF "$(sed -n 2p
 # the docs/audit.md recipe, taken from the document itself, on a real entry
 sed -n '/^# --- recipe begin ---$/,/^# --- recipe end ---$/p' "$SRCDIR/docs/audit.md" > "$TMP/recipe.sh"
 check 'a recorded entry verifies with openssl alone (the docs/audit.md recipe)' eval '[ -s "$TMP/recipe.sh" ] &&
-    promote 0 audit export && head -1 "$OUT" > "$TMP/entry.line" && mkdir -p "$TMP/ossl" &&
+    promote 0 audit export && tail -1 "$OUT" > "$TMP/entry.line" && mkdir -p "$TMP/ossl" &&
     (cd "$TMP/ossl" && ENTRY="$TMP/entry.line" PUB="$("$PROMOTE" keys show --json "$TMP/next.key" | python3 -c "import json,sys; print(json.load(sys.stdin)[\"public_key\"])")" &&
      export ENTRY PUB && sh "$TMP/recipe.sh") >"$OUT" 2>"$ERR" && has "$OUT" "Signature Verified Successfully"'
 check 'audit -h' eval 'promote 0 audit -h && has "$OUT" "usage: promote audit log"'
