@@ -62,6 +62,23 @@ check 'export --reverse writes newest first' eval 'promote 0 audit export --reve
     tail -1 "$OUT" | cmp - "$TMP/e1"'
 check 'log --reverse lists oldest first' eval 'promote 0 audit log --reverse && head -1 "$OUT" | grep -q "^    1 " &&
     promote 0 audit log && head -1 "$OUT" | grep -q "^    4 "'
+# RFC 6962 over the exported lines, in the order export writes them, is the verified root
+cat > "$TMP/merkle.py" <<'PY'
+import hashlib, sys
+leaves = [hashlib.sha256(b"\x00" + l).digest() for l in sys.stdin.buffer.read().splitlines(keepends=True)]
+def root(v):
+    if len(v) == 1:
+        return v[0]
+    k = 1
+    while k * 2 < len(v):
+        k *= 2
+    return hashlib.sha256(b"\x01" + root(v[:k]) + root(v[k:])).digest()
+print(root(leaves).hex())
+PY
+check 'export feeds an RFC 6962 root computation as it is' eval 'promote 0 audit verify &&
+    root=$(sed -n "s/.*root \\([0-9a-f]*\\).*/\\1/p" "$OUT") && [ -n "$root" ] &&
+    promote 0 audit export && [ "$(python3 "$TMP/merkle.py" < "$OUT")" = "$root" ] &&
+    promote 0 audit export --reverse && [ "$(python3 "$TMP/merkle.py" < "$OUT")" != "$root" ]'
 check 'verify with --pubkey only' eval 'promote 0 audit verify --pubkey "$TMP/ci.key.pub" &&
     promote 4 audit verify --pubkey "$TMP/stranger.key.pub" && has "$ERR" "seq 1: not signed by any trusted key"'
 check 'verify --expect pins a checkpoint' eval 'promote 0 audit verify && root=$(sed -n "s/.*root \\([0-9a-f]*\\).*/\\1/p" "$OUT") &&
