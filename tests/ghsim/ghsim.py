@@ -58,6 +58,7 @@ DOC_URLS = {
     "deployment": DOCS + "/deployments/deployments#get-a-deployment",
     "deployment_statuses": DOCS + "/deployments/statuses#list-deployment-statuses",
     "workflow_runs": DOCS + "/actions/workflow-runs#list-workflow-runs-for-a-workflow",
+    "branch_rules": DOCS + "/repos/rules#get-rules-for-a-branch",
 }
 FIRST_DEPLOYMENT_ID = 1000
 FIRST_WORKFLOW_ID = 5000001
@@ -530,6 +531,18 @@ class Model:
             }
             self.user(rel["author"])
             self.releases.append(rel)
+
+        # branch rules: {branch: [rule types]}, each as a repository ruleset would give it ------
+        self.branch_rules = {}
+        br = sc.get("branch_rules") or {}
+        if not isinstance(br, dict):
+            raise ScenarioError("branch_rules must be an object {branch: [rule types]}")
+        for i, (branch, types) in enumerate(sorted(br.items())):
+            if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+                raise ScenarioError("branch_rules[%s] must be a list of rule types" % branch)
+            self.branch_rules[branch] = [{"type": t, "ruleset_source_type": "Repository",
+                                          "ruleset_source": None, "ruleset_id": 4200 + i}
+                                         for t in types]
 
         if self.repo_owner_type is None:
             orgs = {t["org"].lower() for t in self.teams.values()}
@@ -1666,6 +1679,12 @@ class Sim:
                 if r["tag_name"] == tag and not r["draft"]:
                     return Reply(200, R.release(r))
             return self.err(404, doc=DOC_URLS["release_by_tag"])
+        if n >= 3 and segs[:2] == ["rules", "branches"]:
+            # GitHub answers 200 with [] for a branch no ruleset applies to, even one that
+            # does not exist
+            branch = "/".join(segs[2:])
+            rules = [dict(r, ruleset_source=m.full_name) for r in m.branch_rules.get(branch, [])]
+            return self.paged(R, rules, qs, link_prefix)
         if n >= 3 and segs[0] == "commits" and segs[-1] in ("pulls", "check-runs", "status"):
             ref = "/".join(segs[1:-1])
             what = segs[-1]

@@ -52,6 +52,7 @@ def scenario():
                   {"number": 13, "user": "bob", "reviews": []}],
         "teams": {"acme/release": {"carol": "active", "dave": "pending"}},
         "releases": [{"tag_name": "v2.0.0-rc1", "draft": True}, {"tag_name": "v1.0.0"}],
+        "branch_rules": {"promote/audit": ["non_fast_forward", "deletion"]},
         "tags": {"v1.0.0": TAGGED},
         "workflows": ["deploy.yml", "ci.yml"],
     }
@@ -196,6 +197,14 @@ class SimTest(unittest.TestCase):
         self.assertEqual([(r["tag_name"], r["draft"]) for r in rel], [("v2.0.0-rc1", True), ("v1.0.0", False)])
         self.assertEqual(self.c.json("/repos/acme/bbws/releases/tags/v1.0.0")[0], 200)
         self.assertEqual(self.c.json("/repos/acme/bbws/releases/tags/v2.0.0-rc1")[0], 404)
+
+    def test_branch_rules(self):
+        st, _, body = self.c.json("/repos/acme/bbws/rules/branches/promote%2Faudit")
+        self.assertEqual(st, 200)
+        self.assertEqual([r["type"] for r in body], ["non_fast_forward", "deletion"])
+        self.assertEqual(body[0]["ruleset_source"], "acme/bbws")
+        st, _, body = self.c.json("/repos/acme/bbws/rules/branches/develop")
+        self.assertEqual((st, body), (200, []))
 
     def test_get_commit(self):
         for path in ("/repos/acme/bbws/commits/%s" % MAIN, "/repos/acme/bbws/commits/main",

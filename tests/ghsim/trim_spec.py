@@ -60,6 +60,7 @@ OPERATIONS = [
     ("/repos/{owner}/{repo}/commits/{ref}/status", "get"),
     ("/repos/{owner}/{repo}/releases", "get"),
     ("/repos/{owner}/{repo}/releases/tags/{tag}", "get"),
+    ("/repos/{owner}/{repo}/rules/branches/{branch}", "get"),
     # what a client polls to wait for a deployment or a dispatched workflow run
     ("/repos/{owner}/{repo}/deployments/{deployment_id}", "get"),
     ("/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", "get"),
