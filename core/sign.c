@@ -419,6 +419,44 @@ sign_merkle_root(unsigned char out[32], const unsigned char (*leaves)[32], size_
     return 0;
 }
 
+void
+sign_frontier_init(struct merkle_frontier *f)
+{
+    memset(f, 0, sizeof(*f));
+}
+
+void
+sign_frontier_add(struct merkle_frontier *f, const unsigned char leaf[32])
+{
+    unsigned char h[32];
+    uint64_t s = f->size;
+
+    /* each trailing one bit of the size is a perfect subtree the new leaf completes */
+    memcpy(h, leaf, 32);
+    while (s & 1) {
+        node_hash(h, f->node[f->n - 1], h);
+        f->n--;
+        s >>= 1;
+    }
+    memcpy(f->node[f->n++], h, 32);
+    f->size++;
+}
+
+void
+sign_frontier_root(unsigned char out[32], const struct merkle_frontier *f)
+{
+    unsigned i;
+
+    if (f->n == 0) {
+        crypto_hash_sha256(out, (const unsigned char *)"", 0);
+        return;
+    }
+    /* the smallest subtree is the rightmost: fold from it towards the largest */
+    memcpy(out, f->node[f->n - 1], 32);
+    for (i = f->n - 1; i-- > 0;)
+        node_hash(out, f->node[i], out);
+}
+
 /* ---- C2SP signed-note checkpoints ---------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at S (at most N bytes), its code point in *CP;

@@ -57,6 +57,19 @@ int sign_verify(const struct dsse *d, const unsigned char pk[32]);
 void sign_leaf_hash(unsigned char out[32], const unsigned char *data, size_t len);
 int sign_merkle_root(unsigned char out[32], const unsigned char (*leaves)[32], size_t n);
 
+/* The same tree built leaf by leaf: the roots of its perfect subtrees, largest first (at
+ * most 64), which is all an append needs and gives the root of every prefix on the way. */
+struct merkle_frontier {
+    uint64_t size;
+    unsigned n;
+    unsigned char node[64][32];
+};
+void sign_frontier_init(struct merkle_frontier *f);
+/* Add a leaf hash (sign_leaf_hash). */
+void sign_frontier_add(struct merkle_frontier *f, const unsigned char leaf[32]);
+/* The RFC 6962 root of the leaves added so far (sign_merkle_root of them). */
+void sign_frontier_root(unsigned char out[32], const struct merkle_frontier *f);
+
 /* C2SP signed note checkpoint:
  * "<origin>\n<size>\n<base64 root>\n\n\u2014 <key name> <base64(keyid4 || sig64)>\n"
  * keyid4 = first 4 bytes of SHA-256(key name || 0x0A || 0x01 || pk32). */
