@@ -1096,6 +1096,44 @@ repo_tag_max(struct repo *r, const char *prefix, long *out, struct err *e)
     return 0;
 }
 
+struct tag_walk {
+    struct repo *r;
+    repo_tag_fn fn;
+    void *arg;
+    int rc;
+};
+
+static int
+tag_walk_one(const char *name, git_oid *oid, void *payload)
+{
+    struct tag_walk *w = payload;
+    git_tag *tag = NULL;
+    const char *msg;
+
+    /* a lightweight tag has no message: nothing to read */
+    if (git_tag_lookup(&tag, w->r->git, oid) < 0) {
+        git_error_clear();
+        return 0;
+    }
+    msg = git_tag_message(tag);
+    if (strncmp(name, "refs/tags/", 10) == 0)
+        name += 10;
+    w->rc = msg ? w->fn(name, msg, strlen(msg), w->arg) : 0;
+    git_tag_free(tag);
+    return w->rc ? 1 : 0;
+}
+
+int
+repo_tag_messages(struct repo *r, repo_tag_fn fn, void *arg, struct err *e)
+{
+    struct tag_walk w = {r, fn, arg, 0};
+    int rc = git_tag_foreach(r->git, tag_walk_one, &w);
+
+    if (rc < 0 && rc != GIT_EUSER)
+        return err_git(e, EXIT_EVAL, "cannot list tags");
+    return w.rc;
+}
+
 int
 repo_tag_create(struct repo *r, const char *name, const char *commit, const char *message,
                 struct err *e)

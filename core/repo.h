@@ -69,6 +69,10 @@ int repo_count_between(struct repo *r, const char *base, const char *tip, long *
  * is an error. */
 #define REPO_TAG_MAX 1000000000L
 int repo_tag_max(struct repo *r, const char *prefix, long *out, struct err *e);
+/* Call FN with the name (without refs/tags/) and the message of every annotated tag, in
+ * no particular order; a nonzero return of FN stops the walk and is returned. */
+typedef int (*repo_tag_fn)(const char *name, const char *msg, size_t len, void *arg);
+int repo_tag_messages(struct repo *r, repo_tag_fn fn, void *arg, struct err *e);
 /* An annotated tag NAME at COMMIT with MESSAGE; refused when NAME exists. */
 int repo_tag_create(struct repo *r, const char *name, const char *commit, const char *message,
                     struct err *e);
