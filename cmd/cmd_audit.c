@@ -1,10 +1,11 @@
-/* promote audit log|show|verify|export: query and verify the audit log. */
+/* promote audit log|show|verify|export|push|migrate: query, verify and move the audit log. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "core/actor.h"
 #include "core/audit.h"
 #include "core/gh.h"
 #include "core/keys.h"
@@ -59,6 +60,7 @@ static const char *const audit_usage =
     "       promote audit verify [--pubkey <file>]... [--expect <size>:<roothex>]\n"
     "       promote audit export [--since <time>] [--until <time>] [--reverse]\n"
     "       promote audit push [--key <file>]\n"
+    "       promote audit migrate\n"
     "\n"
     "  common: [--repo <dir>] [--policy <file> | --policy-ref <ref>] [--remote <name> |\n"
     "          --no-remote]: the log is fetched from the remote (origin) first when it exists\n"
@@ -67,7 +69,11 @@ static const char *const audit_usage =
     "  ref; of a --policy file only when there is none) before reading an entry: exit 4 when\n"
     "  it does not. Entries this clone holds and the remote lacks (--no-remote, a failed\n"
     "  push) stop them with exit 3 until 'audit push' pushes them, re-signed with the key\n"
-    "  after the remote's entries when it moved meanwhile.\n";
+    "  after the remote's entries when it moved meanwhile.\n"
+    "\n"
+    "  migrate moves the log from refs/promote/audit to the ref the policy names\n"
+    "  (audit_log.ref, e.g. a branch a ruleset protects), here and on the remote, keeping\n"
+    "  every entry and checkpoint.\n";
 
 static int
 usage_err(const char *msg)
@@ -314,6 +320,7 @@ static int
 load_keys(struct ledger_keys *k, struct repo *repo, const struct audit_opts *o, struct err *e)
 {
     struct policy *p = NULL;
+    struct err pe = ERR_INIT;
     size_t i;
     int rc;
 
@@ -329,6 +336,11 @@ load_keys(struct ledger_keys *k, struct repo *repo, const struct audit_opts *o, 
         }
         snprintf(k->source, sizeof(k->source), "--pubkey");
         k->local = 1;
+        /* where the log lives is still the protected policy's word, when there is one */
+        snprintf(k->ref, sizeof(k->ref), "%s", AUDIT_REF);
+        if (cmd_load_policy(&p, repo, NULL, o->policy_ref, &pe) == 0)
+            snprintf(k->ref, sizeof(k->ref), "%s", p->audit_ref);
+        policy_free(p);
         return 0;
     }
     if (cmd_load_policy(&p, repo, o->policy, o->policy_ref, e) < 0)
@@ -365,6 +377,10 @@ audit_push_cmd(struct repo *repo, const struct audit_opts *o, struct err *e)
     const char *ghr;
     size_t pushed = 0, size = 0;
     int rc = -1;
+    struct cmd_github_opts go = {NULL, NULL, 0, -1, 0};
+    struct cmd_github_bufs gb;
+    struct gh_config ghc;
+    struct actor_env aenv;
 
     memset(&rq, 0, sizeof(rq));
     if (o->no_remote)
@@ -385,6 +401,8 @@ audit_push_cmd(struct repo *repo, const struct audit_opts *o, struct err *e)
     rq.key = key;
     rq.remote = o->remote;
     rq.repo_uri = repo_uri;
+    cmd_github_config(&ghc, &aenv, &gb, repo, &go);
+    rq.gh = &ghc;
     if (record_push_pending(&rq, &pushed, &size, remote, e) < 0)
         goto done;
     if (!remote[0])
@@ -399,6 +417,30 @@ done:
     keys_free(key);
     policy_free(p);
     return rc;
+}
+
+/* audit migrate: the log moves to the policy's audit_log.ref (core/ledger). */
+static int
+audit_migrate_cmd(struct repo *repo, const struct audit_opts *o, struct err *e)
+{
+    struct ledger_keys keys;
+    struct ledger_req lr;
+    char remote[64];
+    size_t moved = 0;
+
+    memset(&lr, 0, sizeof(lr));
+    lr.repo = repo;
+    lr.keys = &keys;
+    lr.remote = o->remote;
+    lr.no_remote = o->no_remote;
+    if (load_keys(&keys, repo, o, e) < 0 || ledger_migrate(&moved, remote, &lr, e) < 0)
+        return -1;
+    printf("moved %zu %s from %s to %s%s%s%s: every entry and checkpoint kept (the same "
+           "commits); %s is left as it was and is no longer read or written\n",
+           moved, moved == 1 ? "entry" : "entries", AUDIT_REF, keys.ref,
+           remote[0] ? " (pushed to '" : " (this clone only", remote, remote[0] ? "')" : ")",
+           AUDIT_REF);
+    return 0;
 }
 
 int
@@ -424,7 +466,7 @@ cmd_audit(int argc, char **argv)
     }
     sub = argv[1];
     if (strcmp(sub, "log") != 0 && strcmp(sub, "show") != 0 && strcmp(sub, "verify") != 0 &&
-        strcmp(sub, "export") != 0 && strcmp(sub, "push") != 0)
+        strcmp(sub, "export") != 0 && strcmp(sub, "push") != 0 && strcmp(sub, "migrate") != 0)
         return usage_err("unknown audit command");
     rc = parse(&o, argc - 1, argv + 1);
     if (rc)
@@ -441,6 +483,16 @@ cmd_audit(int argc, char **argv)
         if (o.n_pubkeys)
             return usage_err("--pubkey goes with audit verify");
         if (cmd_repo_open(&repo, o.repo, NULL, &e) < 0 || audit_push_cmd(repo, &o, &e) < 0)
+            goto fail;
+        repo_free(repo);
+        return cmd_finish(code);
+    }
+    if (strcmp(sub, "migrate") == 0) {
+        if (o.policy)
+            return cmd_refuse_local_policy(o.policy, "audit migrate");
+        if (o.n_pubkeys)
+            return usage_err("--pubkey goes with audit verify");
+        if (cmd_repo_open(&repo, o.repo, NULL, &e) < 0 || audit_migrate_cmd(repo, &o, &e) < 0)
             goto fail;
         repo_free(repo);
         return cmd_finish(code);
@@ -464,10 +516,18 @@ cmd_audit(int argc, char **argv)
                    (unsigned long long)led.v.remembered_size);
         else if (o.expect)
             printf(", consistent with --expect\n");
-        else
+        else if (!led.floor_source[0])
             printf(" (first verification on this clone: trusted on first use; pin it with "
                    "--expect %llu:%s)\n",
                    (unsigned long long)led.v.size, root);
+        else
+            printf("\n");
+        if (led.floor_source[0]) {
+            char clean[400];
+
+            out_sanitize(clean, sizeof(clean), led.floor_source);
+            printf("floor: %llu entries, from %s\n", (unsigned long long)led.floor_size, clean);
+        }
         say_keys(stdout, &o, &keys);
     } else {
         say_keys(stderr, &o, &keys);

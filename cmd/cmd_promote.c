@@ -343,13 +343,19 @@ cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_git
  * Annotations go to stdout, or to stderr when stdout carries the JSON document. */
 static int
 actions_report(const struct promote_opts *o, const struct decision *d, const char *verdict,
-               const char *decision_id, const char *tag, const char *error, struct err *e)
+               const char *decision_id, const char *tag, const char *error,
+               const struct loghome *home, struct err *e)
 {
     struct ghactions_report r;
+    char line[1400];
 
     if (strcmp(env_or("GITHUB_ACTIONS", ""), "true") != 0)
         return 0;
     memset(&r, 0, sizeof(r));
+    if (home && home->checked) {
+        loghome_line(line, sizeof(line), home);
+        r.audit_log = line;
+    }
     r.d = d;
     r.from = o->from;
     r.to = o->to;
@@ -399,12 +405,14 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     struct ledger_keys lk;
     struct ledger_req lr;
     struct ledger led;
+    struct loghome home;
     int opened = 0;
 
     memset(&o, 0, sizeof(o));
     memset(&led, 0, sizeof(led));
     memset(&rq, 0, sizeof(rq));
     memset(&rr, 0, sizeof(rr));
+    memset(&home, 0, sizeof(home));
     o.github_max_wait = -1;
     memset(&d, 0, sizeof(d));
     rc = parse_opts(&o, argc, argv, c);
@@ -460,6 +468,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         rq.no_remote = o.no_remote;
         rq.repo_uri = repo_uri;
         rq.run_url = run_url[0] ? run_url : NULL;
+        rq.gh = &ghc;
+        rq.home = &home;
         if (record_prepare(&rq, &base, &history, &e) < 0 ||
             engine_already_deployed(&already, commit, &req, history, &e) < 0)
             goto fail;
@@ -531,6 +541,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
             cause.kind = "decision";
             cause.id = rr.entry.id;
             cause.message = tag_msg;
+            cause.log_commit = rr.entry.commit;
+            cause.log_pushed = rr.pushed;
             deployed = deploy_run(&dr, &rq, policy_env(policy, d.to), &cause, &ghc, req.now,
                                   &de) == 0
                            ? 1
@@ -561,10 +573,12 @@ promote_run(int argc, char **argv, enum promote_mode mode)
                                           "keys_from", lk.source, "keys_local", lk.local));
         if (doc && recorded)
             json_object_set_new(doc, "record",
-                                json_pack("{s:I, s:s, s:s, s:s, s:b, s:s?}", "seq",
+                                json_pack("{s:I, s:s, s:s, s:s, s:b, s:s?, s:o?}", "seq",
                                           (json_int_t)rr.entry.seq, "id", rr.entry.id, "ref",
-                                          AUDIT_REF, "log_commit", rr.entry.commit, "pushed",
-                                          rr.pushed, "remote", rr.pushed ? rr.remote : NULL));
+                                          policy->audit_ref, "log_commit", rr.entry.commit,
+                                          "pushed", rr.pushed, "remote",
+                                          rr.pushed ? rr.remote : NULL, "audit_log",
+                                          loghome_json(&home)));
         if (!doc || out_json(stdout, doc) < 0) {
             json_decref(doc);
             err_set(&e, EXIT_EVAL, "cannot write the decision");
@@ -585,7 +599,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         }
         if (recorded)
             printf("recorded: seq %llu, decision %s (%s%s%s)\n",
-                   (unsigned long long)rr.entry.seq, rr.entry.id, AUDIT_REF,
+                   (unsigned long long)rr.entry.seq, rr.entry.id, policy->audit_ref,
                    rr.pushed ? ", pushed to " : ", local only", rr.pushed ? rr.remote : "");
         if (deployed > 0)
             printf("deployed: tag %s%s; %s%s; recorded as seq %llu\n", dr.tag,
@@ -625,7 +639,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         snprintf(why, sizeof(why), "the deploy failed; recorded as a failed deployment");
     if (actions_report(&o, &d, superseded > 0 ? "rejected" : decision_verdict_name(d.verdict),
                        recorded ? rr.entry.id : NULL, deployed > 0 ? dr.tag : NULL,
-                       why[0] ? why : NULL, &e) < 0)
+                       why[0] ? why : NULL, &home, &e) < 0)
         code = cmd_fail(EXIT_EVAL, e.msg);
 out:
     ledger_release(&led);
@@ -640,7 +654,7 @@ fail:
         struct err ae = ERR_INIT;
 
         if (actions_report(&o, decided ? &d : NULL, "error", recorded ? rr.entry.id : NULL,
-                           NULL, e.msg, &ae) < 0)
+                           NULL, e.msg, &home, &ae) < 0)
             cmd_fail(EXIT_EVAL, ae.msg);
     }
     ledger_release(&led);

@@ -188,6 +188,11 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     uint64_t base = 0;
     time_t now;
     int code = EXIT_OK;
+    struct cmd_github_opts go = {NULL, NULL, 0, -1, 0};
+    struct cmd_github_bufs gb;
+    struct gh_config ghc;
+    struct actor_env aenv;
+    struct loghome home;
 
     memset(&rq, 0, sizeof(rq));
     if (cmd_repo_open(&repo, o->repo, NULL, &e) < 0 ||
@@ -212,6 +217,9 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     rq.remote = o->remote;
     rq.no_remote = o->no_remote;
     rq.repo_uri = repo_uri;
+    cmd_github_config(&ghc, &aenv, &gb, repo, &go);
+    rq.gh = &ghc;
+    rq.home = &home;
     if (record_prepare(&rq, &base, &history, &e) < 0 ||
         event_commit(commit, repo, policy, o->env, o->commit, history, &e) < 0)
         goto fail;

@@ -201,6 +201,7 @@ cmd_rollback(int argc, char **argv)
     struct record_result rr, wr;
     struct audit_subject subj;
     struct gh_config ghc;
+    struct loghome home;
     struct actor_env actor_env;
     struct cmd_github_bufs ghb;
     struct cmd_github_opts gho;
@@ -259,6 +260,8 @@ cmd_rollback(int argc, char **argv)
     rq.remote = o.remote;
     rq.no_remote = o.no_remote;
     rq.repo_uri = repo_uri;
+    rq.gh = &ghc;
+    rq.home = &home;
     /* the log is fetched and its every signature and link verified before it is read */
     if (record_prepare(&rq, &base, &history, &e) < 0)
         goto fail;
@@ -315,6 +318,8 @@ cmd_rollback(int argc, char **argv)
     cause.kind = "rollback";
     cause.id = rr.entry.id;
     cause.message = msg;
+    cause.log_commit = rr.entry.commit;
+    cause.log_pushed = rr.pushed;
     if (env->tag_template) {
         deployed = deploy_run(&dr, &rq, env, &cause, &ghc, now, &de) == 0 ? 1 : -1;
         if (deployed > 0 && o.wait && dr.triggered)
@@ -347,7 +352,7 @@ cmd_rollback(int argc, char **argv)
                (long long)json_integer_value(json_object_get(t.deployment, "seq")),
                json_string_value(json_object_get(t.decision, "id")));
         printf("recorded: seq %llu, rollback %s (%s%s%s)\n", (unsigned long long)rr.entry.seq,
-               rr.entry.id, AUDIT_REF, rr.pushed ? ", pushed to " : ", local only",
+               rr.entry.id, policy->audit_ref, rr.pushed ? ", pushed to " : ", local only",
                rr.pushed ? rr.remote : "");
         if (deployed > 0)
             printf("deployed: tag %s%s; %s%s; recorded as seq %llu\n", dr.tag,

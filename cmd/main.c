@@ -63,8 +63,8 @@ const struct cmd cmd_table[] = {
      "show what promote reads from one evidence file",
      "  --json              print {file, kind, format, details} as JSON\n"},
     {"audit", cmd_audit,
-     "promote audit log|show|verify|export [<options>]",
-     "query and verify the signed audit log (refs/promote/audit)", NULL},
+     "promote audit log|show|verify|export|push|migrate [<options>]",
+     "query, verify, push and move the signed audit log", NULL},
     {"keys", cmd_keys,
      "promote keys generate [--out <file>] [--unencrypted]\n"
      "   or: promote keys show [--json] <file>\n"

@@ -218,12 +218,12 @@ audit_load_tip(struct audit_log *out, struct repo *r, const char *tip, struct er
 }
 
 int
-audit_load(struct audit_log *out, struct repo *r, struct err *e)
+audit_load(struct audit_log *out, struct repo *r, const char *ref, struct err *e)
 {
     char tip[41];
 
     memset(out, 0, sizeof(*out));
-    if (repo_ref_tip(r, AUDIT_REF, tip, e) < 0)
+    if (repo_ref_tip(r, ref, tip, e) < 0)
         return -1;
     return load_chain(out, r, tip, e);
 }
@@ -342,7 +342,7 @@ done:
 }
 
 static int
-append_once(struct audit_appended *out, struct repo *r, const json_t *statement,
+append_once(struct audit_appended *out, struct repo *r, const char *ref, const json_t *statement,
             const struct key *k, const char *origin, int *lost, struct err *e)
 {
     struct audit_log log;
@@ -353,7 +353,7 @@ append_once(struct audit_appended *out, struct repo *r, const json_t *statement,
 
     *lost = 0;
     memset(&log, 0, sizeof(log));
-    if (repo_ref_tip(r, AUDIT_REF, tip, e) < 0 || load_chain(&log, r, tip, e) < 0)
+    if (repo_ref_tip(r, ref, tip, e) < 0 || load_chain(&log, r, tip, e) < 0)
         goto done;
     if (log.n && payload_hash(prev, &log.items[log.n - 1], e) < 0) {
         err_prefix(e, "the last audit entry (seq %zu) is unreadable", log.n);
@@ -367,7 +367,7 @@ append_once(struct audit_appended *out, struct repo *r, const json_t *statement,
     if (build_entry(out, NULL, r, leaves, log.n, prev, tip, statement, k, origin, e) < 0)
         goto done;
     audit_crashpoint("before-ref");
-    cas = repo_ref_cas(r, AUDIT_REF, out->commit, tip, e);
+    cas = repo_ref_cas(r, ref, out->commit, tip, e);
     if (cas < 0)
         goto done;
     if (cas == 1) {
@@ -384,14 +384,14 @@ done:
 }
 
 int
-audit_append(struct audit_appended *out, struct repo *r, const json_t *statement,
-             const struct key *k, const char *origin, struct err *e)
+audit_append(struct audit_appended *out, struct repo *r, const char *ref,
+             const json_t *statement, const struct key *k, const char *origin, struct err *e)
 {
     int attempt, lost;
 
     memset(out, 0, sizeof(*out));
     for (attempt = 0; attempt < AUDIT_MAX_ATTEMPTS; attempt++) {
-        if (append_once(out, r, statement, k, origin, &lost, e) < 0)
+        if (append_once(out, r, ref, statement, k, origin, &lost, e) < 0)
             return -1;
         if (!lost)
             return 0;

@@ -15,7 +15,7 @@
 #include "keys.h"
 #include "repo.h"
 
-#define AUDIT_REF "refs/promote/audit"
+#define AUDIT_REF "refs/promote/audit" /* where the log lives unless the policy says */
 #define AUDIT_ENTRY_FILE "entry.dsse.json"
 #define AUDIT_CHECKPOINT_FILE "checkpoint"
 #define AUDIT_VSA "https://slsa.dev/verification_summary/v1"
@@ -46,10 +46,12 @@ struct audit_appended {
     char commit[41]; /* the log commit */
 };
 
-/* Append STATEMENT (its predicate gains seq and prev) signed by K: compare-and-swap
- * on the ref, retried while other appenders win; ORIGIN names the log in checkpoints. */
-int audit_append(struct audit_appended *out, struct repo *r, const json_t *statement,
-                 const struct key *k, const char *origin, struct err *e);
+/* Append STATEMENT (its predicate gains seq and prev) signed by K to the log on REF:
+ * compare-and-swap on the ref, retried while other appenders win; ORIGIN names the log in
+ * checkpoints. */
+int audit_append(struct audit_appended *out, struct repo *r, const char *ref,
+                 const json_t *statement, const struct key *k, const char *origin,
+                 struct err *e);
 
 /* ---- reading ---- */
 
@@ -66,7 +68,8 @@ struct audit_log {
     struct audit_item *items; /* oldest first */
 };
 
-int audit_load(struct audit_log *out, struct repo *r, struct err *e);
+/* The log on REF (AUDIT_REF, or the policy's audit_log.ref). */
+int audit_load(struct audit_log *out, struct repo *r, const char *ref, struct err *e);
 void audit_log_release(struct audit_log *log);
 
 /* The decoded payload of an entry (caller decrefs), and its id. No verification. */

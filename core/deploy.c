@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "audit.h"
+#include "buf.h"
+#include "witness.h"
 
 int
 deploy_tag_prefix(char *prefix, size_t sz, const char *tmpl, const char *env, time_t now)
@@ -128,6 +130,34 @@ done:
     return rc;
 }
 
+/* C's message and, when the remote holds the entry, the log's checkpoint after it: a
+ * witness every later clone checks the log against (core/witness.h). */
+static int
+tag_message(struct buf *out, const struct record_req *rq, const struct deploy_cause *c,
+            struct err *e)
+{
+    struct buf cp = BUF_INIT;
+    int found = 0, rc = -1;
+
+    if (c->log_commit && c->log_pushed) {
+        found = repo_read_file_at_commit(rq->repo, c->log_commit, AUDIT_CHECKPOINT_FILE, 4096,
+                                         &cp, e);
+        if (found < 0) {
+            err_prefix(e, "cannot read the log's checkpoint for the tag");
+            goto done;
+        }
+    }
+    if (found ? witness_message(out, c->message, buf_str(&cp), cp.len) < 0
+              : buf_adds(out, c->message) < 0) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    rc = 0;
+done:
+    buf_release(&cp);
+    return rc;
+}
+
 int
 deploy_run(struct deploy_result *out, const struct record_req *rq, const struct policy_env *env,
            const struct deploy_cause *c, const struct gh_config *ghc, time_t now, struct err *e)
@@ -137,8 +167,9 @@ deploy_run(struct deploy_result *out, const struct record_req *rq, const struct 
     struct err te = ERR_INIT, re = ERR_INIT;
     char prefix[200], ref[300], did[32], rid[32];
     json_t *fields = NULL, *st = NULL;
+    struct buf msg = BUF_INIT;
     long max = 0;
-    int pushed, ok;
+    int pushed, ok, rc;
 
     memset(out, 0, sizeof(*out));
     if (!env->tag_template)
@@ -148,7 +179,11 @@ deploy_run(struct deploy_result *out, const struct record_req *rq, const struct 
     if (repo_tag_max(rq->repo, prefix, &max, e) < 0)
         return err_prefix(e, "cannot name the tag from '%s'", env->tag_template);
     snprintf(out->tag, sizeof(out->tag), "%s%ld", prefix, max + 1);
-    if (repo_tag_create(rq->repo, out->tag, c->commit, c->message, e) < 0)
+    if (tag_message(&msg, rq, c, e) < 0)
+        return -1;
+    rc = repo_tag_create(rq->repo, out->tag, c->commit, buf_str(&msg), e);
+    buf_release(&msg);
+    if (rc < 0)
         return -1;
     snprintf(ref, sizeof(ref), "refs/tags/%s", out->tag);
     ok = 1;

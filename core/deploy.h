@@ -31,6 +31,10 @@ struct deploy_cause {
     const char *kind;    /* "decision" (an approved promotion) or "rollback" */
     const char *id;      /* that entry's id */
     const char *message; /* the annotated tag's message */
+    /* that entry's log commit, and whether the remote holds it: the tag then carries the
+     * log's checkpoint after the entry (core/witness.h) */
+    const char *log_commit;
+    int log_pushed;
 };
 
 /* Returns 0 when the deploy was triggered (or the environment has none), -1 with E

@@ -102,6 +102,10 @@ ghactions_summary(FILE *f, const struct ghactions_report *r)
         md_code(f, r->tag);
         fputs(".\n\n", f);
     }
+    if (r->audit_log) {
+        out_markdown(f, r->audit_log);
+        fputs(".\n\n", f);
+    }
     if (r->error) {
         fputs("**Error:** ", f);
         out_markdown(f, r->error);

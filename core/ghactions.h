@@ -17,6 +17,7 @@ struct ghactions_report {
     const char *decision_id;  /* NULL: nothing recorded (check, or a failure) */
     const char *tag;          /* NULL: nothing tagged */
     const char *error;        /* why the run failed or was refused after all, or NULL */
+    const char *audit_log;    /* where the log is and what it was verified against, or NULL */
 };
 
 /* Workflow-command escaping: % CR LF in a message; also : and , in a property. Other

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "history.h"
+#include "witness.h"
 
 #define LEDGER_PUSH_ATTEMPTS 16
 #define LEDGER_NAMED 4 /* unpushed entries named in a message */
@@ -38,12 +39,16 @@ ledger_keys_for(struct ledger_keys *out, struct repo *r, const struct policy *p,
         if (audit_trust_from_policy(&out->trust, json_object_get(k->root, "trusted_keys"), e) < 0)
             goto done;
         snprintf(out->source, sizeof(out->source), "%s", k->source);
+        snprintf(out->ref, sizeof(out->ref), "%s", k->audit_ref);
+        out->allow_unprotected = k->audit_allow_unprotected;
     } else {
         /* no protected policy: a local evaluation records nothing, and its policy is the
          * caller's own word; its keys are the only ones there are */
         if (audit_trust_from_policy(&out->trust, json_object_get(p->root, "trusted_keys"), e) < 0)
             goto done;
         snprintf(out->source, sizeof(out->source), "%s", p->source);
+        snprintf(out->ref, sizeof(out->ref), "%s", p->audit_ref);
+        out->allow_unprotected = p->audit_allow_unprotected;
         out->local = 1;
     }
     rc = 0;
@@ -78,6 +83,53 @@ which_remote(char name[64], char tracking[128], const struct ledger_req *rq, str
     snprintf(name, 64, "%s", n);
     snprintf(tracking, 128, "%s%s/audit", LEDGER_TRACKING_PREFIX, n);
     return 1;
+}
+
+int
+ledger_remote(char name[64], const struct ledger_req *rq, struct err *e)
+{
+    char tracking[128];
+
+    return which_remote(name, tracking, rq, e);
+}
+
+/* The largest of the points the log was checked to extend, for saying so: WHAT, with
+ * NAME quoted after it when not NULL. */
+static void
+raise_floor(struct ledger *out, uint64_t size, const char *what, const char *name)
+{
+    if (size > out->floor_size || !out->floor_source[0]) {
+        out->floor_size = size;
+        snprintf(out->floor_source, sizeof(out->floor_source), "%s%s%.200s%s", what,
+                 name ? " '" : "", name ? name : "", name ? "'" : "");
+    }
+}
+
+/* The log the policy names does not exist (here nor on the remote NAME, "" for none):
+ * refuse to begin a new log over the entries refs/promote/audit holds. */
+static int
+check_moved(const struct ledger_req *rq, const char *name, struct err *e)
+{
+    char tip[41], legacy[160];
+    int found = 0;
+
+    if (strcmp(rq->keys->ref, AUDIT_REF) == 0)
+        return 0;
+    if (repo_ref_tip(rq->repo, AUDIT_REF, tip, e) < 0)
+        return -1;
+    if (!tip[0] && name[0]) {
+        snprintf(legacy, sizeof(legacy), "%s%s/legacy-audit", LEDGER_TRACKING_PREFIX, name);
+        if (repo_fetch_ref(rq->repo, name, AUDIT_REF, legacy, &found, e) < 0)
+            return err_prefix(e, "cannot fetch %s from '%s'", AUDIT_REF, name);
+    }
+    if (tip[0] || found)
+        return err_set(e, EXIT_EVAL,
+                       "the policy keeps the audit log on %s, which does not exist yet, while "
+                       "%s holds entries%s%s%s: 'promote audit migrate' moves them (every entry "
+                       "and checkpoint kept); nothing was read or recorded",
+                       rq->keys->ref, AUDIT_REF, found ? " on '" : "", found ? name : "",
+                       found ? "'" : "");
+    return 0;
 }
 
 /* The kind of an entry (its decision extension's, or its event's). */
@@ -158,6 +210,8 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
     char name[64] = "", tracking[128] = "", ltip[41], rtip[41], new_tip[41];
     const char *what_local = "the checkpoint this clone saw";
     char what_remote[160];
+    struct witness_set wits = {0, 0, NULL};
+    const struct witness *floor;
     int fd = -1, rc = -1, use_remote, found, cas;
     size_t k = 0, from;
 
@@ -169,14 +223,19 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
     if (use_remote < 0)
         return -1;
     snprintf(what_remote, sizeof(what_remote), "the log this clone saw on '%s'", name);
+    found = 1;
     if (use_remote && how->fetch &&
-        repo_fetch_ref(rq->repo, name, AUDIT_REF, tracking, &found, e) < 0)
+        repo_fetch_ref(rq->repo, name, rq->keys->ref, tracking, &found, e) < 0)
         return err_prefix(e, "cannot fetch the audit log from '%s'", name);
     if (audit_lock(&fd, rq->repo, e) < 0)
         return -1;
-    if (audit_state_load(&st, rq->repo, e) < 0 || repo_ref_tip(rq->repo, AUDIT_REF, ltip, e) < 0 ||
-        audit_load_tip(&l, rq->repo, ltip, e) < 0)
+    if (audit_state_load(&st, rq->repo, e) < 0 ||
+        repo_ref_tip(rq->repo, rq->keys->ref, ltip, e) < 0 ||
+        audit_load_tip(&l, rq->repo, ltip, e) < 0 ||
+        (!ltip[0] && (!use_remote || !found) && check_moved(rq, use_remote ? name : "", e) < 0) ||
+        witness_collect(&wits, rq->repo, &rq->keys->trust, e) < 0)
         goto done;
+    floor = witness_floor(&wits);
     /* this clone's log: every entry, and what this clone appended or verified before */
     if (audit_verify_log(&vl, &l, 0, &rq->keys->trust, e) < 0 ||
         (st.has_local && audit_extends(&l, &st.local, what_local, e) < 0))
@@ -192,10 +251,13 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
         k = audit_common(&l, &rl);
         from = k < rl.n ? k : (rl.n ? rl.n - 1 : 0);
         if (audit_verify_log(&vr, &rl, from, &rq->keys->trust, e) < 0 ||
-            (st.has_seen && audit_extends(&rl, &st.seen, what_remote, e) < 0)) {
+            (st.has_seen && audit_extends(&rl, &st.seen, what_remote, e) < 0) ||
+            witness_check(&rl, &wits, e) < 0) {
             err_prefix(e, "the audit log on '%s'", name);
             goto done;
         }
+        if (st.has_seen)
+            raise_floor(out, st.seen.size, "the log this clone saw on", name);
         out->remote_used = 1;
         snprintf(out->remote, sizeof(out->remote), "%s", name);
         out->v.had_remembered = st.has_seen;
@@ -206,7 +268,7 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
         if (k == l.n) {
             /* nothing of ours the remote lacks: take what it has */
             if (rl.n > l.n) {
-                cas = repo_ref_cas(rq->repo, AUDIT_REF, rtip, ltip, e);
+                cas = repo_ref_cas(rq->repo, rq->keys->ref, rtip, ltip, e);
                 if (cas != 0) {
                     *retry = cas == 1;
                     rc = cas == 1 ? 0 : -1;
@@ -242,7 +304,7 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
                 st.has_local = 1;
                 if (audit_state_store(rq->repo, &st, e) < 0)
                     goto done;
-                cas = repo_ref_cas(rq->repo, AUDIT_REF, new_tip, ltip, e);
+                cas = repo_ref_cas(rq->repo, rq->keys->ref, new_tip, ltip, e);
                 if (cas != 0) {
                     *retry = cas == 1;
                     rc = cas == 1 ? 0 : -1;
@@ -262,7 +324,7 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
             if (audit_state_store(rq->repo, &st, e) < 0)
                 goto done;
             audit_crashpoint("before-push");
-            cas = repo_push(rq->repo, name, AUDIT_REF, e);
+            cas = repo_push(rq->repo, name, rq->keys->ref, e);
             if (cas < 0) {
                 err_prefix(e,
                            "cannot push the audit log to '%s' (this clone keeps the "
@@ -282,8 +344,18 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
             out->pushed = l.n - k;
         }
     }
+    /* without a remote, this clone's log is the one a witness speaks of (an empty one was
+     * never fetched: nothing is read from it) */
+    if (!use_remote && l.n && witness_check(&l, &wits, e) < 0)
+        goto done;
+    if (st.has_local && !use_remote)
+        raise_floor(out, st.local.size, "the log this clone appended to", NULL);
+    if (floor)
+        raise_floor(out, floor->point.size, "tag", floor->tag);
     if (rq->expect && audit_check_expect(&l, rq->expect, e) < 0)
         goto done;
+    if (rq->expect)
+        raise_floor(out, (uint64_t)strtoull(rq->expect, NULL, 10), "--expect", NULL);
     if (audit_point_at(&p, &l, l.n, e) < 0)
         goto done;
     st.local = p;
@@ -298,6 +370,7 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
     rc = 0;
 done:
     audit_unlock(fd);
+    witness_set_release(&wits);
     free(map);
     audit_log_release(&l);
     audit_log_release(&rl);
@@ -354,13 +427,15 @@ ledger_append(struct audit_appended *out, const struct ledger_req *rq, const jso
     if (audit_lock(&fd, rq->repo, e) < 0)
         return -1;
     /* the log was verified when this run began; it may only have grown since */
-    if (audit_state_load(&st, rq->repo, e) < 0 || repo_ref_tip(rq->repo, AUDIT_REF, tip, e) < 0 ||
+    if (audit_state_load(&st, rq->repo, e) < 0 ||
+        repo_ref_tip(rq->repo, rq->keys->ref, tip, e) < 0 ||
         audit_load_tip(&l, rq->repo, tip, e) < 0 ||
         (st.has_local && audit_extends(&l, &st.local, "the checkpoint this clone saw", e) < 0) ||
-        audit_append(out, rq->repo, statement, rq->key, rq->origin, e) < 0)
+        audit_append(out, rq->repo, rq->keys->ref, statement, rq->key, rq->origin, e) < 0)
         goto done;
     audit_log_release(&l);
-    if (repo_ref_tip(rq->repo, AUDIT_REF, tip, e) < 0 || audit_load_tip(&l, rq->repo, tip, e) < 0 ||
+    if (repo_ref_tip(rq->repo, rq->keys->ref, tip, e) < 0 ||
+        audit_load_tip(&l, rq->repo, tip, e) < 0 ||
         audit_point_at(&st.local, &l, l.n, e) < 0)
         goto done;
     st.has_local = 1;
@@ -392,4 +467,88 @@ ledger_push(struct audit_appended *entry, const struct ledger_req *rq, char remo
         snprintf(remote, 64, "%s", l.remote);
     ledger_release(&l);
     return rc < 0 ? -1 : l.remote_used;
+}
+
+int
+ledger_migrate(size_t *moved, char remote[64], const struct ledger_req *rq, struct err *e)
+{
+    struct ledger_keys old_keys = *rq->keys;
+    struct ledger_req old_rq = *rq;
+    struct ledger old, now;
+    char name[64] = "", tracking[128], tip[41], there[41] = "";
+    int fd = -1, use_remote, found = 0, rc = -1, cas;
+
+    *moved = 0;
+    remote[0] = '\0';
+    memset(&old, 0, sizeof(old));
+    memset(&now, 0, sizeof(now));
+    if (strcmp(rq->keys->ref, AUDIT_REF) == 0)
+        return err_set(e, EXIT_USAGE,
+                       "the policy keeps the audit log on %s: there is nothing to migrate "
+                       "(set audit_log.ref, e.g. refs/heads/promote/audit)",
+                       AUDIT_REF);
+    use_remote = which_remote(name, tracking, rq, e);
+    if (use_remote < 0)
+        return -1;
+    /* the old log, fetched and verified like any other */
+    snprintf(old_keys.ref, sizeof(old_keys.ref), "%s", AUDIT_REF);
+    old_rq.keys = &old_keys;
+    old_rq.key = NULL;
+    if (ledger_open(&old, &old_rq, e) < 0)
+        return err_prefix(e, "the log on %s", AUDIT_REF);
+    if (use_remote) {
+        snprintf(tracking, sizeof(tracking), "%s%s/migrate", LEDGER_TRACKING_PREFIX, name);
+        if (repo_fetch_ref(rq->repo, name, rq->keys->ref, tracking, &found, e) < 0 ||
+            (found && repo_ref_tip(rq->repo, tracking, there, e) < 0))
+            goto done;
+    }
+    if (audit_lock(&fd, rq->repo, e) < 0 || repo_ref_tip(rq->repo, rq->keys->ref, tip, e) < 0)
+        goto done;
+    if ((tip[0] && strcmp(tip, old.log.n ? old.log.items[old.log.n - 1].commit : "") != 0) ||
+        (there[0] && strcmp(there, old.log.n ? old.log.items[old.log.n - 1].commit : "") != 0)) {
+        err_set(e, EXIT_EVAL, "%s already holds a log other than the one on %s%s: nothing was "
+                              "moved",
+                rq->keys->ref, AUDIT_REF, there[0] ? " (on the remote)" : "");
+        goto done;
+    }
+    if (!old.log.n) {
+        err_set(e, EXIT_USAGE, "%s holds no entries: there is nothing to migrate", AUDIT_REF);
+        goto done;
+    }
+    if (!tip[0]) {
+        cas = repo_ref_cas(rq->repo, rq->keys->ref, old.log.items[old.log.n - 1].commit, "", e);
+        if (cas != 0) {
+            if (cas == 1)
+                err_set(e, EXIT_EVAL, "%s was created meanwhile: run the migration again",
+                        rq->keys->ref);
+            goto done;
+        }
+    }
+    audit_unlock(fd);
+    fd = -1;
+    if (use_remote && !there[0]) {
+        cas = repo_push(rq->repo, name, rq->keys->ref, e);
+        if (cas != 0) {
+            if (cas == 1)
+                err_set(e, EXIT_EVAL, "'%s' refused %s: run the migration again", name,
+                        rq->keys->ref);
+            else
+                err_prefix(e, "cannot push %s to '%s'", rq->keys->ref, name);
+            goto done;
+        }
+    }
+    /* the new home, verified as every command will read it from now on */
+    old_rq.keys = rq->keys;
+    if (ledger_open(&now, &old_rq, e) < 0)
+        goto done;
+    *moved = now.log.n;
+    if (use_remote)
+        snprintf(remote, 64, "%s", name);
+    rc = 0;
+done:
+    if (fd >= 0)
+        audit_unlock(fd);
+    ledger_release(&old);
+    ledger_release(&now);
+    return rc;
 }

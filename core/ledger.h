@@ -17,12 +17,14 @@
 /* Where the remote's log is fetched to: refs/promote/remotes/<remote>/audit. */
 #define LEDGER_TRACKING_PREFIX "refs/promote/remotes/"
 
-/* The keys the log is verified with, and where they come from. */
+/* The keys the log is verified with, where they come from, and where the log lives. */
 struct ledger_keys {
     struct audit_trust trust;
     char source[512]; /* the policy's source ("refs/heads/main:.promote/policy.json", a file) */
     int local;        /* not the protected policy's: a --policy file (there is no protected
                          policy), or --pubkey */
+    char ref[256];         /* the policy's audit_log.ref (AUDIT_REF) */
+    int allow_unprotected; /* the policy's audit_log.allow_unprotected */
 };
 
 /* The keys for a command evaluated under P: P's own when P is the protected policy (read
@@ -53,13 +55,20 @@ struct ledger {
     int remote_used;
     char remote[64];
     size_t pushed; /* entries of an earlier run this call pushed */
+    /* the largest point the log was checked to extend: what this clone remembers, a
+     * checkpoint a deploy tag witnesses (core/witness.h) or --expect; 0 when none */
+    uint64_t floor_size;
+    char floor_source[320]; /* "tag 'sit-2026.11.25-3'", ... */
 };
 
 /* Fetch (unless RQ->no_remote or there is no remote), verify the remote's log and this
- * clone's, each against the keys and what this clone remembers (a remote log that does
- * not extend what this clone saw there, a local log that does not extend what it
- * appended: EXIT_TAMPER), reconcile them (see ledger_req.key), remember both, and read
- * the history. Tamper names the seq and why. */
+ * clone's, each against the keys, what this clone remembers and the largest checkpoint
+ * the deploy tags witness (a remote log that does not extend what this clone saw there or
+ * what a tag witnesses, a local log that does not extend what it appended: EXIT_TAMPER,
+ * naming the tag), reconcile them (see ledger_req.key), remember both, and read the
+ * history. Tamper names the seq and why. A log the policy moved to another ref that does
+ * not exist yet while refs/promote/audit holds entries is EXIT_EVAL naming
+ * 'promote audit migrate'. */
 int ledger_open(struct ledger *out, const struct ledger_req *rq, struct err *e);
 void ledger_release(struct ledger *l);
 
@@ -74,5 +83,15 @@ int ledger_append(struct audit_appended *out, const struct ledger_req *rq, const
  * 0 no remote (REMOTE is the remote's name when 1). */
 int ledger_push(struct audit_appended *entry, const struct ledger_req *rq, char remote[64],
                 struct err *e);
+
+/* The remote the log is shared through: 1 with its name, 0 none (--no-remote, or no
+ * origin), -1 (EXIT_USAGE) when RQ->remote names no remote. */
+int ledger_remote(char name[64], const struct ledger_req *rq, struct err *e);
+
+/* Move the log from refs/promote/audit to RQ->keys->ref, keeping every entry and
+ * checkpoint (the same commits): the old log is verified first, the new ref is created
+ * at its tip here and on the remote. *MOVED gets its size, REMOTE the remote's name (""
+ * when none). A new ref that already holds other entries is EXIT_EVAL. */
+int ledger_migrate(size_t *moved, char remote[64], const struct ledger_req *rq, struct err *e);
 
 #endif

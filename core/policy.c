@@ -15,7 +15,8 @@
 
 static const char *const top_keys[] = {"version",      "name",       "description",
                                        "roles",        "trusted_keys", "environments",
-                                       "promotions",   "naming",       NULL};
+                                       "promotions",   "naming",       "audit_log",
+                                       NULL};
 static const char *const env_keys[] = {"name",           "branch",
                                        "aws_account_id", "region",
                                        "failover_region", "github_environment",
@@ -655,6 +656,48 @@ check_naming(const struct policy *p, const char *source, struct err *e)
     return 0;
 }
 
+/* "audit_log": {"ref": "refs/heads/promote/audit", "allow_unprotected": false}: where the
+ * log lives, and whether it may be recorded into when no host rule protects it. */
+static int
+check_audit_log(struct policy *p, const char *source, struct err *e)
+{
+    static const char *const keys[] = {"ref", "allow_unprotected", "description", NULL};
+    const json_t *a = json_object_get(p->root, "audit_log"), *v;
+    const char *s;
+    size_t i, n;
+
+    p->audit_ref = AUDIT_REF;
+    if (!a)
+        return 0;
+    if (!json_is_object(a))
+        return bad(e, source, "$.audit_log", "must be an object");
+    if (check_keys(a, keys, source, "$.audit_log", e) < 0 ||
+        check_texts(a, source, "$.audit_log", e) < 0)
+        return -1;
+    v = json_object_get(a, "ref");
+    if (v) {
+        s = json_string_value(v);
+        n = s ? strlen(s) : 0;
+        for (i = 0; s && i < n; i++)
+            if (!isalnum((unsigned char)s[i]) && !strchr("/._-", s[i]))
+                break;
+        if (!s || i < n || n > 200 || strncmp(s, "refs/", 5) != 0 || s[n - 1] == '/' ||
+            s[n - 1] == '.' || strstr(s, "..") || strstr(s, "//") || strstr(s, "/.") ||
+            (n >= 5 && strcmp(s + n - 5, ".lock") == 0) ||
+            strncmp(s, "refs/tags/", 10) == 0 || strncmp(s, "refs/remotes/", 13) == 0 ||
+            strncmp(s, "refs/promote/remotes/", 21) == 0)
+            return bad(e, source, "$.audit_log.ref",
+                       "must be a ref name such as refs/heads/promote/audit (a branch a "
+                       "ruleset protects) or refs/promote/audit");
+        p->audit_ref = s;
+    }
+    v = json_object_get(a, "allow_unprotected");
+    if (v && !json_is_boolean(v))
+        return bad(e, source, "$.audit_log.allow_unprotected", "must be true or false");
+    p->audit_allow_unprotected = json_is_true(v);
+    return 0;
+}
+
 static int
 policy_validate(struct policy *p, const char *source, struct err *e)
 {
@@ -699,7 +742,7 @@ policy_validate(struct policy *p, const char *source, struct err *e)
                 return bad(e, source, path, "duplicate environment name");
         p->n_envs++;
     }
-    if (check_naming(p, source, e) < 0)
+    if (check_naming(p, source, e) < 0 || check_audit_log(p, source, e) < 0)
         return -1;
     promos = json_object_get(root, "promotions");
     if (!json_is_array(promos) || json_array_size(promos) == 0)

@@ -63,6 +63,8 @@ struct policy {
     struct policy_env *envs;
     size_t n_promotions;
     struct policy_promotion *promotions;
+    const char *audit_ref;       /* audit_log.ref: where the log lives (AUDIT_REF) */
+    int audit_allow_unprotected; /* audit_log.allow_unprotected: no host rule needed */
 };
 
 /* Parse and validate. SOURCE names the policy in messages. Errors are EXIT_USAGE. */

@@ -40,8 +40,13 @@ prepare(struct ledger *l, const struct record_req *rq, struct err *e)
     char origin[600];
     size_t i;
 
+    struct loghome own, *home = rq->home ? rq->home : &own;
+    char remote[64] = "";
+
     memset(l, 0, sizeof(*l));
-    if (ledger_req_of(&lr, &lk, origin, rq, rq->no_remote, e) < 0)
+    if (ledger_req_of(&lr, &lk, origin, rq, rq->no_remote, e) < 0 ||
+        ledger_remote(remote, &lr, e) < 0 ||
+        loghome_check(home, lk.ref, remote, lk.allow_unprotected, rq->gh, e) < 0)
         return -1;
     for (i = 0; i < lk.trust.n; i++)
         if (strcmp(lk.trust.keys[i].id, rq->key->id) == 0)
@@ -57,6 +62,9 @@ prepare(struct ledger *l, const struct record_req *rq, struct err *e)
             err_prefix(e, "the audit log does not verify; nothing was evaluated");
         return -1;
     }
+    home->size = l->v.size;
+    home->floor_size = l->floor_size;
+    snprintf(home->floor_source, sizeof(home->floor_source), "%s", l->floor_source);
     if (mine->not_after_seq && l->v.size >= mine->not_after_seq) {
         err_set(e, EXIT_USAGE,
                 "the signing key %s is retired (it signs entries up to seq %llu only; the log "
@@ -116,12 +124,29 @@ record_statement(struct record_result *out, const struct record_req *rq, const j
     struct ledger_keys lk;
     struct ledger_req lr;
     char origin[600];
+    json_t *own = NULL, *pred, *home;
     int pushed;
 
     memset(out, 0, sizeof(*out));
+    if (rq->home && rq->home->checked) {
+        /* every entry says where the log was and whether its host protected it */
+        own = json_deep_copy(st);
+        pred = json_object_get(own, "predicate");
+        if (json_object_get(pred, AUDIT_EXTENSION))
+            pred = json_object_get(pred, AUDIT_EXTENSION);
+        home = json_is_object(pred) ? loghome_json(rq->home) : NULL;
+        if (!home || json_object_set_new(pred, "audit_log", home) < 0) {
+            json_decref(own);
+            return err_set(e, EXIT_EVAL, "out of memory");
+        }
+        st = own;
+    }
     if (ledger_req_of(&lr, &lk, origin, rq, rq->no_remote, e) < 0 ||
-        ledger_append(&out->entry, &lr, st, e) < 0)
+        ledger_append(&out->entry, &lr, st, e) < 0) {
+        json_decref(own);
         return -1;
+    }
+    json_decref(own);
     pushed = ledger_push(&out->entry, &lr, out->remote, e);
     if (pushed < 0)
         return err_prefix(e, "seq %llu", (unsigned long long)out->entry.seq);

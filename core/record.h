@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 #include "audit.h"
+#include "gh.h"
 #include "keys.h"
+#include "loghome.h"
 #include "policy.h"
 #include "repo.h"
 
@@ -19,10 +21,16 @@ struct record_req {
     int no_remote;
     const char *repo_uri;
     const char *run_url; /* NULL outside CI */
+    const struct gh_config *gh; /* asked whether the log's branch is protected; may be NULL */
+    /* where the log lives and whether its host protects it (core/loghome.h): filled by
+     * record_prepare, added to every entry recorded after it; may be NULL */
+    struct loghome *home;
 };
 
 /* Before any gate runs: the policy is the protected one and the key is among its trusted
- * keys (EXIT_USAGE otherwise); the log is fetched (EXIT_EVAL), entries of an earlier run
+ * keys (EXIT_USAGE otherwise); a shared log's host protects it, or the policy allows an
+ * unprotected log (core/loghome.h; EXIT_EVAL otherwise); the log is fetched (EXIT_EVAL),
+ * entries of an earlier run
  * the remote lacks are pushed (re-chained after the remote's entries when it moved), and
  * the log verifies (EXIT_TAMPER) through core/ledger. LOG_SIZE and HISTORY (the caller
  * decrefs; core/history.h) are of the verified log. */

@@ -274,7 +274,7 @@ tip_log(struct audit_log *log, struct repo *r)
 {
     struct err e = ERR_INIT;
 
-    if (audit_load(log, r, &e) < 0)
+    if (audit_load(log, r, AUDIT_REF, &e) < 0)
         fail_msg("%s", e.msg);
 }
 
@@ -305,24 +305,24 @@ test_rechain_after_the_remote_entries(void **state)
 
     /* two entries both sides share */
     st = event("hold", NULL);
-    assert_int_equal(audit_append(&a, r, st, &k, "promote:test", &e), 0);
-    assert_int_equal(audit_append(&a, r, st, &k, "promote:test", &e), 0);
+    assert_int_equal(audit_append(&a, r, AUDIT_REF, st, &k, "promote:test", &e), 0);
+    assert_int_equal(audit_append(&a, r, AUDIT_REF, st, &k, "promote:test", &e), 0);
     json_decref(st);
     snprintf(base_tip, sizeof(base_tip), "%s", a.commit);
     tip_log(&base, r);
     /* this clone's: a decision and a deployment that names it */
     st = event("decision", NULL);
-    assert_int_equal(audit_append(&ours[0], r, st, &k, "promote:test", &e), 0);
+    assert_int_equal(audit_append(&ours[0], r, AUDIT_REF, st, &k, "promote:test", &e), 0);
     json_decref(st);
     st = event("deployment", ours[0].id);
-    assert_int_equal(audit_append(&ours[1], r, st, &k, "promote:test", &e), 0);
+    assert_int_equal(audit_append(&ours[1], r, AUDIT_REF, st, &k, "promote:test", &e), 0);
     json_decref(st);
     tip_log(&local, r);
     assert_int_equal(local.n, 4);
     /* the remote's: one other entry after the shared two */
     assert_int_equal(repo_ref_cas(r, AUDIT_REF, base_tip, local.items[3].commit, &e), 0);
     st = event("unhold", NULL);
-    assert_int_equal(audit_append(&a, r, st, &k, "promote:test", &e), 0);
+    assert_int_equal(audit_append(&a, r, AUDIT_REF, st, &k, "promote:test", &e), 0);
     json_decref(st);
     tip_log(&remote, r);
     assert_int_equal(audit_common(&local, &remote), 2);
