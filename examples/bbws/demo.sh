@@ -91,7 +91,8 @@ run 1 check dev sit
 python3 "$harness" scenario --dir "$work/ghsim" "$work/approved.json" >/dev/null || exit 2
 echo
 echo "Recording: promote (without 'check') signs the decision and appends it to the audit"
-echo "log, refs/promote/audit, pushed to the remote; the sit pipeline reports its deployment:"
+echo "log (the branch promote/audit, which a ruleset protects), pushed to the remote; the sit"
+echo "pipeline reports its deployment:"
 run 0 $K dev sit
 run 0 record deployed $K --env sit --result success --deployment 102 --commit release
 echo

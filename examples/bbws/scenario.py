@@ -98,6 +98,8 @@ def main():
         # the tags promote will push (the simulator cannot see the git remote)
         "tags": {t: release for t in ("sit-2026.11.04.1", "sit-2026.11.04.2",
                                        "prod-2026.11.05.1", "prod-2026.11.05.2")},
+        # the ruleset that protects the audit log's branch (docs/audit.md)
+        "branch_rules": {"promote/audit": ["non_fast_forward", "deletion"]},
         "faults": [],
     }
     if hotfix:

@@ -193,7 +193,9 @@ make_key() {
     KEY_PUB=$("$PROMOTE" keys show --json "$TMP/$1.key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
 }
 
-# trust_keys POLICY OUT NAME...: POLICY with the named keys (made by make_key) trusted
+# trust_keys POLICY OUT NAME...: POLICY with the named keys (made by make_key) trusted,
+# and its log on refs/promote/audit with no host rule required (a bare remote has no
+# rulesets; t0720 tests the protected home on a branch)
 trust_keys() {
     in=$1
     out=$2
@@ -209,6 +211,7 @@ while text[at:].strip():
     keys.append(k)
 d["trusted_keys"] = [dict(id=k["id"], public_key=k["public_key"], name="key-%d" % i)
                      for i, k in enumerate(keys)]
+d["audit_log"] = {"ref": "refs/promote/audit", "allow_unprotected": True}
 json.dump(d, open(sys.argv[2], "w"), indent=1)' "$in" "$out"
 }
 

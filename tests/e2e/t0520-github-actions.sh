@@ -34,7 +34,7 @@ check 'approved: the summary table, the outputs with the decision id, no annotat
     promote 0 $K dev sit && id=$(sed -n "s/^recorded: seq 1, decision \([0-9a-f]*\) .*/\1/p" "$OUT") &&
     [ ${#id} -eq 64 ] &&
     is "$OUTPUTS" "verdict=approved\ndecision-id=$id\ntag=\n" &&
-    is "$SUM" "### promote dev -> sit: approved (commit \`$release\`, decision \`$id\`)\n\n| gate | type | verdict | reason |\n| --- | --- | --- | --- |\n| unit-tests | tests | pass | 18 tests: 18 passed, 0 skipped |\n| integration-tests | tests | pass | 18 tests: 18 passed, 0 skipped |\n| unit-coverage | coverage | pass | line coverage 92.71%% (89/96) >= 80%% |\n| security-findings | security | pass | 0 critical, 0 high, 0 medium, 3 low active findings |\n| release-branch | branch | pass | commit $short is on release (refs/heads/release) |\n\n" &&
+    is "$SUM" "### promote dev -> sit: approved (commit \`$release\`, decision \`$id\`)\n\naudit log refs/promote/audit (kept in this clone only: no remote holds it): 0 entries before this run, verified with no floor (first use: nothing remembered, no deploy tag witnesses a checkpoint).\n\n| gate | type | verdict | reason |\n| --- | --- | --- | --- |\n| unit-tests | tests | pass | 18 tests: 18 passed, 0 skipped |\n| integration-tests | tests | pass | 18 tests: 18 passed, 0 skipped |\n| unit-coverage | coverage | pass | line coverage 92.71%% (89/96) >= 80%% |\n| security-findings | security | pass | 0 critical, 0 high, 0 medium, 3 low active findings |\n| release-branch | branch | pass | commit $short is on release (refs/heads/release) |\n\n" &&
     hasnt "$OUT" "::error" && promote 0 audit show --json 1 && jq_is "d[\"id\"]" "$id" && no_token'
 check 'rejected: an annotation per failed gate, % escaped; the outputs say rejected' eval 'fresh &&
     promote 1 $K --evidence unit-coverage="$FIX/cobertura/coveragepy-py_low.xml" dev sit &&
@@ -105,6 +105,7 @@ check 'a tagged promotion: the tag output and the summary line' eval 'fresh &&
     id=$(sed -n "s/^recorded: seq [0-9]*, decision \([0-9a-f]*\) .*/\1/p" "$OUT") && [ ${#id} -eq 64 ] &&
     is "$OUTPUTS" "verdict=approved\ndecision-id=$id\ntag=sit-2026.11.04.1\n" &&
     has "$SUM" "Tagged \`sit-2026.11.04.1\`." &&
+    has "$SUM" "audit log refs/promote/audit (kept in this clone only: no remote holds it): 2 entries before this run, verified against a floor of 2 entries from the log this clone appended to." &&
     [ "$(git rev-parse "sit-2026.11.04.1^{commit}")" = "$release" ]'
 check 'the token is never written, not even masked' eval '! grep -rq "e2eFakeToken\|add-mask" "$TMP/repo" "$SUM" "$OUTPUTS" 2>/dev/null'
 finish
