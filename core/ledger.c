@@ -475,7 +475,8 @@ ledger_migrate(size_t *moved, char remote[64], const struct ledger_req *rq, stru
     struct ledger_keys old_keys = *rq->keys;
     struct ledger_req old_rq = *rq;
     struct ledger old, now;
-    char name[64] = "", tracking[128], tip[41], there[41] = "";
+    char name[64] = "", tracking[128], tip[41], there[41] = "", legacy[41];
+    const char *want;
     int fd = -1, use_remote, found = 0, rc = -1, cas;
 
     *moved = 0;
@@ -490,33 +491,43 @@ ledger_migrate(size_t *moved, char remote[64], const struct ledger_req *rq, stru
     use_remote = which_remote(name, tracking, rq, e);
     if (use_remote < 0)
         return -1;
+    /* where the new ref is, here and there: it may be absent, or the old log's tip (a
+     * migration begun before); anything else is another log */
+    if (use_remote) {
+        snprintf(tracking, sizeof(tracking), "%s%s/migrate", LEDGER_TRACKING_PREFIX, name);
+        if (repo_fetch_ref(rq->repo, name, rq->keys->ref, tracking, &found, e) < 0 ||
+            (found && repo_ref_tip(rq->repo, tracking, there, e) < 0))
+            return err_prefix(e, "cannot fetch %s from '%s'", rq->keys->ref, name);
+    }
+    if (repo_ref_tip(rq->repo, rq->keys->ref, tip, e) < 0 ||
+        repo_ref_tip(rq->repo, AUDIT_REF, legacy, e) < 0)
+        return -1;
+    want = tip[0] ? tip : there;
+    if ((tip[0] && there[0] && strcmp(tip, there) != 0) ||
+        (want[0] && legacy[0] && strcmp(want, legacy) != 0))
+        return err_set(e, EXIT_EVAL,
+                       "%s already holds a log other than the one on %s: nothing was moved",
+                       rq->keys->ref, AUDIT_REF);
     /* the old log, fetched and verified like any other */
     snprintf(old_keys.ref, sizeof(old_keys.ref), "%s", AUDIT_REF);
     old_rq.keys = &old_keys;
     old_rq.key = NULL;
     if (ledger_open(&old, &old_rq, e) < 0)
         return err_prefix(e, "the log on %s", AUDIT_REF);
-    if (use_remote) {
-        snprintf(tracking, sizeof(tracking), "%s%s/migrate", LEDGER_TRACKING_PREFIX, name);
-        if (repo_fetch_ref(rq->repo, name, rq->keys->ref, tracking, &found, e) < 0 ||
-            (found && repo_ref_tip(rq->repo, tracking, there, e) < 0))
-            goto done;
-    }
-    if (audit_lock(&fd, rq->repo, e) < 0 || repo_ref_tip(rq->repo, rq->keys->ref, tip, e) < 0)
-        goto done;
-    if ((tip[0] && strcmp(tip, old.log.n ? old.log.items[old.log.n - 1].commit : "") != 0) ||
-        (there[0] && strcmp(there, old.log.n ? old.log.items[old.log.n - 1].commit : "") != 0)) {
-        err_set(e, EXIT_EVAL, "%s already holds a log other than the one on %s%s: nothing was "
-                              "moved",
-                rq->keys->ref, AUDIT_REF, there[0] ? " (on the remote)" : "");
-        goto done;
-    }
     if (!old.log.n) {
         err_set(e, EXIT_USAGE, "%s holds no entries: there is nothing to migrate", AUDIT_REF);
         goto done;
     }
+    want = old.log.items[old.log.n - 1].commit;
+    if ((tip[0] && strcmp(tip, want) != 0) || (there[0] && strcmp(there, want) != 0)) {
+        err_set(e, EXIT_EVAL, "%s already holds a log other than the one on %s: nothing was moved",
+                rq->keys->ref, AUDIT_REF);
+        goto done;
+    }
+    if (audit_lock(&fd, rq->repo, e) < 0)
+        goto done;
     if (!tip[0]) {
-        cas = repo_ref_cas(rq->repo, rq->keys->ref, old.log.items[old.log.n - 1].commit, "", e);
+        cas = repo_ref_cas(rq->repo, rq->keys->ref, want, "", e);
         if (cas != 0) {
             if (cas == 1)
                 err_set(e, EXIT_EVAL, "%s was created meanwhile: run the migration again",
