@@ -82,14 +82,15 @@ check 'a first run: builds promote, unshallows, starts the audit log, approves a
     res "r[\"outputs\"][\"tag\"]" "" &&
     res "r[\"outputs\"] == {k: r[\"steps\"][\"promote\"][k] for k in (\"verdict\", \"decision-id\", \"tag\")}" true &&
     res "r[\"path\"]" "[\"$STATE/runner-temp/promote-bin\"]" &&
-    has "$OUT" "origin has no refs/promote/audit yet" &&
+    has "$OUT" "audit log intact: 0 entries" &&
     [ "$(git -C "$TMP/ws" rev-parse --is-shallow-repository)" = false ] &&
     [ "$(git -C "$TMP/ws" rev-parse origin/main)" = "$(git -C "$TMP/repo" rev-parse main)" ] &&
     git -C "$TMP/origin.git" rev-parse -q --verify refs/promote/audit >/dev/null &&
     id=$(python3 -c "import json; print(json.load(open(\"$STATE/result.json\"))[\"outputs\"][\"decision-id\"])") &&
     has "$STATE/summary.md" "### promote dev -> sit: approved (commit \`$release\`, decision \`$id\`)" &&
     has "$STATE/summary.md" "| unit-coverage | coverage | pass | line coverage 92.71% (89/96) >= 80% |" &&
-    has "$OUT" "recorded: seq 1, decision $id" && cp "$STATE/result.json" "$TMP/first.json"'
+    has "$OUT" "recorded: seq 1, decision $id" && cp "$STATE/result.json" "$TMP/first.json" &&
+    has "$STATE/summary.md" "> audit log intact: 0 entries"'
 check 'the install step installs scripts/run'"'"'s packages' eval 'res "r[\"packages\"]" "$(python3 -c "import json,sys; print(json.dumps(sys.argv[1].split()))" "$want_packages")"'
 check 'the inputs reach the scripts only through env:, never spliced into a run: script' eval 'res "r[\"run_expressions\"]" "[]" &&
     res "r[\"env\"][\"promote\"][\"PROMOTE_SIGNING_KEY\"]" "\${{ inputs.signing-key }}" &&
@@ -107,7 +108,7 @@ check 'a cache hit: no build; the audit log is fetched; rejected: exit 1, the an
     res "r[\"steps\"][\"key\"]" "$(python3 -c "import json; print(json.dumps(json.load(open(\"$TMP/first.json\"))[\"steps\"][\"key\"]))")" &&
     res "r[\"outputs\"][\"verdict\"]" rejected && res "len(r[\"outputs\"][\"decision-id\"])" 64 &&
     has "$OUT" "::error title=unit-coverage::line coverage 40.66%25 (37/91) is below 80%25" &&
-    has "$OUT" "recorded: seq 2" && hasnt "$OUT" "origin has no refs/promote/audit" &&
+    has "$OUT" "recorded: seq 2" && has "$OUT" "audit log intact: 1 entries" &&
     [ "$(cd "$TMP/ws" && "$PROMOTE" audit log | wc -l)" = 2 ]'
 
 inputs '{"from": "dev", "to": "sit", "args": "check   --policy-ref \"main\"", "policy": ""}'
@@ -140,7 +141,7 @@ checkout
 git -C "$TMP/ws" fetch -q --unshallow origin '+refs/heads/*:refs/remotes/origin/*'
 git -C "$TMP/ws" remote set-url origin "file://$TMP/no-such-origin.git"
 check 'an origin that cannot be read stops the action before promote runs' eval 'action --cache-hit &&
-    res "r[\"exit\"]" 1 && res "r[\"failed\"]" "Fetch the full history and the audit log" &&
-    has "$OUT" "::error title=promote::cannot read refs/promote/audit from origin (git ls-remote exit 128)" &&
+    res "r[\"exit\"]" 1 && res "r[\"failed\"]" "Fetch the full history, the deploy tags and the audit log" &&
+    has "$OUT" "::error title=promote::cannot fetch the history and the tags from origin (git fetch exit 128)" &&
     res "\"Run promote\" in r[\"ran\"]" false && res "r[\"outputs\"][\"verdict\"]" ""'
 finish
