@@ -37,7 +37,7 @@ _promote_takes_value() {
 # _promote_subs VERB: the subcommands of VERB, if it has any
 _promote_subs() {
     case $1 in
-    audit) echo "log show verify export push" ;;
+    audit) echo "log show verify export push migrate" ;;
     keys) echo "generate show export" ;;
     record) echo "deployed dr-test" ;;
     env) echo "show check" ;;
@@ -58,12 +58,13 @@ _promote_opts() {
         ;;
     inspect/*) echo "--json --help" ;;
     audit/log)
-        echo "--env --commit --kind --verdict --actor --since --until --limit --json $audit"
+        echo "--env --commit --kind --verdict --actor --since --until --limit --reverse --json $audit"
         ;;
     audit/show) echo "--json $audit" ;;
     audit/verify) echo "--pubkey --expect $audit" ;;
-    audit/export) echo "--since --until $audit" ;;
+    audit/export) echo "--since --until --reverse $audit" ;;
     audit/push) echo "--key --repo --policy-ref --remote --help" ;;
+    audit/migrate) echo "--repo --policy-ref --remote --no-remote --help" ;;
     keys/generate) echo "--out --unencrypted --help" ;;
     keys/show) echo "--json --help" ;;
     keys/export) echo "--pem --help" ;;

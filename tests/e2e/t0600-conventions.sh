@@ -179,7 +179,7 @@ P=$PROMOTE
 mkdir -p "$TMP/cwd/dir.d" && cd "$TMP/cwd" && : > cov.xml && : > ci.key && : > policy.json || exit 1
 
 check 'complete a command' comp_is audit "$P" au
-check 'complete the subcommands of audit' comp_is 'log show verify export push' "$P" audit ''
+check 'complete the subcommands of audit' comp_is 'log show verify export push migrate' "$P" audit ''
 check 'complete the subcommands of keys' comp_is 'generate show export' "$P" keys ''
 check 'complete the subcommands of record' comp_is 'deployed dr-test' "$P" record ''
 check 'complete the subcommands of env' comp_is 'show check' "$P" env ''
