@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "history.h"
 #include "witness.h"
 
-#define LEDGER_PUSH_ATTEMPTS 16
 #define LEDGER_NAMED 4 /* unpushed entries named in a message */
 
 int
@@ -41,6 +41,7 @@ ledger_keys_for(struct ledger_keys *out, struct repo *r, const struct policy *p,
         snprintf(out->source, sizeof(out->source), "%s", k->source);
         snprintf(out->ref, sizeof(out->ref), "%s", k->audit_ref);
         out->allow_unprotected = k->audit_allow_unprotected;
+        out->push_deadline_s = k->audit_push_deadline_s;
     } else {
         /* no protected policy: a local evaluation records nothing, and its policy is the
          * caller's own word; its keys are the only ones there are */
@@ -49,6 +50,7 @@ ledger_keys_for(struct ledger_keys *out, struct repo *r, const struct policy *p,
         snprintf(out->source, sizeof(out->source), "%s", p->source);
         snprintf(out->ref, sizeof(out->ref), "%s", p->audit_ref);
         out->allow_unprotected = p->audit_allow_unprotected;
+        out->push_deadline_s = p->audit_push_deadline_s;
         out->local = 1;
     }
     rc = 0;
@@ -378,27 +380,43 @@ done:
     return rc;
 }
 
+static double
+mono_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int
 sync_loop(struct ledger *out, const struct ledger_req *rq, struct sync *how, struct err *e)
 {
+    double limit =
+        rq->keys->push_deadline_s > 0 ? rq->keys->push_deadline_s : LEDGER_PUSH_DEADLINE_S;
+    double end = mono_s() + limit;
     int attempt, retry;
     unsigned int span;
 
-    for (attempt = 0; attempt < LEDGER_PUSH_ATTEMPTS; attempt++) {
+    /* as long as others keep winning, keep trying until the deadline: each round costs
+     * one fetch and one push, and every round some clone gets through */
+    for (attempt = 0;; attempt++) {
         if (sync_once(out, rq, how, &retry, e) < 0)
             return -1;
         if (!retry)
             return 0;
-        /* someone else pushed first: back off (randomised, growing, so that racing clones
-         * fall out of step), then take their log and chain ours after it */
-        span = 5000u << (attempt < 7 ? attempt : 7);
+        if (mono_s() >= end)
+            break;
+        /* someone else pushed first: back off (randomised, growing to about a second, so
+         * that racing clones fall out of step), then take their log and chain ours after */
+        span = 5000u << (attempt < 8 ? attempt : 8);
         usleep((useconds_t)(span / 2 + randombytes_uniform(span)));
         how->fetch = 1;
     }
     return err_set(e, EXIT_EVAL,
-                   "cannot push the audit log: %d attempts were rejected (this clone keeps the "
-                   "entries; the next run pushes them)",
-                   LEDGER_PUSH_ATTEMPTS);
+                   "cannot push the audit log: others kept pushing first for %.0f s (%d "
+                   "attempts; this clone keeps the entries; the next run pushes them)",
+                   limit, attempt + 1);
 }
 
 int

@@ -14,6 +14,9 @@
 #include "policy.h"
 #include "repo.h"
 
+/* How long a push that others keep winning is retried, by default. */
+#define LEDGER_PUSH_DEADLINE_S 120.0
+
 /* Where the remote's log is fetched to: refs/promote/remotes/<remote>/audit. */
 #define LEDGER_TRACKING_PREFIX "refs/promote/remotes/"
 
@@ -25,6 +28,9 @@ struct ledger_keys {
                          policy), or --pubkey */
     char ref[256];         /* the policy's audit_log.ref (AUDIT_REF) */
     int allow_unprotected; /* the policy's audit_log.allow_unprotected */
+    /* the policy's audit_log.push_deadline_seconds: how long a push that others keep
+     * winning is retried (0: LEDGER_PUSH_DEADLINE_S) */
+    double push_deadline_s;
 };
 
 /* The keys for a command evaluated under P: P's own when P is the protected policy (read

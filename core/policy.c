@@ -661,7 +661,8 @@ check_naming(const struct policy *p, const char *source, struct err *e)
 static int
 check_audit_log(struct policy *p, const char *source, struct err *e)
 {
-    static const char *const keys[] = {"ref", "allow_unprotected", "description", NULL};
+    static const char *const keys[] = {"ref", "allow_unprotected", "push_deadline_seconds",
+                                       "description", NULL};
     const json_t *a = json_object_get(p->root, "audit_log"), *v;
     const char *s;
     size_t i, n;
@@ -695,6 +696,11 @@ check_audit_log(struct policy *p, const char *source, struct err *e)
     if (v && !json_is_boolean(v))
         return bad(e, source, "$.audit_log.allow_unprotected", "must be true or false");
     p->audit_allow_unprotected = json_is_true(v);
+    v = json_object_get(a, "push_deadline_seconds");
+    if (v && (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 3600))
+        return bad(e, source, "$.audit_log.push_deadline_seconds",
+                   "must be a whole number of seconds from 1 to 3600");
+    p->audit_push_deadline_s = v ? (double)json_integer_value(v) : 0;
     return 0;
 }
 

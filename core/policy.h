@@ -65,6 +65,7 @@ struct policy {
     struct policy_promotion *promotions;
     const char *audit_ref;       /* audit_log.ref: where the log lives (AUDIT_REF) */
     int audit_allow_unprotected; /* audit_log.allow_unprotected: no host rule needed */
+    double audit_push_deadline_s; /* audit_log.push_deadline_seconds (0: the default) */
 };
 
 /* Parse and validate. SOURCE names the policy in messages. Errors are EXIT_USAGE. */
