@@ -16,6 +16,7 @@
 
 #define AUDIT_MAX_ATTEMPTS 500
 #define AUDIT_MAX_ENTRY (4 * 1024 * 1024)
+#define AUDIT_MAX_FRONTIER 8192
 
 void
 audit_crashpoint(const char *step)
@@ -157,6 +158,7 @@ audit_log_release(struct audit_log *log)
     for (i = 0; i < log->n; i++) {
         free(log->items[i].bytes);
         free(log->items[i].checkpoint);
+        free(log->items[i].frontier);
     }
     free(log->items);
     log->items = NULL;
@@ -198,6 +200,13 @@ load_chain(struct audit_log *out, struct repo *r, const char *tip, struct err *e
         if (repo_read_at_commit(r, ids[i], AUDIT_CHECKPOINT_FILE, AUDIT_MAX_ENTRY, &c, &ce) == 0) {
             it->checkpoint_len = c.len;
             it->checkpoint = buf_detach(&c);
+        }
+        buf_release(&c);
+        /* what the next append needs: read for the tip only (core/audit.h) */
+        if (i + 1 == n &&
+            repo_read_at_commit(r, ids[i], AUDIT_FRONTIER_FILE, AUDIT_MAX_FRONTIER, &c, &ce) == 0) {
+            it->frontier_len = c.len;
+            it->frontier = buf_detach(&c);
         }
         buf_release(&c);
     }
@@ -261,6 +270,94 @@ payload_hash(unsigned char out[32], const struct audit_item *it, struct err *e)
     return 0;
 }
 
+int
+audit_frontier_format(struct buf *out, const struct merkle_frontier *f, const unsigned char prev[32])
+{
+    char h[65];
+    unsigned i;
+
+    hex(h, prev, 32);
+    if (buf_addf(out, "promote frontier 1\nsize %llu\nprev %s\n", (unsigned long long)f->size,
+                 h) < 0)
+        return -1;
+    for (i = 0; i < f->n; i++) {
+        hex(h, f->node[i], 32);
+        if (buf_addf(out, "node %s\n", h) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* HEX (64 digits, lower case) into OUT: 0, or -1. */
+static int
+unhex32(unsigned char out[32], const char *hexs)
+{
+    size_t bl;
+
+    if (strspn(hexs, "0123456789abcdef") != 64 ||
+        sodium_hex2bin(out, 32, hexs, 64, NULL, &bl, NULL) != 0 || bl != 32)
+        return -1;
+    return 0;
+}
+
+int
+audit_frontier_parse(struct merkle_frontier *f, unsigned char prev[32], const char *text,
+                     size_t len)
+{
+    char line[160];
+    const char *p = text, *end = text + len, *nl;
+    unsigned long long size;
+    char *tail;
+    int k = 0;
+
+    sign_frontier_init(f);
+    while (p < end) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl || (size_t)(nl - p) >= sizeof(line))
+            return -1;
+        memcpy(line, p, (size_t)(nl - p));
+        line[nl - p] = '\0';
+        p = nl + 1;
+        if (k == 0 && strcmp(line, "promote frontier 1") != 0)
+            return -1;
+        if (k == 1) {
+            if (strncmp(line, "size ", 5) != 0 || line[5] < '0' || line[5] > '9')
+                return -1;
+            errno = 0;
+            size = strtoull(line + 5, &tail, 10);
+            if (errno || *tail)
+                return -1;
+            f->size = size;
+        }
+        if (k == 2 && (strncmp(line, "prev ", 5) != 0 || unhex32(prev, line + 5) < 0))
+            return -1;
+        if (k > 2) {
+            if (f->n == 64 || strncmp(line, "node ", 5) != 0 || unhex32(f->node[f->n], line + 5) < 0)
+                return -1;
+            f->n++;
+        }
+        k++;
+    }
+    /* one node per one bit of the size: the perfect subtrees */
+    if (k < 3 || f->n != (unsigned)__builtin_popcountll(f->size))
+        return -1;
+    return 0;
+}
+
+/* The frontier of LOG's first N entries. */
+static void
+frontier_of(struct merkle_frontier *f, const struct audit_log *log, size_t n)
+{
+    unsigned char leaf[32];
+    size_t i;
+
+    sign_frontier_init(f);
+    for (i = 0; i < n; i++) {
+        sign_leaf_hash(leaf, (const unsigned char *)log->items[i].bytes, log->items[i].len);
+        sign_frontier_add(f, leaf);
+    }
+}
+
 /* The leaf hashes of LOG's entries, with room for EXTRA more (caller frees). */
 static unsigned char (*leaves_of(const struct audit_log *log, size_t extra))[32]
 {
@@ -272,21 +369,22 @@ static unsigned char (*leaves_of(const struct audit_log *log, size_t extra))[32]
     return leaves;
 }
 
-/* The commit of STATEMENT as entry N + 1 after N entries whose leaf hashes are LEAVES
- * (room for one more: this entry's is added), the last of them PARENT ("" when none)
- * with payload hash PREV; signed by K. Moves no ref. BYTES (may be NULL) gets the
+/* The commit of STATEMENT as the entry after the F->size entries of frontier F, the last
+ * of them PARENT ("" when none) with payload hash PREV; signed by K. Moves no ref. On
+ * success F and PREV are the log's after this entry. BYTES (may be NULL) gets the
  * envelope line. */
 static int
 build_entry(struct audit_appended *out, struct buf *bytes, struct repo *r,
-            unsigned char (*leaves)[32], size_t n, const unsigned char prev[32],
-            const char *parent, const json_t *statement, const struct key *k,
-            const char *origin, struct err *e)
+            struct merkle_frontier *f, unsigned char prev[32], const char *parent,
+            const json_t *statement, const struct key *k, const char *origin, struct err *e)
 {
-    struct buf payload = BUF_INIT, env = BUF_INIT, cp = BUF_INIT;
-    unsigned char root[32], id[32], nonce_bin[16];
+    struct buf payload = BUF_INIT, env = BUF_INIT, cp = BUF_INIT, fr = BUF_INIT;
+    unsigned char root[32], id[32], nonce_bin[16], leaf[32];
     char prevhex[65], key_name[160], msg[128], nonce[33];
-    struct repo_file files[2];
+    struct merkle_frontier next = *f;
+    struct repo_file files[3];
     json_t *st = NULL, *pred;
+    size_t n = (size_t)f->size;
     int rc = -1;
 
     hex(prevhex, prev, 32);
@@ -306,26 +404,33 @@ build_entry(struct audit_appended *out, struct buf *bytes, struct repo *r,
         sign_envelope(&env, SIGN_PAYLOAD_TYPE, (const unsigned char *)payload.ptr, payload.len, k,
                       e) < 0)
         goto done;
-    sign_leaf_hash(leaves[n], (const unsigned char *)env.ptr, env.len);
-    if (sign_merkle_root(root, (const unsigned char(*)[32])leaves, n + 1) < 0) {
-        err_set(e, EXIT_EVAL, "cannot compute the Merkle root");
-        goto done;
-    }
+    sign_leaf_hash(leaf, (const unsigned char *)env.ptr, env.len);
+    sign_frontier_add(&next, leaf);
+    sign_frontier_root(root, &next);
+    crypto_hash_sha256(id, (const unsigned char *)payload.ptr, payload.len);
     audit_key_name(key_name, sizeof(key_name), k->id);
     if (sign_checkpoint(&cp, origin, n + 1, root, key_name, k, e) < 0)
         goto done;
+    if (audit_frontier_format(&fr, &next, id) < 0) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
     files[0].name = AUDIT_CHECKPOINT_FILE;
     files[0].data = cp.ptr;
     files[0].len = cp.len;
     files[1].name = AUDIT_ENTRY_FILE;
     files[1].data = env.ptr;
     files[1].len = env.len;
+    files[2].name = AUDIT_FRONTIER_FILE;
+    files[2].data = fr.ptr;
+    files[2].len = fr.len;
     snprintf(msg, sizeof(msg), "promote: audit entry %zu", n + 1);
     audit_crashpoint("before-objects");
-    if (repo_commit_files(r, parent[0] ? parent : NULL, files, 2, msg, (long long)time(NULL),
+    if (repo_commit_files(r, parent[0] ? parent : NULL, files, 3, msg, (long long)time(NULL),
                           out->commit, e) < 0)
         goto done;
-    crypto_hash_sha256(id, (const unsigned char *)payload.ptr, payload.len);
+    *f = next;
+    memcpy(prev, id, 32);
     out->seq = n + 1;
     hex(out->id, id, 32);
     if (bytes && buf_add(bytes, env.ptr, env.len) < 0) {
@@ -338,6 +443,40 @@ done:
     buf_release(&payload);
     buf_release(&env);
     buf_release(&cp);
+    buf_release(&fr);
+    return rc;
+}
+
+/* The frontier and the last payload hash of the log ending at TIP: the tip's stored
+ * frontier (a log written by this promote), else computed once from the whole chain (a
+ * log written before frontiers were stored). */
+static int
+tip_state(struct merkle_frontier *f, unsigned char prev[32], struct repo *r, const char *tip,
+          struct err *e)
+{
+    struct audit_log log;
+    struct buf b = BUF_INIT;
+    struct err ne = ERR_INIT;
+    int rc = -1;
+
+    sign_frontier_init(f);
+    memset(prev, 0, 32);
+    if (!tip[0])
+        return 0;
+    if (repo_read_at_commit(r, tip, AUDIT_FRONTIER_FILE, AUDIT_MAX_FRONTIER, &b, &ne) == 0 &&
+        audit_frontier_parse(f, prev, b.ptr, b.len) == 0) {
+        buf_release(&b);
+        return 0;
+    }
+    buf_release(&b);
+    if (load_chain(&log, r, tip, e) < 0)
+        return -1;
+    frontier_of(f, &log, log.n);
+    if (log.n && payload_hash(prev, &log.items[log.n - 1], e) < 0)
+        err_prefix(e, "the last audit entry (seq %zu) is unreadable", log.n);
+    else
+        rc = 0;
+    audit_log_release(&log);
     return rc;
 }
 
@@ -345,42 +484,25 @@ static int
 append_once(struct audit_appended *out, struct repo *r, const char *ref, const json_t *statement,
             const struct key *k, const char *origin, int *lost, struct err *e)
 {
-    struct audit_log log;
-    unsigned char prev[32] = {0};
-    unsigned char(*leaves)[32] = NULL;
+    struct merkle_frontier f;
+    unsigned char prev[32];
     char tip[41];
-    int rc = -1, cas;
+    int cas;
 
     *lost = 0;
-    memset(&log, 0, sizeof(log));
-    if (repo_ref_tip(r, ref, tip, e) < 0 || load_chain(&log, r, tip, e) < 0)
-        goto done;
-    if (log.n && payload_hash(prev, &log.items[log.n - 1], e) < 0) {
-        err_prefix(e, "the last audit entry (seq %zu) is unreadable", log.n);
-        goto done;
-    }
-    leaves = leaves_of(&log, 1);
-    if (!leaves) {
-        err_set(e, EXIT_EVAL, "out of memory");
-        goto done;
-    }
-    if (build_entry(out, NULL, r, leaves, log.n, prev, tip, statement, k, origin, e) < 0)
-        goto done;
+    if (repo_ref_tip(r, ref, tip, e) < 0 || tip_state(&f, prev, r, tip, e) < 0 ||
+        build_entry(out, NULL, r, &f, prev, tip, statement, k, origin, e) < 0)
+        return -1;
     audit_crashpoint("before-ref");
     cas = repo_ref_cas(r, ref, out->commit, tip, e);
     if (cas < 0)
-        goto done;
+        return -1;
     if (cas == 1) {
         *lost = 1;
-        rc = 0;
-        goto done;
+        return 0;
     }
     audit_crashpoint("after-ref");
-    rc = 0;
-done:
-    free(leaves);
-    audit_log_release(&log);
-    return rc;
+    return 0;
 }
 
 int
@@ -431,19 +553,18 @@ audit_rechain(char new_tip[41], struct audit_appended *map, struct repo *r,
               const struct audit_log *onto, const struct audit_log *local, size_t from,
               const struct key *k, const char *origin, struct err *e)
 {
-    unsigned char(*leaves)[32] = NULL;
+    struct merkle_frontier f;
     unsigned char prev[32] = {0};
     struct audit_appended *old = NULL;
     struct buf bytes = BUF_INIT;
     char parent[41] = "";
     size_t i, n = onto->n, count = local->n - from;
     json_t *st = NULL, *pred;
-    struct dsse d;
     int rc = -1;
 
-    leaves = leaves_of(onto, count);
+    frontier_of(&f, onto, n);
     old = calloc(count ? count : 1, sizeof(*old));
-    if (!leaves || !old) {
+    if (!old) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }
@@ -467,15 +588,11 @@ audit_rechain(char new_tip[41], struct audit_appended *map, struct repo *r,
         json_object_del(pred, "nonce");
         follow_ids(st, old, map, i);
         bytes.len = 0;
-        if (build_entry(&map[i], &bytes, r, leaves, n + i, prev, parent, st, k, origin, e) < 0)
+        if (build_entry(&map[i], &bytes, r, &f, prev, parent, st, k, origin, e) < 0)
             goto done;
         json_decref(st);
         st = NULL;
         snprintf(parent, sizeof(parent), "%s", map[i].commit);
-        if (sign_parse(&d, bytes.ptr, bytes.len, e) < 0)
-            goto done;
-        crypto_hash_sha256(prev, d.payload, d.payload_len);
-        sign_dsse_release(&d);
     }
     snprintf(new_tip, 41, "%s", parent);
     rc = 0;
@@ -483,7 +600,6 @@ done:
     json_decref(st);
     buf_release(&bytes);
     free(old);
-    free(leaves);
     return rc;
 }
 
@@ -719,6 +835,21 @@ audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t
                     "truncation)",
                     log->n, (unsigned long long)cp.size);
             goto done;
+        }
+        /* what the next append builds on must be what the log is */
+        if (tip->frontier) {
+            struct merkle_frontier stored, computed;
+            unsigned char sprev[32];
+
+            frontier_of(&computed, log, log->n);
+            if (audit_frontier_parse(&stored, sprev, tip->frontier, tip->frontier_len) < 0 ||
+                stored.size != computed.size || stored.n != computed.n ||
+                memcmp(stored.node, computed.node, 32 * computed.n) != 0 ||
+                memcmp(sprev, prev, 32) != 0) {
+                err_set(e, EXIT_TAMPER,
+                        "seq %zu: the stored frontier does not match the log (a rewrite)", log->n);
+                goto done;
+            }
         }
     }
     out->size = log->n;

@@ -14,10 +14,14 @@
 #include "err.h"
 #include "keys.h"
 #include "repo.h"
+#include "sign.h"
 
 #define AUDIT_REF "refs/promote/audit" /* where the log lives unless the policy says */
 #define AUDIT_ENTRY_FILE "entry.dsse.json"
 #define AUDIT_CHECKPOINT_FILE "checkpoint"
+/* What the next append needs, beside each entry: the size, this entry's payload hash
+ * (the next prev) and the RFC 6962 frontier (the roots of the perfect subtrees). */
+#define AUDIT_FRONTIER_FILE "frontier"
 #define AUDIT_VSA "https://slsa.dev/verification_summary/v1"
 #define AUDIT_EVENT "urn:promote:event:v1"
 #define AUDIT_EXTENSION "urn:promote:decision:v1"
@@ -61,6 +65,8 @@ struct audit_item {
     size_t len;
     char *checkpoint; /* owned, may be NULL */
     size_t checkpoint_len;
+    char *frontier; /* owned; the tip's only, NULL elsewhere and in older logs */
+    size_t frontier_len;
 };
 
 struct audit_log {
@@ -71,6 +77,13 @@ struct audit_log {
 /* The log on REF (AUDIT_REF, or the policy's audit_log.ref). */
 int audit_load(struct audit_log *out, struct repo *r, const char *ref, struct err *e);
 void audit_log_release(struct audit_log *log);
+
+/* The frontier file: "promote frontier 1\nsize N\nprev HEX\n" and one "node HEX\n" per
+ * perfect subtree, largest first. Parse: 0, or -1 when malformed or inconsistent. */
+int audit_frontier_format(struct buf *out, const struct merkle_frontier *f,
+                          const unsigned char prev[32]);
+int audit_frontier_parse(struct merkle_frontier *f, unsigned char prev[32], const char *text,
+                         size_t len);
 
 /* The decoded payload of an entry (caller decrefs), and its id. No verification. */
 json_t *audit_payload(const struct audit_item *it, char id[65]);

@@ -96,6 +96,49 @@ test_frontier_matches_root(void **state)
     }
 }
 
+/* The frontier file: written and read back; anything inconsistent refused. */
+static void
+test_frontier_file(void **state)
+{
+    struct merkle_frontier f, g;
+    unsigned char leaf[32], prev[32], got[32];
+    struct buf b = BUF_INIT;
+    size_t i;
+
+    (void)state;
+    sign_frontier_init(&f);
+    memset(prev, 0x5a, 32);
+    for (i = 0; i < 11; i++) {
+        memset(leaf, (int)i, 32);
+        sign_frontier_add(&f, leaf);
+    }
+    assert_int_equal(audit_frontier_format(&b, &f, prev), 0);
+    assert_int_equal(strncmp(b.ptr, "promote frontier 1\nsize 11\nprev 5a5a", 36), 0);
+    assert_int_equal(audit_frontier_parse(&g, got, b.ptr, b.len), 0);
+    assert_int_equal(g.size, 11);
+    assert_int_equal(g.n, 3); /* 11 = 8 + 2 + 1 */
+    assert_memory_equal(g.node, f.node, 3 * 32);
+    assert_memory_equal(got, prev, 32);
+    /* a node too many or too few for the size, a bad header, upper-case hex, no newline */
+    b.len = 0;
+    assert_int_equal(buf_adds(&b, "promote frontier 1\nsize 2\nprev "), 0);
+    for (i = 0; i < 64; i++)
+        assert_int_equal(buf_adds(&b, "a"), 0);
+    assert_int_equal(buf_adds(&b, "\n"), 0);
+    assert_int_equal(audit_frontier_parse(&g, got, b.ptr, b.len), -1); /* size 2: one node */
+    assert_int_equal(buf_adds(&b, "node "), 0);
+    for (i = 0; i < 64; i++)
+        assert_int_equal(buf_adds(&b, "b"), 0);
+    assert_int_equal(buf_adds(&b, "\n"), 0);
+    assert_int_equal(audit_frontier_parse(&g, got, b.ptr, b.len), 0);
+    assert_int_equal(audit_frontier_parse(&g, got, b.ptr, b.len - 1), -1);
+    b.ptr[b.len - 2] = 'B';
+    assert_int_equal(audit_frontier_parse(&g, got, b.ptr, b.len), -1);
+    assert_int_equal(audit_frontier_parse(&g, got, "promote frontier 2\nsize 0\nprev x\n", 33),
+                     -1);
+    buf_release(&b);
+}
+
 static void
 message_with(struct buf *msg, const struct key *k, uint64_t size, const unsigned char root[32])
 {
@@ -275,6 +318,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frontier_matches_root),
+        cmocka_unit_test(test_frontier_file),
         cmocka_unit_test(test_witness_parse),
         cmocka_unit_test(test_witness_check),
         cmocka_unit_test(test_loghome_rules),
