@@ -431,6 +431,7 @@ build_entry(struct audit_appended *out, struct buf *bytes, struct repo *r,
         goto done;
     *f = next;
     memcpy(prev, id, 32);
+    memcpy(out->root, root, 32);
     out->seq = n + 1;
     hex(out->id, id, 32);
     if (bytes && buf_add(bytes, env.ptr, env.len) < 0) {
@@ -995,6 +996,10 @@ audit_state_parse(struct audit_state *out, const char *text, size_t len)
             if (point_parse(&out->local, line + 6) < 0)
                 return -1;
             out->has_local = 1;
+        } else if (strncmp(line, "trust ", 6) == 0 && !out->has_trust) {
+            if (unhex32(out->trust, line + 6) < 0 || line[6 + 64])
+                return -1;
+            out->has_trust = 1;
         } else if (line[0]) {
             return -1;
         }
@@ -1016,11 +1021,34 @@ point_format(struct buf *out, const char *name, const struct audit_point *p)
 int
 audit_state_format(struct buf *out, const struct audit_state *s)
 {
+    char th[65];
+
+    hex(th, s->trust, 32);
     if (buf_adds(out, STATE_MAGIC "\n") < 0 ||
         (s->has_seen && point_format(out, "seen", &s->seen) < 0) ||
-        (s->has_local && point_format(out, "local", &s->local) < 0))
+        (s->has_local && point_format(out, "local", &s->local) < 0) ||
+        (s->has_trust && buf_addf(out, "trust %s\n", th) < 0))
         return -1;
     return 0;
+}
+
+void
+audit_trust_digest(unsigned char out[32], const struct audit_trust *t)
+{
+    crypto_hash_sha256_state st;
+    unsigned char seq[8];
+    size_t i, j;
+
+    crypto_hash_sha256_init(&st);
+    for (i = 0; i < t->n; i++) {
+        for (j = 0; j < 8; j++)
+            seq[j] = (unsigned char)(t->keys[i].not_after_seq >> (56 - 8 * j));
+        crypto_hash_sha256_update(&st, t->keys[i].pk, 32);
+        crypto_hash_sha256_update(&st, (const unsigned char *)t->keys[i].id,
+                                  strlen(t->keys[i].id) + 1);
+        crypto_hash_sha256_update(&st, seq, 8);
+    }
+    crypto_hash_sha256_final(&st, out);
 }
 
 static int

@@ -48,6 +48,7 @@ struct audit_appended {
     uint64_t seq;
     char id[65];     /* SHA-256 of the payload: the decision id */
     char commit[41]; /* the log commit */
+    unsigned char root[32]; /* the log's Merkle root with this entry (seq entries) */
 };
 
 /* Append STATEMENT (its predicate gains seq and prev) signed by K to the log on REF:
@@ -110,6 +111,7 @@ struct audit_verified {
     unsigned char root[32];
     int had_remembered; /* a point this clone remembered was checked */
     uint64_t remembered_size;
+    uint64_t verified_from; /* entries up to this one were verified by an earlier run */
 };
 
 /* Verify entries FROM + 1 .. LOG->n of LOG, those before verified already: each is one
@@ -142,7 +144,14 @@ struct audit_point {
 struct audit_state {
     int has_seen, has_local;
     struct audit_point seen, local;
+    /* the trusted keys LOCAL was verified with (audit_trust_digest): while they are the
+     * same, only entries after LOCAL are verified again */
+    int has_trust;
+    unsigned char trust[32];
 };
+
+/* A digest of the trusted keys (their public keys, ids and retirement seqs, in order). */
+void audit_trust_digest(unsigned char out[32], const struct audit_trust *t);
 
 /* Parse and format the state file's text. Parse: 0, or -1 when malformed. An older
  * promote's one line "SIZE ROOTHEX" reads as LOCAL without a tip. */

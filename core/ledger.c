@@ -213,6 +213,8 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
     const char *what_local = "the checkpoint this clone saw";
     char what_remote[160];
     struct witness_set wits = {0, 0, NULL};
+    unsigned char digest[32];
+    size_t vfrom;
     const struct witness *floor;
     int fd = -1, rc = -1, use_remote, found, cas;
     size_t k = 0, from;
@@ -238,10 +240,28 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
         witness_collect(&wits, rq->repo, &rq->keys->trust, e) < 0)
         goto done;
     floor = witness_floor(&wits);
-    /* this clone's log: every entry, and what this clone appended or verified before */
-    if (audit_verify_log(&vl, &l, 0, &rq->keys->trust, e) < 0 ||
-        (st.has_local && audit_extends(&l, &st.local, what_local, e) < 0))
+    /* this clone's log extends what this clone appended or verified before; the entries
+     * after it are verified, or all of them with --full, a fresh clone, or other keys */
+    audit_trust_digest(digest, &rq->keys->trust);
+    if (st.has_local && audit_extends(&l, &st.local, what_local, e) < 0) {
+        /* name the first bad entry, when one is bad (not only that the log changed) */
+        struct audit_verified fv;
+        struct err fe = ERR_INIT;
+
+        if (e->code == EXIT_TAMPER && audit_verify_log(&fv, &l, 0, &rq->keys->trust, &fe) < 0 &&
+            fe.code == EXIT_TAMPER)
+            *e = fe;
         goto done;
+    }
+    vfrom = !rq->full && st.has_local && st.local.tip[0] && st.has_trust &&
+                    memcmp(st.trust, digest, 32) == 0
+                ? (size_t)st.local.size
+                : 0;
+    if (audit_verify_log(&vl, &l, vfrom, &rq->keys->trust, e) < 0)
+        goto done;
+    out->v.verified_from = vfrom;
+    st.has_trust = 1;
+    memcpy(st.trust, digest, 32);
     out->v.had_remembered = st.has_local;
     out->v.remembered_size = st.local.size;
     if (use_remote) {
@@ -444,18 +464,23 @@ ledger_append(struct audit_appended *out, const struct ledger_req *rq, const jso
     memset(&l, 0, sizeof(l));
     if (audit_lock(&fd, rq->repo, e) < 0)
         return -1;
-    /* the log was verified when this run began; it may only have grown since */
+    /* the log was verified when this run began. Still where this clone left it (the
+     * usual case): the append reads the tip only. Moved since: it may only have grown,
+     * which takes reading it */
     if (audit_state_load(&st, rq->repo, e) < 0 ||
-        repo_ref_tip(rq->repo, rq->keys->ref, tip, e) < 0 ||
-        audit_load_tip(&l, rq->repo, tip, e) < 0 ||
-        (st.has_local && audit_extends(&l, &st.local, "the checkpoint this clone saw", e) < 0) ||
-        audit_append(out, rq->repo, rq->keys->ref, statement, rq->key, rq->origin, e) < 0)
+        repo_ref_tip(rq->repo, rq->keys->ref, tip, e) < 0)
         goto done;
-    audit_log_release(&l);
-    if (repo_ref_tip(rq->repo, rq->keys->ref, tip, e) < 0 ||
-        audit_load_tip(&l, rq->repo, tip, e) < 0 ||
-        audit_point_at(&st.local, &l, l.n, e) < 0)
+    if (!st.has_local || !st.local.tip[0] || strcmp(st.local.tip, tip) != 0) {
+        if (audit_load_tip(&l, rq->repo, tip, e) < 0 ||
+            (st.has_local && audit_extends(&l, &st.local, "the checkpoint this clone saw", e) < 0))
+            goto done;
+    }
+    if (audit_append(out, rq->repo, rq->keys->ref, statement, rq->key, rq->origin, e) < 0)
         goto done;
+    /* under the lock nobody else appends: the new tip follows the one checked above */
+    st.local.size = out->seq;
+    memcpy(st.local.root, out->root, 32);
+    snprintf(st.local.tip, sizeof(st.local.tip), "%s", out->commit);
     st.has_local = 1;
     rc = audit_state_store(rq->repo, &st, e);
 done:

@@ -52,6 +52,7 @@ struct ledger_req {
     const struct key *key;
     const char *origin; /* the log's name in checkpoints ("promote:<repository>"), with KEY */
     const char *expect; /* "SIZE:ROOTHEX" the log must extend (--expect), or NULL */
+    int full; /* verify every entry again, not only those after what this clone verified */
 };
 
 struct ledger {
