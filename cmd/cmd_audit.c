@@ -36,6 +36,7 @@ enum {
     A_NO_REMOTE,
     A_KEY,
     A_REVERSE,
+    A_FULL,
     A_HELP
 };
 
@@ -44,6 +45,7 @@ struct audit_opts {
     long limit;
     int json;
     int reverse; /* log: oldest first; export: newest first */
+    int full;    /* verify: every entry again */
     const char *pubkeys[MAX_PUBKEYS];
     size_t n_pubkeys;
     const char *expect;
@@ -57,7 +59,7 @@ static const char *const audit_usage =
     "                         [--actor <login>] [--since <time>] [--until <time>] [--limit <n>]\n"
     "                         [--reverse] [--json]\n"
     "       promote audit show <seq>|<decision-id> [--json]\n"
-    "       promote audit verify [--pubkey <file>]... [--expect <size>:<roothex>]\n"
+    "       promote audit verify [--full] [--pubkey <file>]... [--expect <size>:<roothex>]\n"
     "       promote audit export [--since <time>] [--until <time>] [--reverse]\n"
     "       promote audit push [--key <file>]\n"
     "       promote audit migrate\n"
@@ -97,7 +99,7 @@ parse(struct audit_opts *o, int argc, char **argv)
         {"policy", required_argument, NULL, A_POLICY},   {"policy-ref", required_argument, NULL, A_POLICY_REF},
         {"remote", required_argument, NULL, A_REMOTE},   {"no-remote", no_argument, NULL, A_NO_REMOTE},
         {"key", required_argument, NULL, A_KEY},         {"help", no_argument, NULL, A_HELP},
-        {"reverse", no_argument, NULL, A_REVERSE},
+        {"reverse", no_argument, NULL, A_REVERSE},      {"full", no_argument, NULL, A_FULL},
         {NULL, 0, NULL, 0},
     };
     int seen[A_HELP + 1] = {0}, ch;
@@ -124,6 +126,7 @@ parse(struct audit_opts *o, int argc, char **argv)
         case A_UNTIL: o->until = optarg; break;
         case A_JSON: o->json = 1; break;
         case A_REVERSE: o->reverse = 1; break;
+        case A_FULL: o->full = 1; break;
         case A_EXPECT: o->expect = optarg; break;
         case A_REPO: o->repo = optarg; break;
         case A_POLICY: o->policy = optarg; break;
@@ -477,6 +480,8 @@ cmd_audit(int argc, char **argv)
         return usage_err("--key goes with audit push");
     if (o.expect && strcmp(sub, "verify") != 0)
         return usage_err("--expect goes with audit verify");
+    if (o.full && strcmp(sub, "verify") != 0)
+        return usage_err("--full goes with audit verify");
     if (strcmp(sub, "push") == 0) {
         if (o.policy)
             return cmd_refuse_local_policy(o.policy, "audit push");
@@ -503,6 +508,7 @@ cmd_audit(int argc, char **argv)
     lr.remote = o.remote;
     lr.no_remote = o.no_remote;
     lr.expect = o.expect;
+    lr.full = o.full;
     if (cmd_repo_open(&repo, o.repo, NULL, &e) < 0 || load_keys(&keys, repo, &o, &e) < 0)
         goto fail;
     lr.repo = repo;
@@ -522,6 +528,12 @@ cmd_audit(int argc, char **argv)
                    (unsigned long long)led.v.size, root);
         else
             printf("\n");
+        if (led.v.verified_from)
+            printf("verified: %llu new %s after the %llu this clone verified before (--full "
+                   "verifies all)\n",
+                   (unsigned long long)(led.v.size - led.v.verified_from),
+                   led.v.size - led.v.verified_from == 1 ? "entry" : "entries",
+                   (unsigned long long)led.v.verified_from);
         if (led.floor_source[0]) {
             char clean[400];
 

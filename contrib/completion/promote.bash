@@ -61,7 +61,7 @@ _promote_opts() {
         echo "--env --commit --kind --verdict --actor --since --until --limit --reverse --json $audit"
         ;;
     audit/show) echo "--json $audit" ;;
-    audit/verify) echo "--pubkey --expect $audit" ;;
+    audit/verify) echo "--full --pubkey --expect $audit" ;;
     audit/export) echo "--since --until --reverse $audit" ;;
     audit/push) echo "--key --repo --policy-ref --remote --help" ;;
     audit/migrate) echo "--repo --policy-ref --remote --no-remote --help" ;;

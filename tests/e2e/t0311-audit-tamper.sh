@@ -21,9 +21,13 @@ rm -rf "$HOME/.cache"
 cp -r "$TMP/repo" "$TMP/pristine"
 
 # tampered OP ARGS... -- WHY: a fresh copy, tampered, must fail verification naming WHY
+# (KEEP_STATE=1: the copy keeps what the clone remembers of the pristine log, so the
+# verify is incremental and its remembered state predates the tamper; else it forgets
+# it, as a fresh clone's full verify does)
 tampered() {
     rm -rf "$TMP/t" && cp -r "$TMP/pristine" "$TMP/t" && cd "$TMP/t" &&
-        rm -f .git/promote/checkpoint && python3 "$SRCDIR/tests/e2e/tamper.py" . "$@" >/dev/null
+        { [ "${KEEP_STATE:-0}" = 1 ] || rm -f .git/promote/checkpoint; } &&
+        python3 "$SRCDIR/tests/e2e/tamper.py" . "$@" >/dev/null
 }
 detects() { # detects WHY OP ARGS...
     why=$1
@@ -35,17 +39,23 @@ detects() { # detects WHY OP ARGS...
 }
 
 check 'the pristine log verifies' eval 'promote 0 audit verify && has "$OUT" "5 entries"'
-check 'one flipped payload byte' detects 'seq 3: bad signature' flip-payload 3
-check 'one flipped signature byte' detects 'seq 2: bad signature' flip-sig 2
-check 'a changed payloadType' detects 'seq 4: payloadType is not application/vnd.in-toto+json' payload-type 4
-check 'a truncated signature' detects 'seq 1: bad signature' truncate-sig 1
-check 'duplicate JSON keys in an envelope' detects 'seq 2' dup-keys 2
-check 'a deleted entry' detects 'seq 3: entry says seq 4 (a gap: the entry of seq 3 is missing)' delete 3
-check 'a duplicated entry' detects 'seq 3: entry says seq 2 (a duplicate: seq 2 is also at position 2)' duplicate 2
-check 'reordered entries' detects 'seq 2: entry says seq 3 (reordered: the entry of seq 2 is at position 3)' swap 2 3
-check 'an entry signed by an untrusted key' detects 'seq 2: not signed by any trusted key' replace 2 "$TMP/untrusted.line"
-check 'an entry signed by the real key about another commit' detects 'seq 5: entry says seq 2 (a duplicate: seq 2 is also at position 2)' replace 5 "$TMP/othercommit.line"
-check 'a merge in the log' detects 'forks' merge
+# every case twice: a fresh clone's full verify, and an incremental verify whose
+# remembered state predates the tamper
+for KEEP_STATE in 0 1; do
+    how="fresh clone, full verify"
+    [ "$KEEP_STATE" = 1 ] && how="incremental verify, state from before the tamper"
+    check "one flipped payload byte ($how)" detects 'seq 3: bad signature' flip-payload 3
+    check "one flipped signature byte ($how)" detects 'seq 2: bad signature' flip-sig 2
+    check "a changed payloadType ($how)" detects 'seq 4: payloadType is not application/vnd.in-toto+json' payload-type 4
+    check "a truncated signature ($how)" detects 'seq 1: bad signature' truncate-sig 1
+    check "duplicate JSON keys in an envelope ($how)" detects 'seq 2' dup-keys 2
+    check "a deleted entry ($how)" detects 'seq 3: entry says seq 4 (a gap: the entry of seq 3 is missing)' delete 3
+    check "a duplicated entry ($how)" detects 'seq 3: entry says seq 2 (a duplicate: seq 2 is also at position 2)' duplicate 2
+    check "reordered entries ($how)" detects 'seq 2: entry says seq 3 (reordered: the entry of seq 2 is at position 3)' swap 2 3
+    check "an entry signed by an untrusted key ($how)" detects 'seq 2: not signed by any trusted key' replace 2 "$TMP/untrusted.line"
+    check "an entry signed by the real key about another commit ($how)" detects 'seq 5: entry says seq 2 (a duplicate: seq 2 is also at position 2)' replace 5 "$TMP/othercommit.line"
+    check "a merge in the log ($how)" detects 'forks' merge
+done
 # the keyid is an unauthenticated hint: the signatures still verify (no "bad signature",
 # no "unknown key"); only the checkpoint, which covers the entry bytes, sees the change
 check 'a changed keyid hint does not break the signatures' eval 'tampered keyid 3 && promote 4 audit verify; rc=$?; cd "$TMP/repo";

@@ -46,6 +46,12 @@ check 'every entry carries the frontier after it' eval 'promote 0 $K dev sit && 
     [ "$(git show refs/promote/audit~1:frontier | grep -c "^node ")" = 1 ]'
 check 'the stored prev is the next entry'"'"'s prev' eval 'promote 0 audit show --json 3 &&
     jq_is "d[\"statement\"][\"predicate\"][\"prev\"]" "$(git show refs/promote/audit~1:frontier | sed -n "s/^prev //p")"'
+check 'verify is incremental: only what is new since this clone verified; --full all' eval '
+    promote 0 audit verify --no-remote && has "$OUT" "verified: 0 new entries after the 3 this clone verified before" &&
+    promote 0 $K dev sit && promote 0 audit verify --no-remote && has "$OUT" "verified: 0 new entries after the 4" &&
+    promote 0 audit verify --no-remote --full && hasnt "$OUT" "verified:" && has "$OUT" "4 entries" &&
+    git update-ref refs/promote/audit refs/promote/audit~1'
+rm -f .git/promote/checkpoint
 rewrite refs/promote/audit strip
 rm -f .git/promote/checkpoint
 check 'a log written before frontiers verifies' eval '! git show refs/promote/audit:frontier >/dev/null 2>&1 &&
