@@ -11,6 +11,7 @@
 
 #include "core/envcheck.h"
 #include "core/err.h"
+#include "core/keys.h"
 #include "core/policy.h"
 #include "core/report.h"
 
@@ -55,6 +56,10 @@ void fuzz_check_report(const struct report *r);
  * engine puts it there) and its details must make a JSON document. */
 struct finding;
 void fuzz_check_finding(int collect_rc, const struct err *e, const struct finding *f);
+
+/* The fixed test key of tests/test_sign.c and tests/fixtures/sign/ (Ed25519 seed 00 01 02
+ * .. 1f), made once and kept for the life of the process. */
+const struct key *fuzz_test_key(void);
 
 /* The shipped BBWS example (FUZZ_SRCDIR: the source tree), loaded once and kept for the
  * life of the process: policies/bbws.json, and examples/bbws as an envcheck_input (the

@@ -4,28 +4,10 @@
  * fields with the test key; that note must verify and give back the same fields. */
 #include <string.h>
 
-#include "core/keys.h"
 #include "core/sign.h"
 #include "fuzz.h"
 
 #define KEY_NAME "example.com/promote/audit"
-
-static const struct key *
-test_key(void)
-{
-    static struct key *k;
-    unsigned char seed[32];
-    struct err e = ERR_INIT;
-    size_t i;
-
-    if (k)
-        return k;
-    for (i = 0; i < sizeof(seed); i++)
-        seed[i] = (unsigned char)i;
-    if (keys_from_seed(&k, seed, &e) < 0)
-        fuzz_fail(e.msg);
-    return k;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc;
 
     fuzz_input(data, size);
-    rc = sign_checkpoint_verify(&cp, text, size, KEY_NAME, test_key()->pk, &e);
+    rc = sign_checkpoint_verify(&cp, text, size, KEY_NAME, fuzz_test_key()->pk, &e);
     fuzz_check_err(rc, &e);
     rc = sign_checkpoint_parse(&cp, text, size, &e);
     fuzz_check_err(rc, &e);
@@ -45,13 +27,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     FUZZ_CHECK(cp.origin[0] && memchr(cp.origin, '\0', sizeof(cp.origin)));
     FUZZ_CHECK(cp.key_name[0] && memchr(cp.key_name, '\0', sizeof(cp.key_name)));
-    rc = sign_checkpoint_verify(&again, text, size, cp.key_name, test_key()->pk, &e);
+    rc = sign_checkpoint_verify(&again, text, size, cp.key_name, fuzz_test_key()->pk, &e);
     fuzz_check_err(rc, &e);
 
-    rc = sign_checkpoint(&note, cp.origin, cp.size, cp.root, cp.key_name, test_key(), &e);
+    rc = sign_checkpoint(&note, cp.origin, cp.size, cp.root, cp.key_name, fuzz_test_key(), &e);
     if (rc < 0)
         fuzz_fail(e.msg);
-    rc = sign_checkpoint_verify(&again, note.ptr, note.len, cp.key_name, test_key()->pk, &e);
+    rc = sign_checkpoint_verify(&again, note.ptr, note.len, cp.key_name, fuzz_test_key()->pk, &e);
     if (rc < 0)
         fuzz_fail(e.msg);
     FUZZ_CHECK(strcmp(again.origin, cp.origin) == 0 && again.size == cp.size &&

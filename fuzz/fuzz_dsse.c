@@ -15,7 +15,6 @@
 
 #include "core/audit.h"
 #include "core/history.h"
-#include "core/keys.h"
 #include "core/rollback.h"
 #include "core/sign.h"
 #include "fuzz.h"
@@ -23,23 +22,6 @@
 
 #define MAX_ENTRIES 16
 #define COMMIT "0123456789abcdef0123456789abcdef01234567"
-
-static const struct key *
-test_key(void)
-{
-    static struct key *k;
-    unsigned char seed[32];
-    struct err e = ERR_INIT;
-    size_t i;
-
-    if (k)
-        return k;
-    for (i = 0; i < sizeof(seed); i++)
-        seed[i] = (unsigned char)i;
-    if (keys_from_seed(&k, seed, &e) < 0)
-        fuzz_fail(e.msg);
-    return k;
-}
 
 static void
 check_envelope(const char *bytes, size_t len)
@@ -59,7 +41,7 @@ check_envelope(const char *bytes, size_t len)
         FUZZ_CHECK(d.sigs[i].sig_len <= 192);
         FUZZ_CHECK(memchr(d.sigs[i].keyid, '\0', sizeof(d.sigs[i].keyid)) != NULL);
     }
-    (void)sign_verify(&d, test_key()->pk);
+    (void)sign_verify(&d, fuzz_test_key()->pk);
     sign_dsse_release(&d);
 }
 
@@ -71,13 +53,13 @@ signed_envelope(size_t *len, const uint8_t *payload, size_t plen)
     struct dsse d;
     struct err e = ERR_INIT;
 
-    if (sign_envelope(&out, SIGN_PAYLOAD_TYPE, payload, plen, test_key(), &e) < 0)
+    if (sign_envelope(&out, SIGN_PAYLOAD_TYPE, payload, plen, fuzz_test_key(), &e) < 0)
         fuzz_fail(e.msg);
     FUZZ_CHECK(out.len > 0 && out.ptr[out.len - 1] == '\n');
     FUZZ_CHECK(sign_parse(&d, out.ptr, out.len, &e) == 0);
     FUZZ_CHECK(d.payload_len == plen && memcmp(d.payload, payload, plen) == 0);
     FUZZ_CHECK(strcmp(d.payload_type, SIGN_PAYLOAD_TYPE) == 0);
-    FUZZ_CHECK(sign_verify(&d, test_key()->pk) == 0);
+    FUZZ_CHECK(sign_verify(&d, fuzz_test_key()->pk) == 0);
     sign_dsse_release(&d);
     *len = out.len;
     return buf_detach(&out);

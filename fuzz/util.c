@@ -178,6 +178,23 @@ fuzz_check_report(const struct report *r)
     json_decref(details);
 }
 
+const struct key *
+fuzz_test_key(void)
+{
+    static struct key *k;
+    unsigned char seed[32];
+    struct err e = ERR_INIT;
+    size_t i;
+
+    if (k)
+        return k;
+    for (i = 0; i < sizeof(seed); i++)
+        seed[i] = (unsigned char)i;
+    if (keys_from_seed(&k, seed, &e) < 0)
+        fuzz_fail(e.msg);
+    return k;
+}
+
 static char *
 slurp(size_t *len, const char *rel)
 {
