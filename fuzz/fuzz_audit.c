@@ -1,11 +1,12 @@
 /* The audit log as 'promote audit verify' and every command that reads the log check
  * it: the entries and the tip's checkpoint (audit_verify_log), the point a clone
  * remembers of the log (.git/promote/checkpoint: audit_state_parse, audit_extends) and
- * --expect SIZE:ROOTHEX (audit_check_expect). The trusted key is the fixed test key.
+ * --expect SIZE:ROOTHEX (audit_check_expect), and the checkpoints deploy tags witness
+ * (witness_parse, witness_check). The trusted key is the fixed test key.
  *
- * The input is cut at lines "--": the state file's text, then the --expect value, then
- * the tip's checkpoint (with the newline before its "--"), then the entries, one a line
- * (each with the newline that ends it).
+ * The input is cut at lines "--": the state file's text, then the --expect value, then a
+ * tag's message, then the tip's checkpoint (these two with the newline before their
+ * "--"), then the entries, one a line (each with the newline that ends it).
  *
  * An input opening with 'S' has in-toto Statements for entries instead, and no
  * checkpoint section: each Statement gets the seq and prev of its place (when it has a
@@ -13,8 +14,9 @@
  * checkpoint over the log, all as audit_append writes them. The verifier must accept
  * such a log whenever every Statement is a promote statement.
  *
- * Whenever a log verifies, every point of it must be one the log extends, and --expect
- * with its size and root must hold. A state file that parses must format and parse back
+ * Whenever a log verifies, every point of it must be one the log extends and may be
+ * witnessed, --expect with its size and root must hold, and a tag message carrying the
+ * tip's checkpoint must witness it. A state file that parses must format and parse back
  * to the same state. */
 #include <sodium.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 
 #include "core/audit.h"
 #include "core/sign.h"
+#include "core/witness.h"
 #include "fuzz.h"
 
 #define MAX_ENTRIES 16
@@ -130,10 +133,17 @@ sign_tip(struct audit_log *log)
     free(leaves);
 }
 
-/* LOG verified as V: each of its points is one it extends, and so is --expect. */
+/* LOG verified as V with TRUST: each of its points is one it extends and may be
+ * witnessed, --expect holds, and a tag message carrying the tip's checkpoint witnesses
+ * it. */
 static void
-check_verified(const struct audit_log *log, const struct audit_verified *v)
+check_verified(const struct audit_log *log, const struct audit_verified *v,
+               const struct audit_trust *trust)
 {
+    struct witness w[MAX_ENTRIES + 1];
+    struct witness_set ws = {0, MAX_ENTRIES + 1, w};
+    const struct audit_item *tip = log->n ? &log->items[log->n - 1] : NULL;
+    struct buf msg = BUF_INIT;
     struct audit_point p;
     struct err e = ERR_INIT;
     char expect[128], root[65];
@@ -146,11 +156,42 @@ check_verified(const struct audit_log *log, const struct audit_verified *v)
             FUZZ_CHECK(memcmp(p.root, v->root, 32) == 0);
         if (audit_extends(log, &p, "the point", &e) < 0)
             fuzz_fail(e.msg);
+        w[ws.n].point = p;
+        snprintf(w[ws.n].tag, sizeof(w[ws.n].tag), "prod-%zu", k);
+        ws.n++;
     }
+    if (witness_check(log, &ws, &e) < 0) /* by size, as witness_collect sorts them */
+        fuzz_fail(e.msg);
     hex(root, v->root, 32);
     snprintf(expect, sizeof(expect), "%zu:%s", log->n, root);
     if (audit_check_expect(log, expect, &e) < 0)
         fuzz_fail(e.msg);
+    if (!tip)
+        return;
+    FUZZ_CHECK(witness_message(&msg, "deploy", tip->checkpoint, tip->checkpoint_len) == 0);
+    FUZZ_CHECK(witness_parse(&p, msg.ptr, msg.len, trust) == 1);
+    FUZZ_CHECK(p.size == log->n && memcmp(p.root, v->root, 32) == 0);
+    buf_release(&msg);
+}
+
+/* The checkpoint the tag message MSG witnesses, if any, checked against LOG. */
+static void
+check_tag(const struct audit_log *log, const char *msg, size_t len, const struct audit_trust *trust)
+{
+    struct witness w;
+    struct witness_set ws = {0, 1, &w};
+    struct err e = ERR_INIT;
+    int rc;
+
+    memset(&w, 0, sizeof(w));
+    rc = witness_parse(&w.point, msg, len, trust);
+    FUZZ_CHECK(rc == 0 || rc == 1);
+    if (rc == 0)
+        return;
+    snprintf(w.tag, sizeof(w.tag), "prod-2026.12.02.1");
+    ws.n = 1;
+    rc = witness_check(log, &ws, &e);
+    fuzz_check_err(rc, &e);
 }
 
 static void
@@ -188,10 +229,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct audit_verified v;
     unsigned char prev[32] = {0};
     int statements = size > 0 && data[0] == 'S', valid = 1;
-    const uint8_t *state = NULL, *expect = NULL, *cp = NULL, *line;
-    size_t state_len = 0, expect_len = 0, cp_len = 0, len, i;
+    const uint8_t *state = NULL, *expect = NULL, *tag = NULL, *cp = NULL, *line;
+    size_t state_len = 0, expect_len = 0, tag_len = 0, cp_len = 0, len, i;
     struct err e = ERR_INIT;
-    char *expect_str;
+    char *expect_str, *tag_msg;
     int rc;
 
     fuzz_input(data, size);
@@ -202,6 +243,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(items, 0, sizeof(items));
     (void)(fuzz_next(&state, &state_len, &data, &size, "\n--\n") &&
            fuzz_next(&expect, &expect_len, &data, &size, "\n--\n") &&
+           fuzz_next(&tag, &tag_len, &data, &size, "\n--\n") &&
            (statements || fuzz_next(&cp, &cp_len, &data, &size, "\n--\n")));
     while (log.n < MAX_ENTRIES && fuzz_next(&line, &len, &data, &size, "\n")) {
         struct audit_item *it = &items[log.n];
@@ -245,7 +287,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (statements && valid && rc < 0)
         fuzz_fail(e.msg); /* the verifier refused what the appender writes */
     if (rc == 0) {
-        check_verified(&log, &v);
+        check_verified(&log, &v, &trust);
         /* from a point verified before: the same log, the same root */
         if (log.n > 1) {
             struct audit_verified again;
@@ -268,6 +310,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (state)
         check_state(&log, state, state_len);
+    if (tag) {
+        tag_msg = with_newline(tag, tag_len);
+        check_tag(&log, tag_msg, tag_len + 1, &trust);
+        free(tag_msg);
+    }
     if (expect) {
         expect_str = fuzz_strndup(expect, expect_len);
         rc = audit_check_expect(&log, expect_str, &e);
