@@ -2,18 +2,19 @@
  * filled by hand, as tests/test_gh_gates.c does.
  *
  * The first byte of the input picks a scenario (a gate and its rule, the actor, the
- * deploy outcome decoders, the pull request and review decoders). The rest is a list of
- * responses separated by a line "--": the scenario's plan step asks for resources round
- * by round as the engine does, and each resource asked for takes the next response in
- * order. A response is one status character and a JSON body: '2' 200 (the body, pages
- * joined), '4' 404, anything else a failed request; a 200 whose body is not JSON fails
- * as gh_fetch fails it. */
+ * deploy outcome decoders, the pull request, review and branch rule decoders). The rest
+ * is a list of responses separated by a line "--": the scenario's plan step asks for
+ * resources round by round as the engine does, and each resource asked for takes the
+ * next response in order. A response is one status character and a JSON body: '2' 200
+ * (the body, pages joined), '4' 404, anything else a failed request; a 200 whose body
+ * is not JSON fails as gh_fetch fails it. */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/actor.h"
 #include "core/deploy.h"
 #include "core/gh.h"
+#include "core/loghome.h"
 #include "core/roles.h"
 #include "fuzz.h"
 #include "gates/gate.h"
@@ -47,7 +48,7 @@ static const struct scenario scenarios[] = {
     {NULL, "actor", 0, 0},
     {NULL, "actor in actions", 0, 0},
     {NULL, "deploy outcome", 0, 0},
-    {NULL, "pull and reviews", 0, 0},
+    {NULL, "pull, reviews, branch rules", 0, 0},
 };
 
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -194,15 +195,45 @@ run_deploy(struct replies *rp)
     json_decref(j);
 }
 
+/* The rules GitHub applies to the audit log's branch (core/loghome.c), then said as
+ * 'promote --json' and the text output say it. */
+static void
+run_rules(const json_t *rules)
+{
+    struct loghome h;
+    struct err e = ERR_INIT;
+    char line[1024];
+    json_t *j;
+    int rc;
+
+    memset(&h, 0, sizeof(h));
+    h.checked = 1;
+    snprintf(h.ref, sizeof(h.ref), "refs/heads/promote/audit");
+    snprintf(h.remote, sizeof(h.remote), "origin");
+    rc = loghome_rules(&h, rules, "GET /repos/bbws/order-lambda/rules/branches/promote%2Faudit",
+                       &e);
+    fuzz_check_err(rc, &e);
+    if (rc < 0)
+        return;
+    FUZZ_CHECK(h.protected_ == (h.nff && h.deletion));
+    j = loghome_json(&h);
+    FUZZ_CHECK(j != NULL);
+    json_decref(j);
+    loghome_line(line, sizeof(line), &h);
+}
+
 static void
 run_pull(struct replies *rp)
 {
-    json_t *pr, *reviews, *out = NULL;
+    json_t *pr, *reviews, *rules, *out = NULL;
     struct err e = ERR_INIT;
     int rc;
 
     (void)next_reply(rp, &pr);
     (void)next_reply(rp, &reviews);
+    (void)next_reply(rp, &rules);
+    run_rules(rules);
+    json_decref(rules);
     rc = roles_pull(&out, pr, "GET /pulls/5", &e);
     fuzz_check_err(rc, &e);
     json_decref(out);
