@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "file.h"
 #include "repo.h"
+#include "utf8.h"
 
 /* ------------------------------------------------------------------ results */
 
@@ -33,54 +34,6 @@ envcheck_result_release(struct envcheck_result *r)
     }
     free(r->v);
     memset(r, 0, sizeof(*r));
-}
-
-/* The length of the well-formed UTF-8 sequence at S (RFC 3629: no overlong form, no
- * surrogate, nothing above U+10FFFF), or 0. */
-static size_t
-utf8_seq(const unsigned char *s)
-{
-    size_t len, i;
-    unsigned c;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        len = 2;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        len = 3;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        len = 4;
-    else
-        return 0;
-    c = s[0] & (0xff >> (len + 1));
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) /* the NUL that ends S stops here too */
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-        (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    return len;
-}
-
-/* Replace, in place, every byte of S that is not part of well-formed UTF-8 by '?'. File
- * names and the values quoted in messages are any bytes, and a message cut at a byte
- * count may end inside a character; the JSON output takes UTF-8 only. */
-static void
-utf8_clean(char *s)
-{
-    unsigned char *p = (unsigned char *)s;
-    size_t n;
-
-    while (*p) {
-        n = utf8_seq(p);
-        if (n == 0)
-            *p++ = '?';
-        else
-            p += n;
-    }
 }
 
 static void add(struct envcheck_result *r, const char *file, long line, const char *rule,

@@ -6,6 +6,9 @@
 
 #include "gh.h"
 
+static int vpath(char *out, size_t outsz, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static int
 vpath(char *out, size_t outsz, const char *fmt, va_list ap)
 {

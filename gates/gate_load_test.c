@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/utf8.h"
 
 #define LOAD_MAX_BYTES (16 * 1024 * 1024)
 #define LOAD_DEFAULT_PERCENTILE 95.0
@@ -194,6 +195,7 @@ k6_thresholds(struct load_summary *s, const char *metric, const json_t *th, int 
             crossed = json_is_true(v); /* --summary-export: true means crossed */
         }
         snprintf(name, sizeof(name), "%s: %s", metric, expr);
+        utf8_clean(name); /* a long name is cut, maybe inside a character */
         if (crossed && json_array_append_new(s->crossed, json_string(name)) < 0)
             return err_set(e, EXIT_EVAL, "out of memory");
     }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 extern const struct gate gate_coverage;
 extern const struct gate gate_tests;
 extern const struct gate gate_security;
@@ -72,6 +74,9 @@ finding_summary(struct finding *f, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(f->summary, sizeof(f->summary), fmt, ap);
     va_end(ap);
+    /* it quotes names and messages from outside, and is cut at 255 bytes: it goes into
+     * JSON (--json, the audit log), which takes UTF-8 only */
+    utf8_clean(f->summary);
 }
 
 int

@@ -16,6 +16,10 @@
 
 #define L FIXTURES "/loadtest/"
 #define COMMIT "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+#define EACUTE "\xc3\xa9"
+#define EACUTE10 EACUTE EACUTE EACUTE EACUTE EACUTE EACUTE EACUTE EACUTE EACUTE EACUTE
+#define EACUTE100                                                                                  \
+    EACUTE10 EACUTE10 EACUTE10 EACUTE10 EACUTE10 EACUTE10 EACUTE10 EACUTE10 EACUTE10 EACUTE10
 
 static char tmpdir[64];
 
@@ -430,6 +434,23 @@ test_k6_constructed(void **state)
         "{\"max_error_rate\": 0.05}");
     assert_int_equal(r.v, VERDICT_FAIL);
     assert_string_equal(r.f.summary, "k6 threshold crossed: http_req_failed: rate<0.05");
+    done(&r);
+
+    /* a crossed threshold of a long name, cut inside a character where it is quoted: a
+     * failure all the same, named in UTF-8 (it was "out of memory") */
+    run(&r,
+        edited(L "k6-handlesummary-data-constructed.json", "\"rate<0.05\":{\"ok\":true}",
+               "\"rate<0.05 x" EACUTE100 EACUTE100 "\":{\"ok\":false}", "long.json"),
+        "{\"max_error_rate\": 0.05}");
+    if (!r.collected)
+        fail_msg("%s", r.e.msg);
+    assert_int_equal(r.v, VERDICT_FAIL);
+    crossed = json_object_get(r.f.details, "thresholds_crossed");
+    assert_int_equal(json_array_size(crossed), 1);
+    assert_has(json_string_value(json_array_get(crossed, 0)),
+               "http_req_failed: rate<0.05 x" EACUTE);
+    assert_has(r.f.summary, "k6 threshold crossed: http_req_failed: rate<0.05 x" EACUTE);
+    assert_has(r.f.summary, EACUTE "?"); /* cut at 255 bytes, inside an e-acute */
     done(&r);
 }
 
