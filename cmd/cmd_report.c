@@ -146,7 +146,7 @@ window_of(struct dora_window *w, const struct report_opts *o, struct err *e)
     } else {
         if (clock_now(&now, e) < 0)
             return -1;
-        w->until = now;
+        w->until = now + 1; /* up to and including now */
     }
     if (o->since) {
         if (parse_time(&w->since, o->since, 0) < 0)

@@ -101,7 +101,7 @@ check 'JSON: nothing in an empty window' eval 'promote 0 report --since 2027-02-
     jq_is "d[\"dora\"][\"lead_time\"][\"median_seconds\"]" None &&
     jq_is "d[\"dora\"][\"change_failure_rate\"][\"rate\"]" None && jq_is "d[\"changes\"]" "[]"'
 check 'the default window: the 90 days before now' eval 'promote 0 report --format json &&
-    jq_is "d[\"window\"][\"until\"]" 2027-01-05T00:00:00Z && jq_is "d[\"window\"][\"since\"]" 2026-10-07T00:00:00Z &&
+    jq_is "d[\"window\"][\"until\"]" 2027-01-05T00:00:01Z && jq_is "d[\"window\"][\"since\"]" 2026-10-07T00:00:01Z &&
     jq_is "d[\"dora\"][\"deployment_frequency\"][\"deployments\"]" 4'
 check 'text: the keys, sparklines, the checkpoint; no colour off a terminal' eval 'promote 0 report $W &&
     has "$OUT" "promote report: prod, 2026-12-01T00:00:00Z to 2026-12-29T00:00:00Z (28 days)" &&
@@ -116,6 +116,11 @@ check 'markdown and html' eval 'promote 0 report $W --format markdown &&
     promote 0 report $W --format html && has "$OUT" "<!DOCTYPE html>" &&
     has "$OUT" "Content-Security-Policy" && [ "$(grep -c "<svg" "$OUT")" = 4 ] &&
     ! grep -Eiq "(src|href)=|url\\(|@import" "$OUT"'
+check 'the HTML in headless Chromium: its figures are the JSON'"'"'s, its charts have their bars, it loads nothing' eval '
+    promote 0 report $W --format html --out "$TMP/report.html" && promote 0 report $W --format json --out "$TMP/report.json" &&
+    mkdir -p "${PROMOTE_ARTIFACTS:-$TMP}" &&
+    python3 "$SRCDIR/tests/e2e/report_html.py" "$TMP/report.html" "$TMP/report.json" "${PROMOTE_ARTIFACTS:-$TMP}/report-t0800.png" > "$TMP/chromium.out" 2>&1;
+    rc=$?; cat "$TMP/chromium.out" >&2; [ "$rc" = 0 ] || { [ "$rc" = 77 ] && [ -z "${PROMOTE_REQUIRE_CHROMIUM:-}" ] && echo "  skipped: no chromium" >&2; }'
 check '--out writes the file atomically, prints nothing' eval 'promote 0 report $W --format html --out "$TMP/r.html" &&
     [ ! -s "$OUT" ] && has "$TMP/r.html" "</html>" && [ -z "$(ls "$TMP" | grep "r.html.tmp")" ] &&
     promote 3 report $W --out "$TMP/no/such/dir/r.html" && has "$ERR" "cannot create"'
