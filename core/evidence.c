@@ -391,7 +391,7 @@ one_change(const struct dora_source *s, const char *env, const json_t *c,
     gates = dec ? json_object_get(dec, "gates") : NULL;
     approvers = approvers_of(gates);
     promoter = dec ? str(dec, "actor") : NULL;
-    sep = gate_of_type(gates, "separation");
+    sep = gate_of_type(gates, "separation_of_duties");
     notes = gate_of_type(gates, "release_notes");
     for (i = (size_t)seq; rollbacks && i < json_array_size(h); i++) {
         const json_t *x = json_array_get(h, i);
@@ -480,7 +480,7 @@ static const struct pci_item pci_items[] = {
     {"6.5.3", "pre-production environments separated from production",
      {"branch", "provenance", "soak", "env_config", NULL}},
     {"6.5.4", "roles and functions separated between production and pre-production",
-     {"separation", "role_approval", NULL}},
+     {"separation_of_duties", "role_approval", NULL}},
 };
 
 static int
@@ -559,7 +559,7 @@ pci_row(const struct pci_item *it, size_t idx, const struct dora_source *s, cons
         json_array_append_new(gaps, json_string("the policy has no promotion into this "
                                                 "environment: changes reach it without gates"));
     else if (!json_array_size(gates)) {
-        char t[400];
+        char t[1024];
         size_t k, len = 0;
 
         len += (size_t)snprintf(t, sizeof(t), "no gate of type ");

@@ -553,7 +553,7 @@ static const char *const html_head =
     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
     "style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'\">\n"
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-    "<title>promote report: %s</title>\n<style>\n"
+    "<style>\n"
     "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#1b1f24;"
     "padding:0 1em}\nh1,h2{font-weight:600}h2{border-bottom:1px solid #d0d7de;margin-top:2em}\n"
     "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #d0d7de;"
@@ -562,10 +562,10 @@ static const char *const html_head =
     "padding:.8em 1em;min-width:14em}.key .v{font-size:1.8em;font-weight:600}\n"
     ".band{font-weight:600;text-transform:uppercase;font-size:.8em}.elite,.high{color:#1a7f37}"
     ".medium{color:#9a6700}.low{color:#cf222e}\n"
-    "figure{margin:1em 0}.chart{width:100%%;max-width:600px;height:auto}.bar{fill:#0969da}"
+    "figure{margin:1em 0}.chart{width:100%;max-width:600px;height:auto}.bar{fill:#0969da}"
     ".axis{stroke:#57606a}.lbl{font-size:10px;fill:#57606a}\n"
     ".pass{color:#1a7f37}.fail,.error{color:#cf222e}code{font-size:.9em}\n"
-    ".gap{color:#cf222e}\n</style>\n</head>\n<body>\n";
+    ".gap{color:#cf222e}\n</style>\n";
 
 static void
 key_card(FILE *f, const char *title, const char *id, const char *value, const char *detail,
@@ -590,8 +590,10 @@ out_report_html(FILE *f, const json_t *doc)
     size_t i, j, k;
 
     figures_of(&g, doc);
-    fprintf(f, html_head, sv(doc, "env"));
-    fputs("<h1>Delivery report: ", f);
+    fputs(html_head, f);
+    fputs("<title>promote report: ", f);
+    hs(f, doc, "env");
+    fputs("</title>\n</head>\n<body>\n<h1>Delivery report: ", f);
     hs(f, doc, "env");
     fputs("</h1>\n<p>Window: <span id=\"since\">", f);
     hs(f, json_object_get(doc, "window"), "since");

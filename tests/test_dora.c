@@ -380,7 +380,7 @@ test_flow_and_change_record(void **state)
                       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
                       "details", "name", "cab", "type", "role_approval", "status", "pass",
                       "sha256", "details", "ops-lead", "approved_by", "ayanda", "missing", 0,
-                      "name", "sod", "type", "separation", "status", "pass", "sha256",
+                      "name", "sod", "type", "separation_of_duties", "status", "pass", "sha256",
                       "details", "commit_author", "thabo");
     json_object_set_new(json_array_get(h, 2), "gates", gates);
     json_object_set_new(json_array_get(h, 1), "gates",
