@@ -44,6 +44,8 @@ int cmd_record(int argc, char **argv);
 int cmd_hold(int argc, char **argv);
 int cmd_unhold(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+/* promote report: delivery metrics and change-control evidence (cmd/cmd_report.c) */
+int cmd_report(int argc, char **argv);
 /* promote --version */
 int cmd_version(int argc, char **argv);
 

@@ -112,6 +112,28 @@ const struct cmd cmd_table[] = {
      "  3 could not complete (GitHub, the log, the deploy), 4 the audit log fails to verify.\n"},
     {"status", cmd_status, "promote status [<env>] [--json]",
      "what is deployed in each environment, since when, and what waits", NULL},
+    {"report", cmd_report,
+     "promote report [--env <env>] [--since <time>] [--until <time>]\n"
+     "          [--format text|markdown|json|html] [--out <file>] [--repo <dir>]...",
+     "delivery metrics (DORA's four keys), flow and change-control evidence from the log",
+     "  --env <env>         the environment reported on (default: prod)\n"
+     "  --since <time>      the window's start: 2026-09-01 or 2026-09-01T00:00:00Z\n"
+     "                      (default: 90 days before --until)\n"
+     "  --until <time>      the window's end, exclusive; a date counts whole (default: now)\n"
+     "  --format <f>        text (default; colour on a terminal unless NO_COLOR is set),\n"
+     "                      markdown, json (docs/json-output.md) or html (one self-contained\n"
+     "                      file with inline SVG charts)\n"
+     "  --out <file>        write the report to <file> (atomically) instead of stdout\n"
+     "  --repo <dir>        a repository whose log is read; give it more than once to combine\n"
+     "                      several logs (each verified on its own) into one view\n"
+     "\n"
+     "  Each clone's log is read as it is (nothing is fetched: 'promote audit verify' brings\n"
+     "  it up to date) and verified, with the trusted keys of the policy on main, before a\n"
+     "  single entry is read; the report names the checkpoint it was computed from and the\n"
+     "  'promote audit verify --expect' command that checks it. Lead time reads commit\n"
+     "  times from git. Bands: Accelerate State of DevOps Report 2023 (docs/report.md).\n"
+     "  Exit: 0 done, 2 usage or policy, 3 the log or a file cannot be read or written,\n"
+     "  4 the audit log does not verify.\n"},
     {"env", cmd_env,
      "promote env show [<env>] [--format table|markdown|json]\n"
      "   or: promote env check [--terraform <dir>] [--workflows <dir>] [--json]\n"

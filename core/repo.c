@@ -1063,6 +1063,70 @@ done:
 }
 
 int
+repo_commit_times(struct repo *r, const char *base, const char *tip, size_t max,
+                  long long **out, size_t *n, struct err *e)
+{
+    git_revwalk *w = NULL;
+    git_commit *c = NULL;
+    git_oid t, b, id;
+    long long *v = NULL, *nv;
+    size_t len = 0, cap = 0;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    if (git_oid_fromstr(&t, tip) < 0 || (base && *base && git_oid_fromstr(&b, base) < 0))
+        return err_set(e, EXIT_EVAL, "invalid commit id");
+    if (!base || !*base) {
+        /* the commit alone */
+        if (git_commit_lookup(&c, r->git, &t) < 0)
+            return err_git(e, EXIT_EVAL, "cannot read the commit");
+        v = malloc(sizeof(*v));
+        if (!v) {
+            git_commit_free(c);
+            return err_set(e, EXIT_EVAL, "out of memory");
+        }
+        v[0] = (long long)git_commit_time(c);
+        git_commit_free(c);
+        *out = v;
+        *n = 1;
+        return 0;
+    }
+    if (git_revwalk_new(&w, r->git) < 0 || git_revwalk_sorting(w, GIT_SORT_TIME) < 0 ||
+        git_revwalk_push(w, &t) < 0 || git_revwalk_hide(w, &b) < 0) {
+        err_git(e, EXIT_EVAL, "cannot walk history");
+        goto done;
+    }
+    while (len < max && git_revwalk_next(&id, w) == 0) {
+        if (git_commit_lookup(&c, r->git, &id) < 0) {
+            err_git(e, EXIT_EVAL, "cannot read a commit");
+            goto done;
+        }
+        if (len == cap) {
+            cap = cap ? cap * 2 : 16;
+            nv = realloc(v, cap * sizeof(*v));
+            if (!nv) {
+                git_commit_free(c);
+                err_set(e, EXIT_EVAL, "out of memory");
+                goto done;
+            }
+            v = nv;
+        }
+        v[len++] = (long long)git_commit_time(c);
+        git_commit_free(c);
+        c = NULL;
+    }
+    *out = v;
+    *n = len;
+    v = NULL;
+    rc = 0;
+done:
+    free(v);
+    git_revwalk_free(w);
+    return rc;
+}
+
+int
 repo_tag_max(struct repo *r, const char *prefix, long *out, struct err *e)
 {
     git_strarray names = {NULL, 0};

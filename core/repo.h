@@ -65,6 +65,13 @@ int repo_remote_url(struct repo *r, const char *name, char *out, size_t outsz);
 int repo_count_between(struct repo *r, const char *base, const char *tip, long *out,
                        struct err *e);
 
+/* The committer times (seconds since the epoch) of the commits reachable from TIP and not
+ * from BASE (NULL or "": TIP alone), each commit once (merges included), at most MAX of them
+ * (the newest first); *OUT is malloc'd (free it), *N its length. An id that is not a commit
+ * of the repository is EXIT_EVAL. */
+int repo_commit_times(struct repo *r, const char *base, const char *tip, size_t max,
+                      long long **out, size_t *n, struct err *e);
+
 /* The highest N among tags named PREFIX<N> (0 when none); an N of REPO_TAG_MAX or more
  * is an error. */
 #define REPO_TAG_MAX 1000000000L

@@ -159,6 +159,13 @@ run 0 audit log
 run 0 audit verify
 run 0 audit show 6
 run 0 status
+echo
+echo "Delivery metrics (DORA's four keys), flow and the change-control evidence, from the"
+echo "verified log and git, offline; and the same as one HTML file an auditor can open:"
+run 0 report
+report_html=${PROMOTE_DEMO_REPORT:-${TMPDIR:-/tmp}/promote-demo-report.html}
+run 0 report --format html --out "$report_html"
+echo "The HTML report is in $report_html"
 if [ "$fails" -ne 0 ]; then
     echo "demo: $fails decision(s) not as expected" >&2
     exit 1

@@ -1,0 +1,370 @@
+/* promote report: DORA's four keys, flow and gates, and change-control evidence for one
+ * environment, from the verified audit log of one or more repositories and git. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "core/clock.h"
+#include "core/dora.h"
+#include "core/history.h"
+#include "core/ledger.h"
+#include "core/out.h"
+#include "core/out_report.h"
+#include "core/policy.h"
+#include "core/repo.h"
+
+#define REPORT_MAX_REPOS 16
+#define REPORT_DEFAULT_DAYS 90
+#define REPORT_MAX_COMMITS 100000 /* commits dated per deployment */
+
+enum {
+    O_ENV = 1,
+    O_SINCE,
+    O_UNTIL,
+    O_FORMAT,
+    O_OUT,
+    O_REPO,
+    O_HELP
+};
+
+enum report_fmt { F_TEXT, F_MARKDOWN, F_JSON, F_HTML };
+
+struct report_opts {
+    const char *env, *since, *until, *out;
+    const char *repos[REPORT_MAX_REPOS];
+    size_t n_repos;
+    enum report_fmt format;
+};
+
+/* One repository's verified log, open while the report is built. */
+struct source {
+    struct repo *repo;
+    struct policy *policy;
+    struct ledger_keys keys;
+    struct ledger led;
+    json_t *times;
+    char name[256], root[65];
+};
+
+static int
+usage_err(const char *msg)
+{
+    if (msg)
+        fprintf(stderr, "promote: %s\n", msg);
+    cmd_usage(stderr, cmd_find("report"));
+    return EXIT_USAGE;
+}
+
+static int
+parse(struct report_opts *o, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"env", required_argument, NULL, O_ENV},
+        {"since", required_argument, NULL, O_SINCE},
+        {"until", required_argument, NULL, O_UNTIL},
+        {"format", required_argument, NULL, O_FORMAT},
+        {"out", required_argument, NULL, O_OUT},
+        {"repo", required_argument, NULL, O_REPO},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    int seen[O_HELP + 1] = {0}, ch;
+
+    opterr = 0;
+    optind = 1;
+    o->env = "prod";
+    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (ch == '?' || ch == ':')
+            return usage_err("unknown option or missing value"), -1;
+        if (ch == 'h' || ch == O_HELP) {
+            cmd_usage(stdout, cmd_find("report"));
+            return 1;
+        }
+        if (ch != O_REPO && seen[ch]++)
+            return usage_err("an option was given twice"), -1;
+        if (!*optarg)
+            return usage_err("an option wants a value"), -1;
+        switch (ch) {
+        case O_ENV: o->env = optarg; break;
+        case O_SINCE: o->since = optarg; break;
+        case O_UNTIL: o->until = optarg; break;
+        case O_OUT: o->out = optarg; break;
+        case O_FORMAT:
+            if (strcmp(optarg, "text") == 0)
+                o->format = F_TEXT;
+            else if (strcmp(optarg, "markdown") == 0)
+                o->format = F_MARKDOWN;
+            else if (strcmp(optarg, "json") == 0)
+                o->format = F_JSON;
+            else if (strcmp(optarg, "html") == 0)
+                o->format = F_HTML;
+            else
+                return usage_err("--format is text, markdown, json or html"), -1;
+            break;
+        case O_REPO:
+            if (o->n_repos == REPORT_MAX_REPOS)
+                return usage_err("too many --repo options (16 at most)"), -1;
+            o->repos[o->n_repos++] = optarg;
+            break;
+        }
+    }
+    if (optind < argc)
+        return usage_err("unexpected argument"), -1;
+    return 0;
+}
+
+/* RFC 3339 UTC, or a date (YYYY-MM-DD: its start; END: the start of the next day). */
+static int
+parse_time(time_t *out, const char *s, int end)
+{
+    char buf[32];
+
+    if (strlen(s) == 10) {
+        snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+        *out = history_parse_time(buf);
+        if (*out != (time_t)-1 && end)
+            *out += 86400;
+    } else {
+        *out = history_parse_time(s);
+    }
+    return *out == (time_t)-1 ? -1 : 0;
+}
+
+static int
+window_of(struct dora_window *w, const struct report_opts *o, struct err *e)
+{
+    time_t now;
+
+    if (o->until) {
+        if (parse_time(&w->until, o->until, 1) < 0)
+            return err_set(e, EXIT_USAGE, "--until '%s': not a time (2026-11-30 or 2026-11-30T12:00:00Z)",
+                           o->until);
+    } else {
+        if (clock_now(&now, e) < 0)
+            return -1;
+        w->until = now + 1; /* up to and including now */
+    }
+    if (o->since) {
+        if (parse_time(&w->since, o->since, 0) < 0)
+            return err_set(e, EXIT_USAGE, "--since '%s': not a time (2026-09-01 or 2026-09-01T00:00:00Z)",
+                           o->since);
+    } else {
+        w->since = w->until - (time_t)REPORT_DEFAULT_DAYS * 86400;
+    }
+    if (w->since >= w->until)
+        return err_set(e, EXIT_USAGE, "--since must come before --until");
+    return 0;
+}
+
+/* The name of the repository column: the last part of its work tree (or git dir). */
+static void
+repo_name(char *out, size_t outsz, struct repo *r)
+{
+    const char *p = repo_workdir(r) ? repo_workdir(r) : repo_gitdir(r);
+    size_t len = strlen(p);
+    const char *start;
+
+    while (len > 1 && p[len - 1] == '/')
+        len--;
+    start = p + len;
+    while (start > p && start[-1] != '/')
+        start--;
+    snprintf(out, outsz, "%.*s", (int)(len - (size_t)(start - p)), start);
+}
+
+/* Open, verify and read one repository's log, and date the commits of its changes. */
+static int
+source_open(struct source *s, const char *dir, const struct report_opts *o,
+            const struct dora_window *w, struct err *e)
+{
+    struct ledger_req lr;
+    json_t *changes = NULL;
+    size_t i;
+
+    if (cmd_repo_open(&s->repo, dir, NULL, e) < 0 ||
+        cmd_load_policy(&s->policy, s->repo, NULL, NULL, e) < 0 ||
+        ledger_keys_for(&s->keys, s->repo, s->policy, NULL, e) < 0)
+        return -1;
+    memset(&lr, 0, sizeof(lr));
+    lr.repo = s->repo;
+    lr.keys = &s->keys;
+    /* this clone's log, offline (nothing from the network), read only, no key; nothing is
+     * read from it before it verifies */
+    lr.no_remote = 1;
+    if (ledger_open(&s->led, &lr, e) < 0)
+        return -1;
+    if (!policy_env(s->policy, o->env))
+        return err_set(e, EXIT_USAGE, "unknown environment '%s' in the policy %s", o->env,
+                       s->policy->source);
+    repo_name(s->name, sizeof(s->name), s->repo);
+    out_hex(s->root, s->led.v.root, 32);
+    if (dora_attach_gates(s->led.history, &s->led.log, e) < 0 ||
+        dora_changes(&changes, s->led.history, o->env, w, e) < 0)
+        return -1;
+    s->times = json_object();
+    for (i = 0; s->times && i < json_array_size(changes); i++) {
+        const json_t *c = json_array_get(changes, i);
+        const char *base = json_string_value(json_object_get(c, "base"));
+        long long *t = NULL;
+        size_t n = 0, k;
+        struct err ge = ERR_INIT;
+        json_t *arr;
+        char key[32];
+
+        /* a commit this clone lacks leaves the change undated (lead_time says how many) */
+        if (repo_commit_times(s->repo, base, json_string_value(json_object_get(c, "commit")),
+                              REPORT_MAX_COMMITS, &t, &n, &ge) < 0)
+            continue;
+        arr = json_array();
+        for (k = 0; arr && k < n; k++)
+            json_array_append_new(arr, json_integer(t[k]));
+        free(t);
+        snprintf(key, sizeof(key), "%lld",
+                 (long long)json_integer_value(json_object_get(c, "seq")));
+        if (!arr || json_object_set_new(s->times, key, arr) < 0) {
+            json_decref(changes);
+            return err_set(e, EXIT_EVAL, "out of memory");
+        }
+    }
+    json_decref(changes);
+    if (!s->times)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    return 0;
+}
+
+static void
+source_release(struct source *s)
+{
+    json_decref(s->times);
+    ledger_release(&s->led);
+    policy_free(s->policy);
+    repo_free(s->repo);
+}
+
+static int
+write_doc(FILE *f, const json_t *doc, const struct report_opts *o, int color)
+{
+    switch (o->format) {
+    case F_JSON: return out_json(f, doc);
+    case F_MARKDOWN: return out_report_markdown(f, doc);
+    case F_HTML: return out_report_html(f, doc);
+    default: return out_report_text(f, doc, color);
+    }
+}
+
+/* --out FILE: written to a temporary file next to it, then renamed over it. */
+static int
+write_atomic(const char *path, const json_t *doc, const struct report_opts *o, struct err *e)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 16);
+    mode_t mask;
+    FILE *f = NULL;
+    int fd, rc = -1;
+
+    if (!tmp)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        err_set(e, EXIT_EVAL, "cannot create '%s': %m", tmp);
+        free(tmp);
+        return -1;
+    }
+    mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) < 0 || !(f = fdopen(fd, "w"))) {
+        err_set(e, EXIT_EVAL, "cannot write '%s': %m", tmp);
+        close(fd);
+        goto done;
+    }
+    if (write_doc(f, doc, o, 0) < 0 || fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
+        err_set(e, EXIT_EVAL, "cannot write '%s': %m", tmp);
+        goto done;
+    }
+    if (fclose(f) != 0) {
+        f = NULL;
+        err_set(e, EXIT_EVAL, "cannot write '%s': %m", tmp);
+        goto done;
+    }
+    f = NULL;
+    if (rename(tmp, path) < 0) {
+        err_set(e, EXIT_EVAL, "cannot rename '%s' to '%s': %m", tmp, path);
+        goto done;
+    }
+    rc = 0;
+done:
+    if (f)
+        fclose(f);
+    if (rc < 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+int
+cmd_report(int argc, char **argv)
+{
+    struct report_opts o;
+    struct source src[REPORT_MAX_REPOS];
+    struct dora_source ds[REPORT_MAX_REPOS];
+    struct dora_window w;
+    struct err e = ERR_INIT;
+    json_t *doc = NULL;
+    size_t n, i;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    memset(src, 0, sizeof(src));
+    memset(ds, 0, sizeof(ds));
+    rc = parse(&o, argc, argv);
+    if (rc)
+        return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
+    if (window_of(&w, &o, &e) < 0)
+        return cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
+    n = o.n_repos ? o.n_repos : 1;
+    for (i = 0; i < n; i++) {
+        if (source_open(&src[i], o.n_repos ? o.repos[i] : NULL, &o, &w, &e) < 0) {
+            if (o.n_repos > 1)
+                err_prefix(&e, "repository '%s'", o.repos[i]);
+            goto fail;
+        }
+        ds[i].repo = src[i].name;
+        ds[i].path = o.n_repos ? o.repos[i] : NULL;
+        ds[i].history = src[i].led.history;
+        ds[i].commit_times = src[i].times;
+        ds[i].policy = src[i].policy;
+        ds[i].log_size = src[i].led.v.size;
+        ds[i].log_root = src[i].root;
+    }
+    /* two repositories of one name: the column shows the paths */
+    for (i = 0; i < n; i++) {
+        size_t j;
+
+        for (j = 0; j < n; j++)
+            if (i != j && strcmp(src[i].name, src[j].name) == 0 && o.n_repos > 1)
+                ds[i].repo = o.repos[i];
+    }
+    if (dora_report(&doc, ds, n, o.env, &w, &e) < 0)
+        goto fail;
+    if (o.out) {
+        if (write_atomic(o.out, doc, &o, &e) < 0)
+            goto fail;
+    } else if (write_doc(stdout, doc, &o, o.format == F_TEXT && cmd_color()) < 0) {
+        err_set(&e, EXIT_EVAL, "cannot write to standard output");
+        goto fail;
+    }
+    json_decref(doc);
+    for (i = 0; i < n; i++)
+        source_release(&src[i]);
+    return cmd_finish(EXIT_OK);
+fail:
+    json_decref(doc);
+    for (i = 0; i < n; i++)
+        source_release(&src[i]);
+    return cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
+}
