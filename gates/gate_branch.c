@@ -42,10 +42,24 @@ branch_evaluate(const struct evidence *ev, const json_t *rule, time_t now, struc
     return VERDICT_FAIL;
 }
 
+static void
+branch_remedy(const struct evidence *ev, const json_t *rule, time_t now, const struct finding *f,
+              struct remedy *out)
+{
+    const char *branch = json_string_value(json_object_get(rule, "branch"));
+
+    (void)now;
+    (void)f;
+    remedy_text(out, "merge commit %.12s into %s (%s)", ev->commit, branch, ev->branch.ref);
+    out->data = json_pack("{s:s, s:s, s:s}", "action", "merge", "branch", branch, "ref",
+                          ev->branch.ref);
+}
+
 const struct gate gate_branch = {
     .type = "branch",
     .needs_evidence = 0,
     .params = branch_params,
     .collect = branch_collect,
     .evaluate = branch_evaluate,
+    .remedy = branch_remedy,
 };
