@@ -18,7 +18,12 @@ branch_collect(const struct gate_ctx *ctx, struct evidence *ev, struct err *e)
     if (repo_resolve_branch(ctx->repo, branch, ev->branch.ref, sizeof(ev->branch.ref),
                             ev->branch.tip, e) < 0)
         return -1;
-    return repo_reachable(ctx->repo, ctx->commit, ev->branch.tip, &ev->branch.reachable, e);
+    if (repo_reachable(ctx->repo, ctx->commit, ev->branch.tip, &ev->branch.reachable, e) < 0)
+        return -1;
+    /* what the decision records for a later replay */
+    ev->data = json_pack("{s:s, s:s, s:b}", "ref", ev->branch.ref, "tip", ev->branch.tip,
+                         "reachable", ev->branch.reachable);
+    return ev->data ? 0 : err_set(e, EXIT_EVAL, "out of memory");
 }
 
 static enum verdict
