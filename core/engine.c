@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "history.h"
+#include "testhooks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,7 +351,12 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
             r->has_sha256 = 1;
             memcpy(r->sha256, ev[i].report.sha256, sizeof(r->sha256));
         }
-        r->data = json_incref(ev[i].data);
+        /* PROMOTE_TEST_PRE_REPLAY (promote-test only): record as versions before replay
+         * did, with no data for the file and branch gates */
+        if (!(testhooks_getenv("PROMOTE_TEST_PRE_REPLAY") &&
+              ((gate->needs_evidence && strcmp(gate->type, "load_test") != 0) ||
+               strcmp(gate->type, "branch") == 0)))
+            r->data = json_incref(ev[i].data);
         collected[i] = 1;
     }
     /* evaluate: pure */
