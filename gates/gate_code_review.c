@@ -373,9 +373,10 @@ code_review_remedy(const struct evidence *ev, const json_t *rule, time_t now,
         n_merged++;
         if (missing < 0)
             missing = 0;
-        json_array_append_new(prs, json_pack("{s:I, s:I, s:O}", "number", number,
+        json_array_append_new(prs, json_pack("{s:I, s:I, s:o}", "number", number,
                                              "missing_approvals", missing, "blocking_reviewers",
-                                             no_changes ? (json_t *)block : json_array()));
+                                             no_changes ? json_incref((json_t *)block)
+                                                        : json_array()));
         buf_addf(&text, "%s#%lld: ", text.len ? "; " : "", (long long)number);
         if (missing)
             buf_addf(&text, "%lld more approval%s", (long long)missing, missing == 1 ? "" : "s");

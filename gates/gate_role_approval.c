@@ -701,10 +701,11 @@ role_approval_remedy(const struct evidence *ev, const json_t *rule, time_t now,
     json_object_foreach(f->details, role, row) {
         json_int_t missing = json_integer_value(json_object_get(row, "missing"));
         const json_t *members = json_object_get(cands, role);
-        json_t *who = json_is_array(members) ? json_array() : json_null();
+        json_t *who;
 
         if (missing <= 0)
             continue;
+        who = json_is_array(members) ? json_array() : json_null();
         for (i = 0; i < json_array_size(members); i++) {
             const char *login = json_string_value(json_array_get(members, i));
             int skip = !login || !may_count(ev->data, login);

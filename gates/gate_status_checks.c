@@ -97,7 +97,7 @@ static int
 status_checks_collect(const struct gate_ctx *ctx, struct evidence *ev, struct err *e)
 {
     const json_t *contexts = json_object_get(ctx->rule, "contexts"), *runs, *statuses;
-    json_t *cr = NULL, *st = NULL, *urls = json_object();
+    json_t *cr = NULL, *st = NULL, *urls = NULL;
     char rpath[1024], spath[1024];
     size_t i, j;
     int rc = -1;
@@ -111,7 +111,8 @@ status_checks_collect(const struct gate_ctx *ctx, struct evidence *ev, struct er
         return -1;
     cr = json_object();
     st = json_object();
-    if (!cr || !st) {
+    urls = json_object();
+    if (!cr || !st || !urls) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }

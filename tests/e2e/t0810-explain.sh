@@ -51,8 +51,8 @@ check 'explain --json: who could approve, per role' eval 'promote 1 explain --js
     jq_is "[g for g in d[\"gates\"] if g[\"name\"] == \"release-approval\"][0][\"remedy\"][\"roles\"]" "{\"ops-lead\": {\"missing\": 1, \"could_approve\": [\"ayanda\", \"zanele\"]}}" &&
     jq_is "d[\"waiting_on\"]" "sit-checks; ops-lead approval"'
 check 'status: the next candidate and what it waits on' eval 'promote 0 status &&
-    has "$OUT" "       next: ab80bd8d3c8a from dev: waiting on: code review" &&
-    has "$OUT" "       next: ab80bd8d3c8a from sit: waiting on: sit-checks; product-owner approval"'
+    has "$OUT" "       next: $(git rev-parse --short=12 release) from dev: waiting on: code review" &&
+    has "$OUT" "       next: $(git rev-parse --short=12 release) from sit: waiting on: sit-checks; product-owner approval"'
 check 'status --json: next per environment' eval 'promote 0 status --json &&
     jq_is "d[\"environments\"][0][\"next\"]" null &&
     jq_is "d[\"environments\"][1][\"next\"][\"verdict\"]" rejected &&
