@@ -26,6 +26,8 @@ int cmd_color(void);
 
 int cmd_promote(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
@@ -78,7 +80,7 @@ int cmd_env_show(int argc, char **argv);
 int cmd_env_check(int argc, char **argv); /* cmd/cmd_env_check.c */
 
 /* Shared by promote and check: evaluate FROM -> TO. */
-enum promote_mode { PROMOTE_RECORD, PROMOTE_CHECK };
+enum promote_mode { PROMOTE_RECORD, PROMOTE_CHECK, PROMOTE_EXPLAIN };
 int promote_run(int argc, char **argv, enum promote_mode mode);
 
 #endif

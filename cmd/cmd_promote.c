@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/deploy.h"
 #include "core/engine.h"
+#include "core/explain.h"
 #include "core/ghactions.h"
 #include "core/keys.h"
 #include "core/ledger.h"
@@ -370,7 +371,9 @@ actions_report(const struct promote_opts *o, const struct decision *d, const cha
 int
 promote_run(int argc, char **argv, enum promote_mode mode)
 {
-    const struct cmd *c = cmd_find(mode == PROMOTE_CHECK ? "check" : "promote");
+    const struct cmd *c = cmd_find(mode == PROMOTE_CHECK     ? "check"
+                                   : mode == PROMOTE_EXPLAIN ? "explain"
+                                                             : "promote");
     struct promote_opts o;
     struct engine_req req;
     struct decision d;
@@ -418,7 +421,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     rc = parse_opts(&o, argc, argv, c);
     if (rc != 0)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
-    if (mode == PROMOTE_CHECK && o.wait)
+    if (mode != PROMOTE_RECORD && o.wait)
         return usage_error(c, "check triggers nothing: --wait goes with promote");
     if (mode == PROMOTE_RECORD && o.policy)
         return cmd_refuse_local_policy(o.policy, "promote");
@@ -447,6 +450,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     req.actor_env = &actor;
     req.release_pr = o.release_pr;
     req.release_version = o.release_version;
+    req.explain = mode == PROMOTE_EXPLAIN;
     if (mode == PROMOTE_RECORD) {
         /* a decision that cannot be recorded is not made: refuse before any gate runs */
         if (keys_load(&key, o.key, &e) < 0) {
@@ -498,7 +502,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
             goto out;
         }
     }
-    if (mode == PROMOTE_CHECK) {
+    if (mode != PROMOTE_RECORD) {
         /* this clone's copy of the log (fetched when --remote names a remote), verified
          * with the protected policy's keys before a rule reads it */
         memset(&lr, 0, sizeof(lr));
@@ -516,6 +520,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     if (engine_run(&d, &req, &e) < 0)
         goto fail;
     decided = 1;
+    if (mode == PROMOTE_EXPLAIN)
+        explain_localize(&d, policy);
     if (mode == PROMOTE_RECORD) {
         if (record_decision(&rr, &rq, &d, req.now, &e) < 0) {
             if (rr.entry.seq)
@@ -556,7 +562,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         }
     }
     if (o.json) {
-        doc = out_decision_json(&d);
+        doc = mode == PROMOTE_EXPLAIN ? explain_json(&d) : out_decision_json(&d);
         if (doc && deployed)
             json_object_set_new(doc, "deploy",
                                 json_pack("{s:s, s:b, s:s?, s:I, s:I, s:b, s:I, s:s?, s:o}", "tag", dr.tag,
@@ -587,7 +593,10 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         json_decref(doc);
     } else {
         oo.color = cmd_color();
-        out_decision_text(stdout, &d, &oo);
+        if (mode == PROMOTE_EXPLAIN)
+            explain_text(stdout, &d, &oo);
+        else
+            out_decision_text(stdout, &d, &oo);
         if (opened && policy->local_override) {
             char clean[512];
 

@@ -3,6 +3,9 @@
 
 #include "cmd.h"
 #include "core/audit.h"
+#include "core/clock.h"
+#include "core/engine.h"
+#include "core/explain.h"
 #include "core/history.h"
 #include "core/ledger.h"
 #include "core/out.h"
@@ -12,6 +15,61 @@
 static const char *const status_usage =
     "usage: promote status [<env>] [--json] [--repo <dir>] [--policy <file> | --policy-ref <ref>]\n"
     "                      [--remote <name> | --no-remote]\n";
+
+/* The next candidate into TO and what it waits on, as promote explain computes it:
+ * {"from", "commit", "verdict", "waiting_on"}, or null when nothing promotes into TO or
+ * the candidate is what TO runs already. */
+static json_t *
+next_candidate(struct repo *repo, const struct policy *p, const char *to, const json_t *h,
+               const char *deployed, time_t now)
+{
+    const struct policy_promotion *promo = NULL;
+    struct engine_req req;
+    struct decision d;
+    struct gh_config ghc;
+    struct actor_env actor;
+    struct cmd_github_bufs ghb;
+    struct cmd_github_opts gho;
+    struct err e = ERR_INIT;
+    char waiting[1024];
+    json_t *out;
+    size_t i;
+
+    for (i = 0; i < p->n_promotions; i++)
+        if (strcmp(p->promotions[i].to, to) == 0)
+            promo = &p->promotions[i];
+    if (!promo)
+        return json_null();
+    memset(&gho, 0, sizeof(gho));
+    gho.max_wait = -1;
+    cmd_github_config(&ghc, &actor, &ghb, repo, &gho);
+    memset(&req, 0, sizeof(req));
+    req.policy = p;
+    req.repo = repo;
+    req.from = promo->from;
+    req.to = to;
+    req.now = now;
+    req.gh = &ghc;
+    req.actor_env = &actor;
+    req.history = h;
+    req.explain = 1;
+    if (engine_run(&d, &req, &e) < 0)
+        return json_pack("{s:s, s:n, s:s, s:s}", "from", promo->from, "commit", "verdict",
+                         "error", "waiting_on", e.msg);
+    if (deployed && strcmp(d.commit, deployed) == 0) {
+        decision_release(&d);
+        return json_null();
+    }
+    explain_localize(&d, p);
+    explain_waiting(waiting, sizeof(waiting), &d);
+    out = json_pack("{s:s, s:s, s:s, s:s?}", "from", promo->from, "commit", d.commit, "verdict",
+                    decision_verdict_name(d.verdict), "waiting_on",
+                    d.verdict == DECISION_APPROVED ? NULL : waiting);
+    if (out && d.verdict == DECISION_APPROVED)
+        json_object_set_new(out, "waiting_on", json_null());
+    decision_release(&d);
+    return out;
+}
 
 int
 cmd_status(int argc, char **argv)
@@ -27,6 +85,7 @@ cmd_status(int argc, char **argv)
     const json_t *h = NULL;
     json_t *all = json_array();
     size_t k;
+    time_t now;
 
     memset(&led, 0, sizeof(led));
     for (i = 1; i < argc; i++) {
@@ -67,6 +126,8 @@ cmd_status(int argc, char **argv)
     if (ledger_open(&led, &lr, &e) < 0)
         goto fail;
     h = led.history;
+    if (clock_now(&now, &e) < 0)
+        goto fail;
     if (env && !policy_env(p, env)) {
         err_set(&e, EXIT_USAGE, "unknown environment '%s'", env);
         goto fail;
@@ -113,6 +174,7 @@ cmd_status(int argc, char **argv)
                         tagged ? json_object_get(tagged, "tag") : NULL, "hold_kind",
                         hold ? json_object_get(hold, "kind") : NULL, "hold_seq",
                         hold ? json_object_get(hold, "seq") : NULL);
+        json_object_set_new(row, "next", next_candidate(repo, p, pe->name, h, commit, now));
         json_array_append_new(all, row);
         if (!json) {
             char clean[256];
@@ -126,6 +188,21 @@ cmd_status(int argc, char **argv)
                    json_is_string(by) ? json_string_value(by) : "-",
                    waiting < 0 ? "? " : "", waiting < 0 ? 0 : waiting, pe->branch,
                    hold ? "; ON HOLD: " : "", clean);
+            {
+                const json_t *nx = json_object_get(row, "next");
+                const char *w = json_string_value(json_object_get(nx, "waiting_on"));
+
+                if (json_is_object(nx)) {
+                    out_sanitize(clean, sizeof(clean), w ? w : "");
+                    printf("       next: %.12s from %s: %s%s%s\n",
+                           json_string_value(json_object_get(nx, "commit"))
+                               ? json_string_value(json_object_get(nx, "commit"))
+                               : "-",
+                           json_string_value(json_object_get(nx, "from")),
+                           w ? "waiting on: " : "ready: every gate passes", clean,
+                           "");
+                }
+            }
         }
     }
     if (json) {

@@ -59,6 +59,36 @@ const struct cmd cmd_table[] = {
      PROMOTE_OPTIONS PROMOTE_WAIT_OPTIONS},
     {"check", cmd_check, "promote check " PROMOTE_USAGE_OPTS " <from> <to>",
      "evaluate only: record nothing, trigger nothing", PROMOTE_OPTIONS},
+    {"explain", cmd_explain, "promote explain " PROMOTE_USAGE_OPTS " <from> <to>",
+     "evaluate as check does and say what each failing gate needs to pass",
+     PROMOTE_OPTIONS
+     "\n"
+     "  For every gate that does not pass, the remedy the gate computes: lines to cover,\n"
+     "  failing tests and findings, approvals missing per role and who could give them\n"
+     "  (team members other than the author and the promoter), checks with their URLs, the\n"
+     "  release notes missing, when a soak completes, the next deploy window and whether\n"
+     "  break-glass is allowed, a hold and how to lift it. Records and triggers nothing.\n"
+     "  Exit: 0 approved, 1 rejected, 2 usage or policy, 3 could not evaluate, 4 tamper.\n"},
+    {"replay", cmd_replay,
+     "promote replay [--policy <file> | --policy-ref <ref>] [--env <env>] [--since <time>]\n"
+     "          [--until <time>] [--json] [--repo <dir>] [--remote <name> | --no-remote]",
+     "re-evaluate recorded decisions against another policy, offline",
+     "  --policy <file>     the policy to replay against (a local file)\n"
+     "  --policy-ref <ref>  ... or the policy on this branch (default: main)\n"
+     "  --env <env>         only decisions into <env>\n"
+     "  --since <time>      only decisions at or after <time> (RFC 3339 UTC)\n"
+     "  --until <time>      only decisions at or before <time> (RFC 3339 UTC)\n"
+     "  --json              print the result as one JSON document\n"
+     "  --repo <dir>        the git repository (default: the current directory's)\n"
+     "  --remote <name>     fetch the audit log from this remote first (default: origin)\n"
+     "  --no-remote         read this clone's log only\n"
+     "\n"
+     "  The log is verified with the protected policy's keys first. Each decision is\n"
+     "  evaluated again from what it recorded (each gate's evidence) under the other policy;\n"
+     "  every decision whose verdict would change is listed with the gates that flip. A gate\n"
+     "  whose evidence the record lacks is 'not replayable', never guessed.\n"
+     "  Exit: 0 no verdict changes, 1 some would, 2 usage or policy, 3 the log cannot be\n"
+     "  read, 4 the log fails to verify.\n"},
     {"inspect", cmd_inspect, "promote inspect <file> [--json]",
      "show what promote reads from one evidence file",
      "  --json              print {file, kind, format, details} as JSON\n"},
@@ -111,7 +141,11 @@ const struct cmd cmd_table[] = {
      "  Exit: 0 done, 1 not allowed or nothing good to return to, 2 usage or policy,\n"
      "  3 could not complete (GitHub, the log, the deploy), 4 the audit log fails to verify.\n"},
     {"status", cmd_status, "promote status [<env>] [--json]",
-     "what is deployed in each environment, since when, and what waits", NULL},
+     "what is deployed in each environment, since when, and what waits",
+     "  For each environment a promotion leads into: the next candidate commit and what it\n"
+     "  waits on (\"waiting on: ops-lead approval; window opens ...\"), as promote explain\n"
+     "  computes it; GitHub settings as for promote check (GITHUB_API_URL, GITHUB_REPOSITORY,\n"
+     "  GITHUB_TOKEN).\n"},
     {"report", cmd_report,
      "promote report [--env <env>] [--since <time>] [--until <time>]\n"
      "          [--format text|markdown|json|html] [--out <file>] [--repo <dir>]...",

@@ -74,6 +74,7 @@ decision_release(struct decision *d)
         finding_release(&d->results[i].finding);
         free(d->results[i].evidence_path);
         json_decref(d->results[i].data);
+        remedy_release(&d->results[i].remedy);
     }
     free(d->results);
     d->results = NULL;

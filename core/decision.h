@@ -16,7 +16,8 @@ struct gate_result {
     char *evidence_path; /* owned; NULL for gates without a file */
     int has_sha256;
     unsigned char sha256[32];
-    json_t *data; /* owned: the GitHub data a GitHub gate used, else NULL */
+    json_t *data; /* owned: the gate's normalised evidence (recorded for replay), or NULL */
+    struct remedy remedy; /* promote explain: what would make it pass (empty when it passes) */
 };
 
 struct decision {

@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "history.h"
+#include "testhooks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,7 @@ ctx_init(struct gate_ctx *ctx, const struct engine_req *req, const struct decisi
     ctx->break_glass = req->break_glass;
     ctx->break_glass_reason = req->break_glass_reason;
     ctx->policy = req->policy;
+    ctx->explain = req->explain;
 }
 
 /* Fetch what the GitHub gates ask for, round by round, all requests of a round
@@ -267,6 +269,21 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
                             : "no reason given");
         out->results[0].finding.details =
             json_pack("{s:O}", "hold", (json_t *)hold);
+        if (req->explain) {
+            struct remedy *rm = &out->results[0].remedy;
+
+            remedy_text(rm, "%s has been on hold since %s (%s): lift it with 'promote unhold %s "
+                            "--reason TEXT'",
+                        req->to, json_string_value(json_object_get(hold, "time")),
+                        json_string_value(json_object_get(hold, "reason"))
+                            ? json_string_value(json_object_get(hold, "reason"))
+                            : "no reason given",
+                        req->to);
+            rm->data = json_pack("{s:s, s:O, s:O, s:O, s:O, s:s}", "action", "unhold", "since",
+                                 json_object_get(hold, "time"), "seq", json_object_get(hold, "seq"),
+                                 "kind", json_object_get(hold, "kind"), "reason",
+                                 json_object_get(hold, "reason"), "command", "promote unhold");
+        }
         out->verdict = DECISION_REJECTED;
         rc = 0;
         goto done;
@@ -334,7 +351,12 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
             r->has_sha256 = 1;
             memcpy(r->sha256, ev[i].report.sha256, sizeof(r->sha256));
         }
-        r->data = json_incref(ev[i].data);
+        /* PROMOTE_TEST_PRE_REPLAY (promote-test only): record as versions before replay
+         * did, with no data for the file and branch gates */
+        if (!(testhooks_getenv("PROMOTE_TEST_PRE_REPLAY") &&
+              ((gate->needs_evidence && strcmp(gate->type, "load_test") != 0) ||
+               strcmp(gate->type, "branch") == 0)))
+            r->data = json_incref(ev[i].data);
         collected[i] = 1;
     }
     /* evaluate: pure */
@@ -343,9 +365,12 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
         const struct gate *gate = gate_find(json_string_value(json_object_get(g, "type")));
         struct gate_result *r = &out->results[i];
 
-        if (!collected[i])
-            continue; /* stays VERDICT_ERROR with the collect message */
-        r->verdict = gate->evaluate(&ev[i], g, req->now, &r->finding);
+        if (collected[i])
+            r->verdict = gate->evaluate(&ev[i], g, req->now, &r->finding);
+        /* else it stays VERDICT_ERROR with the collect message */
+        if (req->explain)
+            gate_remedy(gate, r->verdict, collected[i] ? &ev[i] : NULL, g, req->now, &r->finding,
+                        &r->remedy);
     }
     out->verdict = decision_conclude(out->results, out->n_results);
     rc = 0;

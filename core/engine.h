@@ -35,6 +35,7 @@ struct engine_req {
     int break_glass;
     const char *break_glass_reason;
     const json_t *history; /* the verified audit log (core/ledger, core/history.h) */
+    int explain; /* also fetch what remedies name, and compute each gate's remedy */
 };
 
 /* Fails (EXIT_USAGE) only when nothing could be evaluated: unknown promotion,

@@ -39,6 +39,26 @@ str_or_null(const json_t *v)
     return json_is_string(v) ? json_incref((json_t *)v) : json_null();
 }
 
+/* A decision's gates as recorded: [{"name", "type", "status", "data"}] (data as the log
+ * holds it: reals are decimal strings; null when the gate recorded none). */
+static json_t *
+gates_of(const json_t *gates)
+{
+    json_t *out = json_array();
+    size_t i;
+
+    for (i = 0; out && i < json_array_size(gates); i++) {
+        const json_t *g = json_array_get(gates, i);
+
+        json_array_append_new(out, json_pack("{s:o, s:o, s:o, s:O?}", "name",
+                                             str_or_null(json_object_get(g, "name")), "type",
+                                             str_or_null(json_object_get(g, "type")), "status",
+                                             str_or_null(json_object_get(g, "status")), "data",
+                                             json_object_get(g, "data")));
+    }
+    return out ? out : json_null();
+}
+
 int
 history_from_log(json_t **out, const struct audit_log *log, struct err *e)
 {
@@ -82,6 +102,8 @@ history_from_log(json_t **out, const struct audit_log *log, struct err *e)
             str_or_null(json_object_get(ext, "from_commit")), "decision",
             str_or_null(json_object_get(ext, "decision")), "tag",
             str_or_null(json_object_get(ext, "tag")));
+        if (item && kind && strcmp(kind, "decision") == 0)
+            json_object_set_new(item, "gates", gates_of(json_object_get(ext, "gates")));
         json_decref(st);
         if (!item || json_array_append_new(h, item) < 0) {
             json_decref(h);

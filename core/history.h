@@ -12,7 +12,9 @@
 /* [{"seq", "id", "kind" (decision|deployment|dr_test|hold|unhold|rollback), "env" (the
  *   target environment), "from", "to", "commit", "verdict", "result", "time" (RFC 3339),
  *   "epoch", "actor", "reason", "deployment", "from_commit" (a rollback's), "decision" (the
- *   decision a deployment or rollback rests on), "tag" (a deployment's)}] -- absent fields are null. */
+ *   decision a deployment or rollback rests on), "tag" (a deployment's), and for a decision
+ *   "gates": [{"name", "type", "status", "data"}] (each gate's recorded evidence)}] -- absent
+ *   fields are null. */
 int history_from_log(json_t **out, const struct audit_log *log, struct err *e);
 
 /* The latest entry of KIND for ENV matching COMMIT (NULL: any) and, when RESULT is

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -445,4 +446,129 @@ int
 report_hash_file(unsigned char sha256[32], const char *path, struct err *e)
 {
     return report_stream(path, hash_feed, NULL, sha256, NULL, e);
+}
+
+json_t *
+report_to_json(const struct report *r)
+{
+    json_t *j = report_details(r), *revs;
+    size_t i;
+
+    if (!j)
+        return NULL;
+    json_object_set_new(j, "kind", json_string(report_kind_name(r->kind)));
+    if (r->kind == REPORT_KIND_COVERAGE)
+        json_object_set_new(j, "percent_exact", json_real(r->u.coverage.percent));
+    if (r->kind == REPORT_KIND_SECURITY) {
+        revs = json_array();
+        for (i = 0; revs && i < r->u.security.n_revisions; i++)
+            json_array_append_new(revs, json_string(r->u.security.revisions[i]));
+        json_object_set_new(j, "revisions", revs ? revs : json_null());
+        json_object_set_new(j, "revisions_overflow",
+                            json_boolean(r->u.security.revisions_overflow));
+        json_object_set_new(j, "results", json_integer((json_int_t)r->u.security.results));
+        json_object_set_new(j, "runs", json_integer((json_int_t)r->u.security.runs));
+    }
+    return j;
+}
+
+static int
+count_at(uint64_t *out, const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    const char *s = json_string_value(v);
+    char *end = NULL;
+    unsigned long long n;
+
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (uint64_t)json_integer_value(v);
+        return 0;
+    }
+    if (!s || !*s || *s == '-')
+        return -1;
+    n = strtoull(s, &end, 10);
+    if (!end || *end)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+static int
+format_named(enum report_format *out, const char *name)
+{
+    enum report_format f;
+
+    for (f = REPORT_FMT_COBERTURA; f <= REPORT_FMT_SARIF; f++)
+        if (name && strcmp(report_format_name(f), name) == 0) {
+            *out = f;
+            return 0;
+        }
+    return -1;
+}
+
+int
+report_from_json(struct report *out, const json_t *j)
+{
+    const char *kind = json_string_value(json_object_get(j, "kind"));
+    const json_t *pe = json_object_get(j, "percent_exact"), *revs, *counts;
+    struct coverage_summary *c = &out->u.coverage;
+    struct tests_summary *t = &out->u.tests;
+    struct security_summary *s = &out->u.security;
+    char *end = NULL;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (!kind || format_named(&out->format, json_string_value(json_object_get(j, "format"))) < 0)
+        return -1;
+    if (strcmp(kind, "coverage") == 0) {
+        out->kind = REPORT_KIND_COVERAGE;
+        if (count_at(&c->lines_covered, j, "lines_covered") < 0 ||
+            count_at(&c->lines_total, j, "lines_total") < 0)
+            return -1;
+        if (json_is_number(pe))
+            c->percent = json_number_value(pe);
+        else if (json_is_string(pe))
+            c->percent = strtod(json_string_value(pe), &end);
+        if (!json_is_number(pe) && (!end || *end))
+            return -1;
+        return 0;
+    }
+    if (strcmp(kind, "tests") == 0) {
+        out->kind = REPORT_KIND_TESTS;
+        return count_at(&t->total, j, "total") < 0 || count_at(&t->passed, j, "passed") < 0 ||
+                       count_at(&t->failed, j, "failed") < 0 ||
+                       count_at(&t->errors, j, "errors") < 0 ||
+                       count_at(&t->skipped, j, "skipped") < 0 ||
+                       count_at(&t->disabled, j, "disabled") < 0
+                   ? -1
+                   : 0;
+    }
+    if (strcmp(kind, "security") == 0) {
+        out->kind = REPORT_KIND_SECURITY;
+        counts = json_object_get(j, "counts");
+        revs = json_object_get(j, "revisions");
+        if (count_at(&s->critical, counts, "critical") < 0 ||
+            count_at(&s->high, counts, "high") < 0 || count_at(&s->medium, counts, "medium") < 0 ||
+            count_at(&s->low, counts, "low") < 0 || count_at(&s->active, j, "active") < 0 ||
+            count_at(&s->suppressed, j, "suppressed") < 0 ||
+            count_at(&s->absent, j, "absent") < 0 ||
+            count_at(&s->tool_errors, j, "tool_errors") < 0 || !json_is_array(revs) ||
+            json_array_size(revs) > SARIF_MAX_REVISIONS)
+            return -1;
+        count_at(&s->results, j, "results");
+        count_at(&s->runs, j, "runs");
+        s->revisions_overflow = json_is_true(json_object_get(j, "revisions_overflow"));
+        for (i = 0; i < json_array_size(revs); i++) {
+            if (!json_is_string(json_array_get(revs, i)))
+                return -1;
+            snprintf(s->revisions[i], SARIF_REVISION_LEN, "%s",
+                     json_string_value(json_array_get(revs, i)));
+        }
+        s->n_revisions = json_array_size(revs);
+        if (json_is_string(json_object_get(j, "tool_error")))
+            snprintf(s->tool_error, sizeof(s->tool_error), "%s",
+                     json_string_value(json_object_get(j, "tool_error")));
+        return 0;
+    }
+    return -1;
 }

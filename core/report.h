@@ -74,6 +74,13 @@ int report_load(struct report *out, const char *path, struct err *e);
 /* The numbers a gate uses, as the JSON details object (gates may add their own keys). */
 json_t *report_details(const struct report *r);
 
+/* The summary as the audit log keeps it, for a later replay: report_details plus "kind",
+ * the unrounded "percent_exact" (coverage) and the scanned "revisions" (security). */
+json_t *report_to_json(const struct report *r);
+/* Back from report_to_json's object (numbers may be the log's decimal strings); -1 when
+ * it is not one. The sha256 and size are not restored. */
+int report_from_json(struct report *out, const json_t *j);
+
 const char *report_kind_name(enum report_kind k);
 const char *report_format_name(enum report_format f);
 

@@ -155,6 +155,77 @@ membership_path(char *out, size_t outsz, const json_t *roles, const char *role, 
     return 0;
 }
 
+/* "/orgs/ORG/teams/SLUG/members" for ROLE. */
+static int
+members_path(char *out, size_t outsz, const json_t *roles, const char *role, struct err *e)
+{
+    const char *team = roles_team(roles, role), *slash;
+    char org[3 * TEAM_MAX + 1], slug[3 * TEAM_MAX + 1];
+    int n;
+
+    if (!team)
+        return err_set(e, EXIT_USAGE, "unknown role '%s' (not in the policy's roles)", role);
+    slash = strchr(team, '/');
+    if (!slash || encode(org, sizeof(org), team, (size_t)(slash - team)) < 0 ||
+        encode(slug, sizeof(slug), slash + 1, strlen(slash + 1)) < 0)
+        return err_set(e, EXIT_EVAL, "cannot build the members path of '%.64s'", team);
+    n = snprintf(out, outsz, "/orgs/%s/teams/%s/members", org, slug);
+    if (n < 0 || (size_t)n >= outsz)
+        return err_set(e, EXIT_EVAL, "GitHub path too long");
+    return 0;
+}
+
+int
+roles_members_want(struct gh_store *s, const json_t *roles, const char *role, struct err *e)
+{
+    char path[1024];
+
+    if (members_path(path, sizeof(path), roles, role, e) < 0)
+        return -1;
+    return gh_want(s, GH_PAGES, NULL, e, "%s", path);
+}
+
+static int
+login_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
+roles_members(json_t **out, const struct gh_store *s, const json_t *roles, const char *role,
+              struct err *e)
+{
+    const json_t *body;
+    const char **v = NULL;
+    char path[1024];
+    size_t i, n;
+
+    *out = NULL;
+    if (members_path(path, sizeof(path), roles, role, e) < 0 ||
+        roles_res_body(&body, gh_find(s, "%s", path), path, e) < 0)
+        return -1;
+    if (!json_is_array(body))
+        return err_set(e, EXIT_EVAL, "GET %s: not an array", path);
+    n = json_array_size(body);
+    v = calloc(n + 1, sizeof(*v));
+    if (!v)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    for (i = 0; i < n; i++) {
+        v[i] = json_string_value(json_object_get(json_array_get(body, i), "login"));
+        if (!v[i]) {
+            free(v);
+            return err_set(e, EXIT_EVAL, "GET %s: a member without a login", path);
+        }
+    }
+    if (n)
+        qsort(v, n, sizeof(*v), login_cmp);
+    *out = json_array();
+    for (i = 0; *out && i < n; i++)
+        json_array_append_new(*out, json_string(v[i]));
+    free(v);
+    return *out ? 0 : err_set(e, EXIT_EVAL, "out of memory");
+}
+
 int
 roles_want(struct gh_store *s, const json_t *roles, const char *role, const char *login,
            struct err *e)

@@ -32,6 +32,12 @@ int roles_want(struct gh_store *s, const json_t *roles, const char *role, const 
  * a failed request or a malformed answer. */
 int roles_is_member(int *out, const struct gh_store *s, const json_t *roles, const char *role,
                     const char *login, struct err *e);
+/* Ask S for the members of ROLE's team (GET /orgs/ORG/teams/SLUG/members, every page:
+ * GitHub lists active members only, pending invitations are not). */
+int roles_members_want(struct gh_store *s, const json_t *roles, const char *role, struct err *e);
+/* *OUT: the sorted logins of ROLE's team members as fetched (caller decrefs). */
+int roles_members(json_t **out, const struct gh_store *s, const json_t *roles, const char *role,
+                  struct err *e);
 /* ROLE's team as "ORG/SLUG", or NULL when ROLES does not define ROLE. */
 const char *roles_team(const json_t *roles, const char *role);
 

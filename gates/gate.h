@@ -36,6 +36,7 @@ struct gate_ctx {
     int break_glass;             /* --break-glass given */
     const char *break_glass_reason;
     const struct policy *policy; /* the whole policy (env_config reads the environments) */
+    int explain; /* promote explain: a plan may also ask for what a remedy names (team members) */
 };
 
 /* What collect found; evaluate sees nothing else. */
@@ -53,6 +54,12 @@ struct evidence {
 struct finding {
     char summary[256];
     json_t *details; /* owned; an object */
+};
+
+/* What would make a gate that does not pass, pass: one line and an object (owned). */
+struct remedy {
+    char text[512];
+    json_t *data;
 };
 
 /* Parameter kinds for policy validation. */
@@ -87,6 +94,10 @@ struct gate {
     int (*collect)(const struct gate_ctx *ctx, struct evidence *ev, struct err *e);
     enum verdict (*evaluate)(const struct evidence *ev, const json_t *rule, time_t now,
                              struct finding *f);
+    /* optional, pure like evaluate: for a gate evaluate did not pass, what would make it
+     * pass, from the same evidence and rule and the finding evaluate wrote. */
+    void (*remedy)(const struct evidence *ev, const json_t *rule, time_t now,
+                   const struct finding *f, struct remedy *out);
 };
 
 const struct gate *gate_find(const char *type);
@@ -94,6 +105,13 @@ const struct gate *gate_find(const char *type);
 extern const struct gate *const gate_registry[];
 
 void finding_release(struct finding *f);
+void remedy_release(struct remedy *r);
+/* Set the remedy's one line. */
+void remedy_text(struct remedy *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The remedy of GATE for a result evaluate gave V: the gate's own, else a generic one
+ * (an error names what to fix; a gate without a remedy says to see its finding). */
+void gate_remedy(const struct gate *gate, enum verdict v, const struct evidence *ev,
+                 const json_t *rule, time_t now, const struct finding *f, struct remedy *out);
 void evidence_release(struct evidence *ev);
 /* Set the finding's one-line summary. */
 void finding_summary(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -104,5 +122,8 @@ int gate_collect_report(const struct gate_ctx *ctx, struct evidence *ev, struct 
 /* Rule accessors for evaluate (the policy was validated before). */
 double gate_rule_number(const json_t *rule, const char *key, double dflt);
 int gate_rule_bool(const json_t *rule, const char *key, int dflt);
+/* A number, or a number the audit log stored as its decimal string (recorded reals are
+ * strings there): 0 and *OUT, or -1 when V is neither. */
+int gate_number(double *out, const json_t *v);
 
 #endif

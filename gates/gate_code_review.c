@@ -348,6 +348,72 @@ done:
     return v;
 }
 
+/* Per merged pull request: the approvals still missing and the reviewers whose requested
+ * changes block; with no merged one, what to merge. */
+static void
+code_review_remedy(const struct evidence *ev, const json_t *rule, time_t now,
+                   const struct finding *f, struct remedy *out)
+{
+    const json_t *rows = json_object_get(f->details, "pull_requests");
+    json_int_t min = (json_int_t)gate_rule_number(rule, "min_approvals", -1);
+    int no_changes = gate_rule_bool(rule, "require_no_changes_requested", 1);
+    struct buf text = BUF_INIT;
+    json_t *prs = json_array();
+    size_t i, n_merged = 0;
+
+    (void)now;
+    for (i = 0; i < json_array_size(rows); i++) {
+        const json_t *row = json_array_get(rows, i);
+        json_int_t missing = min - json_integer_value(json_object_get(row, "approvals"));
+        const json_t *block = json_object_get(row, "changes_requested_by");
+        json_int_t number = json_integer_value(json_object_get(row, "number"));
+
+        if (!json_is_true(json_object_get(row, "merged")))
+            continue;
+        n_merged++;
+        if (missing < 0)
+            missing = 0;
+        json_array_append_new(prs, json_pack("{s:I, s:I, s:o}", "number", number,
+                                             "missing_approvals", missing, "blocking_reviewers",
+                                             no_changes ? json_incref((json_t *)block)
+                                                        : json_array()));
+        buf_addf(&text, "%s#%lld: ", text.len ? "; " : "", (long long)number);
+        if (missing)
+            buf_addf(&text, "%lld more approval%s", (long long)missing, missing == 1 ? "" : "s");
+        if (no_changes && json_array_size(block)) {
+            size_t j;
+
+            buf_addf(&text, "%s", missing ? ", and " : "");
+            for (j = 0; j < json_array_size(block); j++)
+                buf_addf(&text, "%s%s", j ? ", " : "",
+                         json_string_value(json_array_get(block, j)));
+            buf_adds(&text, json_array_size(block) == 1 ? " must approve or dismiss the requested "
+                                                          "changes"
+                                                        : " must approve or dismiss their "
+                                                          "requested changes");
+        }
+    }
+    if (n_merged == 0) {
+        json_decref(prs);
+        if (json_array_size(rows) == 0)
+            remedy_text(out, "bring commit %.12s in through a reviewed pull request with %lld "
+                             "approval%s, and merge it",
+                        ev->commit, (long long)min, min == 1 ? "" : "s");
+        else
+            remedy_text(out, "merge a pull request that contains commit %.12s (open: #%lld)",
+                        ev->commit,
+                        (long long)json_integer_value(
+                            json_object_get(json_array_get(rows, 0), "number")));
+        out->data = json_pack("{s:s, s:I}", "action", "merge_pull_request", "min_approvals", min);
+        buf_release(&text);
+        return;
+    }
+    remedy_text(out, "%s", buf_str(&text));
+    out->data = json_pack("{s:s, s:I, s:o}", "action", "review", "min_approvals", min,
+                          "pull_requests", prs);
+    buf_release(&text);
+}
+
 const struct gate gate_code_review = {
     .type = "code_review",
     .needs_evidence = 0,
@@ -355,4 +421,5 @@ const struct gate gate_code_review = {
     .plan = code_review_plan,
     .collect = code_review_collect,
     .evaluate = code_review_evaluate,
+    .remedy = code_review_remedy,
 };

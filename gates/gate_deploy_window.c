@@ -767,7 +767,9 @@ deploy_window_plan(const struct gate_ctx *ctx, struct gh_store *s, struct err *e
 {
     const char *role = json_string_value(json_object_get(ctx->rule, "break_glass_role"));
 
-    if (!ctx->break_glass || !role || !ctx->actor || !roles_team(ctx->roles, role))
+    /* promote explain asks too: whether break-glass would be allowed for the actor */
+    if ((!ctx->break_glass && !ctx->explain) || !role || !ctx->actor ||
+        !roles_team(ctx->roles, role))
         return 0; /* an undefined role: collect names it */
     return roles_want(s, ctx->roles, role, ctx->actor, e);
 }
@@ -817,6 +819,14 @@ deploy_window_collect(const struct gate_ctx *ctx, struct evidence *ev, struct er
     if (!ev->data) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
+    }
+    if (ctx->explain && !ctx->break_glass && role && ctx->actor && roles_team(ctx->roles, role)) {
+        /* explain only: would a break-glass be allowed for the actor */
+        if (roles_is_member(&member, ctx->gh, ctx->roles, role, ctx->actor, e) < 0)
+            goto done;
+        json_object_set_new(ev->data, "break_glass_eligible",
+                            json_pack("{s:s, s:s, s:b}", "actor", ctx->actor, "role", role,
+                                      "member", member));
     }
     rc = 0;
 done:
@@ -1170,6 +1180,49 @@ done:
     return v;
 }
 
+/* The next window opening, and whether a break-glass would be allowed for the actor. */
+static void
+deploy_window_remedy(const struct evidence *ev, const json_t *rule, time_t now,
+                     const struct finding *f, struct remedy *out)
+{
+    const char *next = json_string_value(json_object_get(f->details, "next_window"));
+    const char *tz = json_string_value(json_object_get(f->details, "timezone"));
+    const char *role = json_string_value(json_object_get(rule, "break_glass_role"));
+    const json_t *elig = json_object_get(ev->data, "break_glass_eligible");
+    const json_t *bg = json_object_get(ev->data, "break_glass");
+    const char *actor = json_string_value(json_object_get(elig, "actor"));
+    char bgt[300];
+    const char *allowed = "unknown";
+
+    (void)now;
+    if (!role) {
+        snprintf(bgt, sizeof(bgt), "break-glass: not possible (the gate names no break_glass_role)");
+        allowed = "no_role";
+    } else if (json_is_object(bg)) {
+        snprintf(bgt, sizeof(bgt), "break-glass: %s",
+                 json_is_true(json_object_get(bg, "member")) ? "allowed"
+                                                             : "refused (not a member of the role)");
+        allowed = json_is_true(json_object_get(bg, "member")) ? "yes" : "no";
+    } else if (actor) {
+        allowed = json_is_true(json_object_get(elig, "member")) ? "yes" : "no";
+        snprintf(bgt, sizeof(bgt), "break-glass: %s for %s (%s %s)",
+                 allowed[0] == 'y' ? "allowed" : "not allowed", actor, allowed[0] == 'y' ? "a" : "not a",
+                 role);
+        if (allowed[0] == 'y')
+            snprintf(bgt + strlen(bgt), sizeof(bgt) - strlen(bgt),
+                     ": --break-glass --reason TEXT");
+    } else {
+        snprintf(bgt, sizeof(bgt), "break-glass: members of %s", role);
+    }
+    if (next)
+        remedy_text(out, "wait: the next window opens %s %s; %s", next, tz ? tz : "", bgt);
+    else
+        remedy_text(out, "no window opens in the next %d days; %s", NEXT_DAYS_MAX, bgt);
+    out->data = json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:s?}", "action", "wait_window",
+                          "next_window", next, "timezone", tz, "break_glass_role", role,
+                          "break_glass_allowed", allowed, "actor", actor);
+}
+
 const struct gate gate_deploy_window = {
     .type = "deploy_window",
     .needs_evidence = 0,
@@ -1179,4 +1232,5 @@ const struct gate gate_deploy_window = {
     .needs_actor = 0, /* only a break-glass needs the actor: collect checks */
     .collect = deploy_window_collect,
     .evaluate = deploy_window_evaluate,
+    .remedy = deploy_window_remedy,
 };

@@ -72,10 +72,31 @@ dr_test_evaluate(const struct evidence *ev, const json_t *rule, time_t now, stru
     return VERDICT_PASS;
 }
 
+/* A passing DR test recorded for the target, and until when it counts. */
+static void
+dr_test_remedy(const struct evidence *ev, const json_t *rule, time_t now, const struct finding *f,
+               struct remedy *out)
+{
+    const char *env = json_string_value(json_object_get(ev->data, "env"));
+    const json_t *t = json_object_get(ev->data, "test");
+    double max = gate_rule_number(rule, "max_age_days", 0);
+
+    (void)now;
+    (void)f;
+    remedy_text(out,
+                "run a DR test of %s and record it passing: promote record dr-test --env %s "
+                "--result pass (it counts for %g days)%s%s",
+                env, env, max, json_is_null(t) || !t ? "" : "; the latest is from ",
+                json_is_null(t) || !t ? "" : json_string_value(json_object_get(t, "time")));
+    out->data = json_pack("{s:s, s:s, s:f, s:O?}", "action", "record_dr_test", "env", env,
+                          "max_age_days", max, "latest", t ? json_object_get(t, "time") : NULL);
+}
+
 const struct gate gate_dr_test = {
     .type = "dr_test",
     .params = dr_test_params,
     .check_rule = dr_test_check_rule,
     .collect = dr_test_collect,
     .evaluate = dr_test_evaluate,
+    .remedy = dr_test_remedy,
 };

@@ -117,10 +117,25 @@ env_config_evaluate(const struct evidence *ev, const json_t *rule, time_t now, s
     return VERDICT_FAIL;
 }
 
+static void
+env_config_remedy(const struct evidence *ev, const json_t *rule, time_t now,
+                  const struct finding *f, struct remedy *out)
+{
+    size_t n = json_array_size(json_object_get(ev->data, "violations"));
+
+    (void)rule;
+    (void)now;
+    (void)f;
+    remedy_text(out, "fix the %zu violation%s 'promote env check --commit %.12s' lists", n,
+                n == 1 ? "" : "s", ev->commit);
+    out->data = json_pack("{s:s, s:I}", "action", "fix_config", "violations", (json_int_t)n);
+}
+
 const struct gate gate_env_config = {
     .type = "env_config",
     .params = env_config_params,
     .check_rule = env_config_check_rule,
     .collect = env_config_collect,
     .evaluate = env_config_evaluate,
+    .remedy = env_config_remedy,
 };

@@ -18,6 +18,8 @@ static const struct gate_param load_test_params[] = {
     {"percentile", PARAM_PERCENT, 0},
     {"max_error_rate", PARAM_NUMBER, 0},
     {"min_rps", PARAM_NUMBER, 0},
+    {"baseline", PARAM_STRING, 0},
+    {"max_regression_percent", PARAM_NUMBER, 0},
     {NULL, 0, 0},
 };
 
@@ -40,6 +42,16 @@ load_test_check_rule(const json_t *rule, const char *jpath, struct err *e)
         return err_set(e, EXIT_USAGE, "%s.min_rps: must be a non-negative number", jpath);
     if (json_object_get(rule, "percentile") && !lat)
         return err_set(e, EXIT_USAGE, "%s.percentile: has no effect without max_latency_ms", jpath);
+    if (json_object_get(rule, "baseline") &&
+        strcmp(json_string_value(json_object_get(rule, "baseline")), "last_approved") != 0)
+        return err_set(e, EXIT_USAGE, "%s.baseline: must be \"last_approved\"", jpath);
+    if (!json_object_get(rule, "baseline") != !json_object_get(rule, "max_regression_percent"))
+        return err_set(e, EXIT_USAGE, "%s: baseline and max_regression_percent go together",
+                       jpath);
+    if (json_object_get(rule, "max_regression_percent") &&
+        json_number_value(json_object_get(rule, "max_regression_percent")) < 0)
+        return err_set(e, EXIT_USAGE, "%s.max_regression_percent: must be a non-negative number",
+                       jpath);
     return 0;
 }
 
@@ -453,6 +465,51 @@ done:
     return rc;
 }
 
+/* The load test recorded in the latest approved decision into the target environment:
+ * {"seq", "id", "time", "commit", "gate", "file", "format", "latency", "error_rate", "rps"},
+ * or NULL when none is recorded yet. */
+static json_t *
+baseline_find(const struct gate_ctx *ctx)
+{
+    const char *name = json_string_value(json_object_get(ctx->rule, "name"));
+    size_t i, j;
+
+    for (i = json_array_size(ctx->history); i-- > 0;) {
+        const json_t *x = json_array_get(ctx->history, i), *gates = json_object_get(x, "gates");
+        const json_t *pick = NULL;
+
+        if (!json_is_string(json_object_get(x, "kind")) ||
+            strcmp(json_string_value(json_object_get(x, "kind")), "decision") != 0 ||
+            !json_is_string(json_object_get(x, "env")) ||
+            strcmp(json_string_value(json_object_get(x, "env")), ctx->to_env) != 0 ||
+            !json_is_string(json_object_get(x, "verdict")) ||
+            strcmp(json_string_value(json_object_get(x, "verdict")), "approved") != 0)
+            continue;
+        for (j = 0; j < json_array_size(gates); j++) {
+            const json_t *g = json_array_get(gates, j);
+            const char *t = json_string_value(json_object_get(g, "type"));
+            const char *n = json_string_value(json_object_get(g, "name"));
+
+            if (!t || strcmp(t, "load_test") != 0 || !json_is_object(json_object_get(g, "data")))
+                continue;
+            if (!pick || (name && n && strcmp(n, name) == 0))
+                pick = g;
+        }
+        if (!pick)
+            continue;
+        return json_pack("{s:O, s:O, s:O, s:O, s:O, s:O?, s:O?, s:O?, s:O?, s:O?}", "seq",
+                         json_object_get(x, "seq"), "id", json_object_get(x, "id"), "time",
+                         json_object_get(x, "time"), "commit", json_object_get(x, "commit"),
+                         "gate", json_object_get(pick, "name"), "file",
+                         json_object_get(json_object_get(pick, "data"), "file"), "format",
+                         json_object_get(json_object_get(pick, "data"), "format"), "latency",
+                         json_object_get(json_object_get(pick, "data"), "latency"), "error_rate",
+                         json_object_get(json_object_get(pick, "data"), "error_rate"), "rps",
+                         json_object_get(json_object_get(pick, "data"), "rps"));
+    }
+    return NULL;
+}
+
 static int
 load_test_collect(const struct gate_ctx *ctx, struct evidence *ev, struct err *e)
 {
@@ -484,6 +541,20 @@ load_test_collect(const struct gate_ctx *ctx, struct evidence *ev, struct err *e
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }
+    if (json_object_get(ctx->rule, "baseline")) {
+        json_t *b;
+
+        if (!ctx->history) {
+            err_set(e, EXIT_EVAL, "the audit log could not be read (baseline: last_approved)");
+            goto done;
+        }
+        b = baseline_find(ctx);
+        if (json_object_set_new(ev->data, "baseline", b ? b : json_null()) < 0 ||
+            json_object_set_new(ev->data, "env", json_string(ctx->to_env)) < 0) {
+            err_set(e, EXIT_EVAL, "out of memory");
+            goto done;
+        }
+    }
     rc = 0;
 done:
     json_decref(doc);
@@ -492,6 +563,24 @@ done:
 }
 
 /* --------------------------------------------------------------- evaluate */
+
+/* Numbers of the evidence: collected, or as the audit log recorded them (decimal strings). */
+static int
+isnum(const json_t *v)
+{
+    double d;
+
+    return gate_number(&d, v) == 0;
+}
+
+static double
+num(const json_t *v)
+{
+    double d;
+
+    return gate_number(&d, v) == 0 ? d : 0.0;
+}
+
 
 static int
 valid_evidence(const json_t *d)
@@ -510,14 +599,14 @@ valid_evidence(const json_t *d)
         const json_t *x = json_array_get(lat, i);
 
         if (!json_is_string(json_object_get(x, "key")) ||
-            !json_is_number(json_object_get(x, "percentile")) ||
-            !json_is_number(json_object_get(x, "ms")))
+            !isnum(json_object_get(x, "percentile")) ||
+            !isnum(json_object_get(x, "ms")))
             return 0;
     }
-    if (!json_is_number(json_object_get(d, "error_rate")) &&
+    if (!isnum(json_object_get(d, "error_rate")) &&
         !json_is_null(json_object_get(d, "error_rate")))
         return 0;
-    if (!json_is_number(json_object_get(d, "rps")) && !json_is_null(json_object_get(d, "rps")))
+    if (!isnum(json_object_get(d, "rps")) && !json_is_null(json_object_get(d, "rps")))
         return 0;
     crossed = json_object_get(d, "thresholds_crossed");
     if (!json_is_array(crossed))
@@ -537,9 +626,9 @@ pick_latency(const json_t *lat, double p)
 
     for (i = 0; i < json_array_size(lat); i++) {
         const json_t *x = json_array_get(lat, i);
-        double xp = json_number_value(json_object_get(x, "percentile"));
+        double xp = num(json_object_get(x, "percentile"));
 
-        if (xp >= p && (!best || xp < json_number_value(json_object_get(best, "percentile"))))
+        if (xp >= p && (!best || xp < num(json_object_get(best, "percentile"))))
             best = x;
     }
     return best;
@@ -627,20 +716,20 @@ load_test_evaluate(const struct evidence *ev, const json_t *rule, time_t now, st
                             file, p, fmt);
         return VERDICT_ERROR;
     }
-    if (max_rate && !json_is_number(rate)) {
+    if (max_rate && !isnum(rate)) {
         finding_summary(f, "cannot judge max_error_rate: '%s' %s (%s report)", file,
                         json_string_value(json_object_get(missing, "error_rate")), fmt);
         return VERDICT_ERROR;
     }
-    if (min_rps && !json_is_number(rps)) {
+    if (min_rps && !isnum(rps)) {
         finding_summary(f, "cannot judge min_rps: '%s' %s (%s report)", file,
                         json_string_value(json_object_get(missing, "rps")), fmt);
         return VERDICT_ERROR;
     }
 
     if (max_lat) {
-        double ms = json_number_value(json_object_get(lat, "ms"));
-        double lim = json_number_value(max_lat);
+        double ms = num(json_object_get(lat, "ms"));
+        double lim = num(max_lat);
 
         if (ms <= lim)
             say(good, sizeof(good), "%s latency %g ms <= %g ms%s", used, ms, lim,
@@ -650,7 +739,7 @@ load_test_evaluate(const struct evidence *ev, const json_t *rule, time_t now, st
                 fallback ? " (no higher percentile)" : "");
     }
     if (max_rate) {
-        double r = json_number_value(rate), lim = json_number_value(max_rate);
+        double r = num(rate), lim = num(max_rate);
 
         if (r <= lim)
             say(good, sizeof(good), "error rate %.2f%% <= %g%%", 100.0 * r, 100.0 * lim);
@@ -658,12 +747,74 @@ load_test_evaluate(const struct evidence *ev, const json_t *rule, time_t now, st
             say(bad, sizeof(bad), "error rate %.2f%% > %g%%", 100.0 * r, 100.0 * lim);
     }
     if (min_rps) {
-        double r = json_number_value(rps), lim = json_number_value(min_rps);
+        double r = num(rps), lim = num(min_rps);
 
         if (r >= lim)
             say(good, sizeof(good), "%.2f req/s >= %g", r, lim);
         else
             say(bad, sizeof(bad), "%.2f req/s < %g", r, lim);
+    }
+    if (json_object_get(rule, "baseline")) {
+        const json_t *base = json_object_get(d, "baseline");
+        double reg = num(json_object_get(rule, "max_regression_percent"));
+        json_t *bd;
+
+        if (!base) {
+            finding_summary(f, "no baseline was collected for commit %.12s", ev->commit);
+            return VERDICT_ERROR;
+        }
+        if (json_is_null(base)) {
+            json_object_set_new(f->details, "baseline", json_null());
+            say(good, sizeof(good), "no approved load test recorded into %s yet: fixed thresholds only",
+                json_string_value(json_object_get(d, "env")) ? json_string_value(json_object_get(d, "env")) : "?");
+        } else {
+            const json_t *blat = pick_latency(json_object_get(base, "latency"), p);
+            const json_t *brate = json_object_get(base, "error_rate");
+            const json_t *brps = json_object_get(base, "rps");
+            char run[200];
+
+            snprintf(run, sizeof(run), "baseline seq %lld (%.12s, %s)",
+                     (long long)num(json_object_get(base, "seq")),
+                     json_string_value(json_object_get(base, "commit")),
+                     json_string_value(json_object_get(base, "file")));
+            bd = json_pack("{s:O, s:O, s:O, s:O, s:O?, s:f}", "seq", json_object_get(base, "seq"),
+                           "id", json_object_get(base, "id"), "commit",
+                           json_object_get(base, "commit"), "time", json_object_get(base, "time"),
+                           "file", json_object_get(base, "file"), "max_regression_percent", reg);
+            if (lat && blat && isnum(json_object_get(blat, "ms"))) {
+                double ms = num(json_object_get(lat, "ms")), bms = num(json_object_get(blat, "ms"));
+                double lim = bms * (1.0 + reg / 100.0);
+
+                json_object_set_new(bd, "latency_ms", json_real(bms));
+                if (ms <= lim)
+                    say(good, sizeof(good), "%s latency %g ms within %g%% of %g ms", used, ms, reg, bms);
+                else
+                    say(bad, sizeof(bad), "%s latency %g ms > %g ms (%g ms + %g%%)", used, ms, lim,
+                        bms, reg);
+            }
+            if (isnum(rate) && isnum(brate)) {
+                double r = num(rate), br = num(brate), lim = br * (1.0 + reg / 100.0);
+
+                json_object_set_new(bd, "error_rate", json_real(br));
+                if (r <= lim)
+                    say(good, sizeof(good), "error rate %.2f%% within %g%% of %.2f%%", 100.0 * r, reg,
+                        100.0 * br);
+                else
+                    say(bad, sizeof(bad), "error rate %.2f%% > %.2f%% (%.2f%% + %g%%)", 100.0 * r,
+                        100.0 * lim, 100.0 * br, reg);
+            }
+            if (isnum(rps) && isnum(brps)) {
+                double r = num(rps), br = num(brps), lim = br * (1.0 - reg / 100.0);
+
+                json_object_set_new(bd, "rps", json_real(br));
+                if (r >= lim)
+                    say(good, sizeof(good), "%.2f req/s within %g%% of %.2f", r, reg, br);
+                else
+                    say(bad, sizeof(bad), "%.2f req/s < %.2f (%.2f - %g%%)", r, lim, br, reg);
+            }
+            json_object_set_new(f->details, "baseline", bd);
+            say(bad[0] ? bad : good, 256, "this run %s vs %s", file, run);
+        }
     }
     if (json_array_size(crossed) > 0) {
         size_t n = json_array_size(crossed);
@@ -683,6 +834,80 @@ load_test_evaluate(const struct evidence *ev, const json_t *rule, time_t now, st
     return VERDICT_PASS;
 }
 
+/* The baselines crossed and by how much, the k6 thresholds crossed, naming the runs. */
+static void
+load_test_remedy(const struct evidence *ev, const json_t *rule, time_t now,
+                 const struct finding *f, struct remedy *out)
+{
+    const json_t *d = f->details, *base = json_object_get(d, "baseline");
+    const json_t *crossed = json_object_get(d, "thresholds_crossed");
+    const char *used = json_string_value(json_object_get(d, "percentile_used"));
+    double ms = num(json_object_get(d, "latency_ms")), rate = num(json_object_get(d, "error_rate"));
+    double rps = num(json_object_get(d, "rps")), reg = num(json_object_get(base, "max_regression_percent"));
+    char text[500] = "";
+    json_t *items = json_array();
+    size_t i;
+
+    (void)now;
+    if (json_object_get(rule, "max_latency_ms") && isnum(json_object_get(d, "latency_ms")) &&
+        ms > num(json_object_get(rule, "max_latency_ms"))) {
+        say(text, sizeof(text), "bring %s latency from %g ms to <= %g ms", used, ms,
+            num(json_object_get(rule, "max_latency_ms")));
+        json_array_append_new(items, json_pack("{s:s, s:f, s:f}", "metric", "latency_ms", "value",
+                                               ms, "limit", num(json_object_get(rule, "max_latency_ms"))));
+    }
+    if (json_object_get(rule, "max_error_rate") && isnum(json_object_get(d, "error_rate")) &&
+        rate > num(json_object_get(rule, "max_error_rate"))) {
+        say(text, sizeof(text), "bring the error rate from %.2f%% to <= %g%%", 100.0 * rate,
+            100.0 * num(json_object_get(rule, "max_error_rate")));
+        json_array_append_new(items, json_pack("{s:s, s:f, s:f}", "metric", "error_rate", "value",
+                                               rate, "limit", num(json_object_get(rule, "max_error_rate"))));
+    }
+    if (json_object_get(rule, "min_rps") && isnum(json_object_get(d, "rps")) &&
+        rps < num(json_object_get(rule, "min_rps"))) {
+        say(text, sizeof(text), "raise throughput from %.2f to >= %g req/s", rps,
+            num(json_object_get(rule, "min_rps")));
+        json_array_append_new(items, json_pack("{s:s, s:f, s:f}", "metric", "rps", "value", rps,
+                                               "limit", num(json_object_get(rule, "min_rps"))));
+    }
+    if (json_is_object(base)) {
+        double lim;
+
+        if (isnum(json_object_get(base, "latency_ms")) &&
+            ms > (lim = num(json_object_get(base, "latency_ms")) * (1.0 + reg / 100.0))) {
+            say(text, sizeof(text), "bring %s latency to <= %g ms (baseline seq %lld + %g%%)", used,
+                lim, (long long)num(json_object_get(base, "seq")), reg);
+            json_array_append_new(items, json_pack("{s:s, s:f, s:f, s:O}", "metric", "latency_ms",
+                                                   "value", ms, "limit", lim, "baseline_seq",
+                                                   json_object_get(base, "seq")));
+        }
+        if (isnum(json_object_get(base, "error_rate")) &&
+            rate > (lim = num(json_object_get(base, "error_rate")) * (1.0 + reg / 100.0))) {
+            say(text, sizeof(text), "bring the error rate to <= %.2f%% (baseline seq %lld + %g%%)",
+                100.0 * lim, (long long)num(json_object_get(base, "seq")), reg);
+            json_array_append_new(items, json_pack("{s:s, s:f, s:f, s:O}", "metric", "error_rate",
+                                                   "value", rate, "limit", lim, "baseline_seq",
+                                                   json_object_get(base, "seq")));
+        }
+        if (isnum(json_object_get(base, "rps")) &&
+            rps < (lim = num(json_object_get(base, "rps")) * (1.0 - reg / 100.0))) {
+            say(text, sizeof(text), "raise throughput to >= %.2f req/s (baseline seq %lld - %g%%)",
+                lim, (long long)num(json_object_get(base, "seq")), reg);
+            json_array_append_new(items, json_pack("{s:s, s:f, s:f, s:O}", "metric", "rps", "value",
+                                                   rps, "limit", lim, "baseline_seq",
+                                                   json_object_get(base, "seq")));
+        }
+    }
+    for (i = 0; i < json_array_size(crossed) && i < 3; i++)
+        say(text, sizeof(text), "%s k6 threshold '%s'", i ? "and" : "stay within the",
+            json_string_value(json_array_get(crossed, i)));
+    if (json_array_size(crossed) > 3)
+        say(text, sizeof(text), "and %zu more", json_array_size(crossed) - 3);
+    remedy_text(out, "%s (run %s)", text, json_string_value(json_object_get(ev->data, "file")));
+    out->data = json_pack("{s:s, s:o, s:O}", "action", "load_test", "metrics", items,
+                          "thresholds_crossed", crossed ? (json_t *)crossed : json_null());
+}
+
 const struct gate gate_load_test = {
     .type = "load_test",
     .needs_evidence = 1,
@@ -690,4 +915,5 @@ const struct gate gate_load_test = {
     .check_rule = load_test_check_rule,
     .collect = load_test_collect,
     .evaluate = load_test_evaluate,
+    .remedy = load_test_remedy,
 };

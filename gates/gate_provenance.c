@@ -64,9 +64,39 @@ provenance_evaluate(const struct evidence *ev, const json_t *rule, time_t now, s
     return VERDICT_PASS;
 }
 
+/* What must happen in FROM first: the approved promotion into it, then its deployment. */
+static void
+provenance_remedy(const struct evidence *ev, const json_t *rule, time_t now,
+                  const struct finding *f, struct remedy *out)
+{
+    const char *env = json_string_value(json_object_get(ev->data, "env"));
+    const json_t *dec = json_object_get(ev->data, "decision");
+    int need_decision = gate_rule_bool(rule, "require_decision", 1);
+
+    (void)now;
+    (void)f;
+    if (need_decision && json_is_null(dec)) {
+        remedy_text(out,
+                    "first promote commit %.12s into %s (an approved decision), then deploy it "
+                    "there and record it: promote record deployed --env %s --commit %.12s "
+                    "--result success",
+                    ev->commit, env, env, ev->commit);
+        out->data = json_pack("{s:s, s:s, s:[s, s]}", "action", "promote_first", "env", env,
+                              "steps", "approved_decision", "deployment");
+        return;
+    }
+    remedy_text(out,
+                "deploy commit %.12s into %s and record it: promote record deployed --env %s "
+                "--commit %.12s --result success",
+                ev->commit, env, env, ev->commit);
+    out->data = json_pack("{s:s, s:s, s:[s]}", "action", "deploy_first", "env", env, "steps",
+                          "deployment");
+}
+
 const struct gate gate_provenance = {
     .type = "provenance",
     .params = provenance_params,
     .collect = provenance_collect,
     .evaluate = provenance_evaluate,
+    .remedy = provenance_remedy,
 };

@@ -370,6 +370,36 @@ release_notes_evaluate(const struct evidence *ev, const json_t *rule, time_t now
     return VERDICT_FAIL;
 }
 
+/* The release or changelog heading that is missing. */
+static void
+release_notes_remedy(const struct evidence *ev, const json_t *rule, time_t now,
+                     const struct finding *f, struct remedy *out)
+{
+    const char *v = json_string_value(json_object_get(ev->data, "version"));
+    const json_t *rel = json_object_get(ev->data, "release");
+    const char *changelog = json_string_value(json_object_get(rule, "changelog"));
+    char first[300];
+
+    (void)now;
+    (void)f;
+    if (json_is_null(rel))
+        snprintf(first, sizeof(first), "publish a GitHub release tagged %s (or v%s) with notes",
+                 v, v);
+    else
+        snprintf(first, sizeof(first), "write the notes of GitHub release %s (its body is empty)",
+                 json_string_value(json_object_get(rel, "tag_name")));
+    if (changelog)
+        remedy_text(out, "%s, or add a heading for %s with text under it to %s", first, v,
+                    changelog);
+    else
+        remedy_text(out, "%s", first);
+    out->data = json_pack("{s:s, s:s, s:o, s:s?}", "action", "release_notes", "version", v,
+                          "release_tag",
+                          json_is_null(rel) ? json_null()
+                                            : json_incref(json_object_get(rel, "tag_name")),
+                          "changelog", changelog);
+}
+
 const struct gate gate_release_notes = {
     .type = "release_notes",
     .needs_evidence = 0,
@@ -377,4 +407,5 @@ const struct gate gate_release_notes = {
     .plan = release_notes_plan,
     .collect = release_notes_collect,
     .evaluate = release_notes_evaluate,
+    .remedy = release_notes_remedy,
 };

@@ -326,6 +326,17 @@ role_approval_plan(const struct gate_ctx *ctx, struct gh_store *s, struct err *e
      * asked for them too, and evaluate still never counts them */
     rc = walk_run(&w, &data_err);
     walk_release(&w);
+    if (ctx->explain && rc >= 0) {
+        /* who could approve: each required role's team members, for the remedy */
+        const char *key;
+        json_t *v;
+
+        json_object_foreach((json_t *)json_object_get(ctx->rule, "require"), key, v) {
+            (void)v;
+            if (roles_team(ctx->roles, key) && roles_members_want(s, ctx->roles, key, e) < 0)
+                return -1;
+        }
+    }
     if (rc < 0 && w.want_failed) {
         *e = data_err;
         return -1;
@@ -446,6 +457,17 @@ role_approval_collect(const struct gate_ctx *ctx, struct evidence *ev, struct er
     if (!ev->data) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
+    }
+    if (ctx->explain) {
+        /* explain only: the members of each required role's team ("candidates") */
+        json_t *cands = json_object(), *mem = NULL;
+
+        json_object_set_new(ev->data, "candidates", cands);
+        json_object_foreach((json_t *)require, key, v) {
+            if (roles_members(&mem, ctx->gh, ctx->roles, key, e) < 0)
+                goto done;
+            json_object_set_new(cands, key, mem);
+        }
     }
     rc = 0;
 done:
@@ -660,6 +682,61 @@ done:
     return v;
 }
 
+/* Per role short of approvals: how many are missing, and who could give them: the role's
+ * team members (fetched by promote explain) who are neither the promoter nor an author and
+ * have not approved already. */
+static void
+role_approval_remedy(const struct evidence *ev, const json_t *rule, time_t now,
+                     const struct finding *f, struct remedy *out)
+{
+    const json_t *cands = json_object_get(ev->data, "candidates");
+    const json_t *approvers = json_object_get(ev->data, "approvers");
+    const char *role;
+    json_t *row, *roles = json_object();
+    struct buf text = BUF_INIT;
+    size_t i, j;
+
+    (void)rule;
+    (void)now;
+    json_object_foreach(f->details, role, row) {
+        json_int_t missing = json_integer_value(json_object_get(row, "missing"));
+        const json_t *members = json_object_get(cands, role);
+        json_t *who;
+
+        if (missing <= 0)
+            continue;
+        who = json_is_array(members) ? json_array() : json_null();
+        for (i = 0; i < json_array_size(members); i++) {
+            const char *login = json_string_value(json_array_get(members, i));
+            int skip = !login || !may_count(ev->data, login);
+
+            for (j = 0; !skip && j < json_array_size(approvers); j++)
+                skip = strcasecmp(json_string_value(json_object_get(
+                                      json_array_get(approvers, j), "login")),
+                                  login) == 0;
+            if (!skip)
+                json_array_append_new(who, json_string(login));
+        }
+        json_object_set_new(roles, role,
+                            json_pack("{s:I, s:o}", "missing", missing, "could_approve", who));
+        buf_addf(&text, "%s%lld more %s approval%s", text.len ? "; " : "", (long long)missing,
+                 role, missing == 1 ? "" : "s");
+        if (json_is_array(who)) {
+            buf_adds(&text, json_array_size(who) ? " (could approve: " : " (nobody else in ");
+            if (!json_array_size(who))
+                buf_addf(&text, "%s's team can)",
+                         json_string_value(json_object_get(json_object_get(ev->data, "teams"),
+                                                           role)));
+            for (i = 0; i < json_array_size(who); i++)
+                buf_addf(&text, "%s%s%s", i ? ", " : "", json_string_value(json_array_get(who, i)),
+                         i + 1 == json_array_size(who) ? ")" : "");
+        }
+    }
+    remedy_text(out, "%s", buf_str(&text));
+    out->data = json_pack("{s:s, s:o}", "action", "approve", "roles", roles);
+    buf_release(&text);
+}
+
 const struct gate gate_role_approval = {
     .type = "role_approval",
     .needs_evidence = 0,
@@ -669,4 +746,5 @@ const struct gate gate_role_approval = {
     .needs_actor = 1,
     .collect = role_approval_collect,
     .evaluate = role_approval_evaluate,
+    .remedy = role_approval_remedy,
 };

@@ -117,6 +117,45 @@ security_evaluate(const struct evidence *ev, const json_t *rule, time_t now, str
     return VERDICT_PASS;
 }
 
+/* Per severity over its maximum: how many active findings to fix or suppress. */
+static void
+security_remedy(const struct evidence *ev, const json_t *rule, time_t now, const struct finding *f,
+                struct remedy *out)
+{
+    const struct security_summary *s = &ev->report.u.security;
+    const json_t *max = json_object_get(rule, "max");
+    uint64_t counts[4];
+    char text[400] = "";
+    size_t i, used = 0;
+    json_t *over = json_object();
+
+    (void)now;
+    (void)f;
+    counts[0] = s->critical;
+    counts[1] = s->high;
+    counts[2] = s->medium;
+    counts[3] = s->low;
+    for (i = 0; i < 4; i++) {
+        const json_t *lim = json_object_get(max, severities[i]);
+        unsigned long long n;
+
+        if (!json_is_integer(lim) || counts[i] <= (uint64_t)json_integer_value(lim))
+            continue;
+        n = (unsigned long long)(counts[i] - (uint64_t)json_integer_value(lim));
+        json_object_set_new(over, severities[i],
+                            json_pack("{s:I, s:O, s:I}", "active", (json_int_t)counts[i], "max",
+                                      (json_t *)lim, "to_fix", (json_int_t)n));
+        if (used < sizeof(text)) {
+            int k = snprintf(text + used, sizeof(text) - used, "%s%llu %s (%llu active, max %lld)",
+                             used ? ", " : "", n, severities[i], (unsigned long long)counts[i],
+                             (long long)json_integer_value(lim));
+            used += k > 0 ? (size_t)k : 0;
+        }
+    }
+    remedy_text(out, "fix or suppress %s", text);
+    out->data = json_pack("{s:s, s:o}", "action", "fix_findings", "over", over);
+}
+
 const struct gate gate_security = {
     .type = "security",
     .needs_evidence = 1,
@@ -124,4 +163,5 @@ const struct gate gate_security = {
     .check_rule = security_check_rule,
     .collect = gate_collect_report,
     .evaluate = security_evaluate,
+    .remedy = security_remedy,
 };

@@ -110,6 +110,20 @@ separation_evaluate(const struct evidence *ev, const json_t *rule, time_t now, s
     return VERDICT_PASS;
 }
 
+static void
+separation_remedy(const struct evidence *ev, const json_t *rule, time_t now,
+                  const struct finding *f, struct remedy *out)
+{
+    const char *actor = json_string_value(json_object_get(ev->data, "actor"));
+
+    (void)rule;
+    (void)now;
+    (void)f;
+    remedy_text(out, "someone else must promote: %s wrote the commit or opened its pull request",
+                actor);
+    out->data = json_pack("{s:s, s:s}", "action", "other_promoter", "not", actor);
+}
+
 const struct gate gate_separation_of_duties = {
     .type = "separation_of_duties",
     .params = separation_params,
@@ -117,4 +131,5 @@ const struct gate gate_separation_of_duties = {
     .needs_actor = 1,
     .collect = separation_collect,
     .evaluate = separation_evaluate,
+    .remedy = separation_remedy,
 };

@@ -64,10 +64,38 @@ soak_evaluate(const struct evidence *ev, const json_t *rule, time_t now, struct 
     return VERDICT_PASS;
 }
 
+/* When the soak completes (UTC; promote explain adds the policy's time zone). */
+static void
+soak_remedy(const struct evidence *ev, const json_t *rule, time_t now, const struct finding *f,
+            struct remedy *out)
+{
+    const char *env = json_string_value(json_object_get(ev->data, "env"));
+    const json_t *dep = json_object_get(ev->data, "deployment");
+    double min = gate_rule_number(rule, "min_hours", 1e9);
+    char at[32];
+    time_t ready;
+
+    (void)f;
+    if (!dep || json_is_null(dep)) {
+        remedy_text(out, "deploy commit %.12s into %s first; the soak of %g h starts then",
+                    ev->commit, env, min);
+        out->data = json_pack("{s:s, s:s, s:f}", "action", "deploy_first", "env", env,
+                              "min_hours", min);
+        return;
+    }
+    ready = (time_t)json_integer_value(json_object_get(dep, "epoch")) + (time_t)(min * 3600.0);
+    history_format_time(at, ready);
+    remedy_text(out, "wait: the soak in %s completes at %s (in %.1f h)", env, at,
+                difftime(ready, now) / 3600.0);
+    out->data = json_pack("{s:s, s:s, s:s, s:O}", "action", "wait", "env", env, "ready_at", at,
+                          "deployed_at", json_object_get(dep, "time"));
+}
+
 const struct gate gate_soak = {
     .type = "soak",
     .params = soak_params,
     .check_rule = soak_check_rule,
     .collect = soak_collect,
     .evaluate = soak_evaluate,
+    .remedy = soak_remedy,
 };

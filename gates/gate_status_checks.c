@@ -97,7 +97,7 @@ static int
 status_checks_collect(const struct gate_ctx *ctx, struct evidence *ev, struct err *e)
 {
     const json_t *contexts = json_object_get(ctx->rule, "contexts"), *runs, *statuses;
-    json_t *cr = NULL, *st = NULL;
+    json_t *cr = NULL, *st = NULL, *urls = NULL;
     char rpath[1024], spath[1024];
     size_t i, j;
     int rc = -1;
@@ -111,7 +111,8 @@ status_checks_collect(const struct gate_ctx *ctx, struct evidence *ev, struct er
         return -1;
     cr = json_object();
     st = json_object();
-    if (!cr || !st) {
+    urls = json_object();
+    if (!cr || !st || !urls) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }
@@ -142,6 +143,8 @@ status_checks_collect(const struct gate_ctx *ctx, struct evidence *ev, struct er
             err_set(e, EXIT_EVAL, "out of memory");
             goto done;
         }
+        if (best && json_is_string(json_object_get(best, "html_url")))
+            json_object_set(urls, name, json_object_get(best, "html_url"));
         for (j = 0; j < json_array_size(statuses); j++) {
             const json_t *x = json_array_get(statuses, j);
             const json_t *c = json_object_get(x, "context"), *state = json_object_get(x, "state");
@@ -157,17 +160,23 @@ status_checks_collect(const struct gate_ctx *ctx, struct evidence *ev, struct er
                     err_set(e, EXIT_EVAL, "out of memory");
                     goto done;
                 }
+                if (!json_object_get(urls, name) &&
+                    json_is_string(json_object_get(x, "target_url")))
+                    json_object_set(urls, name, json_object_get(x, "target_url"));
                 break; /* newest first */
             }
         }
     }
-    ev->data = json_pack("{s:O, s:O}", "check_runs", cr, "statuses", st);
+    /* "contexts" (what was asked) and "urls" (for promote explain) since replay */
+    ev->data = json_pack("{s:O, s:O, s:O, s:O}", "check_runs", cr, "statuses", st, "contexts",
+                         (json_t *)contexts, "urls", urls);
     if (!ev->data) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }
     rc = 0;
 done:
+    json_decref(urls);
     json_decref(cr);
     json_decref(st);
     return rc;
@@ -287,6 +296,38 @@ done:
     return v;
 }
 
+/* Which checks are missing, pending or failed, with their URLs where GitHub gave one. */
+static void
+status_checks_remedy(const struct evidence *ev, const json_t *rule, time_t now,
+                     const struct finding *f, struct remedy *out)
+{
+    const json_t *urls = json_object_get(ev->data, "urls");
+    const char *name;
+    json_t *row, *checks = json_array();
+    struct buf text = BUF_INIT;
+
+    (void)now;
+    json_object_foreach(f->details, name, row) {
+        const char *state = json_string_value(json_object_get(row, "state"));
+        const char *url = json_string_value(json_object_get(urls, name));
+
+        if (!state || strcmp(state, "success") == 0 ||
+            (strcmp(state, "neutral") == 0 && gate_rule_bool(rule, "allow_neutral", 0)) ||
+            (strcmp(state, "skipped") == 0 && gate_rule_bool(rule, "allow_skipped", 0)))
+            continue;
+        json_array_append_new(checks,
+                              json_pack("{s:s, s:s, s:s?}", "name", name, "state", state, "url", url));
+        buf_addf(&text, "%s%s %s%s%s", text.len ? "; " : "", name,
+                 strcmp(state, "missing") == 0   ? "has not run: run it"
+                 : strcmp(state, "pending") == 0 ? "is pending: wait for it"
+                                                 : "failed: fix and re-run it",
+                 url ? " " : "", url ? url : "");
+    }
+    remedy_text(out, "%s", buf_str(&text));
+    out->data = json_pack("{s:s, s:o}", "action", "checks", "checks", checks);
+    buf_release(&text);
+}
+
 const struct gate gate_status_checks = {
     .type = "status_checks",
     .needs_evidence = 0,
@@ -295,4 +336,5 @@ const struct gate gate_status_checks = {
     .plan = status_checks_plan,
     .collect = status_checks_collect,
     .evaluate = status_checks_evaluate,
+    .remedy = status_checks_remedy,
 };

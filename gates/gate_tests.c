@@ -52,10 +52,44 @@ tests_evaluate(const struct evidence *ev, const json_t *rule, time_t now, struct
     return VERDICT_PASS;
 }
 
+/* The failing tests to fix, the tests to add, the skips to remove: counts and limits. */
+static void
+tests_remedy(const struct evidence *ev, const json_t *rule, time_t now, const struct finding *f,
+             struct remedy *out)
+{
+    const struct tests_summary *t = &ev->report.u.tests;
+    double min_tests = gate_rule_number(rule, "min_tests", 1);
+    int allow_skipped = gate_rule_bool(rule, "allow_skipped", 1);
+
+    (void)now;
+    (void)f;
+    if (t->failed + t->errors > 0) {
+        remedy_text(out, "make the %llu failing test%s pass (%llu failed, %llu errors of %llu)",
+                    (unsigned long long)(t->failed + t->errors),
+                    t->failed + t->errors == 1 ? "" : "s", (unsigned long long)t->failed,
+                    (unsigned long long)t->errors, (unsigned long long)t->total);
+        out->data = json_pack("{s:s, s:I, s:I, s:I}", "action", "fix_tests", "failed",
+                              (json_int_t)t->failed, "errors", (json_int_t)t->errors, "total",
+                              (json_int_t)t->total);
+    } else if ((double)t->total < min_tests) {
+        remedy_text(out, "run %g more test%s: %llu ran, at least %g required",
+                    min_tests - (double)t->total, min_tests - (double)t->total == 1 ? "" : "s",
+                    (unsigned long long)t->total, min_tests);
+        out->data = json_pack("{s:s, s:I, s:f}", "action", "add_tests", "total",
+                              (json_int_t)t->total, "min_tests", min_tests);
+    } else if (!allow_skipped && t->skipped > 0) {
+        remedy_text(out, "run the %llu skipped test%s: skips are not allowed",
+                    (unsigned long long)t->skipped, t->skipped == 1 ? "" : "s");
+        out->data = json_pack("{s:s, s:I}", "action", "run_skipped", "skipped",
+                              (json_int_t)t->skipped);
+    }
+}
+
 const struct gate gate_tests = {
     .type = "tests",
     .needs_evidence = 1,
     .params = tests_params,
     .collect = gate_collect_report,
     .evaluate = tests_evaluate,
+    .remedy = tests_remedy,
 };

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/utf8.h"
@@ -84,7 +85,11 @@ gate_collect_report(const struct gate_ctx *ctx, struct evidence *ev, struct err 
 {
     if (!ctx->evidence_path)
         return err_set(e, EXIT_EVAL, "no evidence file given");
-    return report_load(&ev->report, ctx->evidence_path, e);
+    if (report_load(&ev->report, ctx->evidence_path, e) < 0)
+        return -1;
+    /* what the decision records for a later replay (docs/audit.md) */
+    ev->data = report_to_json(&ev->report);
+    return ev->data ? 0 : err_set(e, EXIT_EVAL, "out of memory");
 }
 
 double
@@ -101,4 +106,59 @@ gate_rule_bool(const json_t *rule, const char *key, int dflt)
     const json_t *v = json_object_get(rule, key);
 
     return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+int
+gate_number(double *out, const json_t *v)
+{
+    const char *s = json_string_value(v);
+    char *end = NULL;
+
+    if (json_is_number(v)) {
+        *out = json_number_value(v);
+        return 0;
+    }
+    if (!s || !*s)
+        return -1;
+    *out = strtod(s, &end);
+    return end && !*end && *out == *out ? 0 : -1;
+}
+
+void
+remedy_release(struct remedy *r)
+{
+    json_decref(r->data);
+    r->data = NULL;
+}
+
+void
+remedy_text(struct remedy *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(r->text, sizeof(r->text), fmt, ap);
+    va_end(ap);
+}
+
+void
+gate_remedy(const struct gate *gate, enum verdict v, const struct evidence *ev,
+            const json_t *rule, time_t now, const struct finding *f, struct remedy *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (v == VERDICT_PASS)
+        return;
+    if (v == VERDICT_ERROR || !ev) {
+        out->data = json_pack("{s:s, s:s}", "action", "fix_error", "error", f->summary);
+        remedy_text(out, "fix what stops the evaluation: %s", f->summary);
+        return;
+    }
+    if (gate->remedy)
+        gate->remedy(ev, rule, now, f, out);
+    if (!out->text[0]) {
+        out->data = json_pack("{s:s}", "action", "see_finding");
+        remedy_text(out, "%s", f->summary);
+    }
+    if (!out->data)
+        out->data = json_object();
 }

@@ -13,7 +13,7 @@
 # Lists of words are split on purpose, with pathname expansion off (set -f in _promote).
 # shellcheck disable=SC2046,SC2086
 
-_promote_verbs="check rollback inspect audit keys record hold unhold status env help"
+_promote_verbs="check explain replay rollback inspect audit keys record hold unhold status env help"
 
 # the options of the evaluation, shared by promote <from> <to> and check
 _promote_eval_opts="--repo --policy --policy-ref --commit --evidence --json --verbose
@@ -50,7 +50,8 @@ _promote_opts() {
     local event="--key --repo --policy-ref --remote --no-remote --json --help"
     case $1/$2 in
     promote/*) echo "$_promote_eval_opts --wait --wait-timeout --wait-interval" ;;
-    check/*) echo "$_promote_eval_opts" ;;
+    check/* | explain/*) echo "$_promote_eval_opts" ;;
+    replay/*) echo "--policy --policy-ref --env --since --until --json --repo --remote --no-remote --help" ;;
     rollback/*)
         echo "--to --reason --repo --policy-ref --key --remote --no-remote" \
             "--github-api --github-repo --github-timeout --verbose --json --wait" \
@@ -229,7 +230,7 @@ _promote() {
         return 0
     fi
     case $verb/$sub in
-    promote/* | check/*)
+    promote/* | check/* | explain/*)
         ((npos < 2)) && _promote_reply $(_promote_envs "$prog" "$repo")
         ;;
     rollback/* | hold/* | unhold/* | status/* | env/show)

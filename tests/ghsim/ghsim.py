@@ -49,6 +49,7 @@ DOC_URLS = {
     "pull": DOCS + "/pulls/pulls#get-a-pull-request",
     "reviews": DOCS + "/pulls/reviews#list-reviews-for-a-pull-request",
     "membership": DOCS + "/teams/members#get-team-membership-for-a-user",
+    "team_members": DOCS + "/teams/members#list-team-members",
     "check_runs": DOCS + "/checks/runs#list-check-runs-for-a-git-reference",
     "status": DOCS + "/commits/statuses#get-the-combined-status-for-a-specific-reference",
     "releases": DOCS + "/releases/releases#list-releases",
@@ -1630,6 +1631,8 @@ class Sim:
             return Reply(200, R.user(m.token_owner, private=True))
         if len(segs) == 6 and segs[0] == "orgs" and segs[2] == "teams" and segs[4] == "memberships":
             return self.membership(R, segs[1], segs[3], segs[5])
+        if len(segs) == 5 and segs[0] == "orgs" and segs[2] == "teams" and segs[4] == "members":
+            return self.team_members(R, segs[1], segs[3], qs, path.lstrip("/"))
         if len(segs) >= 3 and segs[0] == "repos":
             if segs[1].lower() != m.owner.lower() or segs[2].lower() != m.name.lower():
                 return self.err(404)
@@ -1921,6 +1924,18 @@ class Sim:
         return Reply(200, {"url": "%s/organizations/%d/team/%d/memberships/%s" % (
                                R.base, 600000 + zlib.crc32(t["org"].lower().encode()) % 100000, t["id"], q(mem["login"])),
                            "role": mem["role"], "state": mem["state"]})
+
+    def team_members(self, R, org, slug, qs, rawpath):
+        """The team's active members (pending ones are invitations: not listed), simple
+        users sorted by login, paginated; role=member|maintainer|all filters."""
+        m = self.model
+        t = m.teams.get((org.lower(), slug.lower()))
+        if t is None:
+            return self.err(404, doc=DOC_URLS["team_members"])
+        role = dict(qs).get("role", "all")
+        mem = [x for x in t["members"].values() if x["state"] == "active" and role in ("all", x["role"])]
+        mem.sort(key=lambda x: x["login"].lower())
+        return self.paged(R, [R.user(x["login"]) for x in mem], qs, "/" + rawpath)
 
     def check_runs(self, R, sha, qs, link_prefix):
         runs = self.model.commits.get(sha, {}).get("check_runs", [])

@@ -185,6 +185,9 @@ class SimTest(unittest.TestCase):
         self.assertEqual(self.c.json("/orgs/acme/teams/release/memberships/dave")[2]["state"], "pending")
         st, _, m = self.c.json("/orgs/acme/teams/release/memberships/zed")
         self.assertEqual((st, m["message"]), (404, "Not Found"))
+        st, _, ms = self.c.json("/orgs/acme/teams/release/members")  # active members only
+        self.assertEqual((st, [x["login"] for x in ms]), (200, ["carol"]))
+        self.assertEqual(self.c.json("/orgs/acme/teams/none/members")[0], 404)
         self.assertIn("documentation_url", m)
         st, _, cr = self.c.json("/repos/acme/bbws/commits/main/check-runs")
         self.assertEqual([(x["name"], x["conclusion"]) for x in cr["check_runs"]], [("build", "success"), ("lint", None)])

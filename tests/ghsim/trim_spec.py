@@ -56,6 +56,7 @@ OPERATIONS = [
     ("/repos/{owner}/{repo}/pulls/{pull_number}", "get"),
     ("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "get"),
     ("/orgs/{org}/teams/{team_slug}/memberships/{username}", "get"),
+    ("/orgs/{org}/teams/{team_slug}/members", "get"),
     ("/repos/{owner}/{repo}/commits/{ref}/check-runs", "get"),
     ("/repos/{owner}/{repo}/commits/{ref}/status", "get"),
     ("/repos/{owner}/{repo}/releases", "get"),
