@@ -11,20 +11,6 @@
 #define WEEK (7 * DAY)
 
 static int
-eq(const json_t *o, const char *key, const char *want)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-
-    return v && strcmp(v, want) == 0;
-}
-
-static const char *
-str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-static int
 same(const char *a, const char *b)
 {
     return a && b && strcmp(a, b) == 0;
@@ -42,7 +28,7 @@ dora_attach_gates(json_t *h, const struct audit_log *log, struct err *e)
         const json_t *ext;
         char id[65];
 
-        if (!eq(x, "kind", "decision"))
+        if (!history_is(x, "kind", "decision"))
             continue;
         st = audit_payload(&log->items[i], id);
         if (!st)
@@ -56,9 +42,9 @@ dora_attach_gates(json_t *h, const struct audit_log *log, struct err *e)
             const json_t *det = json_object_get(y, "details");
 
             json_array_append_new(
-                out, json_pack("{s:s?, s:s?, s:s?, s:s?, s:O?, s:O}", "name", str(y, "name"),
-                               "type", str(y, "type"), "status", str(y, "status"), "summary",
-                               str(y, "summary"), "sha256", json_is_string(sha) ? sha : NULL,
+                out, json_pack("{s:s?, s:s?, s:s?, s:s?, s:O?, s:O}", "name", history_str(y, "name"),
+                               "type", history_str(y, "type"), "status", history_str(y, "status"), "summary",
+                               history_str(y, "summary"), "sha256", json_is_string(sha) ? sha : NULL,
                                "details", json_is_object(det) ? det : json_object()));
         }
         json_decref(st);
@@ -130,14 +116,14 @@ scan_env(struct scan *s, const json_t *h, const char *env, time_t until, struct 
         const json_t *x = json_array_get(h, i);
         json_int_t seq = json_integer_value(json_object_get(x, "seq"));
         time_t t = (time_t)json_integer_value(json_object_get(x, "epoch"));
-        const char *commit = str(x, "commit");
+        const char *commit = history_str(x, "commit");
         int failure = 0, restored = 0;
 
-        if (!eq(x, "env", env) || t < 0)
+        if (!history_is(x, "env", env) || t < 0)
             continue;
         if (t >= until)
             break;
-        if (eq(x, "kind", "deployment") && eq(x, "result", "success") && commit) {
+        if (history_is(x, "kind", "deployment") && history_is(x, "result", "success") && commit) {
             restored = 1;
             if (same(commit, cur)) {
                 /* the same commit reported again: no change */
@@ -160,14 +146,14 @@ scan_env(struct scan *s, const json_t *h, const char *env, time_t until, struct 
                 last_change = cur = commit;
                 rb_target = NULL;
             }
-        } else if (eq(x, "kind", "deployment") && eq(x, "result", "failure")) {
+        } else if (history_is(x, "kind", "deployment") && history_is(x, "result", "failure")) {
             failure = 1;
-        } else if (eq(x, "kind", "rollback")) {
+        } else if (history_is(x, "kind", "rollback")) {
             failure = 1;
             rb_target = commit;
-        } else if (eq(x, "kind", "hold")) {
+        } else if (history_is(x, "kind", "hold")) {
             failure = 1;
-        } else if (eq(x, "kind", "unhold")) {
+        } else if (history_is(x, "kind", "unhold")) {
             restored = 1;
         }
         /* a failure counts against the latest change, when there is one */

@@ -6,20 +6,6 @@
 
 #include "history.h"
 
-static int
-eq(const json_t *o, const char *key, const char *want)
-{
-    const char *v = json_string_value(json_object_get(o, key));
-
-    return v && strcmp(v, want) == 0;
-}
-
-static const char *
-str(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
 static time_t
 epoch(const json_t *x)
 {
@@ -65,7 +51,7 @@ find_promotion(json_t *list, const char *from, const char *to)
     for (i = 0; i < json_array_size(list); i++) {
         json_t *p = json_array_get(list, i);
 
-        if (eq(p, "from", from) && eq(p, "to", to))
+        if (history_is(p, "from", from) && history_is(p, "to", to))
             return p;
     }
     return NULL;
@@ -82,8 +68,8 @@ approved_before(const json_t *h, const char *env, const char *commit, json_int_t
     while (i-- > 0) {
         const json_t *x = json_array_get(h, i);
 
-        if (eq(x, "kind", "decision") && eq(x, "env", env) && eq(x, "commit", commit) &&
-            eq(x, "verdict", "approved"))
+        if (history_is(x, "kind", "decision") && history_is(x, "env", env) && history_is(x, "commit", commit) &&
+            history_is(x, "verdict", "approved"))
             return x;
     }
     return NULL;
@@ -98,7 +84,7 @@ cmp_blocked(const void *a, const void *b)
 
     if (bx != by)
         return bx > by ? -1 : 1;
-    return strcmp(str(x, "name"), str(y, "name"));
+    return strcmp(history_str(x, "name"), history_str(y, "name"));
 }
 
 int
@@ -117,10 +103,10 @@ evidence_flow(json_t **out, const struct dora_source *src, size_t n, const char 
 
         for (i = 0; i < json_array_size(h); i++) {
             const json_t *x = json_array_get(h, i), *gates = json_object_get(x, "gates");
-            const char *from = str(x, "from"), *to = str(x, "to"), *verdict = str(x, "verdict");
+            const char *from = history_str(x, "from"), *to = history_str(x, "to"), *verdict = history_str(x, "verdict");
             json_t *p, *stats;
 
-            if (!eq(x, "kind", "decision") || !from || !to || !in_window(epoch(x), w))
+            if (!history_is(x, "kind", "decision") || !from || !to || !in_window(epoch(x), w))
                 continue;
             p = find_promotion(list, from, to);
             if (!p) {
@@ -140,7 +126,7 @@ evidence_flow(json_t **out, const struct dora_source *src, size_t n, const char 
             stats = json_object_get(p, "gates");
             for (g = 0; g < json_array_size(gates); g++) {
                 const json_t *y = json_array_get(gates, g);
-                const char *name = str(y, "name");
+                const char *name = history_str(y, "name");
                 json_t *s;
 
                 if (!name)
@@ -148,19 +134,19 @@ evidence_flow(json_t **out, const struct dora_source *src, size_t n, const char 
                 s = json_object_get(stats, name);
                 if (!s) {
                     s = json_pack("{s:s, s:s?, s:I, s:I, s:I}", "name", name, "type",
-                                  str(y, "type"), "evaluated", (json_int_t)0, "failed",
+                                  history_str(y, "type"), "evaluated", (json_int_t)0, "failed",
                                   (json_int_t)0, "errored", (json_int_t)0);
                     json_object_set_new(stats, name, s);
                 }
                 inc(s, "evaluated");
-                if (eq(y, "status", "fail"))
+                if (history_is(y, "status", "fail"))
                     inc(s, "failed");
-                else if (eq(y, "status", "error"))
+                else if (history_is(y, "status", "error"))
                     inc(s, "errored");
             }
             /* from the approval into FROM to the approval into TO, for the same commit */
-            if (verdict && strcmp(verdict, "approved") == 0 && str(x, "commit")) {
-                const json_t *prev = approved_before(h, from, str(x, "commit"), seq_of(x));
+            if (verdict && strcmp(verdict, "approved") == 0 && history_str(x, "commit")) {
+                const json_t *prev = approved_before(h, from, history_str(x, "commit"), seq_of(x));
 
                 if (prev && epoch(prev) >= 0)
                     json_array_append_new(json_object_get(p, "intervals"),
@@ -241,22 +227,22 @@ evidence_holds(json_t **out, const struct dora_source *src, size_t n, const char
             time_t t = x ? epoch(x) : w->until;
             int end = !x || t >= w->until;
 
-            if (x && !end && (!eq(x, "env", env) || t < 0))
+            if (x && !end && (!history_is(x, "env", env) || t < 0))
                 continue;
-            if (!end && (eq(x, "kind", "hold") || eq(x, "kind", "rollback"))) {
+            if (!end && (history_is(x, "kind", "hold") || history_is(x, "kind", "rollback"))) {
                 if (!open)
                     open = x;
                 continue;
             }
-            if (open && (end || eq(x, "kind", "unhold"))) {
+            if (open && (end || history_is(x, "kind", "unhold"))) {
                 time_t start = epoch(open), stop = end ? w->until : t;
 
                 if (stop >= w->since)
                     json_array_append_new(
                         list, json_pack("{s:s, s:s?, s:I, s:o, s:s?, s:s?, s:o, s:o, s:I}",
-                                        "repository", src[r].repo, "kind", str(open, "kind"),
+                                        "repository", src[r].repo, "kind", history_str(open, "kind"),
                                         "seq", seq_of(open), "start", time_json(start), "actor",
-                                        str(open, "actor"), "reason", str(open, "reason"), "end",
+                                        history_str(open, "actor"), "reason", history_str(open, "reason"), "end",
                                         end ? json_null() : time_json(t), "end_seq",
                                         end ? json_null() : json_integer(seq_of(x)),
                                         "duration_seconds", (json_int_t)(stop - start)));
@@ -284,7 +270,7 @@ by_id(const json_t *h, const char *id, json_int_t before)
     while (i-- > 0) {
         const json_t *x = json_array_get(h, i);
 
-        if (eq(x, "id", id))
+        if (history_is(x, "id", id))
             return x;
     }
     return NULL;
@@ -301,7 +287,7 @@ approvers_of(const json_t *gates)
         const json_t *y = json_array_get(gates, g), *v;
         const char *role;
 
-        if (!eq(y, "type", "role_approval"))
+        if (!history_is(y, "type", "role_approval"))
             continue;
         json_object_foreach((json_t *)json_object_get(y, "details"), role, v) {
             const json_t *by = json_object_get(v, "approved_by");
@@ -350,8 +336,8 @@ gate_rows(const json_t *gates)
         const json_t *y = json_array_get(gates, g);
 
         json_array_append_new(out, json_pack("{s:s?, s:s?, s:s?, s:s?, s:O?}", "name",
-                                             str(y, "name"), "type", str(y, "type"), "status",
-                                             str(y, "status"), "summary", str(y, "summary"),
+                                             history_str(y, "name"), "type", history_str(y, "type"), "status",
+                                             history_str(y, "status"), "summary", history_str(y, "summary"),
                                              "sha256", json_object_get(y, "sha256")));
     }
     return out;
@@ -363,7 +349,7 @@ gate_of_type(const json_t *gates, const char *type)
     size_t g;
 
     for (g = 0; g < json_array_size(gates); g++)
-        if (eq(json_array_get(gates, g), "type", type))
+        if (history_is(json_array_get(gates, g), "type", type))
             return json_array_get(gates, g);
     return NULL;
 }
@@ -375,22 +361,22 @@ one_change(const struct dora_source *s, const char *env, const json_t *c,
     const json_t *h = s->history;
     json_int_t seq = json_integer_value(json_object_get(c, "seq"));
     const json_t *dep = json_array_get(h, (size_t)(seq - 1));
-    const char *commit = str(c, "commit");
+    const char *commit = history_str(c, "commit");
     const json_t *dec, *tagged, *gates, *sep, *notes;
     json_t *approvers, *rollbacks = json_array(), *doc;
     const char *tag, *promoter;
     size_t i;
 
-    dec = by_id(h, str(dep, "decision"), seq);
-    if (!dec || !eq(dec, "kind", "decision"))
+    dec = by_id(h, history_str(dep, "decision"), seq);
+    if (!dec || !history_is(dec, "kind", "decision"))
         dec = approved_before(h, env, commit, seq);
-    tag = str(dep, "tag");
+    tag = history_str(dep, "tag");
     tagged = tag ? dep : history_tagged(h, env, commit, dep);
     if (!tag && tagged)
-        tag = str(tagged, "tag");
+        tag = history_str(tagged, "tag");
     gates = dec ? json_object_get(dec, "gates") : NULL;
     approvers = approvers_of(gates);
-    promoter = dec ? str(dec, "actor") : NULL;
+    promoter = dec ? history_str(dec, "actor") : NULL;
     sep = gate_of_type(gates, "separation_of_duties");
     notes = gate_of_type(gates, "release_notes");
     for (i = (size_t)seq; rollbacks && i < json_array_size(h); i++) {
@@ -398,33 +384,33 @@ one_change(const struct dora_source *s, const char *env, const json_t *c,
 
         if (epoch(x) >= w->until)
             break;
-        if (!eq(x, "env", env))
+        if (!history_is(x, "env", env))
             continue;
-        if (eq(x, "kind", "rollback") && eq(x, "from_commit", commit))
+        if (history_is(x, "kind", "rollback") && history_is(x, "from_commit", commit))
             json_array_append_new(rollbacks,
                                   json_pack("{s:I, s:o, s:s?, s:s?, s:s?}", "seq", seq_of(x),
-                                            "time", time_json(epoch(x)), "actor", str(x, "actor"),
-                                            "reason", str(x, "reason"), "to_commit",
-                                            str(x, "commit")));
+                                            "time", time_json(epoch(x)), "actor", history_str(x, "actor"),
+                                            "reason", history_str(x, "reason"), "to_commit",
+                                            history_str(x, "commit")));
     }
     doc = json_pack(
         "{s:s, s:I, s:o, s:s, s:s?, s:o, s:o, s:o, s:s?, s:{s:o, s:s?, s:b}, s:o, s:{s:I, s:o,"
         " s:s, s:s?, s:s?}, s:s, s:o, s:o}",
         "repository", s->repo, "seq", seq, "time", time_json(epoch(dep)), "commit", commit, "tag",
         tag, "decision",
-        dec ? json_pack("{s:s?, s:I, s:o, s:s?, s:s?}", "id", str(dec, "id"), "seq",
-                        seq_of(dec), "time", time_json(epoch(dec)), "from", str(dec, "from"),
-                        "verdict", str(dec, "verdict"))
+        dec ? json_pack("{s:s?, s:I, s:o, s:s?, s:s?}", "id", history_str(dec, "id"), "seq",
+                        seq_of(dec), "time", time_json(epoch(dec)), "from", history_str(dec, "from"),
+                        "verdict", history_str(dec, "verdict"))
             : json_null(),
         "gates", gates ? gate_rows(gates) : json_array(), "approvers", approvers, "promoter",
-        promoter, "separation_of_duties", "gate", sep ? json_string(str(sep, "status")) : json_null(),
-        "commit_author", sep ? str(json_object_get(sep, "details"), "commit_author") : NULL,
+        promoter, "separation_of_duties", "gate", sep ? json_string(history_str(sep, "status")) : json_null(),
+        "commit_author", sep ? history_str(json_object_get(sep, "details"), "commit_author") : NULL,
         "promoter_approved", is_approver(approvers, promoter), "release_notes",
-        notes ? json_pack("{s:s?, s:s?}", "status", str(notes, "status"), "summary",
-                          str(notes, "summary"))
+        notes ? json_pack("{s:s?, s:s?}", "status", history_str(notes, "status"), "summary",
+                          history_str(notes, "summary"))
               : json_null(),
         "deployment", "seq", seq, "time", time_json(epoch(dep)), "result", "success", "actor",
-        str(dep, "actor"), "id", str(dep, "deployment"), "outcome",
+        history_str(dep, "actor"), "id", history_str(dep, "deployment"), "outcome",
         json_is_true(json_object_get(c, "failed")) ? "failed" : "ok", "failure_seq",
         json_is_true(json_object_get(c, "failed")) ? json_integer(json_integer_value(
                                                          json_object_get(c, "fail_seq")))
@@ -517,9 +503,9 @@ pci_row(const struct pci_item *it, size_t idx, const struct dora_source *s, cons
         for (g = 0; g < json_array_size(pr->gates); g++) {
             const json_t *y = json_array_get(pr->gates, g);
 
-            if (has_type(it, str(y, "type")))
-                json_array_append_new(gates, json_pack("{s:s?, s:s?, s:s}", "name", str(y, "name"),
-                                                       "type", str(y, "type"), "promotion",
+            if (has_type(it, history_str(y, "type")))
+                json_array_append_new(gates, json_pack("{s:s?, s:s?, s:s}", "name", history_str(y, "name"),
+                                                       "type", history_str(y, "type"), "promotion",
                                                        promo.s));
         }
         if (idx == 4) {
@@ -540,14 +526,14 @@ pci_row(const struct pci_item *it, size_t idx, const struct dora_source *s, cons
     for (i = 0; i < json_array_size(changes); i++) {
         const json_t *c = json_array_get(changes, i), *cg = json_object_get(c, "gates");
 
-        if (!eq(c, "repository", s->repo))
+        if (!history_is(c, "repository", s->repo))
             continue;
         n_changes++;
         rollbacks += json_array_size(json_object_get(c, "rollbacks"));
         for (g = 0; g < json_array_size(cg); g++) {
             const json_t *y = json_array_get(cg, g);
 
-            if (has_type(it, str(y, "type")) && eq(y, "status", "pass")) {
+            if (has_type(it, history_str(y, "type")) && history_is(y, "status", "pass")) {
                 records++;
                 break;
             }

@@ -174,3 +174,17 @@ history_tagged(const json_t *h, const char *env, const char *commit, const json_
     }
     return NULL;
 }
+
+const char *
+history_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+int
+history_is(const json_t *o, const char *key, const char *want)
+{
+    const char *v = history_str(o, key);
+
+    return v && strcmp(v, want) == 0;
+}

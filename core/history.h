@@ -30,6 +30,10 @@ const json_t *history_tagged(const json_t *h, const char *env, const char *commi
 /* The hold in force on ENV (the latest hold or rollback not followed by an unhold), or NULL. */
 const json_t *history_hold(const json_t *h, const char *env);
 
+/* The string KEY of entry O, or NULL; whether it is WANT. */
+const char *history_str(const json_t *o, const char *key);
+int history_is(const json_t *o, const char *key, const char *want);
+
 /* RFC 3339 UTC ("2026-11-25T02:00:00Z") to time_t; -1 when malformed. */
 time_t history_parse_time(const char *s);
 /* T as RFC 3339 UTC; "" when T is beyond what struct tm holds. */
