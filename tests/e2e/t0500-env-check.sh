@@ -47,11 +47,11 @@ TF=terraform
 WF=.github/workflows
 
 check 'the example checks clean at HEAD' eval 'promote 0 env check &&
-    has "$OUT" "clean: 3 variable file(s) and 5 workflow(s) at commit ${head%????????????????????????????} follow the policy refs/heads/main:.promote/policy.json"'
+    has "$OUT" "clean: 3 variable file(s) and 6 workflow(s) at commit ${head%????????????????????????????} follow the policy refs/heads/main:.promote/policy.json"'
 check 'and in the work tree, as JSON' eval 'promote 0 env check --worktree --json &&
     jq_is "d[\"schema_version\"]" 1 && jq_is "d[\"commit\"]" null &&
     jq_is "d[\"worktree\"]" "$TMP/repo/" && jq_is "d[\"violations\"]" "[]" &&
-    jq_is "d[\"clean\"]" true && jq_is "d[\"checked\"]" "{\"tfvars\": 3, \"workflows\": 5}" &&
+    jq_is "d[\"clean\"]" true && jq_is "d[\"checked\"]" "{\"tfvars\": 3, \"workflows\": 6}" &&
     jq_is "d[\"environments\"]" "[\"dev\", \"sit\", \"prod\"]" &&
     jq_is "d[\"terraform\"]" terraform && jq_is "d[\"workflows\"]" .github/workflows'
 
@@ -201,7 +201,7 @@ g reset -q --hard "$head"
 # ---- the env_config gate: dev -> sit checks the commit being promoted
 K="--key $TMP/ci.key --no-remote"
 check 'dev -> sit passes environment-config on the example' eval 'promote 0 check --commit release dev sit &&
-    has "$OUT" "PASS   environment-config  terraform and .github/workflows follow the policy (3 variable file(s), 5 workflow(s))"'
+    has "$OUT" "PASS   environment-config  terraform and .github/workflows follow the policy (3 variable file(s), 6 workflow(s))"'
 g checkout -q release
 brk $TF/sit/sit.tfvars '"815856636111"' '"536580886816"'
 g commit -q -am "Deploy sit into the dev account"
