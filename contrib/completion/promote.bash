@@ -13,7 +13,7 @@
 # Lists of words are split on purpose, with pathname expansion off (set -f in _promote).
 # shellcheck disable=SC2046,SC2086
 
-_promote_verbs="check explain replay rollback inspect audit keys record hold unhold status env help"
+_promote_verbs="check explain replay rollback inspect audit keys record hold unhold status report env help"
 
 # the options of the evaluation, shared by promote <from> <to> and check
 _promote_eval_opts="--repo --policy --policy-ref --commit --evidence --json --verbose
@@ -73,6 +73,7 @@ _promote_opts() {
     record/dr-test) echo "--env --result --evidence --note $event" ;;
     hold/* | unhold/*) echo "--reason $event" ;;
     status/*) echo "--json --repo --policy --policy-ref --remote --no-remote --help" ;;
+    report/*) echo "--env --since --until --format --out --repo --help" ;;
     env/show) echo "--format --repo --policy --policy-ref --help" ;;
     env/check) echo "--terraform --workflows --commit --worktree --json --help" ;;
     *) echo "--help" ;;
@@ -190,7 +191,13 @@ _promote() {
         --policy | --key | --pubkey | --out) _promote_files ;;
         --evidence) [[ $verb == record ]] && _promote_files ;; # else <gate>=<path>
         --env) _promote_reply $(_promote_envs "$prog" "$repo") ;;
-        --format) _promote_reply table markdown json ;;
+        --format)
+            if [[ $verb == report ]]; then
+                _promote_reply text markdown json html
+            else
+                _promote_reply table markdown json
+            fi
+            ;;
         --result)
             if [[ $sub == dr-test ]]; then
                 _promote_reply pass fail

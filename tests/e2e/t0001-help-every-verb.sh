@@ -11,7 +11,7 @@ for v in $(help_verbs); do
 done
 # nested commands: the help of the command shows every subcommand with its options
 check 'promote help audit' eval 'promote 0 help audit && has "$OUT" "promote audit log [--env <env>]" &&
-    has "$OUT" "promote audit show <seq>" && has "$OUT" "promote audit verify [--pubkey <file>]" &&
+    has "$OUT" "promote audit show <seq>" && has "$OUT" "promote audit verify [--full] [--pubkey <file>]" && has "$OUT" "promote audit migrate" &&
     has "$OUT" "promote audit export [--since <time>]"'
 check 'promote help keys' eval 'promote 0 help keys && has "$OUT" "promote keys generate [--out <file>]" &&
     has "$OUT" "promote keys show [--json] <file>" && has "$OUT" "promote keys export --pem <file>"'
