@@ -188,3 +188,15 @@ history_is(const json_t *o, const char *key, const char *want)
 
     return v && strcmp(v, want) == 0;
 }
+
+int
+history_has(const json_t *arr, const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < json_array_size(arr); i++)
+        if (json_is_string(json_array_get(arr, i)) &&
+            strcmp(json_string_value(json_array_get(arr, i)), s) == 0)
+            return 1;
+    return 0;
+}

@@ -33,6 +33,8 @@ const json_t *history_hold(const json_t *h, const char *env);
 /* The string KEY of entry O, or NULL; whether it is WANT. */
 const char *history_str(const json_t *o, const char *key);
 int history_is(const json_t *o, const char *key, const char *want);
+/* Is S one of the strings of the array ARR (NULL: no)? */
+int history_has(const json_t *arr, const char *s);
 
 /* RFC 3339 UTC ("2026-11-25T02:00:00Z") to time_t; -1 when malformed. */
 time_t history_parse_time(const char *s);

@@ -23,18 +23,6 @@ recorded_gate(const json_t *gates, const char *name, const char *type)
     return NULL;
 }
 
-static int
-has_string(const json_t *arr, const char *s)
-{
-    size_t i;
-
-    for (i = 0; i < json_array_size(arr); i++)
-        if (json_is_string(json_array_get(arr, i)) &&
-            strcmp(json_string_value(json_array_get(arr, i)), s) == 0)
-            return 1;
-    return 0;
-}
-
 /* Does DATA hold what RULE needs? NULL when it does, else why not. What a gate collects
  * depends on its rule only in these ways (the gates' collect steps). */
 static const char *
@@ -48,7 +36,7 @@ lacks(char *why, size_t n, const char *type, const json_t *data, const json_t *r
         for (i = 0; i < json_array_size(ctxs); i++) {
             const char *c = json_string_value(json_array_get(ctxs, i));
 
-            if (c && (asked ? !has_string(asked, c)
+            if (c && (asked ? !history_has(asked, c)
                             : !json_object_get(json_object_get(data, "check_runs"), c) &&
                                   !json_object_get(json_object_get(data, "statuses"), c))) {
                 snprintf(why, n, "check '%s' was not asked for then", c);

@@ -10,6 +10,7 @@
 
 #include "core/buf.h"
 #include "core/gh.h"
+#include "core/history.h"
 #include "core/roles.h"
 
 #define ROLE_COUNT_MAX 100
@@ -508,18 +509,6 @@ augment(struct match *m, size_t slot)
     return 0;
 }
 
-static int
-has_string(const json_t *arr, const char *s)
-{
-    size_t i;
-
-    for (i = 0; i < json_array_size(arr); i++)
-        if (json_is_string(json_array_get(arr, i)) &&
-            strcmp(json_string_value(json_array_get(arr, i)), s) == 0)
-            return 1;
-    return 0;
-}
-
 /* Can this approver count at all? (collect already left out the promoter and the
  * authors; evaluate checks again so hand-made evidence cannot sneak them in) */
 static int
@@ -607,7 +596,7 @@ role_approval_evaluate(const struct evidence *ev, const json_t *rule, time_t now
         if (!may_count(ev->data, login))
             continue;
         for (r = 0; r < m.n_roles; r++)
-            m.can[r * m.n_people + p] = has_string(json_object_get(a, "roles"), roles[r]);
+            m.can[r * m.n_people + p] = history_has(json_object_get(a, "roles"), roles[r]);
     }
     for (slot = 0; slot < m.n_slots; slot++) {
         memset(m.seen, 0, m.n_people);
