@@ -161,27 +161,45 @@ audit_log_release(struct audit_log *log)
         free(log->items[i].frontier);
     }
     free(log->items);
-    log->items = NULL;
-    log->n = 0;
+    memset(log, 0, sizeof(*log));
 }
 
-static int
-load_chain(struct audit_log *out, struct repo *r, const char *tip, struct err *e)
+size_t
+audit_size(const struct audit_log *log)
 {
-    char **ids = NULL;
-    size_t n = 0, i;
-    int rc = -1;
+    return log->base + log->n;
+}
 
-    memset(out, 0, sizeof(*out));
-    if (!tip[0])
-        return 0;
-    if (repo_chain(r, tip, &ids, &n, e) < 0)
-        return -1;
+const char *
+audit_commit_at(const struct audit_log *log, size_t seq)
+{
+    if (seq == 0)
+        return "";
+    if (seq == log->base)
+        return log->base_tip;
+    if (seq < log->base || seq > audit_size(log))
+        return NULL;
+    return log->items[seq - log->base - 1].commit;
+}
+
+/* The entry of SEQ, or NULL when it is not in LOG's tail. */
+static const struct audit_item *
+item_at(const struct audit_log *log, size_t seq)
+{
+    if (seq <= log->base || seq > audit_size(log))
+        return NULL;
+    return &log->items[seq - log->base - 1];
+}
+
+/* Read the entries of the commits IDS (oldest first) into OUT, after its BASE. */
+static int
+load_items(struct audit_log *out, struct repo *r, char **ids, size_t n, struct err *e)
+{
+    size_t i;
+
     out->items = calloc(n ? n : 1, sizeof(*out->items));
-    if (!out->items) {
-        err_set(e, EXIT_EVAL, "out of memory");
-        goto done;
-    }
+    if (!out->items)
+        return err_set(e, EXIT_EVAL, "out of memory");
     for (i = 0; i < n; i++) {
         struct audit_item *it = &out->items[i];
         struct buf b = BUF_INIT, c = BUF_INIT;
@@ -192,8 +210,7 @@ load_chain(struct audit_log *out, struct repo *r, const char *tip, struct err *e
         if (repo_read_at_commit(r, ids[i], AUDIT_ENTRY_FILE, AUDIT_MAX_ENTRY, &b, e) < 0) {
             buf_release(&b);
             e->code = EXIT_TAMPER;
-            err_prefix(e, "seq %zu", i + 1);
-            goto done;
+            return err_prefix(e, "seq %zu", out->base + i + 1);
         }
         it->len = b.len;
         it->bytes = buf_detach(&b);
@@ -210,20 +227,125 @@ load_chain(struct audit_log *out, struct repo *r, const char *tip, struct err *e
         }
         buf_release(&c);
     }
-    rc = 0;
-done:
+    return 0;
+}
+
+static int payload_hash(unsigned char out[32], const struct audit_item *it, struct err *e);
+
+static void
+free_ids(char **ids, size_t n)
+{
+    size_t i;
+
     for (i = 0; i < n; i++)
         free(ids[i]);
     free(ids);
+}
+
+static int
+load_chain(struct audit_log *out, struct repo *r, const char *tip, struct err *e)
+{
+    char **ids = NULL;
+    size_t n = 0;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!tip[0])
+        return 0;
+    if (repo_chain(r, tip, &ids, &n, e) < 0)
+        return -1;
+    rc = load_items(out, r, ids, n, e);
+    free_ids(ids, n);
     if (rc < 0)
         audit_log_release(out);
     return rc;
+}
+
+void
+audit_item_release(struct audit_item *it)
+{
+    free(it->bytes);
+    free(it->checkpoint);
+    free(it->frontier);
+    memset(it, 0, sizeof(*it));
+}
+
+int
+audit_read_entry(struct audit_item *out, struct repo *r, const char *commit, uint64_t seq,
+                 struct err *e)
+{
+    struct buf b = BUF_INIT;
+
+    memset(out, 0, sizeof(*out));
+    if (!commit || strlen(commit) != 40)
+        return err_set(e, EXIT_EVAL, "seq %llu: no log commit", (unsigned long long)seq);
+    snprintf(out->commit, sizeof(out->commit), "%s", commit);
+    if (repo_read_at_commit(r, commit, AUDIT_ENTRY_FILE, AUDIT_MAX_ENTRY, &b, e) < 0) {
+        buf_release(&b);
+        e->code = EXIT_TAMPER;
+        return err_prefix(e, "seq %llu", (unsigned long long)seq);
+    }
+    out->len = b.len;
+    out->bytes = buf_detach(&b);
+    return 0;
 }
 
 int
 audit_load_tip(struct audit_log *out, struct repo *r, const char *tip, struct err *e)
 {
     return load_chain(out, r, tip, e);
+}
+
+int
+audit_load_after(struct audit_log *out, struct repo *r, const char *tip,
+                 const struct audit_point *p, struct err *e)
+{
+    struct merkle_frontier f;
+    unsigned char prev[32], root[32];
+    struct buf b = BUF_INIT;
+    struct err ne = ERR_INIT;
+    char **ids = NULL;
+    size_t n = 0;
+    int reached = 0, usable, rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!tip[0] || !p || !p->size || !p->tip[0])
+        return load_chain(out, r, tip, e);
+    /* the point's own commit says what its entries hash to: it must be what was
+     * remembered of them */
+    usable = repo_read_at_commit(r, p->tip, AUDIT_FRONTIER_FILE, AUDIT_MAX_FRONTIER, &b, &ne) == 0 &&
+             audit_frontier_parse(&f, prev, b.ptr, b.len) == 0 && f.size == p->size;
+    buf_release(&b);
+    if (usable) {
+        sign_frontier_root(root, &f);
+        usable = memcmp(root, p->root, 32) == 0;
+    }
+    /* and the next prev is the hash of that entry's own payload, not what a file says */
+    if (usable) {
+        struct audit_item it;
+
+        memset(&it, 0, sizeof(it));
+        usable = repo_read_at_commit(r, p->tip, AUDIT_ENTRY_FILE, AUDIT_MAX_ENTRY, &b, &ne) == 0;
+        it.bytes = b.ptr;
+        it.len = b.len;
+        usable = usable && payload_hash(prev, &it, &ne) == 0;
+        buf_release(&b);
+    }
+    if (usable && repo_chain_after(r, tip, p->tip, &ids, &n, &reached, e) < 0)
+        return -1;
+    if (!usable || !reached) {
+        free_ids(ids, n);
+        return load_chain(out, r, tip, e);
+    }
+    out->base = (size_t)p->size;
+    out->base_frontier = f;
+    memcpy(out->base_prev, prev, 32);
+    snprintf(out->base_tip, sizeof(out->base_tip), "%s", p->tip);
+    rc = load_items(out, r, ids, n, e);
+    free_ids(ids, n);
+    if (rc < 0)
+        audit_log_release(out);
+    return rc;
 }
 
 int
@@ -344,29 +466,40 @@ audit_frontier_parse(struct merkle_frontier *f, unsigned char prev[32], const ch
     return 0;
 }
 
-/* The frontier of LOG's first N entries. */
-static void
-frontier_of(struct merkle_frontier *f, const struct audit_log *log, size_t n)
+/* The frontier of LOG's first N entries (LOG->base <= N <= its size). */
+void
+audit_frontier_at(struct merkle_frontier *f, const struct audit_log *log, size_t n)
 {
     unsigned char leaf[32];
     size_t i;
 
-    sign_frontier_init(f);
-    for (i = 0; i < n; i++) {
+    *f = log->base_frontier;
+    if (!log->base)
+        sign_frontier_init(f);
+    for (i = 0; log->base + i < n && i < log->n; i++) {
         sign_leaf_hash(leaf, (const unsigned char *)log->items[i].bytes, log->items[i].len);
         sign_frontier_add(f, leaf);
     }
 }
 
-/* The leaf hashes of LOG's entries, with room for EXTRA more (caller frees). */
-static unsigned char (*leaves_of(const struct audit_log *log, size_t extra))[32]
+/* The payload hash of entry SEQ of LOG (LOG->base <= SEQ): the next entry's prev. */
+static int
+prev_at(unsigned char out[32], const struct audit_log *log, size_t seq, struct err *e)
 {
-    unsigned char(*leaves)[32] = calloc(log->n + extra + 1, 32);
-    size_t i;
+    const struct audit_item *it = item_at(log, seq);
 
-    for (i = 0; leaves && i < log->n; i++)
-        sign_leaf_hash(leaves[i], (const unsigned char *)log->items[i].bytes, log->items[i].len);
-    return leaves;
+    memset(out, 0, 32);
+    if (seq == 0)
+        return 0;
+    if (seq == log->base) {
+        memcpy(out, log->base_prev, 32);
+        return 0;
+    }
+    if (!it)
+        return err_set(e, EXIT_EVAL, "entry %zu of the audit log was not read", seq);
+    if (payload_hash(out, it, e) < 0)
+        return err_prefix(e, "seq %zu", seq);
+    return 0;
 }
 
 /* The commit of STATEMENT as the entry after the F->size entries of frontier F, the last
@@ -472,7 +605,7 @@ tip_state(struct merkle_frontier *f, unsigned char prev[32], struct repo *r, con
     buf_release(&b);
     if (load_chain(&log, r, tip, e) < 0)
         return -1;
-    frontier_of(f, &log, log.n);
+    audit_frontier_at(f, &log, log.n);
     if (log.n && payload_hash(prev, &log.items[log.n - 1], e) < 0)
         err_prefix(e, "the last audit entry (seq %zu) is unreadable", log.n);
     else
@@ -559,23 +692,25 @@ audit_rechain(char new_tip[41], struct audit_appended *map, struct repo *r,
     struct audit_appended *old = NULL;
     struct buf bytes = BUF_INIT;
     char parent[41] = "";
-    size_t i, n = onto->n, count = local->n - from;
+    size_t i, n = audit_size(onto), count = audit_size(local) - from;
     json_t *st = NULL, *pred;
     int rc = -1;
 
-    frontier_of(&f, onto, n);
+    if (from < local->base)
+        return err_set(e, EXIT_EVAL, "entry %zu of the audit log was not read", from + 1);
+    audit_frontier_at(&f, onto, n);
     old = calloc(count ? count : 1, sizeof(*old));
     if (!old) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }
     if (n) {
-        snprintf(parent, sizeof(parent), "%s", onto->items[n - 1].commit);
-        if (payload_hash(prev, &onto->items[n - 1], e) < 0)
+        snprintf(parent, sizeof(parent), "%s", audit_commit_at(onto, n));
+        if (prev_at(prev, onto, n, e) < 0)
             goto done;
     }
     for (i = 0; i < count; i++) {
-        const struct audit_item *it = &local->items[from + i];
+        const struct audit_item *it = item_at(local, from + i + 1);
 
         st = audit_payload(it, old[i].id);
         pred = json_object_get(st, "predicate");
@@ -696,16 +831,17 @@ claimed_seq(const struct audit_item *it)
 static void
 misplaced(char *why, size_t whysz, const struct audit_log *log, uint64_t seq, json_int_t got)
 {
+    const struct audit_item *dup = got > 0 ? item_at(log, (size_t)got) : NULL;
     size_t j, at = 0;
 
-    if (got > 0 && (uint64_t)got < seq && claimed_seq(&log->items[got - 1]) == got) {
+    if (dup && (uint64_t)got < seq && claimed_seq(dup) == got) {
         snprintf(why, whysz, "a duplicate: seq %lld is also at position %lld", (long long)got,
                  (long long)got);
         return;
     }
     for (j = 0; j < log->n && !at; j++)
-        if (j + 1 != seq && claimed_seq(&log->items[j]) == (json_int_t)seq)
-            at = j + 1;
+        if (log->base + j + 1 != seq && claimed_seq(&log->items[j]) == (json_int_t)seq)
+            at = log->base + j + 1;
     if (at)
         snprintf(why, whysz, "reordered: the entry of seq %llu is at position %zu",
                  (unsigned long long)seq, at);
@@ -720,28 +856,28 @@ audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t
                  const struct audit_trust *trust, struct err *e)
 {
     struct buf canon = BUF_INIT;
-    unsigned char prev[32] = {0};
-    unsigned char(*leaves)[32] = NULL;
+    unsigned char prev[32] = {0}, leaf[32];
+    struct merkle_frontier f;
     struct checkpoint cp;
     const struct audit_key *cpkey = NULL;
     char prevhex[65];
-    size_t i;
+    size_t i, size = audit_size(log);
     int rc = -1;
 
     memset(out, 0, sizeof(*out));
-    if (log->n > from && trust->n == 0)
+    if (size > from && trust->n == 0)
         return err_set(e, EXIT_USAGE, "no trusted keys: the policy lists none (trusted_keys) "
                                       "and none were given with --pubkey");
-    leaves = leaves_of(log, 0);
-    if (!leaves)
-        return err_set(e, EXIT_EVAL, "out of memory");
-    if (from > 0 && from <= log->n && payload_hash(prev, &log->items[from - 1], e) < 0) {
-        err_prefix(e, "seq %zu", from);
+    if (from < log->base)
+        return err_set(e, EXIT_EVAL, "entry %zu of the audit log was not read", from + 1);
+    if (from > size)
+        from = size;
+    audit_frontier_at(&f, log, from);
+    if (prev_at(prev, log, from, e) < 0)
         goto done;
-    }
-    for (i = from; i < log->n; i++) {
+    for (i = from - log->base; i < log->n; i++) {
         const struct audit_item *it = &log->items[i];
-        uint64_t seq = i + 1;
+        uint64_t seq = log->base + i + 1;
         struct dsse d;
         json_t *st = NULL, *pred;
         const char *type;
@@ -800,22 +936,21 @@ audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t
             e->code = 0;
         }
         crypto_hash_sha256(prev, d.payload, d.payload_len);
+        sign_leaf_hash(leaf, (const unsigned char *)it->bytes, it->len);
+        sign_frontier_add(&f, leaf);
         json_decref(st);
         sign_dsse_release(&d);
         if (e->code)
             goto done;
     }
-    if (sign_merkle_root(out->root, (const unsigned char(*)[32])leaves, log->n) < 0) {
-        err_set(e, EXIT_EVAL, "cannot compute the Merkle root");
-        goto done;
-    }
-    if (log->n && log->n > from) {
+    sign_frontier_root(out->root, &f);
+    if (log->n && size > from) {
         const struct audit_item *tip = &log->items[log->n - 1];
         char kn[160];
 
         if (!tip->checkpoint ||
             sign_checkpoint_parse(&cp, tip->checkpoint, tip->checkpoint_len, e) < 0) {
-            err_set(e, EXIT_TAMPER, "seq %zu: the checkpoint is missing or malformed", log->n);
+            err_set(e, EXIT_TAMPER, "seq %zu: the checkpoint is missing or malformed", size);
             goto done;
         }
         for (i = 0; i < trust->n && !cpkey; i++) {
@@ -827,36 +962,33 @@ audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t
         if (!cpkey || sign_checkpoint_verify(&cp, tip->checkpoint, tip->checkpoint_len, kn,
                                              cpkey->pk, e) < 0) {
             err_set(e, EXIT_TAMPER, "seq %zu: the checkpoint's signature does not verify with a "
-                                    "trusted key", log->n);
+                                    "trusted key", size);
             goto done;
         }
-        if (cp.size != log->n || memcmp(cp.root, out->root, 32) != 0) {
+        if (cp.size != size || memcmp(cp.root, out->root, 32) != 0) {
             err_set(e, EXIT_TAMPER,
                     "seq %zu: the checkpoint (size %llu) does not match the log (a rewrite or "
                     "truncation)",
-                    log->n, (unsigned long long)cp.size);
+                    size, (unsigned long long)cp.size);
             goto done;
         }
         /* what the next append builds on must be what the log is */
         if (tip->frontier) {
-            struct merkle_frontier stored, computed;
+            struct merkle_frontier stored;
             unsigned char sprev[32];
 
-            frontier_of(&computed, log, log->n);
             if (audit_frontier_parse(&stored, sprev, tip->frontier, tip->frontier_len) < 0 ||
-                stored.size != computed.size || stored.n != computed.n ||
-                memcmp(stored.node, computed.node, 32 * computed.n) != 0 ||
-                memcmp(sprev, prev, 32) != 0) {
+                stored.size != f.size || stored.n != f.n ||
+                memcmp(stored.node, f.node, 32 * f.n) != 0 || memcmp(sprev, prev, 32) != 0) {
                 err_set(e, EXIT_TAMPER,
-                        "seq %zu: the stored frontier does not match the log (a rewrite)", log->n);
+                        "seq %zu: the stored frontier does not match the log (a rewrite)", size);
                 goto done;
             }
         }
     }
-    out->size = log->n;
+    out->size = size;
     rc = 0;
 done:
-    free(leaves);
     buf_release(&canon);
     return rc;
 }
@@ -866,22 +998,17 @@ done:
 int
 audit_point_at(struct audit_point *out, const struct audit_log *log, size_t n, struct err *e)
 {
-    unsigned char(*leaves)[32];
+    struct merkle_frontier f;
 
     memset(out, 0, sizeof(*out));
-    if (n > log->n)
-        return err_set(e, EXIT_EVAL, "no point %zu in a log of %zu entries", n, log->n);
-    leaves = leaves_of(log, 0);
-    if (!leaves)
-        return err_set(e, EXIT_EVAL, "out of memory");
-    if (sign_merkle_root(out->root, (const unsigned char(*)[32])leaves, n) < 0) {
-        free(leaves);
-        return err_set(e, EXIT_EVAL, "cannot compute the Merkle root");
-    }
-    free(leaves);
+    if (n > audit_size(log))
+        return err_set(e, EXIT_EVAL, "no point %zu in a log of %zu entries", n, audit_size(log));
+    if (n < log->base)
+        return err_set(e, EXIT_EVAL, "entry %zu of the audit log was not read", n);
+    audit_frontier_at(&f, log, n);
+    sign_frontier_root(out->root, &f);
     out->size = n;
-    if (n)
-        snprintf(out->tip, sizeof(out->tip), "%s", log->items[n - 1].commit);
+    snprintf(out->tip, sizeof(out->tip), "%s", audit_commit_at(log, n));
     return 0;
 }
 
@@ -891,10 +1018,10 @@ audit_extends(const struct audit_log *log, const struct audit_point *p, const ch
 {
     struct audit_point here;
 
-    if (p->size > log->n)
+    if (p->size > audit_size(log))
         return err_set(e, EXIT_TAMPER,
-                       "the log has %zu entries but %s had %llu (truncation or rollback)", log->n,
-                       what, (unsigned long long)p->size);
+                       "the log has %zu entries but %s had %llu (truncation or rollback)",
+                       audit_size(log), what, (unsigned long long)p->size);
     if (audit_point_at(&here, log, (size_t)p->size, e) < 0)
         return -1;
     if (memcmp(here.root, p->root, 32) != 0)
@@ -912,12 +1039,21 @@ audit_extends(const struct audit_log *log, const struct audit_point *p, const ch
 size_t
 audit_common(const struct audit_log *a, const struct audit_log *b)
 {
-    size_t i;
+    size_t from = a->base > b->base ? a->base : b->base, i;
+    size_t end = audit_size(a) < audit_size(b) ? audit_size(a) : audit_size(b);
+    const char *ca, *cb;
 
-    for (i = 0; i < a->n && i < b->n; i++)
-        if (strcmp(a->items[i].commit, b->items[i].commit) != 0)
+    /* entries up to FROM are shared when entry FROM is (each commit names its parent) */
+    if (from > end)
+        return AUDIT_UNKNOWN;
+    ca = audit_commit_at(a, from);
+    cb = audit_commit_at(b, from);
+    if (!ca || !cb || strcmp(ca, cb) != 0)
+        return from ? AUDIT_UNKNOWN : 0;
+    for (i = from + 1; i <= end; i++)
+        if (strcmp(audit_commit_at(a, i), audit_commit_at(b, i)) != 0)
             break;
-    return i;
+    return i - 1;
 }
 
 int

@@ -70,14 +70,44 @@ struct audit_item {
     size_t frontier_len;
 };
 
+/* A point of the log: its size, the RFC 6962 root of its first SIZE entries, and the
+ * commit of entry SIZE ("" when not known: a state written by an older promote). */
+struct audit_point {
+    uint64_t size;
+    unsigned char root[32];
+    char tip[41];
+};
+
+/* A log, or its tail: ITEMS are entries BASE + 1 .. BASE + N, oldest first. The BASE
+ * entries before them were verified by an earlier run and are not read: what appending
+ * after them and hashing over them needs is their frontier, the payload hash of entry
+ * BASE and its commit (core/audit.h AUDIT_FRONTIER_FILE). A whole log has BASE 0. */
 struct audit_log {
     size_t n;
-    struct audit_item *items; /* oldest first */
+    struct audit_item *items;
+    size_t base;
+    struct merkle_frontier base_frontier;
+    unsigned char base_prev[32];
+    char base_tip[41];
 };
+
+/* How many entries the log has (BASE + N). */
+size_t audit_size(const struct audit_log *log);
+/* The commit of entry SEQ (1-based; "" for 0), or NULL when SEQ is before the tail or
+ * beyond the log. */
+const char *audit_commit_at(const struct audit_log *log, size_t seq);
 
 /* The log on REF (AUDIT_REF, or the policy's audit_log.ref). */
 int audit_load(struct audit_log *out, struct repo *r, const char *ref, struct err *e);
 void audit_log_release(struct audit_log *log);
+
+/* The tail of the chain ending at TIP after the point P (P->size entries, the last of
+ * them commit P->tip, hashing to P->root): the commits after P->tip only, with BASE
+ * P->size. The whole chain instead (BASE 0) when P is not usable: no tip, a point the
+ * commit's stored frontier does not match, or a commit TIP does not descend from (then
+ * the caller's audit_extends names the rewrite). */
+int audit_load_after(struct audit_log *out, struct repo *r, const char *tip,
+                     const struct audit_point *p, struct err *e);
 
 /* The frontier file: "promote frontier 1\nsize N\nprev HEX\n" and one "node HEX\n" per
  * perfect subtree, largest first. Parse: 0, or -1 when malformed or inconsistent. */
@@ -85,6 +115,15 @@ int audit_frontier_format(struct buf *out, const struct merkle_frontier *f,
                           const unsigned char prev[32]);
 int audit_frontier_parse(struct merkle_frontier *f, unsigned char prev[32], const char *text,
                          size_t len);
+
+/* Read the entry of log commit COMMIT, entry SEQ of a log that verified (an index row's,
+ * core/index.h). Release with audit_item_release. */
+int audit_read_entry(struct audit_item *out, struct repo *r, const char *commit, uint64_t seq,
+                     struct err *e);
+void audit_item_release(struct audit_item *it);
+
+/* The RFC 6962 frontier of LOG's first N entries (LOG->base <= N <= its size). */
+void audit_frontier_at(struct merkle_frontier *f, const struct audit_log *log, size_t n);
 
 /* The decoded payload of an entry (caller decrefs), and its id. No verification. */
 json_t *audit_payload(const struct audit_item *it, char id[65]);
@@ -128,13 +167,6 @@ int audit_check_expect(const struct audit_log *log, const char *expect, struct e
 
 /* ---- what a clone remembers of the log (.git/promote/checkpoint) ---- */
 
-/* A point of the log: its size, the RFC 6962 root of its first SIZE entries, and the
- * commit of entry SIZE ("" when not known: a state written by an older promote). */
-struct audit_point {
-    uint64_t size;
-    unsigned char root[32];
-    char tip[41];
-};
 
 /* SEEN: the log as this clone last saw it on the remote (fetched and verified, or
  * pushed). LOCAL: the local log as this clone last appended to or verified it, which
@@ -163,7 +195,7 @@ int audit_state_format(struct buf *out, const struct audit_state *s);
 int audit_state_load(struct audit_state *out, struct repo *r, struct err *e);
 int audit_state_store(struct repo *r, const struct audit_state *s, struct err *e);
 
-/* The point of LOG's first N entries (N <= LOG->n). */
+/* The point of LOG's first N entries (LOG->base <= N <= its size; else EXIT_EVAL). */
 int audit_point_at(struct audit_point *out, const struct audit_log *log, size_t n,
                    struct err *e);
 
@@ -173,7 +205,9 @@ int audit_point_at(struct audit_point *out, const struct audit_log *log, size_t 
 int audit_extends(const struct audit_log *log, const struct audit_point *p, const char *what,
                   struct err *e);
 
-/* How many leading entries A and B share (the same commits). No I/O. */
+/* How many leading entries A and B share (the same commits), or AUDIT_UNKNOWN when their
+ * tails do not overlap enough to tell (read them whole). No I/O. */
+#define AUDIT_UNKNOWN ((size_t)-1)
 size_t audit_common(const struct audit_log *a, const struct audit_log *b);
 
 /* One exclusive lock per clone (.git/promote/lock) around reading the log and the state

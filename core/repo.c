@@ -450,19 +450,35 @@ repo_ref_cas(struct repo *r, const char *ref, const char *new_tip, const char *e
 int
 repo_chain(struct repo *r, const char *tip, char ***out, size_t *n, struct err *e)
 {
+    int reached;
+
+    return repo_chain_after(r, tip, NULL, out, n, &reached, e);
+}
+
+int
+repo_chain_after(struct repo *r, const char *tip, const char *stop, char ***out, size_t *n,
+                 int *reached, struct err *e)
+{
     git_commit *c = NULL, *next = NULL;
     char **ids = NULL;
     size_t cap = 0, len = 0, i;
-    git_oid oid;
+    git_oid oid, stop_oid;
     int rc = -1;
 
     *out = NULL;
     *n = 0;
+    *reached = 0;
+    if (stop && git_oid_fromstr(&stop_oid, stop) < 0)
+        return err_set(e, EXIT_EVAL, "invalid commit id");
     if (git_oid_fromstr(&oid, tip) < 0 || git_commit_lookup(&c, r->git, &oid) < 0) {
         err_git(e, EXIT_TAMPER, "cannot read the audit log");
         goto done;
     }
     while (c) {
+        if (stop && git_oid_equal(git_commit_id(c), &stop_oid)) {
+            *reached = 1;
+            break;
+        }
         if (git_commit_parentcount(c) > 1) {
             err_set(e, EXIT_TAMPER, "the audit log forks at commit %.12s (a merge)",
                     git_oid_tostr_s(git_commit_id(c)));

@@ -110,6 +110,10 @@ int repo_ref_cas(struct repo *r, const char *ref, const char *new_tip, const cha
  * caller: free each and the array). A commit with more than one parent is refused
  * (EXIT_TAMPER): the log never forks. */
 int repo_chain(struct repo *r, const char *tip, char ***out, size_t *n, struct err *e);
+/* The same, ending before STOP: the commits after STOP, oldest first; *REACHED says
+ * whether STOP was met (else the whole chain, which does not descend from STOP). */
+int repo_chain_after(struct repo *r, const char *tip, const char *stop, char ***out, size_t *n,
+                     int *reached, struct err *e);
 
 /* The path of the repository's git directory (with a trailing '/'). */
 const char *repo_gitdir(const struct repo *r);

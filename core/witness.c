@@ -143,33 +143,61 @@ witness_floor(const struct witness_set *ws)
 int
 witness_check(const struct audit_log *log, const struct witness_set *ws, struct err *e)
 {
+    return witness_check_tail(log, ws, NULL, NULL, e);
+}
+
+static int
+witness_mismatch(const struct witness *w, uint64_t size, struct err *e)
+{
+    return err_set(e, EXIT_TAMPER,
+                   "the first %llu entries of the log do not hash to the root tag '%.200s' "
+                   "witnesses (history was rewritten)",
+                   (unsigned long long)size, w->tag);
+}
+
+int
+witness_check_tail(const struct audit_log *log, const struct witness_set *ws,
+                   witness_root_fn before, void *ctx, struct err *e)
+{
     const struct witness *top = witness_floor(ws);
     struct merkle_frontier f;
     unsigned char leaf[32], root[32];
-    size_t i = 0, k;
+    size_t i = 0, k, size = audit_size(log);
 
     if (!top)
         return 0;
-    if (top->point.size > log->n)
+    if (top->point.size > size)
         return err_set(e, EXIT_TAMPER,
                        "the log has %zu entries but tag '%.200s' witnesses a checkpoint of %llu "
                        "(truncation or rollback)",
-                       log->n, top->tag, (unsigned long long)top->point.size);
-    sign_frontier_init(&f);
+                       size, top->tag, (unsigned long long)top->point.size);
     while (i < ws->n && ws->w[i].point.size == 0)
         i++;
-    for (k = 0; k < log->n && i < ws->n; k++) {
-        sign_leaf_hash(leaf, (const unsigned char *)log->items[k].bytes, log->items[k].len);
+    /* the witnesses of entries before the tail: from what remembers their roots */
+    for (; i < ws->n && ws->w[i].point.size < log->base; i++) {
+        if (!before)
+            return err_set(e, EXIT_EVAL, "tag '%.200s' witnesses entries that were not read",
+                           ws->w[i].tag);
+        if (before(root, ctx, ws->w[i].point.size, e) < 0)
+            return -1;
+        if (memcmp(root, ws->w[i].point.root, 32) != 0)
+            return witness_mismatch(&ws->w[i], ws->w[i].point.size, e);
+    }
+    f = log->base_frontier;
+    if (!log->base)
+        sign_frontier_init(&f);
+    for (k = log->base; i < ws->n; k++) {
+        if (ws->w[i].point.size == k) {
+            sign_frontier_root(root, &f);
+            for (; i < ws->n && ws->w[i].point.size == k; i++)
+                if (memcmp(root, ws->w[i].point.root, 32) != 0)
+                    return witness_mismatch(&ws->w[i], k, e);
+        }
+        if (k >= size || i >= ws->n)
+            break;
+        sign_leaf_hash(leaf, (const unsigned char *)log->items[k - log->base].bytes,
+                       log->items[k - log->base].len);
         sign_frontier_add(&f, leaf);
-        if (ws->w[i].point.size != k + 1)
-            continue;
-        sign_frontier_root(root, &f);
-        for (; i < ws->n && ws->w[i].point.size == k + 1; i++)
-            if (memcmp(root, ws->w[i].point.root, 32) != 0)
-                return err_set(e, EXIT_TAMPER,
-                               "the first %zu entries of the log do not hash to the root tag "
-                               "'%.200s' witnesses (history was rewritten)",
-                               k + 1, ws->w[i].tag);
     }
     return 0;
 }

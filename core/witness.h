@@ -48,4 +48,13 @@ const struct witness *witness_floor(const struct witness_set *ws);
  * have). One pass over the log. */
 int witness_check(const struct audit_log *log, const struct witness_set *ws, struct err *e);
 
+/* The root of the first SIZE entries of a log, from what remembers them (the index of a
+ * log only whose tail was read): 0, or -1 with E set. */
+typedef int (*witness_root_fn)(unsigned char root[32], void *ctx, uint64_t size, struct err *e);
+/* witness_check for a log whose tail only was read (LOG->base > 0): a witness of the
+ * entries before the tail is checked against BEFORE's root (NULL: EXIT_EVAL, read the
+ * whole log). */
+int witness_check_tail(const struct audit_log *log, const struct witness_set *ws,
+                       witness_root_fn before, void *ctx, struct err *e);
+
 #endif

@@ -224,7 +224,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct audit_item items[MAX_ENTRIES];
-    struct audit_log log = {0, items};
+    struct audit_log log = {.n = 0, .items = items};
     struct audit_trust trust;
     struct audit_verified v;
     unsigned char prev[32] = {0};

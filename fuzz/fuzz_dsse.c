@@ -137,7 +137,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct audit_item items[MAX_ENTRIES];
-    struct audit_log log = {0, items};
+    struct audit_log log = {.n = 0, .items = items};
     int statements = size > 0 && data[0] == 'S';
     const uint8_t *line;
     struct err e = ERR_INIT;
