@@ -60,58 +60,96 @@ gates_of(const json_t *gates)
 }
 
 int
+history_item(json_t **out, const struct audit_item *it, uint64_t seq, struct err *e)
+{
+    char id[65];
+    json_t *st = audit_payload(it, id), *pred, *ext, *item;
+    const char *type, *kind, *time_s;
+
+    *out = NULL;
+    if (!st)
+        return err_set(e, EXIT_TAMPER, "seq %llu: unreadable audit entry",
+                       (unsigned long long)seq);
+    pred = json_object_get(st, "predicate");
+    type = json_string_value(json_object_get(st, "predicateType"));
+    ext = type && strcmp(type, AUDIT_VSA) == 0 ? json_object_get(pred, AUDIT_EXTENSION) : pred;
+    kind = json_string_value(json_object_get(ext, "kind"));
+    time_s = json_string_value(json_object_get(pred, "timeVerified"));
+    if (!time_s)
+        time_s = json_string_value(json_object_get(pred, "time"));
+    item = json_pack(
+        "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, "
+        "s:o}",
+        "seq", (json_int_t)seq, "id", id, "kind", kind ? kind : "unknown", "env",
+        str_or_null(json_object_get(ext, kind && strcmp(kind, "decision") == 0 ? "to" : "env")),
+        "from", str_or_null(json_object_get(ext, "from")), "to",
+        str_or_null(json_object_get(ext, "to")), "commit",
+        str_or_null(json_object_get(
+            json_object_get(json_array_get(json_object_get(st, "subject"), 0), "digest"),
+            "gitCommit")),
+        "verdict", str_or_null(json_object_get(ext, "verdict")), "result",
+        str_or_null(json_object_get(ext, "result")), "time",
+        time_s ? json_string(time_s) : json_null(), "epoch",
+        (json_int_t)history_parse_time(time_s), "actor",
+        str_or_null(json_object_get(ext, "actor")), "reason",
+        str_or_null(json_object_get(ext, "reason")), "deployment",
+        str_or_null(json_object_get(ext, "deployment")), "from_commit",
+        str_or_null(json_object_get(ext, "from_commit")), "decision",
+        str_or_null(json_object_get(ext, "decision")), "tag",
+        str_or_null(json_object_get(ext, "tag")));
+    if (item && kind && strcmp(kind, "decision") == 0 &&
+        json_object_set_new(item, "gates", gates_of(json_object_get(ext, "gates"))) < 0) {
+        json_decref(item);
+        item = NULL;
+    }
+    json_decref(st);
+    if (!item)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    *out = item;
+    return 0;
+}
+
+int
 history_from_log(json_t **out, const struct audit_log *log, struct err *e)
 {
-    json_t *h = json_array();
+    json_t *h = json_array(), *item;
     size_t i;
 
+    *out = NULL;
+    if (!h)
+        return err_set(e, EXIT_EVAL, "out of memory");
     for (i = 0; i < log->n; i++) {
-        char id[65];
-        json_t *st = audit_payload(&log->items[i], id), *pred, *ext, *item;
-        const char *type, *kind, *time_s;
-
-        if (!st) {
+        if (history_item(&item, &log->items[i], log->base + i + 1, e) < 0) {
             json_decref(h);
-            return err_set(e, EXIT_TAMPER, "seq %zu: unreadable audit entry", i + 1);
+            return -1;
         }
-        pred = json_object_get(st, "predicate");
-        type = json_string_value(json_object_get(st, "predicateType"));
-        ext = type && strcmp(type, AUDIT_VSA) == 0 ? json_object_get(pred, AUDIT_EXTENSION) : pred;
-        kind = json_string_value(json_object_get(ext, "kind"));
-        time_s = json_string_value(json_object_get(pred, "timeVerified"));
-        if (!time_s)
-            time_s = json_string_value(json_object_get(pred, "time"));
-        item = json_pack(
-            "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, "
-            "s:o}",
-            "seq",
-            (json_int_t)(i + 1), "id", id, "kind", kind ? kind : "unknown", "env",
-            str_or_null(json_object_get(ext, kind && strcmp(kind, "decision") == 0 ? "to" : "env")),
-            "from", str_or_null(json_object_get(ext, "from")), "to",
-            str_or_null(json_object_get(ext, "to")), "commit",
-            str_or_null(json_object_get(
-                json_object_get(json_array_get(json_object_get(st, "subject"), 0), "digest"),
-                "gitCommit")),
-            "verdict", str_or_null(json_object_get(ext, "verdict")), "result",
-            str_or_null(json_object_get(ext, "result")), "time",
-            time_s ? json_string(time_s) : json_null(), "epoch",
-            (json_int_t)history_parse_time(time_s), "actor",
-            str_or_null(json_object_get(ext, "actor")), "reason",
-            str_or_null(json_object_get(ext, "reason")), "deployment",
-            str_or_null(json_object_get(ext, "deployment")), "from_commit",
-            str_or_null(json_object_get(ext, "from_commit")), "decision",
-            str_or_null(json_object_get(ext, "decision")), "tag",
-            str_or_null(json_object_get(ext, "tag")));
-        if (item && kind && strcmp(kind, "decision") == 0)
-            json_object_set_new(item, "gates", gates_of(json_object_get(ext, "gates")));
-        json_decref(st);
-        if (!item || json_array_append_new(h, item) < 0) {
+        if (json_array_append_new(h, item) < 0) {
             json_decref(h);
             return err_set(e, EXIT_EVAL, "out of memory");
         }
     }
     *out = h;
     return 0;
+}
+
+/* The entry of SEQ in H (ordered by seq, not necessarily every entry), or NULL. */
+const json_t *
+history_at(const json_t *h, long long seq)
+{
+    size_t lo = 0, hi = json_array_size(h);
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        long long s = (long long)json_integer_value(json_object_get(json_array_get(h, mid), "seq"));
+
+        if (s == seq)
+            return json_array_get(h, mid);
+        if (s < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
 }
 
 static int

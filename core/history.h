@@ -16,6 +16,24 @@
  *   "gates": [{"name", "type", "status", "data"}] (each gate's recorded evidence)}] -- absent
  *   fields are null. */
 int history_from_log(json_t **out, const struct audit_log *log, struct err *e);
+/* One entry of that array: IT, entry SEQ of the log. */
+int history_item(json_t **out, const struct audit_item *it, uint64_t seq, struct err *e);
+/* The entry of SEQ in H, or NULL. H is in seq order but may hold only some entries (those
+ * the index chose, core/index.h): never index it by seq. */
+const json_t *history_at(const json_t *h, long long seq);
+
+/* Which entries a command's rules read, when it does not read them all: the latest entry
+ * of every kind, verdict and result in each environment; every entry of an environment
+ * since its latest successful deployment; per environment, the latest approved decision
+ * that recorded a load test; every entry about a commit one of those names, or COMMITS
+ * name; with ROLLBACK_ENV, every deployment, rollback and approved decision into it; and
+ * every entry after AFTER (0: none). Each query below answers the same over these as
+ * over the whole log for the commits they concern (core/index.c picks them). */
+struct history_focus {
+    const char *commits[4]; /* full commit ids, NULL-terminated when fewer */
+    const char *rollback_env;
+    uint64_t after;
+};
 
 /* The latest entry of KIND for ENV matching COMMIT (NULL: any) and, when RESULT is
  * not NULL, with that result (or verdict); NULL when none. */

@@ -1,0 +1,599 @@
+#include "index.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "history.h"
+#include "sign.h"
+
+#define INDEX_FORMAT "promote index 1"
+
+struct index {
+    sqlite3 *db;
+    char path[1200];
+};
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS entries ("
+    " seq INTEGER PRIMARY KEY, log_commit TEXT NOT NULL, root BLOB NOT NULL,"
+    " id TEXT NOT NULL, time TEXT, epoch INTEGER, kind TEXT, env TEXT, from_env TEXT,"
+    " to_env TEXT, commit_id TEXT, verdict TEXT, result TEXT, actor TEXT, tag TEXT,"
+    " load_test INTEGER NOT NULL DEFAULT 0, hist TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS entries_env ON entries (env, kind, seq);"
+    "CREATE INDEX IF NOT EXISTS entries_commit ON entries (commit_id);"
+    "CREATE INDEX IF NOT EXISTS entries_id ON entries (id);";
+
+static int
+db_err(struct err *e, struct index *ix, const char *what)
+{
+    return err_set(e, EXIT_EVAL, "the audit log's index '%s': %s: %s", ix->path, what,
+                   sqlite3_errmsg(ix->db));
+}
+
+void
+index_free(struct index *ix)
+{
+    if (!ix)
+        return;
+    sqlite3_close(ix->db);
+    free(ix);
+}
+
+/* Is the open database an index of this format? */
+static int
+is_ours(struct index *ix)
+{
+    sqlite3_stmt *st = NULL;
+    int ok = 0;
+
+    if (sqlite3_exec(ix->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(ix->db, "INSERT OR IGNORE INTO meta VALUES ('format', '" INDEX_FORMAT "')",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(ix->db, "SELECT v FROM meta WHERE k = 'format'", -1, &st, NULL) !=
+            SQLITE_OK)
+        goto done;
+    ok = sqlite3_step(st) == SQLITE_ROW &&
+         strcmp((const char *)sqlite3_column_text(st, 0), INDEX_FORMAT) == 0;
+done:
+    sqlite3_finalize(st);
+    return ok;
+}
+
+static int
+open_db(struct index *ix)
+{
+    if (sqlite3_open_v2(ix->path, &ix->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_busy_timeout(ix->db, 5000);
+    sqlite3_exec(ix->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    return is_ours(ix) ? 0 : -1;
+}
+
+int
+index_open(struct index **out, struct repo *r, struct err *e)
+{
+    struct index *ix = calloc(1, sizeof(*ix));
+    char journal[1300];
+    int n;
+
+    *out = NULL;
+    if (!ix)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    n = snprintf(ix->path, sizeof(ix->path), "%spromote/%s", repo_commondir(r), INDEX_FILE);
+    if (n < 0 || (size_t)n >= sizeof(ix->path)) {
+        free(ix);
+        return err_set(e, EXIT_EVAL, "the repository's path is too long");
+    }
+    if (open_db(ix) < 0) {
+        /* not an index (any more): it is derived, so it is made again from the log */
+        sqlite3_close(ix->db);
+        ix->db = NULL;
+        snprintf(journal, sizeof(journal), "%s-journal", ix->path);
+        unlink(ix->path);
+        unlink(journal);
+        if (open_db(ix) < 0) {
+            err_set(e, EXIT_EVAL, "cannot create the audit log's index '%s': %s", ix->path,
+                    ix->db ? sqlite3_errmsg(ix->db) : "out of memory");
+            index_free(ix);
+            return -1;
+        }
+    }
+    *out = ix;
+    return 0;
+}
+
+static void
+col_text(char *out, size_t outsz, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+
+    snprintf(out, outsz, "%s", t ? (const char *)t : "");
+}
+
+int
+index_tip(struct audit_point *out, struct index *ix, struct err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, step;
+
+    memset(out, 0, sizeof(*out));
+    if (sqlite3_prepare_v2(ix->db,
+                           "SELECT seq, log_commit, root, (SELECT count(*) FROM entries) FROM "
+                           "entries ORDER BY seq DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, ix, "cannot read");
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        /* rows 1 .. seq, every one of them: else it is not an index of a log */
+        if (sqlite3_column_int64(st, 0) != sqlite3_column_int64(st, 3) ||
+            sqlite3_column_bytes(st, 2) != 32) {
+            err_set(e, EXIT_EVAL, "the audit log's index '%s' has gaps", ix->path);
+            goto done;
+        }
+        out->size = (uint64_t)sqlite3_column_int64(st, 0);
+        col_text(out->tip, sizeof(out->tip), st, 1);
+        memcpy(out->root, sqlite3_column_blob(st, 2), 32);
+    } else if (step != SQLITE_DONE) {
+        db_err(e, ix, "cannot read");
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int
+index_root_at(unsigned char root[32], void *ctx, uint64_t size, struct err *e)
+{
+    struct index *ix = ctx;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    if (size == 0) {
+        struct merkle_frontier f;
+
+        sign_frontier_init(&f);
+        sign_frontier_root(root, &f);
+        return 0;
+    }
+    if (sqlite3_prepare_v2(ix->db, "SELECT root FROM entries WHERE seq = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_err(e, ix, "cannot read");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) != 32) {
+        err_set(e, EXIT_EVAL, "the audit log's index '%s' has no entry %llu", ix->path,
+                (unsigned long long)size);
+        goto done;
+    }
+    memcpy(root, sqlite3_column_blob(st, 0), 32);
+    rc = 0;
+done:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The log commit of row SEQ into OUT ("" when none). */
+static int
+commit_of_row(char out[41], struct index *ix, uint64_t seq, struct err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int step;
+
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(ix->db, "SELECT log_commit FROM entries WHERE seq = ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return db_err(e, ix, "cannot read");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        col_text(out, 41, st, 0);
+    sqlite3_finalize(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return db_err(e, ix, "cannot read");
+    return 0;
+}
+
+static void
+bind_str(sqlite3_stmt *st, int col, const json_t *item, const char *key)
+{
+    const char *v = json_string_value(json_object_get(item, key));
+
+    if (v)
+        sqlite3_bind_text(st, col, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, col);
+}
+
+/* Did ITEM, a decision, record a load test with its figures? */
+static int
+has_load_test(const json_t *item)
+{
+    const json_t *gates = json_object_get(item, "gates");
+    size_t i;
+
+    for (i = 0; i < json_array_size(gates); i++) {
+        const json_t *g = json_array_get(gates, i);
+
+        if (history_is(g, "type", "load_test") && json_is_object(json_object_get(g, "data")))
+            return 1;
+    }
+    return 0;
+}
+
+static int
+add_row(sqlite3_stmt *ins, struct index *ix, const struct audit_item *it, uint64_t seq,
+        const unsigned char root[32], struct err *e)
+{
+    json_t *item = NULL;
+    char *text = NULL;
+    int rc = -1;
+
+    if (history_item(&item, it, seq, e) < 0)
+        return -1;
+    text = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    sqlite3_reset(ins);
+    sqlite3_clear_bindings(ins);
+    sqlite3_bind_int64(ins, 1, (sqlite3_int64)seq);
+    sqlite3_bind_text(ins, 2, it->commit, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(ins, 3, root, 32, SQLITE_TRANSIENT);
+    bind_str(ins, 4, item, "id");
+    bind_str(ins, 5, item, "time");
+    sqlite3_bind_int64(ins, 6, (sqlite3_int64)json_integer_value(json_object_get(item, "epoch")));
+    bind_str(ins, 7, item, "kind");
+    bind_str(ins, 8, item, "env");
+    bind_str(ins, 9, item, "from");
+    bind_str(ins, 10, item, "to");
+    bind_str(ins, 11, item, "commit");
+    bind_str(ins, 12, item, "verdict");
+    bind_str(ins, 13, item, "result");
+    bind_str(ins, 14, item, "actor");
+    bind_str(ins, 15, item, "tag");
+    sqlite3_bind_int(ins, 16, history_is(item, "verdict", "approved") && has_load_test(item));
+    sqlite3_bind_text(ins, 17, text, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(ins) != SQLITE_DONE) {
+        db_err(e, ix, "cannot write");
+        goto done;
+    }
+    rc = 0;
+done:
+    free(text);
+    json_decref(item);
+    return rc;
+}
+
+int
+index_sync(struct index *ix, const struct audit_log *log, struct err *e)
+{
+    struct audit_point tip;
+    struct merkle_frontier f;
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    unsigned char leaf[32], root[32];
+    char have[41];
+    const char *want;
+    size_t size = audit_size(log), k, i;
+    int rc = -1, began = 0;
+
+    if (index_tip(&tip, ix, e) < 0) {
+        /* rows that cannot describe a log: made again */
+        if (sqlite3_exec(ix->db, "DELETE FROM entries", NULL, NULL, NULL) != SQLITE_OK)
+            return db_err(e, ix, "cannot write");
+        memset(&tip, 0, sizeof(tip));
+    }
+    /* the last entry the index and the log share: each commit names its parent, so the
+     * rows before it are the log's too */
+    k = tip.size < size ? (size_t)tip.size : size;
+    for (;; k--) {
+        if (k < log->base)
+            return 1;
+        want = audit_commit_at(log, k);
+        if (k == tip.size)
+            snprintf(have, sizeof(have), "%s", tip.tip);
+        else if (commit_of_row(have, ix, k, e) < 0)
+            return -1;
+        if (k == 0 || (want && strcmp(want, have) == 0))
+            break;
+    }
+    if (k == tip.size && k == size)
+        return 0;
+    if (sqlite3_exec(ix->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_err(e, ix, "cannot write");
+    began = 1;
+    if (sqlite3_prepare_v2(ix->db, "DELETE FROM entries WHERE seq > ?", -1, &del, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(ix->db,
+                           "INSERT INTO entries (seq, log_commit, root, id, time, epoch, kind, "
+                           "env, from_env, to_env, commit_id, verdict, result, actor, tag, "
+                           "load_test, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                           "?, ?, ?)",
+                           -1, &ins, NULL) != SQLITE_OK) {
+        db_err(e, ix, "cannot write");
+        goto done;
+    }
+    sqlite3_bind_int64(del, 1, (sqlite3_int64)k);
+    if (sqlite3_step(del) != SQLITE_DONE) {
+        db_err(e, ix, "cannot write");
+        goto done;
+    }
+    audit_frontier_at(&f, log, k);
+    for (i = k; i < size; i++) {
+        const struct audit_item *it = &log->items[i - log->base];
+
+        sign_leaf_hash(leaf, (const unsigned char *)it->bytes, it->len);
+        sign_frontier_add(&f, leaf);
+        sign_frontier_root(root, &f);
+        if (add_row(ins, ix, it, i + 1, root, e) < 0)
+            goto done;
+    }
+    if (sqlite3_exec(ix->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        db_err(e, ix, "cannot write");
+        goto done;
+    }
+    began = 0;
+    rc = 0;
+done:
+    if (began)
+        sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+/* Run SQL with the text parameters ARGS (N of them). */
+static int
+exec_args(struct index *ix, const char *sql, const char *const *args, int n, struct err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int i, step;
+
+    if (sqlite3_prepare_v2(ix->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, ix, "cannot read");
+    for (i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return db_err(e, ix, "cannot read");
+    return 0;
+}
+
+/* The rows FOCUS picks into the temporary table pick (core/history.h history_focus). */
+static int
+pick_rows(struct index *ix, const struct history_focus *focus, struct err *e)
+{
+    static const char *const steps[] = {
+        "CREATE TEMP TABLE IF NOT EXISTS pick (seq INTEGER PRIMARY KEY)",
+        "DELETE FROM pick",
+        /* the latest of every kind, verdict and result in each environment */
+        "INSERT OR IGNORE INTO pick SELECT max(seq) FROM entries "
+        "GROUP BY env, kind, verdict, result",
+        /* everything in an environment since its latest successful deployment */
+        "INSERT OR IGNORE INTO pick SELECT e.seq FROM "
+        "(SELECT env, (SELECT coalesce(max(d.seq), 0) FROM entries d WHERE d.env = x.env "
+        "AND d.kind = 'deployment' AND d.result = 'success') AS since "
+        "FROM (SELECT DISTINCT env FROM entries WHERE env IS NOT NULL) x) w "
+        "JOIN entries e ON e.env = w.env AND e.seq > w.since",
+        /* the latest approved decision that recorded a load test (a baseline) */
+        "INSERT OR IGNORE INTO pick SELECT max(seq) FROM entries WHERE load_test = 1 "
+        "GROUP BY env",
+    };
+    const char *commits[4];
+    size_t i;
+    int n = 0;
+
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (exec_args(ix, steps[i], NULL, 0, e) < 0)
+            return -1;
+    for (i = 0; i < 4 && focus->commits[i]; i++)
+        commits[n++] = focus->commits[i];
+    while (n < 4)
+        commits[n++] = "";
+    /* every entry about the commits those name, and the ones asked for */
+    if (exec_args(ix,
+                  "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE commit_id IN "
+                  "(SELECT commit_id FROM entries WHERE seq IN (SELECT seq FROM pick) "
+                  "UNION SELECT ? UNION SELECT ? UNION SELECT ? UNION SELECT ?)",
+                  commits, 4, e) < 0)
+        return -1;
+    if (focus->rollback_env &&
+        exec_args(ix,
+                  "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE env = ? AND "
+                  "(kind IN ('deployment', 'rollback') OR "
+                  "(kind = 'decision' AND verdict = 'approved'))",
+                  &focus->rollback_env, 1, e) < 0)
+        return -1;
+    if (focus->after) {
+        char after[32];
+        const char *a = after;
+
+        snprintf(after, sizeof(after), "%llu", (unsigned long long)focus->after);
+        if (exec_args(ix, "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE seq > ?",
+                      &a, 1, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+index_history(json_t **out, struct index *ix, const struct history_focus *focus, struct err *e)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *h = json_array(), *item;
+    json_error_t je;
+    int rc = -1, step;
+
+    *out = NULL;
+    if (!h)
+        return err_set(e, EXIT_EVAL, "out of memory");
+    if (focus && pick_rows(ix, focus, e) < 0)
+        goto done;
+    if (sqlite3_prepare_v2(ix->db,
+                           focus ? "SELECT hist FROM entries WHERE seq IN (SELECT seq FROM pick) "
+                                   "ORDER BY seq"
+                                 : "SELECT hist FROM entries ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK) {
+        db_err(e, ix, "cannot read");
+        goto done;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        item = json_loadb((const char *)sqlite3_column_text(st, 0),
+                          (size_t)sqlite3_column_bytes(st, 0), 0, &je);
+        if (!item || json_array_append_new(h, item) < 0) {
+            err_set(e, EXIT_EVAL, "the audit log's index '%s' holds an unreadable row",
+                    ix->path);
+            goto done;
+        }
+    }
+    if (step != SQLITE_DONE) {
+        db_err(e, ix, "cannot read");
+        goto done;
+    }
+    *out = h;
+    h = NULL;
+    rc = 0;
+done:
+    sqlite3_finalize(st);
+    json_decref(h);
+    return rc;
+}
+
+int
+index_list(struct index *ix, const struct index_filter *f, index_row_fn fn, void *ctx,
+           struct err *e)
+{
+    struct buf sql = BUF_INIT;
+    sqlite3_stmt *st = NULL;
+    const char *args[8];
+    char until_end[64];
+    int n = 0, i, step, rc = -1;
+
+    /* as a line shows an entry: an event's result stands for its verdict, its
+     * environment for where it went */
+    buf_addf(&sql, "SELECT seq, id, log_commit, time, kind, env, from_env, "
+                   "coalesce(to_env, env), commit_id, coalesce(verdict, result), actor "
+                   "FROM entries WHERE 1");
+    if (f->env) {
+        buf_addf(&sql, " AND env = ?");
+        args[n++] = f->env;
+    }
+    if (f->kind) {
+        buf_addf(&sql, " AND kind = ?");
+        args[n++] = f->kind;
+    }
+    if (f->verdict) {
+        buf_addf(&sql, " AND coalesce(verdict, result) = ?");
+        args[n++] = f->verdict;
+    }
+    if (f->actor) {
+        buf_addf(&sql, " AND actor = ?");
+        args[n++] = f->actor;
+    }
+    if (f->commit) {
+        buf_addf(&sql, " AND commit_id = ?");
+        args[n++] = f->commit;
+    }
+    /* RFC 3339 UTC times compare as strings; a date alone compares by prefix */
+    if (f->since) {
+        buf_addf(&sql, " AND time >= ?");
+        args[n++] = f->since;
+    }
+    if (f->until) {
+        snprintf(until_end, sizeof(until_end), "%s\x7f", f->until);
+        buf_addf(&sql, " AND time < ?");
+        args[n++] = until_end;
+    }
+    buf_addf(&sql, " ORDER BY seq %s", f->oldest_first ? "ASC" : "DESC");
+    if (f->limit > 0)
+        buf_addf(&sql, " LIMIT %ld", f->limit);
+    if (!buf_str(&sql)[0]) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    if (sqlite3_prepare_v2(ix->db, buf_str(&sql), -1, &st, NULL) != SQLITE_OK) {
+        db_err(e, ix, "cannot read");
+        goto done;
+    }
+    for (i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct index_row r;
+
+        r.seq = (uint64_t)sqlite3_column_int64(st, 0);
+        r.id = (const char *)sqlite3_column_text(st, 1);
+        r.log_commit = (const char *)sqlite3_column_text(st, 2);
+        r.time = (const char *)sqlite3_column_text(st, 3);
+        r.kind = (const char *)sqlite3_column_text(st, 4);
+        r.env = (const char *)sqlite3_column_text(st, 5);
+        r.from = (const char *)sqlite3_column_text(st, 6);
+        r.to = (const char *)sqlite3_column_text(st, 7);
+        r.commit = (const char *)sqlite3_column_text(st, 8);
+        r.verdict = (const char *)sqlite3_column_text(st, 9);
+        r.actor = (const char *)sqlite3_column_text(st, 10);
+        if (fn(&r, ctx, e) < 0)
+            goto done;
+    }
+    if (step != SQLITE_DONE) {
+        db_err(e, ix, "cannot read");
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(st);
+    buf_release(&sql);
+    return rc;
+}
+
+int
+index_find(uint64_t *seq, char log_commit[41], struct index *ix, const char *key, struct err *e)
+{
+    sqlite3_stmt *st = NULL;
+    char *end, like[80];
+    unsigned long long s;
+    int rc = -1, step, found = 0;
+
+    *seq = 0;
+    log_commit[0] = '\0';
+    s = strtoull(key, &end, 10);
+    if (key[0] >= '0' && key[0] <= '9' && !*end) {
+        if (sqlite3_prepare_v2(ix->db, "SELECT seq, log_commit FROM entries WHERE seq = ?", -1,
+                               &st, NULL) != SQLITE_OK)
+            return db_err(e, ix, "cannot read");
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)s);
+    } else {
+        if (strlen(key) < 8 || strlen(key) > 64 || strspn(key, "0123456789abcdef") != strlen(key))
+            return 0;
+        snprintf(like, sizeof(like), "%s*", key);
+        if (sqlite3_prepare_v2(ix->db,
+                               "SELECT seq, log_commit FROM entries WHERE id GLOB ? ORDER BY seq "
+                               "LIMIT 2",
+                               -1, &st, NULL) != SQLITE_OK)
+            return db_err(e, ix, "cannot read");
+        sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (found++) {
+            err_set(e, EXIT_USAGE, "'%s' names more than one audit entry: give more digits", key);
+            goto done;
+        }
+        *seq = (uint64_t)sqlite3_column_int64(st, 0);
+        col_text(log_commit, 41, st, 1);
+    }
+    if (step != SQLITE_DONE) {
+        db_err(e, ix, "cannot read");
+        goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize(st);
+    return rc;
+}
