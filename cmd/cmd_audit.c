@@ -8,6 +8,7 @@
 #include "core/actor.h"
 #include "core/audit.h"
 #include "core/gh.h"
+#include "core/index.h"
 #include "core/keys.h"
 #include "core/ledger.h"
 #include "core/out.h"
@@ -154,167 +155,173 @@ parse(struct audit_opts *o, int argc, char **argv)
     return 0;
 }
 
-/* The statement's fields a line shows. */
-struct row {
-    const char *time, *kind, *from, *to, *commit, *verdict, *actor;
-};
-
-static void
-row_of(struct row *r, const json_t *st)
-{
-    const json_t *pred = json_object_get(st, "predicate");
-    const json_t *ext = json_object_get(pred, AUDIT_EXTENSION);
-
-    if (!ext)
-        ext = pred;
-    r->time = json_string_value(json_object_get(pred, "timeVerified"));
-    if (!r->time)
-        r->time = json_string_value(json_object_get(pred, "time"));
-    r->kind = json_string_value(json_object_get(ext, "kind"));
-    r->from = json_string_value(json_object_get(ext, "from"));
-    r->to = json_string_value(json_object_get(ext, "to"));
-    if (!r->to)
-        r->to = json_string_value(json_object_get(ext, "env"));
-    r->commit = json_string_value(
-        json_object_get(json_object_get(json_array_get(json_object_get(st, "subject"), 0),
-                                        "digest"),
-                        "gitCommit"));
-    r->verdict = json_string_value(json_object_get(ext, "verdict"));
-    if (!r->verdict) /* events: their result (success, triggered, pass, ...) */
-        r->verdict = json_string_value(json_object_get(ext, "result"));
-    r->actor = json_string_value(json_object_get(ext, "actor"));
-}
-
 static const char *
 nz(const char *s)
 {
     return s ? s : "-";
 }
 
-static int
-matches(const struct row *r, const struct audit_opts *o, const char *commit)
-{
-    if (o->env && (!r->to || strcmp(r->to, o->env) != 0))
-        return 0;
-    if (commit && (!r->commit || strcmp(r->commit, commit) != 0))
-        return 0;
-    if (o->kind && (!r->kind || strcmp(r->kind, o->kind) != 0))
-        return 0;
-    if (o->verdict && (!r->verdict || strcmp(r->verdict, o->verdict) != 0))
-        return 0;
-    if (o->actor && (!r->actor || strcmp(r->actor, o->actor) != 0))
-        return 0;
-    /* RFC 3339 UTC times compare as strings; a date alone compares by prefix */
-    if (o->since && (!r->time || strcmp(r->time, o->since) < 0))
-        return 0;
-    if (o->until && (!r->time || strncmp(r->time, o->until, strlen(o->until)) > 0))
-        return 0;
-    return 1;
-}
+/* What a listed row needs beside the index: the repository its entries are read from. */
+struct listing {
+    struct repo *repo;
+    int json;
+};
 
 static int
-audit_log_cmd(const struct audit_log *log, struct repo *repo, const struct audit_opts *o,
-              int export, struct err *e)
+print_row(const struct index_row *r, void *ctx, struct err *e)
 {
-    char commit[41] = "", id[65], clean[256];
-    long shown = 0;
-    size_t k, i;
-    /* log reads newest first, export oldest first (the order a Merkle tree is built in) */
-    int oldest_first = export ? !o->reverse : o->reverse;
+    const struct listing *ls = ctx;
+    struct audit_item it;
+    char clean[256], ft[80], id[65];
+    json_t *st, *line;
+    int rc;
+
+    if (!ls->json) {
+        snprintf(ft, sizeof(ft), "%s->%s", nz(r->from), nz(r->to));
+        out_sanitize(clean, sizeof(clean), nz(r->actor));
+        printf("%5llu  %-20s  %-10s  %-12s  %.12s  %-14s  %s\n", (unsigned long long)r->seq,
+               nz(r->time), nz(r->kind), r->from ? ft : nz(r->to), nz(r->commit),
+               nz(r->verdict), clean);
+        return 0;
+    }
+    if (audit_read_entry(&it, ls->repo, r->log_commit, r->seq, e) < 0)
+        return -1;
+    st = audit_payload(&it, id);
+    audit_item_release(&it);
+    if (!st)
+        return err_set(e, EXIT_TAMPER, "seq %llu: unreadable entry (run 'promote audit verify')",
+                       (unsigned long long)r->seq);
+    line = json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)r->seq, "id", id, "statement", st);
+    rc = line ? json_dumpf(line, stdout, JSON_COMPACT | JSON_SORT_KEYS) : -1;
+    fputc('\n', stdout);
+    json_decref(line);
+    return rc < 0 ? err_set(e, EXIT_EVAL, "out of memory") : 0;
+}
+
+/* audit log: from the index, which holds the verified log (newest first). */
+static int
+audit_log_cmd(struct index *ix, struct repo *repo, const struct audit_opts *o, struct err *e)
+{
+    struct index_filter f;
+    struct listing ls = {repo, o->json};
+    char commit[41] = "";
 
     if (o->commit && repo_resolve_commit(repo, o->commit, commit, e) < 0)
         return -1;
-    for (k = 0; k < log->n; k++) {
-        const struct audit_item *it;
-
-        i = oldest_first ? k : log->n - 1 - k;
-        it = &log->items[i];
-        json_t *st = audit_payload(it, id);
-        struct row r;
-
-        if (!st)
-            return err_set(e, EXIT_TAMPER, "seq %zu: unreadable entry (run 'promote audit verify')",
-                           i + 1);
-        row_of(&r, st);
-        if (matches(&r, o, commit[0] ? commit : NULL) && (!o->limit || shown < o->limit)) {
-            shown++;
-            if (export) {
-                fwrite(it->bytes, 1, it->len, stdout);
-            } else if (o->json) {
-                json_t *line = json_pack("{s:I, s:s, s:O}", "seq", (json_int_t)(i + 1), "id", id,
-                                         "statement", st);
-
-                json_dumpf(line, stdout, JSON_COMPACT | JSON_SORT_KEYS);
-                fputc('\n', stdout);
-                json_decref(line);
-            } else {
-                char ft[80];
-
-                snprintf(ft, sizeof(ft), "%s->%s", nz(r.from), nz(r.to));
-                out_sanitize(clean, sizeof(clean), nz(r.actor));
-                printf("%5zu  %-20s  %-10s  %-12s  %.12s  %-14s  %s\n", i + 1, nz(r.time),
-                       nz(r.kind), r.from ? ft : nz(r.to), nz(r.commit), nz(r.verdict), clean);
-            }
-        }
-        json_decref(st);
-    }
-    return 0;
+    memset(&f, 0, sizeof(f));
+    f.env = o->env;
+    f.kind = o->kind;
+    f.verdict = o->verdict;
+    f.actor = o->actor;
+    f.commit = commit[0] ? commit : NULL;
+    f.since = o->since;
+    f.until = o->until;
+    f.limit = o->limit;
+    f.oldest_first = o->reverse;
+    return index_list(ix, &f, print_row, &ls, e);
 }
 
 static int
-audit_show_cmd(const struct audit_log *log, const struct audit_opts *o,
+write_entry(const struct index_row *r, void *ctx, struct err *e)
+{
+    const struct audit_log *log = ctx;
+
+    if (r->seq <= log->base || r->seq > audit_size(log))
+        return err_set(e, EXIT_EVAL, "seq %llu of the audit log was not read",
+                       (unsigned long long)r->seq);
+    fwrite(log->items[r->seq - log->base - 1].bytes, 1, log->items[r->seq - log->base - 1].len,
+           stdout);
+    return 0;
+}
+
+/* audit export: the entries' bytes, oldest first (the order a Merkle tree is built in). */
+static int
+audit_export_cmd(const struct audit_log *log, struct index *ix, const struct audit_opts *o,
+                 struct err *e)
+{
+    struct index_filter f;
+
+    memset(&f, 0, sizeof(f));
+    f.since = o->since;
+    f.until = o->until;
+    f.limit = o->limit;
+    f.oldest_first = !o->reverse;
+    return index_list(ix, &f, write_entry, (void *)log, e);
+}
+
+static int
+audit_show_cmd(struct index *ix, struct repo *repo, const struct audit_opts *o,
                const struct ledger_keys *keys, struct err *e)
 {
-    char id[65], *end;
-    unsigned long long seq = 0;
-    size_t i;
+    struct audit_item it;
+    char id[65], log_commit[41], clean[512];
+    uint64_t seq;
+    json_t *st = NULL, *doc;
+    const json_t *pred, *ext, *gates;
+    size_t g;
+    int rc = -1;
 
     if (!o->arg)
         return err_set(e, EXIT_USAGE, "audit show wants a seq or a decision id");
-    seq = strtoull(o->arg, &end, 10);
-    if (*end)
-        seq = 0;
-    for (i = 0; i < log->n; i++) {
-        json_t *st = audit_payload(&log->items[i], id);
-        struct row r;
-
-        if (!st)
-            continue;
-        if ((seq && seq == i + 1) || (!seq && strlen(o->arg) >= 8 &&
-                                      strncmp(id, o->arg, strlen(o->arg)) == 0)) {
-            if (o->json) {
-                json_t *doc = json_pack("{s:I, s:s, s:s, s:O, s:{s:s, s:b}}", "seq",
-                                        (json_int_t)(i + 1), "id", id, "log_commit",
-                                        log->items[i].commit, "statement", st, "audit_log",
-                                        "keys_from", keys->source, "keys_local", keys->local);
-
-                out_json(stdout, doc);
-                json_decref(doc);
-            } else {
-                const json_t *gates = json_object_get(
-                    json_object_get(json_object_get(st, "predicate"), AUDIT_EXTENSION), "gates");
-                char clean[512];
-                size_t g;
-
-                row_of(&r, st);
-                printf("seq %zu  id %s\n%s  %s  %s -> %s  commit %s\nverdict %s  actor %s\n",
-                       i + 1, id, nz(r.time), nz(r.kind), nz(r.from), nz(r.to), nz(r.commit),
-                       nz(r.verdict), nz(r.actor));
-                for (g = 0; g < json_array_size(gates); g++) {
-                    const json_t *x = json_array_get(gates, g);
-
-                    out_sanitize(clean, sizeof(clean),
-                                 json_string_value(json_object_get(x, "summary")));
-                    printf("  %-5s  %s  %s\n", nz(json_string_value(json_object_get(x, "status"))),
-                           nz(json_string_value(json_object_get(x, "name"))), clean);
-                }
-            }
-            json_decref(st);
-            return 0;
+    if (index_find(&seq, log_commit, ix, o->arg, e) < 0)
+        return -1;
+    if (!seq)
+        return err_set(e, EXIT_REJECTED, "no audit entry '%s'", o->arg);
+    if (audit_read_entry(&it, repo, log_commit, seq, e) < 0)
+        return -1;
+    st = audit_payload(&it, id);
+    audit_item_release(&it);
+    if (!st)
+        return err_set(e, EXIT_TAMPER, "seq %llu: unreadable entry (run 'promote audit verify')",
+                       (unsigned long long)seq);
+    if (o->json) {
+        doc = json_pack("{s:I, s:s, s:s, s:O, s:{s:s, s:b}}", "seq", (json_int_t)seq, "id", id,
+                        "log_commit", log_commit, "statement", st, "audit_log", "keys_from",
+                        keys->source, "keys_local", keys->local);
+        if (!doc || out_json(stdout, doc) < 0) {
+            json_decref(doc);
+            err_set(e, EXIT_EVAL, "cannot write the entry");
+            goto done;
         }
-        json_decref(st);
+        json_decref(doc);
+    } else {
+        const char *time_s, *kind, *to, *verdict;
+
+        pred = json_object_get(st, "predicate");
+        ext = json_object_get(pred, AUDIT_EXTENSION);
+        if (!ext)
+            ext = pred;
+        time_s = json_string_value(json_object_get(pred, "timeVerified"));
+        if (!time_s)
+            time_s = json_string_value(json_object_get(pred, "time"));
+        kind = json_string_value(json_object_get(ext, "kind"));
+        to = json_string_value(json_object_get(ext, "to"));
+        if (!to)
+            to = json_string_value(json_object_get(ext, "env"));
+        verdict = json_string_value(json_object_get(ext, "verdict"));
+        if (!verdict) /* events: their result (success, triggered, pass, ...) */
+            verdict = json_string_value(json_object_get(ext, "result"));
+        out_sanitize(clean, sizeof(clean), nz(json_string_value(json_object_get(ext, "actor"))));
+        printf("seq %llu  id %s\n%s  %s  %s -> %s  commit %s\nverdict %s  actor %s\n",
+               (unsigned long long)seq, id, nz(time_s), nz(kind),
+               nz(json_string_value(json_object_get(ext, "from"))), nz(to),
+               nz(json_string_value(json_object_get(
+                   json_object_get(json_array_get(json_object_get(st, "subject"), 0), "digest"),
+                   "gitCommit"))),
+               nz(verdict), clean);
+        gates = json_object_get(ext, "gates");
+        for (g = 0; g < json_array_size(gates); g++) {
+            const json_t *x = json_array_get(gates, g);
+
+            out_sanitize(clean, sizeof(clean), json_string_value(json_object_get(x, "summary")));
+            printf("  %-5s  %s  %s\n", nz(json_string_value(json_object_get(x, "status"))),
+                   nz(json_string_value(json_object_get(x, "name"))), clean);
+        }
     }
-    return err_set(e, EXIT_REJECTED, "no audit entry '%s'", o->arg);
+    rc = 0;
+done:
+    json_decref(st);
+    return rc;
 }
 
 /* The keys the log is verified with: --pubkey's, else the protected policy's (or, with
@@ -509,6 +516,7 @@ cmd_audit(int argc, char **argv)
     lr.no_remote = o.no_remote;
     lr.expect = o.expect;
     lr.full = o.full;
+    lr.whole = strcmp(sub, "export") == 0; /* every entry's bytes */
     if (cmd_repo_open(&repo, o.repo, NULL, &e) < 0 || load_keys(&keys, repo, &o, &e) < 0)
         goto fail;
     lr.repo = repo;
@@ -543,9 +551,9 @@ cmd_audit(int argc, char **argv)
         say_keys(stdout, &o, &keys);
     } else {
         say_keys(stderr, &o, &keys);
-        if (strcmp(sub, "show") == 0 ? audit_show_cmd(&led.log, &o, &keys, &e) < 0
-                                     : audit_log_cmd(&led.log, repo, &o,
-                                                     strcmp(sub, "export") == 0, &e) < 0)
+        if (strcmp(sub, "show") == 0   ? audit_show_cmd(led.ix, repo, &o, &keys, &e) < 0
+            : strcmp(sub, "export") == 0 ? audit_export_cmd(&led.log, led.ix, &o, &e) < 0
+                                         : audit_log_cmd(led.ix, repo, &o, &e) < 0)
             goto fail;
     }
     ledger_release(&led);

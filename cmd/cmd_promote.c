@@ -394,6 +394,10 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     char why[512];
     json_t *history = NULL;
     const json_t *already = NULL;
+    /* the log's entries the rules read: the latest of each kind, and those of --commit */
+    struct history_focus focus = {{NULL}, NULL, 0};
+    char focus_commit[41];
+    struct err fe = ERR_INIT;
     uint64_t base = 0;
     char commit[41];
     struct deploy_result dr;
@@ -434,6 +438,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     req.from = o.from;
     req.to = o.to;
     req.commit = o.commit;
+    if (o.commit && repo_resolve_commit(repo, o.commit, focus_commit, &fe) == 0)
+        focus.commits[0] = focus_commit; /* else the evaluation names why */
     req.overrides = o.overrides;
     req.n_overrides = o.n_overrides;
     if (clock_now(&req.now, &e) < 0)
@@ -474,6 +480,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         rq.run_url = run_url[0] ? run_url : NULL;
         rq.gh = &ghc;
         rq.home = &home;
+        rq.focus = &focus;
         if (record_prepare(&rq, &base, &history, &e) < 0 ||
             engine_already_deployed(&already, commit, &req, history, &e) < 0)
             goto fail;
@@ -510,6 +517,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         lr.keys = &lk;
         lr.remote = o.remote;
         lr.no_remote = o.no_remote || !o.remote;
+        lr.focus = &focus;
         if (ledger_keys_for(&lk, repo, policy, o.policy_ref, &e) < 0 ||
             ledger_open(&led, &lr, &e) < 0)
             goto fail;

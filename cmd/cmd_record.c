@@ -185,6 +185,8 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     struct err ae = ERR_INIT;
     const char *ghr;
     json_t *st = NULL, *doc, *history = NULL;
+    /* the rules read the latest deployment only */
+    const struct history_focus focus = {{NULL}, NULL, 0};
     uint64_t base = 0;
     time_t now;
     int code = EXIT_OK;
@@ -220,6 +222,7 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     cmd_github_config(&ghc, &aenv, &gb, repo, &go);
     rq.gh = &ghc;
     rq.home = &home;
+    rq.focus = &focus;
     if (record_prepare(&rq, &base, &history, &e) < 0 ||
         event_commit(commit, repo, policy, o->env, o->commit, history, &e) < 0)
         goto fail;

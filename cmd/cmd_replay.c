@@ -150,6 +150,7 @@ cmd_replay(int argc, char **argv)
         goto fail;
     }
     lr.repo = repo;
+    lr.whole = 1; /* every decision is replayed from its own entry */
     if (ledger_open(&led, &lr, &e) < 0)
         goto fail;
     if (env && !policy_env(p, env)) {

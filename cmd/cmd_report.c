@@ -192,6 +192,7 @@ source_open(struct source *s, const char *dir, const struct report_opts *o,
     memset(&lr, 0, sizeof(lr));
     lr.repo = s->repo;
     lr.keys = &s->keys;
+    lr.whole = 1; /* the gates of every change are read from its entry */
     /* this clone's log, offline (nothing from the network), read only, no key; nothing is
      * read from it before it verifies */
     lr.no_remote = 1;

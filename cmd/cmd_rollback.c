@@ -214,6 +214,7 @@ cmd_rollback(int argc, char **argv)
     char repo_uri[1100], to_commit[41], actor[128], msg[600], wstate[32] = "";
     const char *role = NULL;
     json_t *history = NULL, *fields = NULL, *st = NULL, *doc;
+    struct history_focus focus = {{NULL}, NULL, 0};
     uint64_t base = 0;
     time_t now;
     int rc, code = EXIT_OK, deployed = 0, waited = 0;
@@ -262,6 +263,9 @@ cmd_rollback(int argc, char **argv)
     rq.repo_uri = repo_uri;
     rq.gh = &ghc;
     rq.home = &home;
+    focus.commits[0] = to.commit;
+    focus.rollback_env = o.env;
+    rq.focus = &focus;
     /* the log is fetched and its every signature and link verified before it is read */
     if (record_prepare(&rq, &base, &history, &e) < 0)
         goto fail;

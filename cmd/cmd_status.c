@@ -82,6 +82,8 @@ cmd_status(int argc, char **argv)
     struct ledger_req lr;
     struct ledger led;
     struct err e = ERR_INIT;
+    /* what each environment waits for reads its latest entries only */
+    const struct history_focus focus = {{NULL}, NULL, 0};
     const json_t *h = NULL;
     json_t *all = json_array();
     size_t k;
@@ -119,6 +121,7 @@ cmd_status(int argc, char **argv)
     lr.keys = &lk;
     lr.remote = remote;
     lr.no_remote = no_remote;
+    lr.focus = &focus;
     if (cmd_repo_open(&repo, repo_dir, NULL, &e) < 0 || cmd_load_policy(&p, repo, pfile, pref, &e) < 0 ||
         ledger_keys_for(&lk, repo, p, pref, &e) < 0)
         goto fail;

@@ -98,14 +98,14 @@ deployed_since(const json_t *history, const char *env, const json_t *last)
     const char *commit = json_string_value(json_object_get(last, "commit"));
     size_t i;
 
-    for (i = (size_t)seq; i < json_array_size(history); i++) {
+    for (i = 0; i < json_array_size(history); i++) {
         const json_t *x = json_array_get(history, i);
         const char *k = json_string_value(json_object_get(x, "kind"));
         const char *en = json_string_value(json_object_get(x, "env"));
         const char *c = json_string_value(json_object_get(x, "commit"));
         const char *r = json_string_value(json_object_get(x, "result"));
 
-        if (k && en && c && strcmp(k, "deployment") == 0 && strcmp(en, env) == 0 &&
+        if (json_integer_value(json_object_get(x, "seq")) > seq && k && en && c && strcmp(k, "deployment") == 0 && strcmp(en, env) == 0 &&
             strcmp(c, commit) != 0 && !(r && strcmp(r, "trigger_failed") == 0))
             return 1;
     }

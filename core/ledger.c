@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "history.h"
+#include "index.h"
 #include "witness.h"
 
 #define LEDGER_NAMED 4 /* unpushed entries named in a message */
@@ -66,6 +67,8 @@ ledger_release(struct ledger *l)
     audit_log_release(&l->log);
     json_decref(l->history);
     l->history = NULL;
+    index_free(l->ix);
+    l->ix = NULL;
 }
 
 /* Which remote, if any: 1 with its name and tracking ref, 0 none; --remote NAME that does
@@ -147,16 +150,16 @@ entry_kind(char *out, size_t outsz, const struct audit_item *it, char id[65])
     json_decref(st);
 }
 
-/* EXIT_EVAL naming entries FROM + 1 .. L->n, which REMOTE lacks. */
+/* EXIT_EVAL naming entries FROM + 1 .. of L, which REMOTE lacks (FROM >= L->base). */
 static int
 unpushed(const struct audit_log *l, size_t from, const char *remote, struct err *e)
 {
     struct buf b = BUF_INIT;
     char kind[64], id[65];
-    size_t i, n = l->n - from;
+    size_t i, size = audit_size(l), n = size - from;
 
-    for (i = from; i < l->n && i < from + LEDGER_NAMED; i++) {
-        entry_kind(kind, sizeof(kind), &l->items[i], id);
+    for (i = from; i < size && i < from + LEDGER_NAMED; i++) {
+        entry_kind(kind, sizeof(kind), &l->items[i - l->base], id);
         buf_addf(&b, "%sseq %zu %s %.16s", i > from ? ", " : "", i + 1, kind, id);
     }
     if (n > LEDGER_NAMED)
@@ -175,6 +178,8 @@ struct sync {
     int fetch;                    /* fetch first (else the tracking ref as last fetched) */
     int push;                     /* push what the remote lacks (needs rq->key) */
     struct audit_appended *entry; /* followed through a re-chain, may be NULL */
+    int whole;                    /* read every entry, not only those after the index */
+    int history;                  /* read the history the request's focus picks */
 };
 
 static void
@@ -187,8 +192,8 @@ follow(struct audit_appended *entry, const struct audit_log *l, size_t from,
 
     if (!entry)
         return;
-    for (i = from; i < l->n; i++) {
-        st = audit_payload(&l->items[i], id);
+    for (i = from; i < audit_size(l); i++) {
+        st = audit_payload(&l->items[i - l->base], id);
         json_decref(st);
         if (strcmp(id, entry->id) == 0) {
             *entry = map[i - from];
@@ -197,26 +202,70 @@ follow(struct audit_appended *entry, const struct audit_log *l, size_t from,
     }
 }
 
+/* The roots a witness of the entries before a tail read is checked against: those the
+ * index holds (up to LOCAL's base), then LOCAL's own (up to SHARED entries, which the
+ * log checked is known to share with LOCAL). */
+struct roots {
+    struct index *ix;
+    const struct audit_log *local;
+    size_t shared;
+};
+
+static int
+root_before(unsigned char root[32], void *ctx, uint64_t size, struct err *e)
+{
+    const struct roots *rs = ctx;
+    struct audit_point p;
+
+    if (size <= rs->local->base)
+        return index_root_at(root, rs->ix, size, e);
+    if (size > rs->shared)
+        return err_set(e, EXIT_EVAL, "entry %llu of the audit log was not read",
+                       (unsigned long long)size);
+    if (audit_point_at(&p, rs->local, (size_t)size, e) < 0)
+        return -1;
+    memcpy(root, p.root, 32);
+    return 0;
+}
+
+/* The point of the index's last row, when the log may be read from there: nothing asks
+ * for the whole log, the keys are those this clone verified with, and the row is at or
+ * before what this clone verified (audit_load_after checks it against the log). */
+static const struct audit_point *
+index_base(struct audit_point *ipt, struct index *ix, const struct audit_state *st,
+           const unsigned char digest[32], int whole)
+{
+    struct err ne = ERR_INIT;
+
+    if (whole || !st->has_local || !st->local.tip[0] || !st->has_trust ||
+        memcmp(st->trust, digest, 32) != 0 || index_tip(ipt, ix, &ne) < 0 || !ipt->size ||
+        ipt->size > st->local.size)
+        return NULL;
+    return ipt;
+}
+
 /* One round of ledger_open or ledger_push, under the clone's lock: OUT gets the verified
  * log; *RETRY is set when someone else moved a ref first (a lost compare-and-swap, a
- * rejected push). */
+ * rejected push), and HOW->whole with it when the round must read the whole log. */
 static int
-sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *how, int *retry,
+sync_once(struct ledger *out, const struct ledger_req *rq, struct sync *how, int *retry,
           struct err *e)
 {
     struct audit_state st;
     struct audit_log l, rl, nl;
     struct audit_verified vl, vr;
-    struct audit_point p;
+    struct audit_point p, ipt;
     struct audit_appended *map = NULL;
+    struct index *ix = NULL;
     char name[64] = "", tracking[128] = "", ltip[41], rtip[41], new_tip[41];
     const char *what_local = "the checkpoint this clone saw";
     char what_remote[160];
     struct witness_set wits = {0, 0, NULL};
+    struct roots rs;
     unsigned char digest[32];
-    size_t vfrom;
+    size_t vfrom, lsize, rsize;
     const struct witness *floor;
-    int fd = -1, rc = -1, use_remote, found, cas;
+    int fd = -1, rc = -1, use_remote, found, cas, synced;
     size_t k = 0, from;
 
     *retry = 0;
@@ -233,24 +282,28 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
         return err_prefix(e, "cannot fetch the audit log from '%s'", name);
     if (audit_lock(&fd, rq->repo, e) < 0)
         return -1;
-    if (audit_state_load(&st, rq->repo, e) < 0 ||
+    audit_trust_digest(digest, &rq->keys->trust);
+    /* this clone's log: only what was added since the index's last row is read */
+    if (audit_state_load(&st, rq->repo, e) < 0 || index_open(&ix, rq->repo, e) < 0 ||
         repo_ref_tip(rq->repo, rq->keys->ref, ltip, e) < 0 ||
-        audit_load_tip(&l, rq->repo, ltip, e) < 0 ||
+        audit_load_after(&l, rq->repo, ltip, index_base(&ipt, ix, &st, digest, how->whole),
+                         e) < 0 ||
         (!ltip[0] && (!use_remote || !found) && check_moved(rq, use_remote ? name : "", e) < 0) ||
         witness_collect(&wits, rq->repo, &rq->keys->trust, e) < 0)
         goto done;
     floor = witness_floor(&wits);
     /* this clone's log extends what this clone appended or verified before; the entries
      * after it are verified, or all of them with --full, a fresh clone, or other keys */
-    audit_trust_digest(digest, &rq->keys->trust);
     if (st.has_local && audit_extends(&l, &st.local, what_local, e) < 0) {
         /* name the first bad entry, when one is bad (not only that the log changed) */
         struct audit_verified fv;
+        struct audit_log whole;
         struct err fe = ERR_INIT;
 
-        if (e->code == EXIT_TAMPER && audit_verify_log(&fv, &l, 0, &rq->keys->trust, &fe) < 0 &&
-            fe.code == EXIT_TAMPER)
+        if (e->code == EXIT_TAMPER && audit_load_tip(&whole, rq->repo, ltip, &fe) == 0 &&
+            audit_verify_log(&fv, &whole, 0, &rq->keys->trust, &fe) < 0 && fe.code == EXIT_TAMPER)
             *e = fe;
+        audit_log_release(&whole);
         goto done;
     }
     vfrom = !rq->full && st.has_local && st.local.tip[0] && st.has_trust &&
@@ -264,17 +317,36 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
     memcpy(st.trust, digest, 32);
     out->v.had_remembered = st.has_local;
     out->v.remembered_size = st.local.size;
+    rs.ix = ix;
+    rs.local = &l;
+    rs.shared = audit_size(&l);
     if (use_remote) {
-        /* the remote's log: what it shares with ours is verified already; it must extend
-         * what this clone saw there (a smaller or rewritten log is a rollback) */
+        /* the remote's log, read after what this clone saw there: what it shares with
+         * ours is verified already; it must extend what this clone saw there (a smaller
+         * or rewritten log is a rollback) */
         if (repo_ref_tip(rq->repo, tracking, rtip, e) < 0 ||
-            audit_load_tip(&rl, rq->repo, rtip, e) < 0)
+            audit_load_after(&rl, rq->repo, rtip,
+                             !how->whole && st.has_seen && st.seen.size >= l.base ? &st.seen
+                                                                                 : NULL,
+                             e) < 0)
             goto done;
         k = audit_common(&l, &rl);
-        from = k < rl.n ? k : (rl.n ? rl.n - 1 : 0);
+        if (k == AUDIT_UNKNOWN) {
+            /* the two tails do not overlap: read both whole */
+            how->whole = 1;
+            *retry = 1;
+            rc = 0;
+            goto done;
+        }
+        rs.shared = k;
+        lsize = audit_size(&l);
+        rsize = audit_size(&rl);
+        from = k < rsize ? k : (rsize ? rsize - 1 : 0);
+        if (from < rl.base)
+            from = rl.base;
         if (audit_verify_log(&vr, &rl, from, &rq->keys->trust, e) < 0 ||
             (st.has_seen && audit_extends(&rl, &st.seen, what_remote, e) < 0) ||
-            witness_check(&rl, &wits, e) < 0) {
+            witness_check_tail(&rl, &wits, root_before, &rs, e) < 0) {
             err_prefix(e, "the audit log on '%s'", name);
             goto done;
         }
@@ -284,12 +356,12 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
         snprintf(out->remote, sizeof(out->remote), "%s", name);
         out->v.had_remembered = st.has_seen;
         out->v.remembered_size = st.seen.size;
-        if (audit_point_at(&st.seen, &rl, rl.n, e) < 0)
+        if (audit_point_at(&st.seen, &rl, rsize, e) < 0)
             goto done;
         st.has_seen = 1;
-        if (k == l.n) {
+        if (k == lsize) {
             /* nothing of ours the remote lacks: take what it has */
-            if (rl.n > l.n) {
+            if (rsize > lsize) {
                 cas = repo_ref_cas(rq->repo, rq->keys->ref, rtip, ltip, e);
                 if (cas != 0) {
                     *retry = cas == 1;
@@ -307,16 +379,17 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
             unpushed(&l, k, name, e);
             goto done;
         } else {
-            if (k < rl.n) {
+            if (k < rsize) {
                 /* the remote moved since: ours go after its entries, re-signed */
-                map = calloc(l.n - k, sizeof(*map));
+                map = calloc(lsize - k, sizeof(*map));
                 if (!map) {
                     err_set(e, EXIT_EVAL, "out of memory");
                     goto done;
                 }
                 if (audit_rechain(new_tip, map, rq->repo, &rl, &l, k, rq->key, rq->origin, e) < 0 ||
-                    audit_load_tip(&nl, rq->repo, new_tip, e) < 0 ||
-                    audit_verify_log(&vr, &nl, rl.n, &rq->keys->trust, e) < 0) {
+                    audit_point_at(&p, &rl, rsize, e) < 0 ||
+                    audit_load_after(&nl, rq->repo, new_tip, &p, e) < 0 ||
+                    audit_verify_log(&vr, &nl, rsize, &rq->keys->trust, e) < 0) {
                     err_prefix(e, "cannot re-chain this clone's entries after those of '%s'", name);
                     goto done;
                 }
@@ -338,9 +411,9 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
                 l = nl;
                 memset(&nl, 0, sizeof(nl));
                 snprintf(ltip, sizeof(ltip), "%s", new_tip);
-                k = rl.n;
+                k = rsize;
             }
-            if (audit_point_at(&st.local, &l, l.n, e) < 0)
+            if (audit_point_at(&st.local, &l, audit_size(&l), e) < 0)
                 goto done;
             st.has_local = 1;
             if (audit_state_store(rq->repo, &st, e) < 0)
@@ -361,14 +434,14 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
             }
             audit_crashpoint("after-push");
             if (repo_ref_set(rq->repo, tracking, ltip, e) < 0 ||
-                audit_point_at(&st.seen, &l, l.n, e) < 0)
+                audit_point_at(&st.seen, &l, audit_size(&l), e) < 0)
                 goto done;
-            out->pushed = l.n - k;
+            out->pushed = audit_size(&l) - k;
         }
     }
     /* without a remote, this clone's log is the one a witness speaks of (an empty one was
      * never fetched: nothing is read from it) */
-    if (!use_remote && l.n && witness_check(&l, &wits, e) < 0)
+    if (!use_remote && audit_size(&l) && witness_check_tail(&l, &wits, root_before, &rs, e) < 0)
         goto done;
     if (st.has_local && !use_remote)
         raise_floor(out, st.local.size, "the log this clone appended to", NULL);
@@ -378,19 +451,36 @@ sync_once(struct ledger *out, const struct ledger_req *rq, const struct sync *ho
         goto done;
     if (rq->expect)
         raise_floor(out, (uint64_t)strtoull(rq->expect, NULL, 10), "--expect", NULL);
-    if (audit_point_at(&p, &l, l.n, e) < 0)
+    if (audit_point_at(&p, &l, audit_size(&l), e) < 0)
         goto done;
     st.local = p;
     st.has_local = 1;
     if (audit_state_store(rq->repo, &st, e) < 0)
+        goto done;
+    /* the index follows the log that verified; one that needs entries not read is made
+     * again from the whole log in another round */
+    synced = index_sync(ix, &l, e);
+    if (synced < 0)
+        goto done;
+    if (synced == 1) {
+        how->whole = 1;
+        *retry = 1;
+        rc = 0;
+        goto done;
+    }
+    if (how->history && index_history(&out->history, ix, rq->focus, e) < 0)
         goto done;
     out->v.size = p.size;
     memcpy(out->v.root, p.root, 32);
     audit_log_release(&out->log);
     out->log = l;
     memset(&l, 0, sizeof(l));
+    index_free(out->ix);
+    out->ix = ix;
+    ix = NULL;
     rc = 0;
 done:
+    index_free(ix);
     audit_unlock(fd);
     witness_set_release(&wits);
     free(map);
@@ -421,10 +511,16 @@ sync_loop(struct ledger *out, const struct ledger_req *rq, struct sync *how, str
     /* as long as others keep winning, keep trying until the deadline: each round costs
      * one fetch and one push, and every round some clone gets through */
     for (attempt = 0;; attempt++) {
+        int was_whole = how->whole;
+
         if (sync_once(out, rq, how, &retry, e) < 0)
             return -1;
         if (!retry)
             return 0;
+        if (how->whole && !was_whole) {
+            attempt--; /* not a lost race: the same round again, reading every entry */
+            continue;
+        }
         if (mono_s() >= end)
             break;
         /* someone else pushed first: back off (randomised, growing to about a second, so
@@ -442,10 +538,10 @@ sync_loop(struct ledger *out, const struct ledger_req *rq, struct sync *how, str
 int
 ledger_open(struct ledger *out, const struct ledger_req *rq, struct err *e)
 {
-    struct sync how = {1, rq->key != NULL, NULL};
+    struct sync how = {1, rq->key != NULL, NULL, rq->whole || rq->expect || rq->full, 1};
 
     memset(out, 0, sizeof(*out));
-    if (sync_loop(out, rq, &how, e) < 0 || history_from_log(&out->history, &out->log, e) < 0) {
+    if (sync_loop(out, rq, &how, e) < 0) {
         ledger_release(out);
         return -1;
     }
@@ -471,7 +567,7 @@ ledger_append(struct audit_appended *out, const struct ledger_req *rq, const jso
         repo_ref_tip(rq->repo, rq->keys->ref, tip, e) < 0)
         goto done;
     if (!st.has_local || !st.local.tip[0] || strcmp(st.local.tip, tip) != 0) {
-        if (audit_load_tip(&l, rq->repo, tip, e) < 0 ||
+        if (audit_load_after(&l, rq->repo, tip, st.has_local ? &st.local : NULL, e) < 0 ||
             (st.has_local && audit_extends(&l, &st.local, "the checkpoint this clone saw", e) < 0))
             goto done;
     }
@@ -494,7 +590,7 @@ ledger_push(struct audit_appended *entry, const struct ledger_req *rq, char remo
             struct err *e)
 {
     /* the remote was fetched when this run began: push at once, fetch when refused */
-    struct sync how = {0, 1, entry};
+    struct sync how = {0, 1, entry, 0, 0};
     struct ledger l;
     int rc;
 
@@ -557,11 +653,11 @@ ledger_migrate(size_t *moved, char remote[64], const struct ledger_req *rq, stru
     old_rq.key = NULL;
     if (ledger_open(&old, &old_rq, e) < 0)
         return err_prefix(e, "the log on %s", AUDIT_REF);
-    if (!old.log.n) {
+    if (!audit_size(&old.log)) {
         err_set(e, EXIT_USAGE, "%s holds no entries: there is nothing to migrate", AUDIT_REF);
         goto done;
     }
-    want = old.log.items[old.log.n - 1].commit;
+    want = audit_commit_at(&old.log, audit_size(&old.log));
     if ((tip[0] && strcmp(tip, want) != 0) || (there[0] && strcmp(there, want) != 0)) {
         err_set(e, EXIT_EVAL, "%s already holds a log other than the one on %s: nothing was moved",
                 rq->keys->ref, AUDIT_REF);
@@ -595,7 +691,7 @@ ledger_migrate(size_t *moved, char remote[64], const struct ledger_req *rq, stru
     old_rq.keys = rq->keys;
     if (ledger_open(&now, &old_rq, e) < 0)
         goto done;
-    *moved = now.log.n;
+    *moved = audit_size(&now.log);
     if (use_remote)
         snprintf(remote, 64, "%s", name);
     rc = 0;

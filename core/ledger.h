@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 #include "audit.h"
+#include "history.h"
+#include "index.h"
 #include "err.h"
 #include "keys.h"
 #include "policy.h"
@@ -53,11 +55,19 @@ struct ledger_req {
     const char *origin; /* the log's name in checkpoints ("promote:<repository>"), with KEY */
     const char *expect; /* "SIZE:ROOTHEX" the log must extend (--expect), or NULL */
     int full; /* verify every entry again, not only those after what this clone verified */
+    /* read every entry into ledger.log (a report, a replay, an export); else only those
+     * after the index's last row are read, and queries go to the index */
+    int whole;
+    /* the entries ledger.history holds (core/history.h); NULL: all of them */
+    const struct history_focus *focus;
 };
 
 struct ledger {
-    struct audit_log log; /* this clone's log, verified, oldest first */
-    json_t *history;      /* core/history.h over LOG */
+    /* this clone's log, verified, oldest first: its tail after the index's last row
+     * unless the request asked for the whole log */
+    struct audit_log log;
+    json_t *history;  /* core/history.h: the entries the request's focus picks */
+    struct index *ix; /* the index (core/index.h), up to date with LOG */
     struct audit_verified v;
     int remote_used;
     char remote[64];

@@ -26,6 +26,7 @@ ledger_req_of(struct ledger_req *lr, struct ledger_keys *lk, char origin[600],
     lr->no_remote = no_remote;
     lr->key = rq->key;
     lr->origin = origin;
+    lr->focus = rq->focus;
     return 0;
 }
 
@@ -189,9 +190,12 @@ record_superseded(const struct record_req *rq, const struct decision *d, uint64_
     int rc = -1;
 
     /* this clone's log, verified again: it holds ours and everything before it */
+    struct history_focus since = {{NULL}, NULL, base};
+
     if (ledger_req_of(&lr, &lk, origin, rq, 1, e) < 0)
         return -1;
     lr.key = NULL;
+    lr.focus = &since;
     if (ledger_open(&l, &lr, e) < 0)
         return -1;
     h = json_incref(l.history);

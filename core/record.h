@@ -25,6 +25,8 @@ struct record_req {
     /* where the log lives and whether its host protects it (core/loghome.h): filled by
      * record_prepare, added to every entry recorded after it; may be NULL */
     struct loghome *home;
+    /* the entries of the log the caller's rules read (core/history.h); NULL: all */
+    const struct history_focus *focus;
 };
 
 /* Before any gate runs: the policy is the protected one and the key is among its trusted

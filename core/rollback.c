@@ -1,5 +1,7 @@
 #include "rollback.h"
 
+#include "history.h"
+
 #include <string.h>
 
 static int
@@ -130,9 +132,7 @@ rollback_find(struct rollback_target *out, const json_t *history, const char *en
     if (!to || (to->seq <= 0 && !to->commit))
         return find_latest_good(out, history, env, e);
     if (to->seq > 0) {
-        x = to->seq <= (long long)json_array_size(history)
-                ? json_array_get(history, (size_t)(to->seq - 1))
-                : NULL;
+        x = history_at(history, to->seq);
         if (!x || !eq(x, "env", env) || !commit_of(x) ||
             !(eq(x, "kind", "deployment") ||
               (eq(x, "kind", "decision") && eq(x, "verdict", "approved"))))
