@@ -517,6 +517,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         lr.keys = &lk;
         lr.remote = o.remote;
         lr.no_remote = o.no_remote || !o.remote;
+        lr.history = 1;
         lr.focus = &focus;
         if (ledger_keys_for(&lk, repo, policy, o.policy_ref, &e) < 0 ||
             ledger_open(&led, &lr, &e) < 0)

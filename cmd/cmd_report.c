@@ -193,6 +193,7 @@ source_open(struct source *s, const char *dir, const struct report_opts *o,
     lr.repo = s->repo;
     lr.keys = &s->keys;
     lr.whole = 1; /* the gates of every change are read from its entry */
+    lr.history = 1;
     /* this clone's log, offline (nothing from the network), read only, no key; nothing is
      * read from it before it verifies */
     lr.no_remote = 1;

@@ -121,6 +121,7 @@ cmd_status(int argc, char **argv)
     lr.keys = &lk;
     lr.remote = remote;
     lr.no_remote = no_remote;
+    lr.history = 1;
     lr.focus = &focus;
     if (cmd_repo_open(&repo, repo_dir, NULL, &e) < 0 || cmd_load_policy(&p, repo, pfile, pref, &e) < 0 ||
         ledger_keys_for(&lk, repo, p, pref, &e) < 0)

@@ -657,6 +657,43 @@ audit_append(struct audit_appended *out, struct repo *r, const char *ref,
                    AUDIT_MAX_ATTEMPTS);
 }
 
+int
+audit_bulk_begin(struct audit_bulk *b, struct repo *r, const char *ref, struct err *e)
+{
+    memset(b, 0, sizeof(*b));
+    if (strlen(ref) >= sizeof(b->ref))
+        return err_set(e, EXIT_USAGE, "the ref name '%.64s...' is too long", ref);
+    snprintf(b->ref, sizeof(b->ref), "%s", ref);
+    if (repo_ref_tip(r, ref, b->start, e) < 0)
+        return -1;
+    snprintf(b->tip, sizeof(b->tip), "%s", b->start);
+    return tip_state(&b->f, b->prev, r, b->tip, e);
+}
+
+int
+audit_bulk_add(struct audit_appended *out, struct audit_bulk *b, struct repo *r,
+               const json_t *statement, const struct key *k, const char *origin, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (build_entry(out, NULL, r, &b->f, b->prev, b->tip, statement, k, origin, e) < 0)
+        return -1;
+    snprintf(b->tip, sizeof(b->tip), "%s", out->commit);
+    return 0;
+}
+
+int
+audit_bulk_end(struct audit_bulk *b, struct repo *r, struct err *e)
+{
+    int cas;
+
+    if (strcmp(b->tip, b->start) == 0)
+        return 0;
+    cas = repo_ref_cas(r, b->ref, b->tip, b->start, e);
+    if (cas == 1)
+        return err_set(e, EXIT_EVAL, "%s moved while entries were being added in bulk", b->ref);
+    return cas;
+}
+
 /* Replace, in the predicate of ST and in its decision extension, every string equal to
  * an id OLD[i] by NEW[i]. */
 static void
@@ -1226,6 +1263,21 @@ audit_state_load(struct audit_state *out, struct repo *r, struct err *e)
     return 0;
 }
 
+/* Does the file PATH hold exactly TEXT? */
+static int
+same_file(const char *path, const struct buf *text)
+{
+    char have[2048];
+    size_t len;
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return 0;
+    len = fread(have, 1, sizeof(have), f);
+    fclose(f);
+    return len == text->len && len < sizeof(have) && memcmp(have, text->ptr, len) == 0;
+}
+
 int
 audit_state_store(struct repo *r, const struct audit_state *s, struct err *e)
 {
@@ -1241,6 +1293,10 @@ audit_state_store(struct repo *r, const struct audit_state *s, struct err *e)
     snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
     if (audit_state_format(&text, s) < 0) {
         err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    if (same_file(path, &text)) {
+        rc = 0; /* nothing new to remember: no write, no fsync */
         goto done;
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -58,6 +58,24 @@ int audit_append(struct audit_appended *out, struct repo *r, const char *ref,
                  const json_t *statement, const struct key *k, const char *origin,
                  struct err *e);
 
+/* Many appends by one writer that owns the log meanwhile (building a log for a benchmark
+ * or a migration): each entry is written as audit_append writes it, chained in memory,
+ * and the ref moves once, at the end, by compare-and-swap from where it was at the
+ * beginning. */
+struct audit_bulk {
+    char ref[256];
+    char start[41]; /* the ref's tip at the beginning ("" when there was no log) */
+    char tip[41];
+    struct merkle_frontier f;
+    unsigned char prev[32];
+};
+
+int audit_bulk_begin(struct audit_bulk *b, struct repo *r, const char *ref, struct err *e);
+int audit_bulk_add(struct audit_appended *out, struct audit_bulk *b, struct repo *r,
+                   const json_t *statement, const struct key *k, const char *origin,
+                   struct err *e);
+int audit_bulk_end(struct audit_bulk *b, struct repo *r, struct err *e);
+
 /* ---- reading ---- */
 
 struct audit_item {

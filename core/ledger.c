@@ -538,7 +538,8 @@ sync_loop(struct ledger *out, const struct ledger_req *rq, struct sync *how, str
 int
 ledger_open(struct ledger *out, const struct ledger_req *rq, struct err *e)
 {
-    struct sync how = {1, rq->key != NULL, NULL, rq->whole || rq->expect || rq->full, 1};
+    struct sync how = {1, rq->key != NULL, NULL, rq->whole || rq->expect || rq->full,
+                      rq->history};
 
     memset(out, 0, sizeof(*out));
     if (sync_loop(out, rq, &how, e) < 0) {

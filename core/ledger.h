@@ -58,7 +58,8 @@ struct ledger_req {
     /* read every entry into ledger.log (a report, a replay, an export); else only those
      * after the index's last row are read, and queries go to the index */
     int whole;
-    /* the entries ledger.history holds (core/history.h); NULL: all of them */
+    /* read ledger.history (core/history.h): the entries FOCUS picks, all when NULL */
+    int history;
     const struct history_focus *focus;
 };
 

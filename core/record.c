@@ -27,6 +27,7 @@ ledger_req_of(struct ledger_req *lr, struct ledger_keys *lk, char origin[600],
     lr->key = rq->key;
     lr->origin = origin;
     lr->focus = rq->focus;
+    lr->history = 1;
     return 0;
 }
 
