@@ -29,6 +29,7 @@ make_log(struct audit_log *log, size_t n, const char *const *commits, const char
     size_t i;
     char line[64];
 
+    memset(log, 0, sizeof(*log)); /* a whole log: no entries before its items */
     log->n = n;
     log->items = calloc(n ? n : 1, sizeof(*log->items));
     assert_non_null(log->items);
