@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -888,17 +889,186 @@ misplaced(char *why, size_t whysz, const struct audit_log *log, uint64_t seq, js
         snprintf(why, whysz, "a duplicate or misplaced entry");
 }
 
+/* ---- the checks of one entry, which need no other entry: on every core ---- */
+
+#define VERIFY_PER_THREAD 256 /* entries a thread is worth: fewer than twice this, none */
+#define VERIFY_MAX_THREADS 64
+
+/* What the checks of one entry found, kept for every entry checked (a log may have
+ * 100 000): hashes and the numbers the order-dependent checks compare, nothing more. */
+struct entry_check {
+    unsigned char payload_hash[32]; /* what the next entry's prev must be */
+    unsigned char leaf[32];         /* its RFC 6962 leaf hash */
+    unsigned char prev[32];         /* the prev it claims, when PREV_OK */
+    json_int_t seq;                 /* the seq it claims */
+    int prev_ok;                    /* it claims a prev of 64 lower-case hex digits */
+};
+
+/* Entries BEGIN .. END - 1 of LOG (indexes of LOG->items), checked by one thread into
+ * CHECKS[i - FIRST]. A run stops at its first bad entry, the only one of the run that
+ * can be named: BAD (END when none), and why in E. */
+struct check_run {
+    const struct audit_log *log;
+    const struct audit_trust *trust;
+    struct entry_check *checks;
+    size_t first, begin, end, bad;
+    struct err e;
+    pthread_t tid;
+    int started; /* on a thread of its own */
+};
+
+/* Check entry I of LOG (seq LOG->base + I + 1) on its own: one line, a DSSE envelope of
+ * a canonical promote statement with a seq, signed by a trusted key not retired at its
+ * seq. CANON is scratch. Tamper is named as audit_verify_log names it. */
+static int
+check_entry(struct entry_check *out, struct buf *canon, const struct audit_log *log, size_t i,
+            const struct audit_trust *trust, struct err *e)
+{
+    const struct audit_item *it = &log->items[i];
+    uint64_t seq = log->base + i + 1;
+    struct dsse d;
+    json_t *st = NULL;
+    const json_t *pred, *jseq;
+    const char *type, *prev;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    memset(&d, 0, sizeof(d));
+    if (it->len == 0 || it->bytes[it->len - 1] != '\n' || memchr(it->bytes, '\n', it->len - 1))
+        return err_set(e, EXIT_TAMPER, "seq %llu: the entry is not one line ending in a newline",
+                       (unsigned long long)seq);
+    if (sign_parse(&d, it->bytes, it->len, e) < 0)
+        return err_prefix(e, "seq %llu", (unsigned long long)seq);
+    if (strcmp(d.payload_type, SIGN_PAYLOAD_TYPE) != 0) {
+        err_set(e, EXIT_TAMPER, "seq %llu: payloadType is not %s", (unsigned long long)seq,
+                SIGN_PAYLOAD_TYPE);
+        goto done;
+    }
+    if (verify_entry(&d, seq, trust, e) < 0)
+        goto done;
+    st = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
+    canon->len = 0;
+    if (!st || sign_canonical(canon, st, e) < 0 || canon->len != d.payload_len ||
+        memcmp(canon->ptr, d.payload, canon->len) != 0) {
+        err_set(e, EXIT_TAMPER, "seq %llu: the payload is not a canonical JSON statement",
+                (unsigned long long)seq);
+        goto done;
+    }
+    pred = json_object_get(st, "predicate");
+    type = json_string_value(json_object_get(st, "predicateType"));
+    jseq = json_object_get(pred, "seq");
+    if (!type || (strcmp(type, AUDIT_VSA) != 0 && strcmp(type, AUDIT_EVENT) != 0) ||
+        strcmp(str(json_object_get(st, "_type")), "https://in-toto.io/Statement/v1") != 0) {
+        err_set(e, EXIT_TAMPER, "seq %llu: not a promote statement", (unsigned long long)seq);
+        goto done;
+    }
+    if (!json_is_integer(jseq)) {
+        err_set(e, EXIT_TAMPER, "seq %llu: the statement has no seq", (unsigned long long)seq);
+        goto done;
+    }
+    out->seq = json_integer_value(jseq);
+    /* equal to the hex of the previous payload hash exactly when it is 64 lower-case hex
+     * digits (as a C string, as the chain was always compared) that decode to it */
+    prev = str(json_object_get(pred, "prev"));
+    out->prev_ok = strlen(prev) == 64 && unhex32(out->prev, prev) == 0;
+    crypto_hash_sha256(out->payload_hash, d.payload, d.payload_len);
+    sign_leaf_hash(out->leaf, (const unsigned char *)it->bytes, it->len);
+    rc = 0;
+done:
+    json_decref(st);
+    sign_dsse_release(&d);
+    return rc;
+}
+
+static void *
+run_checks(void *arg)
+{
+    struct check_run *run = arg;
+    struct buf canon = BUF_INIT;
+    size_t i;
+
+    run->bad = run->end;
+    for (i = run->begin; i < run->end; i++) {
+        if (check_entry(&run->checks[i - run->first], &canon, run->log, i, run->trust,
+                        &run->e) < 0) {
+            run->bad = i;
+            break;
+        }
+    }
+    buf_release(&canon);
+    return NULL;
+}
+
+/* How many threads check TODO entries: WANT when set, else one per online core but
+ * none (the caller's only) for fewer than 2 x VERIFY_PER_THREAD entries. */
+static size_t
+verify_threads(size_t todo, unsigned want)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = want;
+
+    if (!n) {
+        n = todo / VERIFY_PER_THREAD;
+        if (cores < 1)
+            cores = 1;
+        if (n > (size_t)cores)
+            n = (size_t)cores;
+    }
+    if (n > todo)
+        n = todo;
+    if (n > VERIFY_MAX_THREADS)
+        n = VERIFY_MAX_THREADS;
+    return n ? n : 1;
+}
+
+/* Check entries FIRST .. LOG->n - 1 of LOG into CHECKS in NRUNS contiguous runs, all but
+ * the first on threads of their own (a run whose thread cannot start is checked here). */
+static void
+check_all(struct check_run *runs, size_t nruns, struct entry_check *checks,
+          const struct audit_log *log, size_t first, const struct audit_trust *trust)
+{
+    size_t c, todo = log->n - first;
+
+    for (c = 0; c < nruns; c++) {
+        runs[c].log = log;
+        runs[c].trust = trust;
+        runs[c].checks = checks;
+        runs[c].first = first;
+        runs[c].begin = first + todo * c / nruns;
+        runs[c].end = first + todo * (c + 1) / nruns;
+        runs[c].bad = runs[c].end;
+        runs[c].e = (struct err)ERR_INIT;
+        runs[c].started = 0;
+    }
+    for (c = 1; c < nruns; c++)
+        runs[c].started = pthread_create(&runs[c].tid, NULL, run_checks, &runs[c]) == 0;
+    run_checks(&runs[0]);
+    for (c = 1; c < nruns; c++) {
+        if (runs[c].started)
+            pthread_join(runs[c].tid, NULL);
+        else
+            run_checks(&runs[c]);
+    }
+}
+
 int
 audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t from,
                  const struct audit_trust *trust, struct err *e)
 {
-    struct buf canon = BUF_INIT;
-    unsigned char prev[32] = {0}, leaf[32];
+    return audit_verify_log_threads(out, log, from, trust, 0, e);
+}
+
+int
+audit_verify_log_threads(struct audit_verified *out, const struct audit_log *log, size_t from,
+                         const struct audit_trust *trust, unsigned threads, struct err *e)
+{
+    unsigned char prev[32] = {0};
     struct merkle_frontier f;
     struct checkpoint cp;
     const struct audit_key *cpkey = NULL;
-    char prevhex[65];
-    size_t i, size = audit_size(log);
+    struct entry_check *checks = NULL;
+    struct check_run *runs = NULL;
+    size_t i, c, nruns, first, size = audit_size(log);
     int rc = -1;
 
     memset(out, 0, sizeof(*out));
@@ -912,73 +1082,45 @@ audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t
     audit_frontier_at(&f, log, from);
     if (prev_at(prev, log, from, e) < 0)
         goto done;
-    for (i = from - log->base; i < log->n; i++) {
-        const struct audit_item *it = &log->items[i];
-        uint64_t seq = log->base + i + 1;
-        struct dsse d;
-        json_t *st = NULL, *pred;
-        const char *type;
-        json_int_t got;
+    first = from - log->base;
+    if (first < log->n) {
+        nruns = verify_threads(log->n - first, threads);
+        checks = malloc((log->n - first) * sizeof(*checks));
+        runs = calloc(nruns, sizeof(*runs));
+        if (!checks || !runs) {
+            err_set(e, EXIT_EVAL, "cannot verify the audit log: out of memory");
+            goto done;
+        }
+        check_all(runs, nruns, checks, log, first, trust);
+        /* then what depends on the entries before, in log order: the first bad entry is
+         * the one named, whichever thread found what */
+        for (c = 0; c < nruns; c++) {
+            for (i = runs[c].begin; i < runs[c].bad; i++) {
+                const struct entry_check *k = &checks[i - first];
+                uint64_t seq = log->base + i + 1;
 
-        if (it->len == 0 || it->bytes[it->len - 1] != '\n' || memchr(it->bytes, '\n', it->len - 1)) {
-            err_set(e, EXIT_TAMPER, "seq %llu: the entry is not one line ending in a newline",
-                    (unsigned long long)seq);
-            goto done;
-        }
-        if (sign_parse(&d, it->bytes, it->len, e) < 0) {
-            err_prefix(e, "seq %llu", (unsigned long long)seq);
-            goto done;
-        }
-        if (strcmp(d.payload_type, SIGN_PAYLOAD_TYPE) != 0) {
-            sign_dsse_release(&d);
-            err_set(e, EXIT_TAMPER, "seq %llu: payloadType is not %s", (unsigned long long)seq,
-                    SIGN_PAYLOAD_TYPE);
-            goto done;
-        }
-        if (verify_entry(&d, seq, trust, e) < 0) {
-            sign_dsse_release(&d);
-            goto done;
-        }
-        st = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
-        canon.len = 0;
-        if (!st || sign_canonical(&canon, st, e) < 0 || canon.len != d.payload_len ||
-            memcmp(canon.ptr, d.payload, canon.len) != 0) {
-            json_decref(st);
-            sign_dsse_release(&d);
-            err_set(e, EXIT_TAMPER, "seq %llu: the payload is not a canonical JSON statement",
-                    (unsigned long long)seq);
-            goto done;
-        }
-        pred = json_object_get(st, "predicate");
-        type = json_string_value(json_object_get(st, "predicateType"));
-        got = json_integer_value(json_object_get(pred, "seq"));
-        hex(prevhex, prev, 32);
-        if (!type || (strcmp(type, AUDIT_VSA) != 0 && strcmp(type, AUDIT_EVENT) != 0) ||
-            strcmp(str(json_object_get(st, "_type")),
-                   "https://in-toto.io/Statement/v1") != 0) {
-            err_set(e, EXIT_TAMPER, "seq %llu: not a promote statement", (unsigned long long)seq);
-        } else if (!json_is_integer(json_object_get(pred, "seq"))) {
-            err_set(e, EXIT_TAMPER, "seq %llu: the statement has no seq", (unsigned long long)seq);
-        } else if ((uint64_t)got != seq) {
-            char why[128];
+                if ((uint64_t)k->seq != seq) {
+                    char why[128];
 
-            misplaced(why, sizeof(why), log, seq, got);
-            err_set(e, EXIT_TAMPER, "seq %llu: entry says seq %lld (%s)", (unsigned long long)seq,
-                    (long long)got, why);
-        } else if (strcmp(str(json_object_get(pred, "prev")), prevhex) != 0) {
-            err_set(e, EXIT_TAMPER,
-                    "seq %llu: prev does not match the previous entry (a broken chain)",
-                    (unsigned long long)seq);
-        } else {
-            e->code = 0;
+                    misplaced(why, sizeof(why), log, seq, k->seq);
+                    err_set(e, EXIT_TAMPER, "seq %llu: entry says seq %lld (%s)",
+                            (unsigned long long)seq, (long long)k->seq, why);
+                    goto done;
+                }
+                if (!k->prev_ok || memcmp(k->prev, prev, 32) != 0) {
+                    err_set(e, EXIT_TAMPER,
+                            "seq %llu: prev does not match the previous entry (a broken chain)",
+                            (unsigned long long)seq);
+                    goto done;
+                }
+                memcpy(prev, k->payload_hash, 32);
+                sign_frontier_add(&f, k->leaf);
+            }
+            if (runs[c].bad < runs[c].end) {
+                *e = runs[c].e;
+                goto done;
+            }
         }
-        crypto_hash_sha256(prev, d.payload, d.payload_len);
-        sign_leaf_hash(leaf, (const unsigned char *)it->bytes, it->len);
-        sign_frontier_add(&f, leaf);
-        json_decref(st);
-        sign_dsse_release(&d);
-        if (e->code)
-            goto done;
     }
     sign_frontier_root(out->root, &f);
     if (log->n && size > from) {
@@ -1026,7 +1168,8 @@ audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t
     out->size = size;
     rc = 0;
 done:
-    buf_release(&canon);
+    free(checks);
+    free(runs);
     return rc;
 }
 

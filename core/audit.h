@@ -175,9 +175,17 @@ struct audit_verified {
  * line, a DSSE envelope signed by a trusted key (not retired at its seq) over a canonical
  * promote statement with the right seq and prev; and the last entry's checkpoint is
  * signed by a trusted key over the whole log. Tamper is EXIT_TAMPER naming the first bad
- * seq and why. OUT gets the size and the Merkle root. No I/O. */
+ * seq and why. OUT gets the size and the Merkle root. No I/O. The checks of single
+ * entries (envelope, signature, statement) run on every online core when there are at
+ * least 512 entries to verify; what depends on the order (seq, prev, the tree) follows in
+ * one pass, so the result is the same as one entry after the other. */
 int audit_verify_log(struct audit_verified *out, const struct audit_log *log, size_t from,
                      const struct audit_trust *trust, struct err *e);
+/* The same on THREADS threads (0: as audit_verify_log chooses), for tests and benchmarks:
+ * any THREADS gives the same result. */
+int audit_verify_log_threads(struct audit_verified *out, const struct audit_log *log,
+                             size_t from, const struct audit_trust *trust, unsigned threads,
+                             struct err *e);
 
 /* Check EXPECT ("SIZE:ROOTHEX", from --expect) against LOG: EXIT_USAGE when malformed,
  * EXIT_TAMPER when LOG does not extend it. */

@@ -29,7 +29,7 @@ make_log(struct audit_log *log, size_t n, const char *const *commits, const char
     size_t i;
     char line[64];
 
-    memset(log, 0, sizeof(*log));
+    memset(log, 0, sizeof(*log)); /* a whole log: no entries before its items */
     log->n = n;
     log->items = calloc(n ? n : 1, sizeof(*log->items));
     assert_non_null(log->items);
@@ -358,6 +358,282 @@ test_rechain_after_the_remote_entries(void **state)
     repo_free(r);
 }
 
+/* ---- a signed log in memory, verified on one thread and on several ---- */
+
+#define BIG 1500 /* enough that audit_verify_log checks it on every core */
+
+struct big {
+    struct key k;
+    struct audit_trust t;
+    struct audit_log log;
+    unsigned char root[32];
+};
+
+static void
+to_hex(char out[65], const unsigned char h[32])
+{
+    size_t i;
+
+    for (i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* The envelope line of a statement claiming SEQ and PREV, signed by K; PREV becomes its
+ * payload hash (the next entry's prev). */
+static char *
+signed_entry(size_t *len, uint64_t seq, unsigned char prev[32], const struct key *k)
+{
+    struct err e = ERR_INIT;
+    struct buf payload = BUF_INIT, env = BUF_INIT;
+    json_t *st = event(seq % 3 ? "deployment" : "hold", NULL);
+    json_t *pred = json_object_get(st, "predicate");
+    char prevhex[65];
+
+    to_hex(prevhex, prev);
+    assert_int_equal(json_object_set_new(pred, "seq", json_integer((json_int_t)seq)), 0);
+    assert_int_equal(json_object_set_new(pred, "prev", json_string(prevhex)), 0);
+    if (sign_canonical(&payload, st, &e) < 0 ||
+        sign_envelope(&env, SIGN_PAYLOAD_TYPE, (const unsigned char *)payload.ptr, payload.len, k,
+                      &e) < 0)
+        fail_msg("%s", e.msg);
+    crypto_hash_sha256(prev, (const unsigned char *)payload.ptr, payload.len);
+    json_decref(st);
+    buf_release(&payload);
+    *len = env.len;
+    return buf_detach(&env);
+}
+
+/* BIG entries as audit_append writes them, the last with its checkpoint and frontier. */
+static int
+big_setup(void **state)
+{
+    struct big *b = calloc(1, sizeof(*b));
+    struct buf cp = BUF_INIT, fr = BUF_INIT;
+    struct merkle_frontier f;
+    struct err e = ERR_INIT;
+    unsigned char prev[32] = {0}, leaf[32];
+    char key_name[160];
+    size_t i;
+
+    assert_non_null(b);
+    make_key(&b->k, 3);
+    memcpy(b->t.keys[0].pk, b->k.pk, 32);
+    snprintf(b->t.keys[0].id, sizeof(b->t.keys[0].id), "%s", b->k.id);
+    b->t.n = 1;
+    b->log.n = BIG;
+    b->log.items = calloc(BIG, sizeof(*b->log.items));
+    assert_non_null(b->log.items);
+    sign_frontier_init(&f);
+    for (i = 0; i < BIG; i++) {
+        struct audit_item *it = &b->log.items[i];
+
+        it->bytes = signed_entry(&it->len, i + 1, prev, &b->k);
+        snprintf(it->commit, sizeof(it->commit), "%040zx", i + 1);
+        sign_leaf_hash(leaf, (const unsigned char *)it->bytes, it->len);
+        sign_frontier_add(&f, leaf);
+    }
+    sign_frontier_root(b->root, &f);
+    audit_key_name(key_name, sizeof(key_name), b->k.id);
+    if (sign_checkpoint(&cp, "promote:test", BIG, b->root, key_name, &b->k, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(audit_frontier_format(&fr, &f, prev), 0);
+    b->log.items[BIG - 1].checkpoint_len = cp.len;
+    b->log.items[BIG - 1].checkpoint = buf_detach(&cp);
+    b->log.items[BIG - 1].frontier_len = fr.len;
+    b->log.items[BIG - 1].frontier = buf_detach(&fr);
+    *state = b;
+    return 0;
+}
+
+static int
+big_teardown(void **state)
+{
+    struct big *b = *state;
+
+    audit_log_release(&b->log);
+    free(b);
+    return 0;
+}
+
+/* Verify LOG after entry FROM on one thread (as one entry after the other), on as many as
+ * the machine has, and on more, in uneven runs: each must succeed with ROOT when EXPECT is NULL,
+ * else fail as tamper saying EXPECT. */
+static void
+verify_on_threads(const struct audit_log *log, size_t from, const struct audit_trust *t,
+                  const unsigned char root[32], const char *expect)
+{
+    static const unsigned threads[] = {1, 0, 3, 7};
+    struct audit_verified v;
+    size_t i;
+
+    for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+        struct err e = ERR_INIT;
+        int rc = threads[i] ? audit_verify_log_threads(&v, log, from, t, threads[i], &e)
+                            : audit_verify_log(&v, log, from, t, &e);
+
+        if (!expect && rc != 0)
+            fail_msg("%u threads: %s", threads[i], e.msg);
+        if (!expect) {
+            assert_int_equal(v.size, audit_size(log));
+            assert_memory_equal(v.root, root, 32);
+            continue;
+        }
+        if (rc != -1 || e.code != EXIT_TAMPER || strcmp(e.msg, expect) != 0)
+            fail_msg("%u threads: got %d (exit %d) '%s', want '%s'", threads[i], rc, e.code,
+                     e.msg, expect);
+    }
+}
+
+/* Change one character of the signature of entry SEQ (and back, called again). */
+static void
+flip_sig(struct audit_log *log, size_t seq)
+{
+    char *s = strstr(log->items[seq - 1].bytes, "\"sig\":\"");
+
+    assert_non_null(s);
+    s[7] ^= 'A' ^ 'B'; /* a base64 letter stays one, of other bits */
+}
+
+static void
+test_parallel_verify_is_the_sequential_one(void **state)
+{
+    struct big *b = *state;
+    struct audit_log tail;
+    struct dsse d;
+    struct err e = ERR_INIT;
+
+    verify_on_threads(&b->log, 0, &b->t, b->root, NULL);
+    /* after a remembered point, of a whole log and of a tail that starts there */
+    verify_on_threads(&b->log, 600, &b->t, b->root, NULL);
+    verify_on_threads(&b->log, BIG - 1, &b->t, b->root, NULL);
+    memset(&tail, 0, sizeof(tail));
+    tail.base = 600;
+    tail.n = BIG - 600;
+    tail.items = b->log.items + 600;
+    audit_frontier_at(&tail.base_frontier, &b->log, 600);
+    assert_int_equal(sign_parse(&d, b->log.items[599].bytes, b->log.items[599].len, &e), 0);
+    crypto_hash_sha256(tail.base_prev, d.payload, d.payload_len);
+    sign_dsse_release(&d);
+    verify_on_threads(&tail, 600, &b->t, b->root, NULL);
+    flip_sig(&b->log, 700);
+    verify_on_threads(&tail, 600, &b->t, NULL, "seq 700: bad signature");
+    flip_sig(&b->log, 700);
+    verify_on_threads(&tail, 600, &b->t, b->root, NULL);
+}
+
+static void
+test_parallel_verify_names_a_bad_signature(void **state)
+{
+    struct big *b = *state;
+    char want[200];
+
+    flip_sig(&b->log, 700);
+    verify_on_threads(&b->log, 0, &b->t, NULL, "seq 700: bad signature");
+    /* verified before (not checked again): its bytes are still in the tree */
+    verify_on_threads(&b->log, 700, &b->t, NULL,
+                      "seq 1500: the checkpoint (size 1500) does not match the log (a rewrite or "
+                      "truncation)");
+    /* a retired key: the first entry after its last seq */
+    flip_sig(&b->log, 700);
+    b->t.keys[0].not_after_seq = 1000;
+    snprintf(want, sizeof(want), "seq 1001: signed by key %s, retired after seq 1000", b->k.id);
+    verify_on_threads(&b->log, 0, &b->t, NULL, want);
+}
+
+static void
+test_parallel_verify_names_a_misplaced_entry(void **state)
+{
+    struct big *b = *state;
+    struct audit_item *items = b->log.items, keep;
+    struct audit_log gap = b->log;
+    size_t i;
+
+    /* a swapped pair */
+    keep = items[699];
+    items[699] = items[700];
+    items[700] = keep;
+    verify_on_threads(&b->log, 0, &b->t, NULL,
+                      "seq 700: entry says seq 701 (reordered: the entry of seq 700 is at "
+                      "position 701)");
+    items[700] = items[699];
+    items[699] = keep;
+    /* a duplicate in place of the next entry (the items share its bytes) */
+    keep = items[700];
+    items[700] = items[699];
+    verify_on_threads(&b->log, 0, &b->t, NULL,
+                      "seq 701: entry says seq 700 (a duplicate: seq 700 is also at position "
+                      "700)");
+    items[700] = keep;
+    /* a gap: entry 700 left out */
+    gap.n = BIG - 1;
+    gap.items = calloc(BIG - 1, sizeof(*gap.items));
+    assert_non_null(gap.items);
+    for (i = 0; i < BIG - 1; i++)
+        gap.items[i] = items[i < 699 ? i : i + 1];
+    verify_on_threads(&gap, 0, &b->t, NULL,
+                      "seq 700: entry says seq 701 (a gap: the entry of seq 700 is missing)");
+    free(gap.items);
+    verify_on_threads(&b->log, 0, &b->t, b->root, NULL);
+}
+
+static void
+test_parallel_verify_names_a_broken_chain(void **state)
+{
+    struct big *b = *state;
+    struct audit_item *it = &b->log.items[899];
+    unsigned char zero[32] = {0};
+    char *keep = it->bytes;
+    size_t keep_len = it->len;
+
+    /* entry 900 signed properly, but after a previous entry that is not the log's */
+    it->bytes = signed_entry(&it->len, 900, zero, &b->k);
+    verify_on_threads(&b->log, 0, &b->t, NULL,
+                      "seq 900: prev does not match the previous entry (a broken chain)");
+    free(it->bytes);
+    it->bytes = keep;
+    it->len = keep_len;
+}
+
+/* Of two bad entries the one earlier in the log is named, whichever thread checks it and
+ * whatever is wrong with either. */
+static void
+test_parallel_verify_names_the_first_bad_entry(void **state)
+{
+    struct big *b = *state;
+    struct audit_item *items = b->log.items, keep;
+
+    flip_sig(&b->log, 1200);
+    flip_sig(&b->log, 300);
+    verify_on_threads(&b->log, 0, &b->t, NULL, "seq 300: bad signature");
+    flip_sig(&b->log, 300);
+    verify_on_threads(&b->log, 0, &b->t, NULL, "seq 1200: bad signature");
+    /* one found on its own, after one found in order, and the other way round */
+    keep = items[399];
+    items[399] = items[400];
+    items[400] = keep;
+    verify_on_threads(&b->log, 0, &b->t, NULL,
+                      "seq 400: entry says seq 401 (reordered: the entry of seq 400 is at "
+                      "position 401)");
+    items[400] = items[399];
+    items[399] = keep;
+    flip_sig(&b->log, 1200);
+    flip_sig(&b->log, 400);
+    keep = items[1099];
+    items[1099] = items[1100];
+    items[1100] = keep;
+    verify_on_threads(&b->log, 0, &b->t, NULL, "seq 400: bad signature");
+    items[1100] = items[1099];
+    items[1099] = keep;
+    flip_sig(&b->log, 400);
+    /* neighbours: the last of one thread's run and the first of the next one's */
+    flip_sig(&b->log, 750);
+    flip_sig(&b->log, 751);
+    verify_on_threads(&b->log, 0, &b->t, NULL, "seq 750: bad signature");
+    flip_sig(&b->log, 750);
+    flip_sig(&b->log, 751);
+    verify_on_threads(&b->log, 0, &b->t, b->root, NULL);
+}
+
 static int
 teardown(void **state)
 {
@@ -386,6 +662,16 @@ main(void)
         cmocka_unit_test(test_state_of_an_older_promote_is_local),
         cmocka_unit_test(test_malformed_states_are_refused),
         cmocka_unit_test_teardown(test_rechain_after_the_remote_entries, teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_verify_is_the_sequential_one, big_setup,
+                                        big_teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_verify_names_a_bad_signature, big_setup,
+                                        big_teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_verify_names_a_misplaced_entry, big_setup,
+                                        big_teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_verify_names_a_broken_chain, big_setup,
+                                        big_teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_verify_names_the_first_bad_entry, big_setup,
+                                        big_teardown),
     };
     int rc;
 
