@@ -215,12 +215,14 @@ load_items(struct audit_log *out, struct repo *r, char **ids, size_t n, struct e
         }
         it->len = b.len;
         it->bytes = buf_detach(&b);
-        if (repo_read_at_commit(r, ids[i], AUDIT_CHECKPOINT_FILE, AUDIT_MAX_ENTRY, &c, &ce) == 0) {
+        /* the checkpoint verification checks, and what the next append needs: the tip's
+         * only (core/audit.h) */
+        if (i + 1 == n &&
+            repo_read_at_commit(r, ids[i], AUDIT_CHECKPOINT_FILE, AUDIT_MAX_ENTRY, &c, &ce) == 0) {
             it->checkpoint_len = c.len;
             it->checkpoint = buf_detach(&c);
         }
         buf_release(&c);
-        /* what the next append needs: read for the tip only (core/audit.h) */
         if (i + 1 == n &&
             repo_read_at_commit(r, ids[i], AUDIT_FRONTIER_FILE, AUDIT_MAX_FRONTIER, &c, &ce) == 0) {
             it->frontier_len = c.len;

@@ -82,7 +82,7 @@ struct audit_item {
     char commit[41];
     char *bytes; /* the envelope line, owned */
     size_t len;
-    char *checkpoint; /* owned, may be NULL */
+    char *checkpoint; /* owned; the tip's only (what verification checks), NULL elsewhere */
     size_t checkpoint_len;
     char *frontier; /* owned; the tip's only, NULL elsewhere and in older logs */
     size_t frontier_len;

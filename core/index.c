@@ -9,7 +9,7 @@
 #include "history.h"
 #include "sign.h"
 
-#define INDEX_FORMAT "promote index 1"
+#define INDEX_FORMAT "promote index 2"
 
 struct index {
     sqlite3 *db;
@@ -25,7 +25,18 @@ static const char SCHEMA[] =
     " load_test INTEGER NOT NULL DEFAULT 0, hist TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS entries_env ON entries (env, kind, seq);"
     "CREATE INDEX IF NOT EXISTS entries_commit ON entries (commit_id);"
-    "CREATE INDEX IF NOT EXISTS entries_id ON entries (id);";
+    "CREATE INDEX IF NOT EXISTS entries_id ON entries (id);"
+    "CREATE INDEX IF NOT EXISTS entries_baseline ON entries (env, seq) WHERE load_test = 1;"
+    /* the latest entry of each kind, verdict and result per environment, kept as rows are
+     * added, so that the rules' queries do not scan the log */
+    "CREATE TABLE IF NOT EXISTS latest (env TEXT NOT NULL, kind TEXT NOT NULL,"
+    " verdict TEXT NOT NULL, result TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " PRIMARY KEY (env, kind, verdict, result)) WITHOUT ROWID;";
+
+static const char LATEST_REBUILD[] =
+    "DELETE FROM latest;"
+    "INSERT INTO latest SELECT coalesce(env, ''), coalesce(kind, ''), coalesce(verdict, ''),"
+    " coalesce(result, ''), max(seq) FROM entries GROUP BY 1, 2, 3, 4;";
 
 static int
 db_err(struct err *e, struct index *ix, const char *what)
@@ -277,7 +288,7 @@ index_sync(struct index *ix, const struct audit_log *log, struct err *e)
 {
     struct audit_point tip;
     struct merkle_frontier f;
-    sqlite3_stmt *del = NULL, *ins = NULL;
+    sqlite3_stmt *del = NULL, *ins = NULL, *up = NULL;
     unsigned char leaf[32], root[32];
     char have[41];
     const char *want;
@@ -286,7 +297,8 @@ index_sync(struct index *ix, const struct audit_log *log, struct err *e)
 
     if (index_tip(&tip, ix, e) < 0) {
         /* rows that cannot describe a log: made again */
-        if (sqlite3_exec(ix->db, "DELETE FROM entries", NULL, NULL, NULL) != SQLITE_OK)
+        if (sqlite3_exec(ix->db, "DELETE FROM entries; DELETE FROM latest", NULL, NULL, NULL) !=
+            SQLITE_OK)
             return db_err(e, ix, "cannot write");
         memset(&tip, 0, sizeof(tip));
     }
@@ -316,12 +328,18 @@ index_sync(struct index *ix, const struct audit_log *log, struct err *e)
                            "env, from_env, to_env, commit_id, verdict, result, actor, tag, "
                            "load_test, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                            "?, ?, ?)",
-                           -1, &ins, NULL) != SQLITE_OK) {
+                           -1, &ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(ix->db,
+                           "INSERT INTO latest SELECT coalesce(env, ''), coalesce(kind, ''), "
+                           "coalesce(verdict, ''), coalesce(result, ''), seq FROM entries "
+                           "WHERE seq = ? ON CONFLICT DO UPDATE SET seq = excluded.seq",
+                           -1, &up, NULL) != SQLITE_OK) {
         db_err(e, ix, "cannot write");
         goto done;
     }
     sqlite3_bind_int64(del, 1, (sqlite3_int64)k);
-    if (sqlite3_step(del) != SQLITE_DONE) {
+    if (sqlite3_step(del) != SQLITE_DONE ||
+        (k < tip.size && sqlite3_exec(ix->db, LATEST_REBUILD, NULL, NULL, NULL) != SQLITE_OK)) {
         db_err(e, ix, "cannot write");
         goto done;
     }
@@ -334,6 +352,12 @@ index_sync(struct index *ix, const struct audit_log *log, struct err *e)
         sign_frontier_root(root, &f);
         if (add_row(ins, ix, it, i + 1, root, e) < 0)
             goto done;
+        sqlite3_reset(up);
+        sqlite3_bind_int64(up, 1, (sqlite3_int64)(i + 1));
+        if (sqlite3_step(up) != SQLITE_DONE) {
+            db_err(e, ix, "cannot write");
+            goto done;
+        }
     }
     if (sqlite3_exec(ix->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         db_err(e, ix, "cannot write");
@@ -346,6 +370,7 @@ done:
         sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_finalize(del);
     sqlite3_finalize(ins);
+    sqlite3_finalize(up);
     return rc;
 }
 
@@ -375,17 +400,17 @@ pick_rows(struct index *ix, const struct history_focus *focus, struct err *e)
         "CREATE TEMP TABLE IF NOT EXISTS pick (seq INTEGER PRIMARY KEY)",
         "DELETE FROM pick",
         /* the latest of every kind, verdict and result in each environment */
-        "INSERT OR IGNORE INTO pick SELECT max(seq) FROM entries "
-        "GROUP BY env, kind, verdict, result",
+        "INSERT OR IGNORE INTO pick SELECT seq FROM latest",
         /* everything in an environment since its latest successful deployment */
         "INSERT OR IGNORE INTO pick SELECT e.seq FROM "
-        "(SELECT env, (SELECT coalesce(max(d.seq), 0) FROM entries d WHERE d.env = x.env "
-        "AND d.kind = 'deployment' AND d.result = 'success') AS since "
-        "FROM (SELECT DISTINCT env FROM entries WHERE env IS NOT NULL) x) w "
+        "(SELECT x.env, coalesce((SELECT d.seq FROM latest d WHERE d.env = x.env "
+        "AND d.kind = 'deployment' AND d.verdict = '' AND d.result = 'success'), 0) AS since "
+        "FROM (SELECT DISTINCT env FROM latest WHERE env != '') x) w "
         "JOIN entries e ON e.env = w.env AND e.seq > w.since",
         /* the latest approved decision that recorded a load test (a baseline) */
-        "INSERT OR IGNORE INTO pick SELECT max(seq) FROM entries WHERE load_test = 1 "
-        "GROUP BY env",
+        "INSERT OR IGNORE INTO pick SELECT s FROM (SELECT (SELECT max(b.seq) FROM entries b "
+        "WHERE b.load_test = 1 AND b.env = x.env) AS s FROM (SELECT DISTINCT env FROM latest "
+        "WHERE env != '') x) WHERE s IS NOT NULL",
     };
     const char *commits[4];
     size_t i;
