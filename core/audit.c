@@ -217,13 +217,13 @@ load_items(struct audit_log *out, struct repo *r, char **ids, size_t n, struct e
         it->bytes = buf_detach(&b);
         /* the checkpoint verification checks, and what the next append needs: the tip's
          * only (core/audit.h) */
-        if (i + 1 == n &&
+        if (i + 1 == n && !out->open_end &&
             repo_read_at_commit(r, ids[i], AUDIT_CHECKPOINT_FILE, AUDIT_MAX_ENTRY, &c, &ce) == 0) {
             it->checkpoint_len = c.len;
             it->checkpoint = buf_detach(&c);
         }
         buf_release(&c);
-        if (i + 1 == n &&
+        if (i + 1 == n && !out->open_end &&
             repo_read_at_commit(r, ids[i], AUDIT_FRONTIER_FILE, AUDIT_MAX_FRONTIER, &c, &ce) == 0) {
             it->frontier_len = c.len;
             it->frontier = buf_detach(&c);
@@ -291,6 +291,56 @@ audit_read_entry(struct audit_item *out, struct repo *r, const char *commit, uin
     out->len = b.len;
     out->bytes = buf_detach(&b);
     return 0;
+}
+
+int
+audit_load_batches(struct audit_log *out, struct repo *r, const char *tip, size_t batch,
+                   audit_batch_fn fn, void *ctx, struct err *e)
+{
+    struct audit_log part;
+    unsigned char leaf[32];
+    char **ids = NULL;
+    size_t n = 0, k, i, m;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    memset(&part, 0, sizeof(part));
+    sign_frontier_init(&part.base_frontier);
+    if (!tip[0])
+        return fn(out, 1, ctx, e);
+    if (repo_chain(r, tip, &ids, &n, e) < 0)
+        return -1;
+    for (k = 0; k < n; k += m) {
+        m = n - k < batch ? n - k : batch;
+        part.base = k;
+        part.open_end = k + m < n;
+        if (load_items(&part, r, ids + k, m, e) < 0 || fn(&part, !part.open_end, ctx, e) < 0)
+            goto done;
+        if (!part.open_end)
+            break;
+        /* what the next batch starts from: this one's frontier, prev and last commit */
+        for (i = 0; i < part.n; i++) {
+            sign_leaf_hash(leaf, (const unsigned char *)part.items[i].bytes, part.items[i].len);
+            sign_frontier_add(&part.base_frontier, leaf);
+        }
+        if (payload_hash(part.base_prev, &part.items[part.n - 1], e) < 0) {
+            err_prefix(e, "seq %zu", k + m);
+            goto done;
+        }
+        snprintf(part.base_tip, sizeof(part.base_tip), "%s", ids[k + m - 1]);
+        for (i = 0; i < part.n; i++)
+            audit_item_release(&part.items[i]);
+        free(part.items);
+        part.items = NULL;
+        part.n = 0;
+    }
+    *out = part;
+    memset(&part, 0, sizeof(part));
+    rc = 0;
+done:
+    audit_log_release(&part);
+    free_ids(ids, n);
+    return rc;
 }
 
 int
@@ -1125,7 +1175,7 @@ audit_verify_log_threads(struct audit_verified *out, const struct audit_log *log
         }
     }
     sign_frontier_root(out->root, &f);
-    if (log->n && size > from) {
+    if (log->n && size > from && !log->open_end) {
         const struct audit_item *tip = &log->items[log->n - 1];
         char kn[160];
 

@@ -107,6 +107,9 @@ struct audit_log {
     struct merkle_frontier base_frontier;
     unsigned char base_prev[32];
     char base_tip[41];
+    /* a batch of a longer log (audit_load_batches): the checkpoint and the frontier are
+     * the tip's, checked with the last batch */
+    int open_end;
 };
 
 /* How many entries the log has (BASE + N). */
@@ -114,6 +117,15 @@ size_t audit_size(const struct audit_log *log);
 /* The commit of entry SEQ (1-based; "" for 0), or NULL when SEQ is before the tail or
  * beyond the log. */
 const char *audit_commit_at(const struct audit_log *log, size_t seq);
+
+/* The whole chain ending at TIP, BATCH entries at a time, oldest first, so that memory
+ * holds one batch however long the log is: FN gets each batch as a tail (LAST on the
+ * final one, which has the tip's checkpoint and frontier); the final batch is left in
+ * OUT. An empty chain is one empty, final batch. */
+typedef int (*audit_batch_fn)(const struct audit_log *part, int last, void *ctx,
+                              struct err *e);
+int audit_load_batches(struct audit_log *out, struct repo *r, const char *tip, size_t batch,
+                       audit_batch_fn fn, void *ctx, struct err *e);
 
 /* The log on REF (AUDIT_REF, or the policy's audit_log.ref). */
 int audit_load(struct audit_log *out, struct repo *r, const char *ref, struct err *e);

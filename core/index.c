@@ -190,6 +190,39 @@ done:
     return rc;
 }
 
+int
+index_clear(struct index *ix, struct err *e)
+{
+    if (sqlite3_exec(ix->db, "DELETE FROM entries; DELETE FROM latest", NULL, NULL, NULL) !=
+        SQLITE_OK)
+        return db_err(e, ix, "cannot write");
+    return 0;
+}
+
+static int commit_of_row(char out[41], struct index *ix, uint64_t seq, struct err *e);
+
+int
+index_has_point(struct index *ix, const struct audit_point *p, const char *what, struct err *e)
+{
+    unsigned char root[32];
+    char commit[41];
+
+    if (p->size == 0)
+        return 0;
+    if (index_root_at(root, ix, p->size, e) < 0 || commit_of_row(commit, ix, p->size, e) < 0)
+        return -1;
+    if (memcmp(root, p->root, 32) != 0)
+        return err_set(e, EXIT_TAMPER,
+                       "the first %llu entries no longer match %s (history was rewritten)",
+                       (unsigned long long)p->size, what);
+    if (p->tip[0] && strcmp(commit, p->tip) != 0)
+        return err_set(e, EXIT_TAMPER,
+                       "entry %llu is commit %.12s, not %.12s as %s had it (the log does not "
+                       "descend from it: history was rewritten)",
+                       (unsigned long long)p->size, commit, p->tip, what);
+    return 0;
+}
+
 /* The log commit of row SEQ into OUT ("" when none). */
 static int
 commit_of_row(char out[41], struct index *ix, uint64_t seq, struct err *e)

@@ -25,6 +25,14 @@ struct index;
 int index_open(struct index **out, struct repo *r, struct err *e);
 void index_free(struct index *ix);
 
+/* Drop every row (the log is read again from its first entry to fill it). */
+int index_clear(struct index *ix, struct err *e);
+
+/* Is P a point of the indexed log (its root at P->size, and its commit when P has one)?
+ * 0 yes; else EXIT_TAMPER as audit_extends says it, naming P as WHAT. */
+int index_has_point(struct index *ix, const struct audit_point *p, const char *what,
+                    struct err *e);
+
 /* The point of the last row: its seq, its log commit and the root of the entries up to
  * it (size 0 when the index is empty). */
 int index_tip(struct audit_point *out, struct index *ix, struct err *e);

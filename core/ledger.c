@@ -9,6 +9,7 @@
 
 #include "history.h"
 #include "index.h"
+#include "testhooks.h"
 #include "witness.h"
 
 #define LEDGER_NAMED 4 /* unpushed entries named in a message */
@@ -178,7 +179,9 @@ struct sync {
     int fetch;                    /* fetch first (else the tracking ref as last fetched) */
     int push;                     /* push what the remote lacks (needs rq->key) */
     struct audit_appended *entry; /* followed through a re-chain, may be NULL */
-    int whole;                    /* read every entry, not only those after the index */
+    int whole;     /* read from the first entry, not only after the index's last row */
+    int in_memory; /* and hold every entry at once (else in batches, when nothing needs
+                      them all: LEDGER_BATCH at a time) */
     int history;                  /* read the history the request's focus picks */
 };
 
@@ -200,6 +203,108 @@ follow(struct audit_appended *entry, const struct audit_log *l, size_t from,
             return;
         }
     }
+}
+
+/* Entries read at once when the whole log is read only to be verified and indexed
+ * (promote-test: PROMOTE_BATCH, so that the tests cross batches on small logs). */
+#define LEDGER_BATCH 4096
+
+static size_t
+batch_size(void)
+{
+    const char *v = testhooks_getenv("PROMOTE_BATCH");
+    long n = v ? strtol(v, NULL, 10) : 0;
+
+    return n > 0 ? (size_t)n : LEDGER_BATCH;
+}
+
+/* A whole log read in batches: each is verified (from VFROM), checked against what this
+ * clone remembers, and indexed, then dropped. */
+struct batched {
+    const struct ledger_req *rq;
+    const struct audit_state *st;
+    size_t vfrom;
+    int verify;
+    struct index *ix;
+    struct audit_point ix_tip; /* the index's last row, as far as it matches the log */
+    int reindex;               /* it does not: made again in a second pass */
+};
+
+static int
+batch_one(const struct audit_log *part, int last, void *ctx, struct err *e)
+{
+    struct batched *b = ctx;
+    struct audit_verified v;
+    size_t size = audit_size(part), from = b->vfrom > part->base ? b->vfrom : part->base;
+    uint64_t ls = b->st->has_local ? b->st->local.size : 0;
+    const char *c;
+    int rc;
+
+    if (b->verify) {
+        if (audit_verify_log(&v, part, from, &b->rq->keys->trust, e) < 0)
+            return -1;
+        if (ls > part->base && (ls <= size || last) &&
+            audit_extends(part, &b->st->local, "the checkpoint this clone saw", e) < 0)
+            return -1;
+    }
+    if (b->reindex || (b->ix_tip.size > size && !last))
+        return 0;
+    if (b->ix_tip.size > part->base && b->ix_tip.size <= size) {
+        c = audit_commit_at(part, (size_t)b->ix_tip.size);
+        if (!c || strcmp(c, b->ix_tip.tip) != 0) {
+            b->reindex = 1;
+            return 0;
+        }
+    }
+    rc = index_sync(b->ix, part, e);
+    if (rc == 1)
+        b->reindex = 1;
+    else if (rc == 0 && index_tip(&b->ix_tip, b->ix, e) < 0)
+        return -1;
+    return rc < 0 ? -1 : 0;
+}
+
+/* Read the whole log ending at TIP in batches into L (its last batch): verified from
+ * VFROM, checked to extend ST's local point, indexed. */
+static int
+read_in_batches(struct audit_log *l, const struct ledger_req *rq, const struct audit_state *st,
+                size_t vfrom, struct index *ix, const char *tip, struct err *e)
+{
+    struct batched b;
+    struct err ne = ERR_INIT;
+
+    memset(&b, 0, sizeof(b));
+    b.rq = rq;
+    b.st = st;
+    b.vfrom = vfrom;
+    b.verify = 1;
+    b.ix = ix;
+    if (index_tip(&b.ix_tip, ix, &ne) < 0 && index_clear(ix, e) < 0)
+        return -1;
+    if (audit_load_batches(l, rq->repo, tip, batch_size(), batch_one, &b, e) < 0) {
+        /* a bad entry is named as the whole log shows it (where its seq went) */
+        struct audit_verified fv;
+        struct audit_log whole;
+        struct err fe = ERR_INIT;
+
+        if (e->code == EXIT_TAMPER && audit_load_tip(&whole, rq->repo, tip, &fe) == 0 &&
+            audit_verify_log(&fv, &whole, vfrom, &rq->keys->trust, &fe) < 0 &&
+            fe.code == EXIT_TAMPER)
+            *e = fe;
+        audit_log_release(&whole);
+        return -1;
+    }
+    if (!b.reindex)
+        return 0;
+    /* the index described another log: made again, nothing verified twice */
+    audit_log_release(l);
+    memset(&b.ix_tip, 0, sizeof(b.ix_tip));
+    b.reindex = 0;
+    b.verify = 0;
+    if (index_clear(ix, e) < 0 ||
+        audit_load_batches(l, rq->repo, tip, batch_size(), batch_one, &b, e) < 0)
+        return -1;
+    return b.reindex ? err_set(e, EXIT_EVAL, "cannot index the audit log") : 0;
 }
 
 /* The roots a witness of the entries before a tail read is checked against: those the
@@ -254,7 +359,8 @@ sync_once(struct ledger *out, const struct ledger_req *rq, struct sync *how, int
     struct audit_state st;
     struct audit_log l, rl, nl;
     struct audit_verified vl, vr;
-    struct audit_point p, ipt;
+    struct audit_point p, ipt, lbase;
+    const struct audit_point *base, *rbase;
     struct audit_appended *map = NULL;
     struct index *ix = NULL;
     char name[64] = "", tracking[128] = "", ltip[41], rtip[41], new_tip[41];
@@ -265,7 +371,7 @@ sync_once(struct ledger *out, const struct ledger_req *rq, struct sync *how, int
     unsigned char digest[32];
     size_t vfrom, lsize, rsize;
     const struct witness *floor;
-    int fd = -1, rc = -1, use_remote, found, cas, synced;
+    int fd = -1, rc = -1, use_remote, found, cas, synced, batched = 0;
     size_t k = 0, from;
 
     *retry = 0;
@@ -283,18 +389,26 @@ sync_once(struct ledger *out, const struct ledger_req *rq, struct sync *how, int
     if (audit_lock(&fd, rq->repo, e) < 0)
         return -1;
     audit_trust_digest(digest, &rq->keys->trust);
-    /* this clone's log: only what was added since the index's last row is read */
     if (audit_state_load(&st, rq->repo, e) < 0 || index_open(&ix, rq->repo, e) < 0 ||
-        repo_ref_tip(rq->repo, rq->keys->ref, ltip, e) < 0 ||
-        audit_load_after(&l, rq->repo, ltip, index_base(&ipt, ix, &st, digest, how->whole),
-                         e) < 0 ||
+        repo_ref_tip(rq->repo, rq->keys->ref, ltip, e) < 0)
+        goto done;
+    /* this clone's log extends what this clone appended or verified before; the entries
+     * after it are verified, or all of them with --full, a fresh clone, or other keys */
+    vfrom = !rq->full && st.has_local && st.local.tip[0] && st.has_trust &&
+                    memcmp(st.trust, digest, 32) == 0
+                ? (size_t)st.local.size
+                : 0;
+    /* this clone's log: only what was added since the index's last row is read; a whole
+     * log nothing needs at once is read, verified and indexed in batches */
+    base = index_base(&ipt, ix, &st, digest, how->whole);
+    batched = !base && !how->in_memory && !rq->whole && ltip[0];
+    if ((batched ? read_in_batches(&l, rq, &st, vfrom, ix, ltip, e)
+                 : audit_load_after(&l, rq->repo, ltip, base, e)) < 0 ||
         (!ltip[0] && (!use_remote || !found) && check_moved(rq, use_remote ? name : "", e) < 0) ||
         witness_collect(&wits, rq->repo, &rq->keys->trust, e) < 0)
         goto done;
     floor = witness_floor(&wits);
-    /* this clone's log extends what this clone appended or verified before; the entries
-     * after it are verified, or all of them with --full, a fresh clone, or other keys */
-    if (st.has_local && audit_extends(&l, &st.local, what_local, e) < 0) {
+    if (!batched && st.has_local && audit_extends(&l, &st.local, what_local, e) < 0) {
         /* name the first bad entry, when one is bad (not only that the log changed) */
         struct audit_verified fv;
         struct audit_log whole;
@@ -306,11 +420,7 @@ sync_once(struct ledger *out, const struct ledger_req *rq, struct sync *how, int
         audit_log_release(&whole);
         goto done;
     }
-    vfrom = !rq->full && st.has_local && st.local.tip[0] && st.has_trust &&
-                    memcmp(st.trust, digest, 32) == 0
-                ? (size_t)st.local.size
-                : 0;
-    if (audit_verify_log(&vl, &l, vfrom, &rq->keys->trust, e) < 0)
+    if (!batched && audit_verify_log(&vl, &l, vfrom, &rq->keys->trust, e) < 0)
         goto done;
     out->v.verified_from = vfrom;
     st.has_trust = 1;
@@ -324,16 +434,19 @@ sync_once(struct ledger *out, const struct ledger_req *rq, struct sync *how, int
         /* the remote's log, read after what this clone saw there: what it shares with
          * ours is verified already; it must extend what this clone saw there (a smaller
          * or rewritten log is a rollback) */
+        rbase = NULL;
+        if (!how->in_memory && st.has_seen && st.seen.tip[0] && st.seen.size >= l.base)
+            rbase = &st.seen;
+        else if (!how->in_memory && l.base && audit_point_at(&lbase, &l, l.base, e) == 0)
+            rbase = &lbase; /* where ours was read from: the remote shares it, mostly */
         if (repo_ref_tip(rq->repo, tracking, rtip, e) < 0 ||
-            audit_load_after(&rl, rq->repo, rtip,
-                             !how->whole && st.has_seen && st.seen.size >= l.base ? &st.seen
-                                                                                 : NULL,
-                             e) < 0)
+            audit_load_after(&rl, rq->repo, rtip, rbase, e) < 0)
             goto done;
         k = audit_common(&l, &rl);
         if (k == AUDIT_UNKNOWN) {
             /* the two tails do not overlap: read both whole */
             how->whole = 1;
+            how->in_memory = 1;
             *retry = 1;
             rc = 0;
             goto done;
@@ -345,7 +458,11 @@ sync_once(struct ledger *out, const struct ledger_req *rq, struct sync *how, int
         if (from < rl.base)
             from = rl.base;
         if (audit_verify_log(&vr, &rl, from, &rq->keys->trust, e) < 0 ||
-            (st.has_seen && audit_extends(&rl, &st.seen, what_remote, e) < 0) ||
+            (st.has_seen && st.seen.size >= rl.base &&
+             audit_extends(&rl, &st.seen, what_remote, e) < 0) ||
+            /* before the tail: the remote's entries are ours there, which the index holds */
+            (st.has_seen && st.seen.size < rl.base &&
+             index_has_point(ix, &st.seen, what_remote, e) < 0) ||
             witness_check_tail(&rl, &wits, root_before, &rs, e) < 0) {
             err_prefix(e, "the audit log on '%s'", name);
             goto done;
@@ -464,6 +581,7 @@ sync_once(struct ledger *out, const struct ledger_req *rq, struct sync *how, int
         goto done;
     if (synced == 1) {
         how->whole = 1;
+        how->in_memory = 1;
         *retry = 1;
         rc = 0;
         goto done;
@@ -538,8 +656,8 @@ sync_loop(struct ledger *out, const struct ledger_req *rq, struct sync *how, str
 int
 ledger_open(struct ledger *out, const struct ledger_req *rq, struct err *e)
 {
-    struct sync how = {1, rq->key != NULL, NULL, rq->whole || rq->expect || rq->full,
-                      rq->history};
+    struct sync how = {1,           rq->key != NULL, NULL, rq->whole || rq->expect || rq->full,
+                       rq->whole || rq->expect, rq->history};
 
     memset(out, 0, sizeof(*out));
     if (sync_loop(out, rq, &how, e) < 0) {
@@ -591,7 +709,7 @@ ledger_push(struct audit_appended *entry, const struct ledger_req *rq, char remo
             struct err *e)
 {
     /* the remote was fetched when this run began: push at once, fetch when refused */
-    struct sync how = {0, 1, entry, 0, 0};
+    struct sync how = {0, 1, entry, 0, 0, 0};
     struct ledger l;
     int rc;
 

@@ -19,6 +19,10 @@ mkdir "$TMP/other" && make_repo "$TMP/other/repo" "$TMP/policy.json" && (
     git show refs/promote/audit:entry.dsse.json > "$TMP/othercommit.line")
 rm -rf "$HOME/.cache"
 cp -r "$TMP/repo" "$TMP/pristine"
+# a log read from its first entry is read two entries at a time (promote-test only), so
+# that a tamper is caught across batches as within one
+PROMOTE_BATCH=2
+export PROMOTE_BATCH
 
 # tampered OP ARGS... -- WHY: a fresh copy, tampered, must fail verification naming WHY
 # (KEEP_STATE=1: the copy keeps what the clone remembers of the pristine log, so the
