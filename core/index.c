@@ -540,26 +540,21 @@ index_list(struct index *ix, const struct index_filter *f, index_row_fn fn, void
     buf_addf(&sql, "SELECT seq, id, log_commit, time, kind, env, from_env, "
                    "coalesce(to_env, env), commit_id, coalesce(verdict, result), actor "
                    "FROM entries WHERE 1");
-    if (f->env) {
-        buf_addf(&sql, " AND env = ?");
-        args[n++] = f->env;
-    }
-    if (f->kind) {
-        buf_addf(&sql, " AND kind = ?");
-        args[n++] = f->kind;
-    }
-    if (f->verdict) {
-        buf_addf(&sql, " AND coalesce(verdict, result) = ?");
-        args[n++] = f->verdict;
-    }
-    if (f->actor) {
-        buf_addf(&sql, " AND actor = ?");
-        args[n++] = f->actor;
-    }
-    if (f->commit) {
-        buf_addf(&sql, " AND commit_id = ?");
-        args[n++] = f->commit;
-    }
+    const struct {
+        const char *value, *clause;
+    } by[] = {
+        {f->env, " AND env = ?"},
+        {f->kind, " AND kind = ?"},
+        {f->verdict, " AND coalesce(verdict, result) = ?"},
+        {f->actor, " AND actor = ?"},
+        {f->commit, " AND commit_id = ?"},
+    };
+
+    for (i = 0; i < (int)(sizeof(by) / sizeof(by[0])); i++)
+        if (by[i].value) {
+            buf_addf(&sql, "%s", by[i].clause);
+            args[n++] = by[i].value;
+        }
     /* RFC 3339 UTC times compare as strings; a date alone compares by prefix */
     if (f->since) {
         buf_addf(&sql, " AND time >= ?");

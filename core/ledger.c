@@ -264,6 +264,23 @@ batch_one(const struct audit_log *part, int last, void *ctx, struct err *e)
     return rc < 0 ? -1 : 0;
 }
 
+/* A tamper E found in the log ending at TIP is named as the whole log, verified from
+ * FROM, shows it: the first bad entry and where its seq went. Returns -1. */
+static int
+name_first_bad(struct err *e, const struct ledger_req *rq, const char *tip, size_t from)
+{
+    struct audit_verified fv;
+    struct audit_log whole;
+    struct err fe = ERR_INIT;
+
+    memset(&whole, 0, sizeof(whole));
+    if (e->code == EXIT_TAMPER && audit_load_tip(&whole, rq->repo, tip, &fe) == 0 &&
+        audit_verify_log(&fv, &whole, from, &rq->keys->trust, &fe) < 0 && fe.code == EXIT_TAMPER)
+        *e = fe;
+    audit_log_release(&whole);
+    return -1;
+}
+
 /* Read the whole log ending at TIP in batches into L (its last batch): verified from
  * VFROM, checked to extend ST's local point, indexed. */
 static int
@@ -281,19 +298,8 @@ read_in_batches(struct audit_log *l, const struct ledger_req *rq, const struct a
     b.ix = ix;
     if (index_tip(&b.ix_tip, ix, &ne) < 0 && index_clear(ix, e) < 0)
         return -1;
-    if (audit_load_batches(l, rq->repo, tip, batch_size(), batch_one, &b, e) < 0) {
-        /* a bad entry is named as the whole log shows it (where its seq went) */
-        struct audit_verified fv;
-        struct audit_log whole;
-        struct err fe = ERR_INIT;
-
-        if (e->code == EXIT_TAMPER && audit_load_tip(&whole, rq->repo, tip, &fe) == 0 &&
-            audit_verify_log(&fv, &whole, vfrom, &rq->keys->trust, &fe) < 0 &&
-            fe.code == EXIT_TAMPER)
-            *e = fe;
-        audit_log_release(&whole);
-        return -1;
-    }
+    if (audit_load_batches(l, rq->repo, tip, batch_size(), batch_one, &b, e) < 0)
+        return name_first_bad(e, rq, tip, vfrom);
     if (!b.reindex)
         return 0;
     /* the index described another log: made again, nothing verified twice */
@@ -409,15 +415,7 @@ sync_once(struct ledger *out, const struct ledger_req *rq, struct sync *how, int
         goto done;
     floor = witness_floor(&wits);
     if (!batched && st.has_local && audit_extends(&l, &st.local, what_local, e) < 0) {
-        /* name the first bad entry, when one is bad (not only that the log changed) */
-        struct audit_verified fv;
-        struct audit_log whole;
-        struct err fe = ERR_INIT;
-
-        if (e->code == EXIT_TAMPER && audit_load_tip(&whole, rq->repo, ltip, &fe) == 0 &&
-            audit_verify_log(&fv, &whole, 0, &rq->keys->trust, &fe) < 0 && fe.code == EXIT_TAMPER)
-            *e = fe;
-        audit_log_release(&whole);
+        name_first_bad(e, rq, ltip, 0); /* when one is bad, not only that the log changed */
         goto done;
     }
     if (!batched && audit_verify_log(&vl, &l, vfrom, &rq->keys->trust, e) < 0)
