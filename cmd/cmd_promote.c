@@ -75,7 +75,7 @@ struct promote_opts {
 static int
 usage_error(const struct cmd *c, const char *msg)
 {
-    fprintf(stderr, "promote: %s\n", msg);
+    cmd_fail(EXIT_USAGE, msg);
     cmd_usage(stderr, c);
     return EXIT_USAGE;
 }
@@ -486,7 +486,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
                                 o.from, "to", o.to, "commit", commit, "deployment", "seq",
                                 json_integer_value(json_object_get(already, "seq")), "time",
                                 json_object_get(already, "time"));
-                rc = doc ? out_json(stdout, doc) : -1;
+                rc = doc ? cmd_print_json(doc) : -1;
                 json_decref(doc);
                 if (rc < 0) {
                     err_set(&e, EXIT_EVAL, "cannot write the result");
@@ -585,7 +585,10 @@ promote_run(int argc, char **argv, enum promote_mode mode)
                                           "pushed", rr.pushed, "remote",
                                           rr.pushed ? rr.remote : NULL, "audit_log",
                                           loghome_json(&home)));
-        if (!doc || out_json(stdout, doc) < 0) {
+        if (doc && recorded)
+            json_object_set_new(doc, "superseded_by",
+                                superseded > 0 ? json_integer(superseded) : json_null());
+        if (!doc || cmd_print_json(doc) < 0) {
             json_decref(doc);
             err_set(&e, EXIT_EVAL, "cannot write the decision");
             goto fail;
@@ -624,9 +627,11 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     }
     code = decision_exit_code(d.verdict);
     if (superseded > 0) {
-        printf("superseded by seq %d: another promotion into %s landed first; this one is "
-               "recorded and not deployed\n",
-               superseded, d.to);
+        /* with --json, stdout holds the document only (it says superseded_by) */
+        fprintf(o.json ? stderr : stdout,
+                "superseded by seq %d: another promotion into %s landed first; this one is "
+                "recorded and not deployed\n",
+                superseded, d.to);
         code = EXIT_REJECTED;
     }
     if (deployed < 0)
