@@ -81,7 +81,7 @@ static int
 usage_err(const char *msg)
 {
     if (msg)
-        fprintf(stderr, "promote: %s\n", msg);
+        cmd_fail(EXIT_USAGE, msg);
     fputs(audit_usage, stderr);
     return EXIT_USAGE;
 }
@@ -244,8 +244,7 @@ audit_log_cmd(const struct audit_log *log, struct repo *repo, const struct audit
                 json_t *line = json_pack("{s:I, s:s, s:O}", "seq", (json_int_t)(i + 1), "id", id,
                                          "statement", st);
 
-                json_dumpf(line, stdout, JSON_COMPACT | JSON_SORT_KEYS);
-                fputc('\n', stdout);
+                cmd_print_json_line(line);
                 json_decref(line);
             } else {
                 char ft[80];
@@ -288,7 +287,7 @@ audit_show_cmd(const struct audit_log *log, const struct audit_opts *o,
                                         log->items[i].commit, "statement", st, "audit_log",
                                         "keys_from", keys->source, "keys_local", keys->local);
 
-                out_json(stdout, doc);
+                cmd_print_json(doc);
                 json_decref(doc);
             } else {
                 const json_t *gates = json_object_get(
@@ -482,6 +481,8 @@ cmd_audit(int argc, char **argv)
         return usage_err("--expect goes with audit verify");
     if (o.full && strcmp(sub, "verify") != 0)
         return usage_err("--full goes with audit verify");
+    if (o.json && strcmp(sub, "log") != 0 && strcmp(sub, "show") != 0)
+        return usage_err("--json goes with audit log and audit show");
     if (strcmp(sub, "push") == 0) {
         if (o.policy)
             return cmd_refuse_local_policy(o.policy, "audit push");

@@ -44,7 +44,7 @@ struct rollback_opts {
 static int
 usage_error(const char *msg)
 {
-    fprintf(stderr, "promote: %s\n", msg);
+    cmd_fail(EXIT_USAGE, msg);
     cmd_usage(stderr, cmd_find("rollback"));
     return -1;
 }
@@ -339,7 +339,7 @@ cmd_rollback(int argc, char **argv)
                         rr.pushed, "remote", rr.pushed ? rr.remote : NULL, "deploy",
                         deploy_json(&dr, deployed, &de, waited, outcome, wstate, &wr, &we),
                         "hold", 1);
-        if (!doc || out_json(stdout, doc) < 0) {
+        if (!doc || cmd_print_json(doc) < 0) {
             json_decref(doc);
             err_set(&e, EXIT_EVAL, "cannot write the result");
             goto fail;
