@@ -410,6 +410,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     struct ledger led;
     struct loghome home;
     int opened = 0;
+    time_t at;
 
     memset(&o, 0, sizeof(o));
     memset(&led, 0, sizeof(led));
@@ -535,7 +536,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         recorded = 1;
         /* two promotions at once: the decision that landed first deploys */
         if (d.verdict == DECISION_APPROVED &&
-            (superseded = record_superseded(&rq, &d, base, &rr, req.now, &e)) < 0)
+            (clock_now(&at, &e) < 0 ||
+             (superseded = record_superseded(&rq, &d, base, &rr, at, &e)) < 0))
             goto fail;
         /* only after the approved decision is in the log: tag, push, trigger, record */
         if (!superseded && d.verdict == DECISION_APPROVED &&
@@ -549,13 +551,15 @@ promote_run(int argc, char **argv, enum promote_mode mode)
             cause.message = tag_msg;
             cause.log_commit = rr.entry.commit;
             cause.log_pushed = rr.pushed;
-            deployed = deploy_run(&dr, &rq, policy_env(policy, d.to), &cause, &ghc, req.now,
-                                  &de) == 0
+            /* the tag and the trigger are of the moment they happen */
+            deployed = clock_now(&at, &de) == 0 &&
+                               deploy_run(&dr, &rq, policy_env(policy, d.to), &cause, &ghc, at,
+                                          &de) == 0
                            ? 1
                            : -1;
             if (deployed > 0 && o.wait && dr.triggered)
                 waited = deploy_follow(&outcome, wstate, &wr, &dr, &rq, policy_env(policy, d.to),
-                                       &cause, &ghc, o.wait_timeout, o.wait_interval, req.now,
+                                       &cause, &ghc, o.wait_timeout, o.wait_interval,
                                        &we) == 0
                              ? 1
                              : -1;

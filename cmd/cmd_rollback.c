@@ -296,6 +296,9 @@ cmd_rollback(int argc, char **argv)
                        t.from_commit, "to_commit", t.commit, "to_seq",
                        json_integer_value(json_object_get(t.deployment, "seq")), "decision",
                        json_string_value(json_object_get(t.decision, "id")), "role", role);
+    /* the rollback is decided now, after the log and the role were checked */
+    if (clock_now(&now, &e) < 0)
+        goto fail;
     record_subject(&subj, &rq, NULL, now);
     st = fields ? audit_event_statement("rollback", o.env, t.commit, actor, fields, &subj) : NULL;
     if (!st) {
@@ -321,10 +324,12 @@ cmd_rollback(int argc, char **argv)
     cause.log_commit = rr.entry.commit;
     cause.log_pushed = rr.pushed;
     if (env->tag_template) {
-        deployed = deploy_run(&dr, &rq, env, &cause, &ghc, now, &de) == 0 ? 1 : -1;
+        deployed = clock_now(&now, &de) == 0 && deploy_run(&dr, &rq, env, &cause, &ghc, now, &de) == 0
+                       ? 1
+                       : -1;
         if (deployed > 0 && o.wait && dr.triggered)
             waited = deploy_follow(&outcome, wstate, &wr, &dr, &rq, env, &cause, &ghc,
-                                   o.wait_timeout, o.wait_interval, now, &we) == 0
+                                   o.wait_timeout, o.wait_interval, &we) == 0
                          ? 1
                          : -1;
     }

@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "clock.h"
 #include "witness.h"
 
 int
@@ -462,13 +463,19 @@ int
 deploy_follow(enum deploy_outcome *out, char state[32], struct record_result *wr,
               struct deploy_result *dr, const struct record_req *rq, const struct policy_env *env,
               const struct deploy_cause *c, const struct gh_config *ghc, double timeout_s,
-              double interval_s, time_t now, struct err *e)
+              double interval_s, struct err *e)
 {
+    time_t seen;
+
     if (deploy_wait(out, state, dr, env, c->commit, ghc,
                     timeout_s > 0 ? timeout_s : DEPLOY_WAIT_TIMEOUT_S,
                     interval_s > 0 ? interval_s : DEPLOY_WAIT_INTERVAL_S, e) < 0)
         return -1;
-    if (deploy_record_outcome(wr, rq, env, c, dr, *out, state, now, e) < 0)
+    /* the outcome is of the moment it was seen, not of the promotion's start: the soak
+     * of a deploy that took 25 minutes starts when it succeeded */
+    if (clock_now(&seen, e) < 0)
+        return -1;
+    if (deploy_record_outcome(wr, rq, env, c, dr, *out, state, seen, e) < 0)
         return err_prefix(e, "the deploy of %s ended (%s) but could not be recorded", dr->tag,
                           state);
     return 0;

@@ -74,11 +74,12 @@ int deploy_record_outcome(struct record_result *out, const struct record_req *rq
                           const struct deploy_result *dr, enum deploy_outcome o,
                           const char *state, time_t now, struct err *e);
 
-/* --wait: deploy_wait, then deploy_record_outcome into WR. */
+/* --wait: deploy_wait, then deploy_record_outcome into WR at the time the end was seen
+ * (core/clock.h). */
 int deploy_follow(enum deploy_outcome *out, char state[32], struct record_result *wr,
                   struct deploy_result *dr, const struct record_req *rq,
                   const struct policy_env *env, const struct deploy_cause *c,
-                  const struct gh_config *ghc, double timeout_s, double interval_s, time_t now,
+                  const struct gh_config *ghc, double timeout_s, double interval_s,
                   struct err *e);
 
 #define DEPLOY_WAIT_TIMEOUT_S 1800.0
