@@ -3,6 +3,7 @@
 #ifndef PROMOTE_CMD_H
 #define PROMOTE_CMD_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 struct cmd {
@@ -17,8 +18,15 @@ extern const struct cmd cmd_table[];
 
 const struct cmd *cmd_find(const char *name);
 void cmd_usage(FILE *f, const struct cmd *c);
-/* Print "promote: MSG" once on stderr and return CODE. */
+/* Print "promote: MSG" once on stderr and return CODE. With --json, when the command
+ * has not printed its document, stdout gets the error document (docs/json-output.md):
+ * stdout holds exactly one JSON document on every path. */
 int cmd_fail(int code, const char *msg);
+int cmd_failf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print the command's one JSON document on stdout; -1 when it cannot be written. */
+int cmd_print_json(const json_t *doc);
+/* One record of a JSON Lines stream (audit log --json), compact on one line. */
+int cmd_print_json_line(const json_t *rec);
 /* Flush stdout; a failed write is an I/O error (exit 3), not success. */
 int cmd_finish(int code);
 /* Colour on stdout: a terminal, and NO_COLOR unset. */

@@ -82,7 +82,7 @@ static int
 usage_err(const char *msg)
 {
     if (msg)
-        fprintf(stderr, "promote: %s\n", msg);
+        cmd_fail(EXIT_USAGE, msg);
     fputs(audit_usage, stderr);
     return EXIT_USAGE;
 }
@@ -192,10 +192,9 @@ print_row(const struct index_row *r, void *ctx, struct err *e)
         return err_set(e, EXIT_TAMPER, "seq %llu: unreadable entry (run 'promote audit verify')",
                        (unsigned long long)r->seq);
     line = json_pack("{s:I, s:s, s:o}", "seq", (json_int_t)r->seq, "id", id, "statement", st);
-    rc = line ? json_dumpf(line, stdout, JSON_COMPACT | JSON_SORT_KEYS) : -1;
-    fputc('\n', stdout);
+    rc = line ? cmd_print_json_line(line) : -1;
     json_decref(line);
-    return rc < 0 ? err_set(e, EXIT_EVAL, "out of memory") : 0;
+    return rc < 0 ? err_set(e, EXIT_EVAL, "cannot write the entry") : 0;
 }
 
 /* audit log: from the index, which holds the verified log (newest first). */
@@ -278,7 +277,7 @@ audit_show_cmd(struct index *ix, struct repo *repo, const struct audit_opts *o,
         doc = json_pack("{s:I, s:s, s:s, s:O, s:{s:s, s:b}}", "seq", (json_int_t)seq, "id", id,
                         "log_commit", log_commit, "statement", st, "audit_log", "keys_from",
                         keys->source, "keys_local", keys->local);
-        if (!doc || out_json(stdout, doc) < 0) {
+        if (!doc || cmd_print_json(doc) < 0) {
             json_decref(doc);
             err_set(e, EXIT_EVAL, "cannot write the entry");
             goto done;
@@ -489,6 +488,8 @@ cmd_audit(int argc, char **argv)
         return usage_err("--expect goes with audit verify");
     if (o.full && strcmp(sub, "verify") != 0)
         return usage_err("--full goes with audit verify");
+    if (o.json && strcmp(sub, "log") != 0 && strcmp(sub, "show") != 0)
+        return usage_err("--json goes with audit log and audit show");
     if (strcmp(sub, "push") == 0) {
         if (o.policy)
             return cmd_refuse_local_policy(o.policy, "audit push");

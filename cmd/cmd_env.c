@@ -27,7 +27,7 @@ static int
 env_usage_error(const char *msg)
 {
     if (msg)
-        fprintf(stderr, "promote: %s\n", msg);
+        cmd_fail(EXIT_USAGE, msg);
     cmd_usage(stderr, cmd_find("env"));
     return EXIT_USAGE;
 }
@@ -134,7 +134,7 @@ cmd_env_show(int argc, char **argv)
         break;
     case FORMAT_JSON:
         doc = out_env_json(p, only);
-        if (!doc || out_json(stdout, doc) < 0) {
+        if (!doc || cmd_print_json(doc) < 0) {
             err_set(&e, EXIT_EVAL, "cannot write the environment matrix");
             goto fail;
         }

@@ -80,8 +80,8 @@ parse(struct env_check_opts *o, int argc, char **argv)
             return 1;
         }
         if (ch == '?' || ch == ':' || seen[ch]++) {
-            fprintf(stderr, "promote: unknown, repeated or incomplete option '%s'\n",
-                    argv[optind - 1]);
+            cmd_failf(EXIT_USAGE, "unknown, repeated or incomplete option '%s'",
+                      argv[optind - 1]);
             fputs(env_check_usage, stderr);
             return -1;
         }
@@ -90,23 +90,23 @@ parse(struct env_check_opts *o, int argc, char **argv)
         } else if (ch == O_JSON) {
             o->json = 1;
         } else if (!*optarg) {
-            fprintf(stderr, "promote: '%s' wants a value\n", argv[optind - 1]);
+            cmd_failf(EXIT_USAGE, "'%s' wants a value", argv[optind - 1]);
             return -1;
         } else {
             *slot[ch] = optarg;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "promote: unexpected argument '%s'\n", argv[optind]);
+        cmd_failf(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
         fputs(env_check_usage, stderr);
         return -1;
     }
     if (o->commit && o->worktree) {
-        fputs("promote: --commit and --worktree cannot be used together\n", stderr);
+        cmd_fail(EXIT_USAGE, "--commit and --worktree cannot be used together");
         return -1;
     }
     if (o->policy && o->policy_ref) {
-        fputs("promote: --policy and --policy-ref cannot be used together\n", stderr);
+        cmd_fail(EXIT_USAGE, "--policy and --policy-ref cannot be used together");
         return -1;
     }
     return 0;
@@ -131,7 +131,7 @@ print_json(const struct envcheck_result *r, const struct policy *p, const char *
                     p->local_override, "terraform", tf, "workflows", wf, "environments", envs,
                     "checked", "tfvars", (json_int_t)r->n_tfvars, "workflows",
                     (json_int_t)r->n_workflows, "clean", r->n == 0, "violations", violations);
-    if (doc && out_json(stdout, doc) == 0)
+    if (doc && cmd_print_json(doc) == 0)
         rc = 0;
 done:
     json_decref(doc);

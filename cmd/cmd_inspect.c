@@ -22,13 +22,13 @@ cmd_inspect(int argc, char **argv)
         } else if (strcmp(argv[i], "--json") == 0 && !json) {
             json = 1;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "promote: unknown or repeated option '%s'\n", argv[i]);
+            cmd_failf(EXIT_USAGE, "unknown or repeated option '%s'", argv[i]);
             cmd_usage(stderr, c);
             return EXIT_USAGE;
         } else if (!path) {
             path = argv[i];
         } else {
-            fprintf(stderr, "promote: inspect takes one file\n");
+            cmd_fail(EXIT_USAGE, "inspect takes one file");
             cmd_usage(stderr, c);
             return EXIT_USAGE;
         }
@@ -41,7 +41,7 @@ cmd_inspect(int argc, char **argv)
         return cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
     if (json) {
         doc = out_inspect_json(path, &r);
-        code = (!doc || out_json(stdout, doc) < 0) ? cmd_fail(EXIT_EVAL, "cannot write output")
+        code = (!doc || cmd_print_json(doc) < 0) ? cmd_fail(EXIT_EVAL, "cannot write output")
                                                    : EXIT_OK;
         json_decref(doc);
     } else {

@@ -14,13 +14,13 @@ static int keys_usage_error(const char *fmt, ...) __attribute__((format(printf, 
 static int
 keys_usage_error(const char *fmt, ...)
 {
+    char msg[1024];
     va_list ap;
 
-    fputs("promote: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    cmd_fail(EXIT_USAGE, msg);
     cmd_usage(stderr, cmd_find("keys"));
     return EXIT_USAGE;
 }
@@ -127,7 +127,7 @@ keys_cmd_public(int argc, char **argv, const char *flag, int flag_required)
     doc = json_pack("{s:i, s:s, s:s, s:s}", "schema_version", OUT_SCHEMA_VERSION, "id", id,
                     "public_key", b64, "algorithm", "ed25519");
     code =
-        (!doc || out_json(stdout, doc) < 0) ? cmd_fail(EXIT_EVAL, "cannot write output") : EXIT_OK;
+        (!doc || cmd_print_json(doc) < 0) ? cmd_fail(EXIT_EVAL, "cannot write output") : EXIT_OK;
     json_decref(doc);
     return cmd_finish(code);
 }

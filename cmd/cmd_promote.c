@@ -9,14 +9,15 @@
 #include "cmd.h"
 #include "core/buf.h"
 #include "core/clock.h"
-#include "core/deploy.h"
 #include "core/engine.h"
 #include "core/explain.h"
 #include "core/ghactions.h"
 #include "core/keys.h"
 #include "core/ledger.h"
 #include "core/out.h"
+#include "core/out_release.h"
 #include "core/record.h"
+#include "core/release.h"
 
 #define MAX_OVERRIDES 64
 
@@ -75,7 +76,7 @@ struct promote_opts {
 static int
 usage_error(const struct cmd *c, const char *msg)
 {
-    fprintf(stderr, "promote: %s\n", msg);
+    cmd_fail(EXIT_USAGE, msg);
     cmd_usage(stderr, c);
     return EXIT_USAGE;
 }
@@ -340,12 +341,37 @@ cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_git
     actor->github_actor = env_or("GITHUB_ACTOR", NULL);
 }
 
+/* What one promotion holds, from parse to print; released once. */
+struct promotion {
+    struct promote_opts o;
+    enum promote_mode mode;
+    struct repo *repo;
+    struct policy *policy;
+    struct key *key;
+    struct gh_config ghc;
+    struct actor_env actor;
+    struct cmd_github_bufs ghb;
+    struct record_req rq;
+    struct loghome home;
+    char repo_uri[1100], run_url[600];
+    struct ledger led; /* check and explain: this clone's log, verified */
+    struct ledger_keys lk;
+    int opened;
+    json_t *history;
+    uint64_t base; /* the log's size before the evaluation */
+    struct engine_req req;
+    struct decision d;
+    int decided;
+    struct release_result res;
+    /* the log's entries the rules read: the latest of each kind, and those of --commit */
+    struct history_focus focus;
+    char focus_commit[41];
+};
+
 /* Inside GitHub Actions: the step summary, outputs and annotations of this run.
  * Annotations go to stdout, or to stderr when stdout carries the JSON document. */
 static int
-actions_report(const struct promote_opts *o, const struct decision *d, const char *verdict,
-               const char *decision_id, const char *tag, const char *error,
-               const struct loghome *home, struct err *e)
+actions_report(const struct promotion *p, const char *verdict, const char *error, struct err *e)
 {
     struct ghactions_report r;
     char line[1400];
@@ -353,335 +379,238 @@ actions_report(const struct promote_opts *o, const struct decision *d, const cha
     if (strcmp(env_or("GITHUB_ACTIONS", ""), "true") != 0)
         return 0;
     memset(&r, 0, sizeof(r));
-    if (home && home->checked) {
-        loghome_line(line, sizeof(line), home);
+    if (p->home.checked) {
+        loghome_line(line, sizeof(line), &p->home);
         r.audit_log = line;
     }
-    r.d = d;
-    r.from = o->from;
-    r.to = o->to;
+    r.d = p->decided ? &p->d : NULL;
+    r.from = p->o.from;
+    r.to = p->o.to;
     r.verdict = verdict;
-    r.decision_id = decision_id;
-    r.tag = tag;
+    r.decision_id = p->res.recorded ? p->res.record.entry.id : NULL;
+    r.tag = p->res.deployed > 0 ? p->res.deploy.tag : NULL;
     r.error = error;
-    return ghactions_report(o->json ? stderr : stdout, getenv("GITHUB_STEP_SUMMARY"),
+    return ghactions_report(p->o.json ? stderr : stdout, getenv("GITHUB_STEP_SUMMARY"),
                             getenv("GITHUB_OUTPUT"), &r, e);
 }
 
+/* promote records: the key must sign for the protected policy, and the log is fetched
+ * and verified (record_prepare) before any gate runs. */
+static int
+open_for_record(struct promotion *p, struct err *e)
+{
+    const char *server = getenv("GITHUB_SERVER_URL");
+
+    /* a decision that cannot be recorded is not made: refuse before any gate runs */
+    if (keys_load(&p->key, p->o.key, e) < 0)
+        return err_prefix(e, "no usable signing key (use 'promote check' for an unrecorded "
+                             "evaluation)");
+    record_repo_uri(p->repo_uri, sizeof(p->repo_uri), p->repo, p->ghc.repo, server);
+    p->run_url[0] = '\0';
+    if (p->actor.in_actions && p->actor.run_id && p->ghc.repo)
+        snprintf(p->run_url, sizeof(p->run_url), "%s/%s/actions/runs/%s",
+                 server ? server : "https://github.com", p->ghc.repo, p->actor.run_id);
+    p->rq.repo = p->repo;
+    p->rq.policy = p->policy;
+    p->rq.key = p->key;
+    p->rq.remote = p->o.remote;
+    p->rq.no_remote = p->o.no_remote;
+    p->rq.repo_uri = p->repo_uri;
+    p->rq.run_url = p->run_url[0] ? p->run_url : NULL;
+    p->rq.gh = &p->ghc;
+    p->rq.home = &p->home;
+    p->rq.focus = &p->focus;
+    return record_prepare(&p->rq, &p->base, &p->history, e);
+}
+
+/* check and explain: this clone's copy of the log (fetched when --remote names a
+ * remote), verified with the protected policy's keys before a rule reads it. */
+static int
+open_for_check(struct promotion *p, struct err *e)
+{
+    struct ledger_req lr;
+
+    memset(&lr, 0, sizeof(lr));
+    lr.repo = p->repo;
+    lr.keys = &p->lk;
+    lr.remote = p->o.remote;
+    lr.no_remote = p->o.no_remote || !p->o.remote;
+    lr.history = 1;
+    lr.focus = &p->focus;
+    if (ledger_keys_for(&p->lk, p->repo, p->policy, p->o.policy_ref, e) < 0 ||
+        ledger_open(&p->led, &lr, e) < 0)
+        return -1;
+    p->opened = 1;
+    p->history = json_incref(p->led.history);
+    return 0;
+}
+
+/* The repository, the policy, GitHub, the log: everything the evaluation reads. */
+static int
+promotion_open(struct promotion *p, struct err *e)
+{
+    const struct promote_opts *o = &p->o;
+    struct cmd_github_opts gho = {o->github_api, o->github_repo, o->github_timeout,
+                                  o->github_max_wait, o->verbose};
+    struct engine_req *req = &p->req;
+    struct err ce = ERR_INIT;
+
+    if (cmd_repo_open(&p->repo, o->repo, o->github_api, e) < 0 ||
+        cmd_load_policy(&p->policy, p->repo, o->policy, o->policy_ref, e) < 0 ||
+        clock_now(&req->now, e) < 0) /* the decision is of the moment it is evaluated */
+        return -1;
+    cmd_github_config(&p->ghc, &p->actor, &p->ghb, p->repo, &gho);
+    req->policy = p->policy;
+    req->repo = p->repo;
+    req->from = o->from;
+    req->to = o->to;
+    req->commit = o->commit;
+    req->overrides = o->overrides;
+    req->n_overrides = o->n_overrides;
+    req->break_glass = o->break_glass;
+    req->break_glass_reason = o->reason;
+    req->gh = &p->ghc;
+    req->actor_env = &p->actor;
+    req->release_pr = o->release_pr;
+    req->release_version = o->release_version;
+    req->explain = p->mode == PROMOTE_EXPLAIN;
+    if (o->commit && repo_resolve_commit(p->repo, o->commit, p->focus_commit, &ce) == 0)
+        p->focus.commits[0] = p->focus_commit; /* else the evaluation names why */
+    if ((p->mode == PROMOTE_RECORD ? open_for_record(p, e) : open_for_check(p, e)) < 0)
+        return -1;
+    req->history = p->history;
+    return 0;
+}
+
+/* The decision and what the release did, as one document or as text. */
+static int
+promotion_print(const struct promotion *p, struct err *e)
+{
+    const struct policy *pol = p->policy;
+    struct out_opts oo = {cmd_color()};
+    json_t *doc;
+    int rc = 0;
+
+    if (!p->o.json) {
+        if (p->mode == PROMOTE_EXPLAIN)
+            explain_text(stdout, &p->d, &oo);
+        else
+            out_decision_text(stdout, &p->d, &oo);
+        if (p->opened && pol->local_override)
+            out_audit_log_text(stdout, p->led.v.size, p->lk.source, p->lk.local);
+        if (p->res.recorded)
+            out_promotion_text(stdout, &p->res, pol->audit_ref, p->o.wait);
+        return 0;
+    }
+    doc = p->mode == PROMOTE_EXPLAIN ? explain_json(&p->d) : out_decision_json(&p->d);
+    if (doc && p->opened)
+        json_object_set_new(doc, "audit_log",
+                            out_audit_log_json(p->led.v.size, p->lk.source, p->lk.local));
+    if (doc && p->res.recorded && out_promotion_json(doc, &p->res, pol->audit_ref, &p->home) < 0)
+        rc = -1;
+    if (rc < 0 || cmd_print_json(doc) < 0)
+        rc = err_set(e, EXIT_EVAL, "cannot write the decision");
+    json_decref(doc);
+    return rc;
+}
+
+/* The one exception to "every evaluation is recorded": the commit is deployed in TO
+ * already. 1 when it is (said on stdout), 0 when not. */
+static int
+already_deployed(const struct promotion *p, struct err *e)
+{
+    const json_t *dep = NULL;
+    char commit[41];
+    json_t *doc;
+    int rc;
+
+    if (p->mode != PROMOTE_RECORD ||
+        engine_already_deployed(&dep, commit, &p->req, p->history, e) < 0)
+        return p->mode != PROMOTE_RECORD ? 0 : -1;
+    if (!dep)
+        return 0;
+    if (!p->o.json) {
+        out_already_deployed_text(stdout, p->o.to, commit, dep);
+        return 1;
+    }
+    doc = out_already_deployed_json(p->o.from, p->o.to, commit, dep);
+    rc = cmd_print_json(doc);
+    json_decref(doc);
+    return rc < 0 ? err_set(e, EXIT_EVAL, "cannot write the result") : 1;
+}
+
+static void
+promotion_release(struct promotion *p)
+{
+    ledger_release(&p->led);
+    json_decref(p->history);
+    decision_release(&p->d);
+    keys_free(p->key);
+    policy_free(p->policy);
+    repo_free(p->repo);
+}
+
+/* parse -> open -> evaluate -> release -> print -> exit code */
 int
 promote_run(int argc, char **argv, enum promote_mode mode)
 {
     const struct cmd *c = cmd_find(mode == PROMOTE_CHECK     ? "check"
                                    : mode == PROMOTE_EXPLAIN ? "explain"
                                                              : "promote");
-    struct promote_opts o;
-    struct engine_req req;
-    struct decision d;
-    struct policy *policy = NULL;
-    struct repo *repo = NULL;
-    struct out_opts oo = {0};
-    struct err e = ERR_INIT;
-    struct gh_config ghc;
-    struct actor_env actor;
-    struct cmd_github_bufs ghb;
-    struct cmd_github_opts gho;
-    struct key *key = NULL;
-    struct record_req rq;
-    struct record_result rr;
-    char repo_uri[1100], run_url[600];
-    json_t *doc;
-    int rc, code, recorded = 0, deployed = 0, superseded = 0, decided = 0;
-    char why[512];
-    json_t *history = NULL;
-    const json_t *already = NULL;
-    /* the log's entries the rules read: the latest of each kind, and those of --commit */
-    struct history_focus focus = {{NULL}, NULL, 0};
-    char focus_commit[41];
-    struct err fe = ERR_INIT;
-    uint64_t base = 0;
-    char commit[41];
-    struct deploy_result dr;
-    struct err de = ERR_INIT;
-    struct deploy_cause cause;
-    char tag_msg[300];
-    struct record_result wr;
-    enum deploy_outcome outcome = DEPLOY_PENDING;
-    char wstate[32] = "";
-    int waited = 0; /* 1 followed to its end and recorded, -1 failed */
-    struct err we = ERR_INIT;
-    struct ledger_keys lk;
-    struct ledger_req lr;
-    struct ledger led;
-    struct loghome home;
-    int opened = 0;
+    struct release_req rr = {0};
+    struct promotion p;
+    struct err e = ERR_INIT, ae = ERR_INIT;
+    char why[512] = "";
+    int rc, code;
 
-    memset(&o, 0, sizeof(o));
-    memset(&led, 0, sizeof(led));
-    memset(&rq, 0, sizeof(rq));
-    memset(&rr, 0, sizeof(rr));
-    memset(&home, 0, sizeof(home));
-    o.github_max_wait = -1;
-    memset(&d, 0, sizeof(d));
-    rc = parse_opts(&o, argc, argv, c);
+    memset(&p, 0, sizeof(p));
+    p.mode = mode;
+    p.o.github_max_wait = -1;
+    rc = parse_opts(&p.o, argc, argv, c);
     if (rc != 0)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
-    if (mode != PROMOTE_RECORD && o.wait)
+    if (mode != PROMOTE_RECORD && p.o.wait)
         return usage_error(c, "check triggers nothing: --wait goes with promote");
-    if (mode == PROMOTE_RECORD && o.policy)
-        return cmd_refuse_local_policy(o.policy, "promote");
-    if (cmd_repo_open(&repo, o.repo, o.github_api, &e) < 0 ||
-        cmd_load_policy(&policy, repo, o.policy, o.policy_ref, &e) < 0)
-        goto fail;
-    memset(&req, 0, sizeof(req));
-    req.policy = policy;
-    req.repo = repo;
-    req.from = o.from;
-    req.to = o.to;
-    req.commit = o.commit;
-    if (o.commit && repo_resolve_commit(repo, o.commit, focus_commit, &fe) == 0)
-        focus.commits[0] = focus_commit; /* else the evaluation names why */
-    req.overrides = o.overrides;
-    req.n_overrides = o.n_overrides;
-    if (clock_now(&req.now, &e) < 0)
-        goto fail;
-    req.break_glass = o.break_glass;
-    req.break_glass_reason = o.reason;
-    gho.api = o.github_api;
-    gho.repo = o.github_repo;
-    gho.timeout = o.github_timeout;
-    gho.max_wait = o.github_max_wait;
-    gho.verbose = o.verbose;
-    cmd_github_config(&ghc, &actor, &ghb, repo, &gho);
-    req.gh = &ghc;
-    req.actor_env = &actor;
-    req.release_pr = o.release_pr;
-    req.release_version = o.release_version;
-    req.explain = mode == PROMOTE_EXPLAIN;
-    if (mode == PROMOTE_RECORD) {
-        /* a decision that cannot be recorded is not made: refuse before any gate runs */
-        if (keys_load(&key, o.key, &e) < 0) {
-            err_prefix(&e, "no usable signing key (use 'promote check' for an unrecorded "
-                           "evaluation)");
-            goto fail;
-        }
-        record_repo_uri(repo_uri, sizeof(repo_uri), repo, ghc.repo, getenv("GITHUB_SERVER_URL"));
-        run_url[0] = '\0';
-        if (actor.in_actions && actor.run_id && ghc.repo)
-            snprintf(run_url, sizeof(run_url), "%s/%s/actions/runs/%s",
-                     getenv("GITHUB_SERVER_URL") ? getenv("GITHUB_SERVER_URL")
-                                                 : "https://github.com",
-                     ghc.repo, actor.run_id);
-        rq.repo = repo;
-        rq.policy = policy;
-        rq.key = key;
-        rq.remote = o.remote;
-        rq.no_remote = o.no_remote;
-        rq.repo_uri = repo_uri;
-        rq.run_url = run_url[0] ? run_url : NULL;
-        rq.gh = &ghc;
-        rq.home = &home;
-        rq.focus = &focus;
-        if (record_prepare(&rq, &base, &history, &e) < 0 ||
-            engine_already_deployed(&already, commit, &req, history, &e) < 0)
-            goto fail;
-        req.history = history;
-        if (already) {
-            /* the one exception to "every evaluation is recorded" */
-            if (o.json) {
-                doc = json_pack("{s:i, s:s, s:s, s:s, s:s, s:{s:I, s:O?}}", "schema_version",
-                                OUT_SCHEMA_VERSION, "verdict", "already_deployed", "from",
-                                o.from, "to", o.to, "commit", commit, "deployment", "seq",
-                                json_integer_value(json_object_get(already, "seq")), "time",
-                                json_object_get(already, "time"));
-                rc = doc ? out_json(stdout, doc) : -1;
-                json_decref(doc);
-                if (rc < 0) {
-                    err_set(&e, EXIT_EVAL, "cannot write the result");
-                    goto fail;
-                }
-            } else {
-                printf("already deployed: %s is the latest successful deployment in %s (seq "
-                       "%lld); nothing recorded, nothing triggered\n",
-                       commit, o.to,
-                       (long long)json_integer_value(json_object_get(already, "seq")));
-            }
-            code = EXIT_OK;
-            goto out;
-        }
-    }
-    if (mode != PROMOTE_RECORD) {
-        /* this clone's copy of the log (fetched when --remote names a remote), verified
-         * with the protected policy's keys before a rule reads it */
-        memset(&lr, 0, sizeof(lr));
-        lr.repo = repo;
-        lr.keys = &lk;
-        lr.remote = o.remote;
-        lr.no_remote = o.no_remote || !o.remote;
-        lr.history = 1;
-        lr.focus = &focus;
-        if (ledger_keys_for(&lk, repo, policy, o.policy_ref, &e) < 0 ||
-            ledger_open(&led, &lr, &e) < 0)
-            goto fail;
-        opened = 1;
-        history = json_incref(led.history);
-        req.history = history;
-    }
-    if (engine_run(&d, &req, &e) < 0)
-        goto fail;
-    decided = 1;
+    if (mode == PROMOTE_RECORD && p.o.policy)
+        return cmd_refuse_local_policy(p.o.policy, "promote");
+    rc = promotion_open(&p, &e) < 0 ? -1 : already_deployed(&p, &e);
+    if (rc != 0)
+        goto done;
+    rc = -1;
+    if (engine_run(&p.d, &p.req, &e) < 0)
+        goto done;
+    p.decided = 1;
     if (mode == PROMOTE_EXPLAIN)
-        explain_localize(&d, policy);
-    if (mode == PROMOTE_RECORD) {
-        if (record_decision(&rr, &rq, &d, req.now, &e) < 0) {
-            if (rr.entry.seq)
-                err_prefix(&e, "the decision (%s) is in this clone's log only",
-                           decision_verdict_name(d.verdict));
-            else
-                err_prefix(&e, "the decision (%s) could not be recorded",
-                           decision_verdict_name(d.verdict));
-            goto fail;
-        }
-        recorded = 1;
-        /* two promotions at once: the decision that landed first deploys */
-        if (d.verdict == DECISION_APPROVED &&
-            (superseded = record_superseded(&rq, &d, base, &rr, req.now, &e)) < 0)
-            goto fail;
-        /* only after the approved decision is in the log: tag, push, trigger, record */
-        if (!superseded && d.verdict == DECISION_APPROVED &&
-            policy_env(policy, d.to)->tag_template) {
-            snprintf(tag_msg, sizeof(tag_msg), "promote: %s -> %s, decision seq %llu %s\n",
-                     d.from, d.to, (unsigned long long)rr.entry.seq, rr.entry.id);
-            cause.commit = d.commit;
-            cause.actor = d.actor[0] ? d.actor : NULL;
-            cause.kind = "decision";
-            cause.id = rr.entry.id;
-            cause.message = tag_msg;
-            cause.log_commit = rr.entry.commit;
-            cause.log_pushed = rr.pushed;
-            deployed = deploy_run(&dr, &rq, policy_env(policy, d.to), &cause, &ghc, req.now,
-                                  &de) == 0
-                           ? 1
-                           : -1;
-            if (deployed > 0 && o.wait && dr.triggered)
-                waited = deploy_follow(&outcome, wstate, &wr, &dr, &rq, policy_env(policy, d.to),
-                                       &cause, &ghc, o.wait_timeout, o.wait_interval, req.now,
-                                       &we) == 0
-                             ? 1
-                             : -1;
-        }
-    }
-    if (o.json) {
-        doc = mode == PROMOTE_EXPLAIN ? explain_json(&d) : out_decision_json(&d);
-        if (doc && deployed)
-            json_object_set_new(doc, "deploy",
-                                json_pack("{s:s, s:b, s:s?, s:I, s:I, s:b, s:I, s:s?, s:o}", "tag", dr.tag,
-                                          "tag_pushed", dr.tag_pushed, "trigger", dr.trigger,
-                                          "deployment_id", (json_int_t)dr.deployment_id,
-                                          "run_id", (json_int_t)dr.run_id,
-                                          "triggered", dr.triggered, "seq",
-                                          (json_int_t)dr.entry.entry.seq, "error",
-                                          deployed < 0 ? de.msg : NULL, "wait",
-                                          out_wait_json(waited, outcome, wstate, &wr, &we)));
-        if (doc && opened)
-            json_object_set_new(doc, "audit_log",
-                                json_pack("{s:I, s:s, s:b}", "entries", (json_int_t)led.v.size,
-                                          "keys_from", lk.source, "keys_local", lk.local));
-        if (doc && recorded)
-            json_object_set_new(doc, "record",
-                                json_pack("{s:I, s:s, s:s, s:s, s:b, s:s?, s:o?}", "seq",
-                                          (json_int_t)rr.entry.seq, "id", rr.entry.id, "ref",
-                                          policy->audit_ref, "log_commit", rr.entry.commit,
-                                          "pushed", rr.pushed, "remote",
-                                          rr.pushed ? rr.remote : NULL, "audit_log",
-                                          loghome_json(&home)));
-        if (!doc || out_json(stdout, doc) < 0) {
-            json_decref(doc);
-            err_set(&e, EXIT_EVAL, "cannot write the decision");
-            goto fail;
-        }
-        json_decref(doc);
-    } else {
-        oo.color = cmd_color();
-        if (mode == PROMOTE_EXPLAIN)
-            explain_text(stdout, &d, &oo);
-        else
-            out_decision_text(stdout, &d, &oo);
-        if (opened && policy->local_override) {
-            char clean[512];
-
-            out_sanitize(clean, sizeof(clean), lk.source);
-            printf("audit log: %llu entries, verified with the trusted keys of %s%s\n",
-                   (unsigned long long)led.v.size, clean,
-                   lk.local ? " (the local file: there is no protected policy on the policy ref)"
-                            : " (the protected policy, not the local file)");
-        }
-        if (recorded)
-            printf("recorded: seq %llu, decision %s (%s%s%s)\n",
-                   (unsigned long long)rr.entry.seq, rr.entry.id, policy->audit_ref,
-                   rr.pushed ? ", pushed to " : ", local only", rr.pushed ? rr.remote : "");
-        if (deployed > 0)
-            printf("deployed: tag %s%s; %s%s; recorded as seq %llu\n", dr.tag,
-                   dr.tag_pushed ? " (pushed)" : "", dr.trigger ? "triggered " : "no trigger",
-                   dr.trigger ? dr.trigger : "", (unsigned long long)dr.entry.entry.seq);
-        if (deployed > 0 && o.wait && !dr.triggered)
-            printf("--wait: '%s' has no deploy trigger in the policy, nothing to wait for\n",
-                   d.to);
-        if (waited > 0)
-            printf("deploy %s: %s (%s); recorded as seq %llu\n", dr.tag,
-                   outcome == DEPLOY_SUCCEEDED ? "succeeded" : "failed", wstate,
-                   (unsigned long long)wr.entry.seq);
-    }
-    code = decision_exit_code(d.verdict);
-    if (superseded > 0) {
-        printf("superseded by seq %d: another promotion into %s landed first; this one is "
-               "recorded and not deployed\n",
-               superseded, d.to);
-        code = EXIT_REJECTED;
-    }
-    if (deployed < 0)
-        code = cmd_fail(EXIT_EVAL, de.msg); /* approved and recorded, but not deployed */
-    else if (waited < 0)
-        code = cmd_fail(EXIT_EVAL, we.msg);
-    else if (waited > 0 && outcome != DEPLOY_SUCCEEDED)
-        code = cmd_fail(EXIT_EVAL, "the deploy failed; recorded as a failed deployment");
-    /* what the Actions run reports beside the decision */
-    why[0] = '\0';
-    if (superseded > 0)
-        snprintf(why, sizeof(why), "superseded by seq %d: another promotion into %s landed "
-                 "first; this one is recorded and not deployed", superseded, d.to);
-    else if (deployed < 0)
-        snprintf(why, sizeof(why), "%s", de.msg);
-    else if (waited < 0)
-        snprintf(why, sizeof(why), "%s", we.msg);
-    else if (waited > 0 && outcome != DEPLOY_SUCCEEDED)
-        snprintf(why, sizeof(why), "the deploy failed; recorded as a failed deployment");
-    if (actions_report(&o, &d, superseded > 0 ? "rejected" : decision_verdict_name(d.verdict),
-                       recorded ? rr.entry.id : NULL, deployed > 0 ? dr.tag : NULL,
-                       why[0] ? why : NULL, &home, &e) < 0)
-        code = cmd_fail(EXIT_EVAL, e.msg);
-out:
-    ledger_release(&led);
-    json_decref(history);
-    decision_release(&d);
-    keys_free(key);
-    policy_free(policy);
-    repo_free(repo);
-    return cmd_finish(code);
-fail:
-    if (o.from) {
-        struct err ae = ERR_INIT;
-
-        if (actions_report(&o, decided ? &d : NULL, "error", recorded ? rr.entry.id : NULL,
-                           NULL, e.msg, &home, &ae) < 0)
+        explain_localize(&p.d, p.policy);
+    rr.rq = &p.rq;
+    rr.gh = &p.ghc;
+    rr.wait = p.o.wait;
+    rr.wait_timeout = p.o.wait_timeout;
+    rr.wait_interval = p.o.wait_interval;
+    if (mode == PROMOTE_RECORD &&
+        release_promotion(&p.res, &rr, &p.d, p.req.now, p.base, &e) < 0)
+        goto done;
+    rc = promotion_print(&p, &e);
+done:
+    if (rc < 0) {
+        code = cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
+        if (p.o.from && actions_report(&p, "error", e.msg, &ae) < 0)
             cmd_fail(EXIT_EVAL, ae.msg);
+    } else if (rc > 0) {
+        code = cmd_finish(EXIT_OK); /* already deployed */
+    } else {
+        code = release_exit_code(&p.res, decision_exit_code(p.d.verdict), why, sizeof(why));
+        if (p.res.superseded) /* with --json the document says it (superseded_by) */
+            fprintf(p.o.json ? stderr : stdout, "%s\n", why);
+        else if (why[0])
+            cmd_fail(code, why);
+        if (actions_report(&p, p.res.superseded ? "rejected" : decision_verdict_name(p.d.verdict),
+                           why[0] ? why : NULL, &ae) < 0)
+            code = cmd_fail(EXIT_EVAL, ae.msg);
+        code = cmd_finish(code);
     }
-    ledger_release(&led);
-    json_decref(history);
-    decision_release(&d);
-    keys_free(key);
-    policy_free(policy);
-    repo_free(repo);
-    return cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
+    promotion_release(&p);
+    return code;
 }
 
 int

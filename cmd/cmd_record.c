@@ -97,8 +97,8 @@ parse(struct event_opts *o, int argc, char **argv, const char *usage, const char
             return 1;
         }
         if (ch == '?' || ch == ':' || seen[ch]++) {
-            fprintf(stderr, "promote: unknown, repeated or incomplete option '%s'\n",
-                    argv[optind - 1]);
+            cmd_failf(EXIT_USAGE, "unknown, repeated or incomplete option '%s'",
+                      argv[optind - 1]);
             fputs(usage, stderr);
             return -1;
         }
@@ -107,13 +107,13 @@ parse(struct event_opts *o, int argc, char **argv, const char *usage, const char
         else if (ch == R_JSON)
             o->json = 1;
         else if (!*optarg) {
-            fprintf(stderr, "promote: '%s' wants a value\n", argv[optind - 1]);
+            cmd_failf(EXIT_USAGE, "'%s' wants a value", argv[optind - 1]);
             return -1;
         } else
             *slot[ch] = optarg;
     }
     if (o->remote && o->no_remote) {
-        fputs("promote: --remote and --no-remote cannot be used together\n", stderr);
+        cmd_fail(EXIT_USAGE, "--remote and --no-remote cannot be used together");
         return -1;
     }
     *pos = optind < argc ? argv[optind] : NULL;
@@ -241,7 +241,7 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
                         OUT_SCHEMA_VERSION, "kind", kind, "env", o->env, "commit", commit, "seq",
                         (json_int_t)rr.entry.seq, "id", rr.entry.id, "pushed", rr.pushed,
                         "actor", actor[0] ? actor : NULL);
-        out_json(stdout, doc);
+        cmd_print_json(doc);
         json_decref(doc);
     } else {
         printf("recorded %s for %s (commit %.12s)%s%s: seq %llu, entry %s (%s)\n", kind,
@@ -264,7 +264,7 @@ done:
 static int
 bad_usage(const char *usage, const char *msg)
 {
-    fprintf(stderr, "promote: %s\n", msg);
+    cmd_fail(EXIT_USAGE, msg);
     fputs(usage, stderr);
     return EXIT_USAGE;
 }

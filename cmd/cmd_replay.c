@@ -14,7 +14,7 @@ static int
 bad_usage(const char *msg)
 {
     if (msg)
-        fprintf(stderr, "promote: %s\n", msg);
+        cmd_fail(EXIT_USAGE, msg);
     cmd_usage(stderr, cmd_find("replay"));
     return EXIT_USAGE;
 }
@@ -176,7 +176,7 @@ cmd_replay(int argc, char **argv)
                                 json_object_get(r, "changed"), "not_replayable",
                                 json_object_get(r, "not_replayable"));
 
-        if (!doc || out_json(stdout, doc) < 0) {
+        if (!doc || cmd_print_json(doc) < 0) {
             json_decref(doc);
             err_set(&e, EXIT_EVAL, "cannot write the result");
             goto fail;

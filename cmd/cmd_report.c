@@ -54,7 +54,7 @@ static int
 usage_err(const char *msg)
 {
     if (msg)
-        fprintf(stderr, "promote: %s\n", msg);
+        cmd_fail(EXIT_USAGE, msg);
     cmd_usage(stderr, cmd_find("report"));
     return EXIT_USAGE;
 }

@@ -112,6 +112,7 @@ cmd_status(int argc, char **argv)
         } else if (a[0] != '-' && !env) {
             env = a;
         } else {
+            cmd_failf(EXIT_USAGE, "unknown, repeated or incomplete argument '%s'", a);
             fputs(status_usage, stderr);
             json_decref(all);
             return EXIT_USAGE;
@@ -216,7 +217,7 @@ cmd_status(int argc, char **argv)
                                 "entries", (json_int_t)led.v.size, "keys_from", lk.source,
                                 "keys_local", lk.local);
 
-        out_json(stdout, doc);
+        cmd_print_json(doc);
         json_decref(doc);
     }
     goto done;

@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <git2.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -9,6 +10,7 @@
 
 #include "cmd.h"
 #include "core/err.h"
+#include "core/out.h"
 
 #define PROMOTE_USAGE_OPTS                                                                         \
     "[--repo <dir>] [--policy <file> | --policy-ref <ref>] [--commit <rev>]\n"                     \
@@ -210,11 +212,73 @@ cmd_usage(FILE *f, const struct cmd *c)
         fprintf(f, "\n%s", c->options);
 }
 
+/* --json: stdout holds exactly one JSON document, whatever the outcome. */
+static struct {
+    int on;           /* the arguments hold --json */
+    int printed;      /* the document is out */
+    const char *verb; /* the command, for an error document */
+} json_out;
+
+int
+cmd_print_json(const json_t *doc)
+{
+    json_out.printed = 1;
+    return doc ? out_json(stdout, doc) : -1;
+}
+
+int
+cmd_print_json_line(const json_t *rec)
+{
+    json_out.printed = 1;
+    if (!rec || json_dumpf(rec, stdout, JSON_COMPACT | JSON_SORT_KEYS) < 0)
+        return -1;
+    return fputc('\n', stdout) == EOF ? -1 : 0;
+}
+
+static const char *
+exit_kind(int code)
+{
+    switch (code) {
+    case EXIT_REJECTED: return "denied";
+    case EXIT_USAGE: return "usage";
+    case EXIT_TAMPER: return "tamper";
+    default: return "error";
+    }
+}
+
+/* The document of a command that ended before printing its own (docs/json-output.md). */
+static void
+print_error_json(int code, const char *msg)
+{
+    json_t *doc;
+
+    if (!json_out.on || json_out.printed)
+        return;
+    doc = json_pack("{s:i, s:s, s:{s:i, s:s, s:s}}", "schema_version", OUT_SCHEMA_VERSION,
+                    "command", json_out.verb ? json_out.verb : "promote", "error", "exit_code",
+                    code, "kind", exit_kind(code), "message", msg);
+    cmd_print_json(doc);
+    json_decref(doc);
+}
+
+int
+cmd_failf(int code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "promote: %s\n", msg);
+    print_error_json(code, msg);
+    return code;
+}
+
 int
 cmd_fail(int code, const char *msg)
 {
-    fprintf(stderr, "promote: %s\n", msg);
-    return code;
+    return cmd_failf(code, "%s", msg);
 }
 
 int
@@ -238,7 +302,7 @@ main(int argc, char **argv)
 {
     const struct rlimit nocore = {0, 0};
     const struct cmd *c;
-    int code;
+    int code, i;
 
     setrlimit(RLIMIT_CORE, &nocore); /* nothing secret may end up in a core dump */
     if (argc >= 2 && strcmp(argv[1], "--version") == 0)
@@ -252,10 +316,16 @@ main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     git_libgit2_init();
     c = cmd_find(argv[1]);
+    json_out.verb = c ? c->name : "promote";
+    for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            json_out.on = 1;
     if (c && strcmp(c->name, "promote") != 0)
         code = c->fn(argc - 1, argv + 1);
     else
         code = cmd_promote(argc, argv);
+    if (code != EXIT_OK)
+        print_error_json(code, "see standard error");
     git_libgit2_shutdown();
     curl_global_cleanup();
     return code;

@@ -9,7 +9,10 @@
 
 #include "err.h"
 
-/* Now, or (promote-test) PROMOTE_NOW; -1 with an error when PROMOTE_NOW is malformed. */
+/* Now, or (promote-test) PROMOTE_NOW; -1 with an error when PROMOTE_NOW is malformed.
+ * With PROMOTE_NOW, PROMOTE_CLOCK_RATE=R (promote-test) lets the test clock run: it
+ * reads PROMOTE_NOW at the first reading and then moves R seconds a real second, so a
+ * test can see which time a step records (a deploy that takes a while). */
 int clock_now(time_t *out, struct err *e);
 
 #endif

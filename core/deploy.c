@@ -163,13 +163,10 @@ deploy_run(struct deploy_result *out, const struct record_req *rq, const struct 
            const struct deploy_cause *c, const struct gh_config *ghc, time_t now, struct err *e)
 {
     const char *remote = rq->remote ? rq->remote : "origin";
-    struct audit_subject subj;
-    struct err te = ERR_INIT, re = ERR_INIT;
-    char prefix[200], ref[300], did[32], rid[32];
-    json_t *fields = NULL, *st = NULL;
+    char prefix[200], ref[300];
     struct buf msg = BUF_INIT;
     long max = 0;
-    int pushed, ok, rc;
+    int pushed, rc;
 
     memset(out, 0, sizeof(*out));
     if (!env->tag_template)
@@ -185,45 +182,18 @@ deploy_run(struct deploy_result *out, const struct record_req *rq, const struct 
     buf_release(&msg);
     if (rc < 0)
         return -1;
+    out->tagged = 1;
     snprintf(ref, sizeof(ref), "refs/tags/%s", out->tag);
-    ok = 1;
     if (!rq->no_remote && repo_has_remote(rq->repo, remote)) {
-        pushed = repo_push(rq->repo, remote, ref, &te);
+        pushed = repo_push(rq->repo, remote, ref, e);
         out->tag_pushed = pushed == 0;
-        if (pushed != 0) {
-            if (pushed > 0)
-                err_set(&te, EXIT_EVAL, "the remote refused the tag %s", out->tag);
-            ok = 0;
-        }
+        if (pushed > 0)
+            err_set(e, EXIT_EVAL, "the remote refused the tag %s", out->tag);
+        if (pushed != 0)
+            return -1;
     }
-    if (ok && env->deploy && trigger(out, env, ghc, c->id, &te) < 0)
-        ok = 0;
-    snprintf(did, sizeof(did), "%lld", out->deployment_id);
-    snprintf(rid, sizeof(rid), "%lld", out->run_id);
-    fields = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?}", "result",
-                       ok ? (env->deploy ? "triggered" : "tagged") : "trigger_failed", "tag",
-                       out->tag, "trigger", out->trigger, "deployment",
-                       out->deployment_id ? did : NULL, "run", out->run_id ? rid : NULL, c->kind,
-                       c->id, "error", ok ? NULL : te.msg);
-    record_subject(&subj, rq, NULL, now);
-    st = fields ? audit_event_statement("deployment", env->name, c->commit, c->actor, fields, &subj)
-                : NULL;
-    if (!st || record_statement(&out->entry, rq, st, &re) < 0) {
-        json_decref(st);
-        json_decref(fields);
-        if (!ok)
-            return err_set(e, EXIT_EVAL, "%s; and the failure could not be recorded: %s", te.msg,
-                           re.msg);
-        return err_set(e, EXIT_EVAL, "the deploy of %s was triggered but could not be recorded: %s",
-                       out->tag, re.msg);
-    }
-    json_decref(st);
-    json_decref(fields);
-    if (!ok) {
-        *e = te;
-        e->code = EXIT_EVAL;
+    if (env->deploy && trigger(out, env, ghc, c->id, e) < 0)
         return -1;
-    }
     return 0;
 }
 
@@ -426,50 +396,4 @@ done:
     json_decref(body);
     gh_free(gh);
     return rc;
-}
-
-int
-deploy_record_outcome(struct record_result *out, const struct record_req *rq,
-                      const struct policy_env *env, const struct deploy_cause *c,
-                      const struct deploy_result *dr, enum deploy_outcome o, const char *state,
-                      time_t now, struct err *e)
-{
-    struct audit_subject subj;
-    char did[32], rid[32];
-    json_t *fields, *st = NULL;
-    int rc = -1;
-
-    snprintf(did, sizeof(did), "%lld", dr->deployment_id);
-    snprintf(rid, sizeof(rid), "%lld", dr->run_id);
-    fields = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s}", "result",
-                       o == DEPLOY_SUCCEEDED ? "success" : "failure", "tag", dr->tag, "trigger",
-                       dr->trigger, "deployment", dr->deployment_id ? did : NULL, "run",
-                       dr->run_id ? rid : NULL, "observed", state, c->kind, c->id, "reported_by",
-                       "promote --wait");
-    record_subject(&subj, rq, NULL, now);
-    if (fields)
-        st = audit_event_statement("deployment", env->name, c->commit, c->actor, fields, &subj);
-    if (!st)
-        err_set(e, EXIT_EVAL, "cannot build the deployment entry");
-    else if (record_statement(out, rq, st, e) == 0)
-        rc = 0;
-    json_decref(st);
-    json_decref(fields);
-    return rc;
-}
-
-int
-deploy_follow(enum deploy_outcome *out, char state[32], struct record_result *wr,
-              struct deploy_result *dr, const struct record_req *rq, const struct policy_env *env,
-              const struct deploy_cause *c, const struct gh_config *ghc, double timeout_s,
-              double interval_s, time_t now, struct err *e)
-{
-    if (deploy_wait(out, state, dr, env, c->commit, ghc,
-                    timeout_s > 0 ? timeout_s : DEPLOY_WAIT_TIMEOUT_S,
-                    interval_s > 0 ? interval_s : DEPLOY_WAIT_INTERVAL_S, e) < 0)
-        return -1;
-    if (deploy_record_outcome(wr, rq, env, c, dr, *out, state, now, e) < 0)
-        return err_prefix(e, "the deploy of %s ended (%s) but could not be recorded", dr->tag,
-                          state);
-    return 0;
 }

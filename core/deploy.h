@@ -1,6 +1,6 @@
 /* After an approved decision is in the audit log: tag the commit, push the tag, trigger
- * the environment's deploy (GitHub deployment or workflow dispatch), and record the
- * outcome as a deployment entry. A failed trigger is recorded too. */
+ * the environment's deploy (GitHub deployment or workflow dispatch), and follow it to
+ * its end. Nothing here writes the audit log: core/release records each step. */
 #ifndef PROMOTE_DEPLOY_H
 #define PROMOTE_DEPLOY_H
 
@@ -16,8 +16,9 @@ struct deploy_result {
     const char *trigger; /* "workflow_dispatch", "github_deployment" or NULL */
     long long deployment_id; /* github_deployment: the deployment's id */
     long long run_id;        /* workflow_dispatch: the run's id when GitHub returned it */
+    int tagged; /* the tag exists: a failure after it is recorded (trigger_failed) */
     int triggered;
-    struct record_result entry;
+    struct record_result entry; /* the deployment entry core/release recorded */
 };
 
 /* Expand a tag template's date placeholders ({yyyy} {mm} {dd} {env}) and return the
@@ -37,8 +38,10 @@ struct deploy_cause {
     int log_pushed;
 };
 
-/* Returns 0 when the deploy was triggered (or the environment has none), -1 with E
- * (EXIT_EVAL) when tagging or triggering failed; the failure is recorded when possible. */
+/* Tag C's commit from ENV's template (dated NOW), push the tag, trigger ENV's deploy.
+ * Returns 0 when the deploy was triggered (or the environment has none), -1 with E when
+ * naming, creating or pushing the tag or triggering failed (OUT->tagged says whether the
+ * tag exists). Records nothing. */
 int deploy_run(struct deploy_result *out, const struct record_req *rq,
                const struct policy_env *env, const struct deploy_cause *c,
                const struct gh_config *ghc, time_t now, struct err *e);
@@ -67,19 +70,6 @@ long long deploy_find_run(const json_t *runs, const char *tag, const char *commi
 int deploy_wait(enum deploy_outcome *out, char state[32], struct deploy_result *dr,
                 const struct policy_env *env, const char *commit, const struct gh_config *ghc,
                 double timeout_s, double interval_s, struct err *e);
-
-/* Record what --wait saw as a deployment entry with result success or failure. */
-int deploy_record_outcome(struct record_result *out, const struct record_req *rq,
-                          const struct policy_env *env, const struct deploy_cause *c,
-                          const struct deploy_result *dr, enum deploy_outcome o,
-                          const char *state, time_t now, struct err *e);
-
-/* --wait: deploy_wait, then deploy_record_outcome into WR. */
-int deploy_follow(enum deploy_outcome *out, char state[32], struct record_result *wr,
-                  struct deploy_result *dr, const struct record_req *rq,
-                  const struct policy_env *env, const struct deploy_cause *c,
-                  const struct gh_config *ghc, double timeout_s, double interval_s, time_t now,
-                  struct err *e);
 
 #define DEPLOY_WAIT_TIMEOUT_S 1800.0
 #define DEPLOY_WAIT_INTERVAL_S 10.0

@@ -1,8 +1,52 @@
 #include "rollback.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "history.h"
 
-#include <string.h>
+int
+rollback_env(const struct policy_env **out, const struct policy *p, const char *env,
+             struct err *e)
+{
+    *out = policy_env(p, env);
+    if (!*out)
+        return err_set(e, EXIT_USAGE, "unknown environment '%s' (policy '%s')", env, p->source);
+    if (!(*out)->rollback_roles)
+        return err_set(e, EXIT_USAGE,
+                       "the policy '%s' names no rollback role for '%s' "
+                       "($.environments[].rollback)",
+                       p->source, env);
+    return 0;
+}
+
+int
+rollback_to_parse(struct rollback_to *out, char commit[41], struct repo *repo, const char *arg,
+                  struct err *e)
+{
+    char ref[300];
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (!arg)
+        return 0;
+    for (i = 0; arg[i] >= '0' && arg[i] <= '9'; i++)
+        ;
+    if (i > 0 && !arg[i]) {
+        if (i > 15)
+            return err_set(e, EXIT_USAGE, "--to %s: no such entry", arg);
+        out->seq = strtoll(arg, NULL, 10);
+        if (out->seq <= 0)
+            return err_set(e, EXIT_USAGE, "--to %s: entries are numbered from 1", arg);
+        return 0;
+    }
+    snprintf(ref, sizeof(ref), "refs/tags/%s", arg);
+    if (strlen(arg) > 250 || repo_resolve_commit(repo, ref, commit, e) < 0)
+        return err_set(e, EXIT_USAGE, "--to %.250s: neither an entry number nor a tag", arg);
+    out->commit = commit;
+    return 0;
+}
 
 static int
 eq(const json_t *o, const char *key, const char *want)

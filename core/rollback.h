@@ -7,6 +7,8 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "policy.h"
+#include "repo.h"
 
 struct rollback_target {
     const json_t *deployment; /* the successful deployment returned to (in the history) */
@@ -21,6 +23,15 @@ struct rollback_to {
     long long seq;      /* > 0: --to SEQ, a deployment or approved decision into ENV */
     const char *commit; /* non-NULL: --to TAG, the tag already resolved to a commit */
 };
+
+/* ENV of P, which must name rollback roles: EXIT_USAGE otherwise. */
+int rollback_env(const struct policy_env **out, const struct policy *p, const char *env,
+                 struct err *e);
+
+/* --to ARG: digits are an entry's seq, anything else a tag of REPO, peeled to its commit
+ * (in COMMIT, which OUT then points to); NULL: not given. EXIT_USAGE when it is neither. */
+int rollback_to_parse(struct rollback_to *out, char commit[41], struct repo *repo,
+                      const char *arg, struct err *e);
 
 /* A good state is a deployment into ENV recorded as successful, of a commit with an
  * approved decision into ENV recorded before it, other than the commit deployed last.

@@ -135,7 +135,7 @@ for v in 0 1 2 3 4; do
 done
 for var in $(grep -rhoE '(getenv|env_or)\("[A-Z_]+"' "$SRCDIR/cmd" "$SRCDIR/core" "$SRCDIR/gates" |
     sed 's/.*("//; s/"$//' | sort -u); do
-    case $var in PROMOTE_NOW | PROMOTE_CRASH_AT | PROMOTE_TEST_PRE_REPLAY) continue ;; esac # test builds only
+    case $var in PROMOTE_NOW | PROMOTE_CLOCK_RATE | PROMOTE_CRASH_AT | PROMOTE_TEST_PRE_REPLAY) continue ;; esac # test builds only
     check "the man page's ENVIRONMENT has $var" eval 'man_section ENVIRONMENT | grep -qw "$var"'
 done
 
