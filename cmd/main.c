@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "core/err.h"
+#include "core/sig.h"
 
 #define PROMOTE_USAGE_OPTS                                                                         \
     "[--repo <dir>] [--policy <file> | --policy-ref <ref>] [--commit <rev>]\n"                     \
@@ -213,8 +214,15 @@ cmd_usage(FILE *f, const struct cmd *c)
 int
 cmd_fail(int code, const char *msg)
 {
+    int signo = sig_pending();
+
+    /* a failure after SIGINT or SIGTERM is the interrupt's (a wait cut short): say so */
+    if (signo && !strstr(msg, "interrupted by")) {
+        fprintf(stderr, "promote: interrupted by %s: %s\n", sig_name(signo), msg);
+        return code < EXIT_EVAL ? EXIT_EVAL : code;
+    }
     fprintf(stderr, "promote: %s\n", msg);
-    return code;
+    return signo && code < EXIT_EVAL ? EXIT_EVAL : code;
 }
 
 int
@@ -249,6 +257,8 @@ main(int argc, char **argv)
         return cmd_help(-1, argv);
     if (sodium_init() < 0)
         return cmd_fail(EXIT_EVAL, "cannot initialise libsodium");
+    if (sig_install() < 0)
+        return cmd_fail(EXIT_EVAL, "cannot install the signal handlers");
     curl_global_init(CURL_GLOBAL_DEFAULT);
     git_libgit2_init();
     c = cmd_find(argv[1]);
@@ -256,6 +266,13 @@ main(int argc, char **argv)
         code = c->fn(argc - 1, argv + 1);
     else
         code = cmd_promote(argc, argv);
+    /* a signal during the last step that could not be cut short (an append): the
+     * command did its work, but was asked to stop; never report that as success */
+    if (sig_pending() && code < EXIT_EVAL) {
+        fprintf(stderr, "promote: interrupted by %s (after its last step completed)\n",
+                sig_name(sig_pending()));
+        code = EXIT_EVAL;
+    }
     git_libgit2_shutdown();
     curl_global_cleanup();
     return code;
