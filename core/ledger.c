@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "history.h"
+#include "sig.h"
 #include "witness.h"
 
 #define LEDGER_NAMED 4 /* unpushed entries named in a message */
@@ -464,6 +465,7 @@ ledger_append(struct audit_appended *out, const struct ledger_req *rq, const jso
     memset(&l, 0, sizeof(l));
     if (audit_lock(&fd, rq->repo, e) < 0)
         return -1;
+    sig_defer_begin(); /* objects, ref and state: completed, then the command stops */
     /* the log was verified when this run began. Still where this clone left it (the
      * usual case): the append reads the tip only. Moved since: it may only have grown,
      * which takes reading it */
@@ -486,6 +488,7 @@ ledger_append(struct audit_appended *out, const struct ledger_req *rq, const jso
 done:
     audit_log_release(&l);
     audit_unlock(fd);
+    sig_defer_end();
     return rc;
 }
 
