@@ -19,7 +19,8 @@ help_all(FILE *f)
                "  0  approved / done\n"
                "  1  rejected: a gate failed, or a rule refused it\n"
                "  2  the invocation or its configuration is wrong; nothing was evaluated\n"
-               "  3  the evaluation could not complete (evidence, network, I/O): fail closed\n"
+               "  3  the evaluation could not complete (evidence, network, I/O, a full disk,\n"
+               "     a locked ref; interrupted by SIGINT or SIGTERM): fail closed\n"
                "  4  tampering detected\n\n"
                "'promote help <command>' shows one command's options.\n");
 }

@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "core/err.h"
 #include "core/out.h"
+#include "core/sig.h"
 
 #define PROMOTE_USAGE_OPTS                                                                         \
     "[--repo <dir>] [--policy <file> | --policy-ref <ref>] [--commit <rev>]\n"                     \
@@ -267,10 +268,19 @@ cmd_failf(int code, const char *fmt, ...)
     char msg[1024];
     va_list ap;
 
+    int signo = sig_pending();
+
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "promote: %s\n", msg);
+    /* a failure after SIGINT or SIGTERM is the interrupt's (a wait cut short): say so */
+    if (signo && !strstr(msg, "interrupted by")) {
+        code = code < EXIT_EVAL ? EXIT_EVAL : code;
+        fprintf(stderr, "promote: interrupted by %s: %s\n", sig_name(signo), msg);
+    } else {
+        code = signo && code < EXIT_EVAL ? EXIT_EVAL : code;
+        fprintf(stderr, "promote: %s\n", msg);
+    }
     print_error_json(code, msg);
     return code;
 }
@@ -313,6 +323,8 @@ main(int argc, char **argv)
         return cmd_help(-1, argv);
     if (sodium_init() < 0)
         return cmd_fail(EXIT_EVAL, "cannot initialise libsodium");
+    if (sig_install() < 0)
+        return cmd_fail(EXIT_EVAL, "cannot install the signal handlers");
     curl_global_init(CURL_GLOBAL_DEFAULT);
     git_libgit2_init();
     c = cmd_find(argv[1]);
@@ -324,6 +336,13 @@ main(int argc, char **argv)
         code = c->fn(argc - 1, argv + 1);
     else
         code = cmd_promote(argc, argv);
+    /* a signal during the last step that could not be cut short (an append): the
+     * command did its work, but was asked to stop; never report that as success */
+    if (sig_pending() && code < EXIT_EVAL) {
+        fprintf(stderr, "promote: interrupted by %s (after its last step completed)\n",
+                sig_name(sig_pending()));
+        code = EXIT_EVAL;
+    }
     if (code != EXIT_OK)
         print_error_json(code, "see standard error");
     git_libgit2_shutdown();

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
+#include "sig.h"
 #include "sign.h"
 #include "testhooks.h"
 
@@ -26,6 +28,7 @@ audit_crashpoint(const char *step)
 
     if (at && strcmp(at, step) == 0)
         raise(SIGKILL);
+    testhooks_pause(step);
 }
 
 void
@@ -1495,7 +1498,7 @@ audit_state_store(struct repo *r, const struct audit_state *s, struct err *e)
         goto done;
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write(fd, text.ptr, text.len) != (ssize_t)text.len || fsync(fd) < 0) {
+    if (fd < 0 || file_write_all(fd, text.ptr, text.len) < 0 || fsync(fd) < 0) {
         err_set(e, EXIT_EVAL, "cannot write '%s': %s", tmp, strerror(errno));
         goto done;
     }
@@ -1529,8 +1532,14 @@ audit_lock(int *fd, struct repo *r, struct err *e)
     if (*fd < 0)
         return err_set(e, EXIT_EVAL, "cannot open '%s': %s", path, strerror(errno));
     while (flock(*fd, LOCK_EX) < 0) {
-        if (errno == EINTR)
+        if (errno == EINTR && !sig_pending())
             continue;
+        if (errno == EINTR) {
+            close(*fd);
+            *fd = -1;
+            return err_set(e, EXIT_EVAL, "interrupted by %s while waiting for the lock '%s'",
+                           sig_name(sig_pending()), path);
+        }
         close(*fd);
         *fd = -1;
         return err_set(e, EXIT_EVAL, "cannot lock '%s': %s", path, strerror(errno));

@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "sig.h"
 #include "witness.h"
 
 int
@@ -178,6 +179,11 @@ deploy_run(struct deploy_result *out, const struct record_req *rq, const struct 
     snprintf(out->tag, sizeof(out->tag), "%s%ld", prefix, max + 1);
     if (tag_message(&msg, rq, c, e) < 0)
         return -1;
+    audit_crashpoint("before-tag");
+    if (sig_check(e, "before tagging: nothing was tagged or triggered") < 0) {
+        buf_release(&msg);
+        return -1;
+    }
     rc = repo_tag_create(rq->repo, out->tag, c->commit, buf_str(&msg), e);
     buf_release(&msg);
     if (rc < 0)
@@ -387,8 +393,8 @@ deploy_wait(enum deploy_outcome *out, char state[32], struct deploy_result *dr,
 
             ts.tv_sec = (time_t)interval_s;
             ts.tv_nsec = (long)((interval_s - (double)ts.tv_sec) * 1e9);
-            while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
+            while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !sig_pending())
+                ; /* a signal ends the wait: the next request says so */
         }
     }
     rc = 0;

@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "history.h"
+#include "sig.h"
 #include "testhooks.h"
 
 #include <stdio.h>
@@ -319,11 +320,16 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     }
 
     /* collect: all I/O, every gate, before any judgement */
+    testhooks_pause("evaluate");
     for (i = 0; i < n; i++) {
         const json_t *g = json_array_get(promo->gates, i);
         const struct gate *gate = gate_find(json_string_value(json_object_get(g, "type")));
         struct gate_result *r = &out->results[i];
         struct err ge = ERR_INIT;
+
+        /* an interrupted evaluation is no decision: nothing is recorded */
+        if (sig_check(e, "during the evaluation; nothing was recorded") < 0)
+            goto done;
 
         r->name = json_string_value(json_object_get(g, "name"));
         r->type = gate->type;
@@ -372,6 +378,9 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
             gate_remedy(gate, r->verdict, collected[i] ? &ev[i] : NULL, g, req->now, &r->finding,
                         &r->remedy);
     }
+    /* a gate cut short by the signal (a GitHub request) would read as its error */
+    if (sig_check(e, "during the evaluation; nothing was recorded") < 0)
+        goto done;
     out->verdict = decision_conclude(out->results, out->n_results);
     rc = 0;
 done:

@@ -17,4 +17,9 @@ int file_open_regular(int *fd, const char *what, const char *path, int code, str
  * and name PATH. */
 int file_read_all(struct buf *b, const char *what, const char *path, int code, struct err *e);
 
+/* Write all LEN bytes of DATA to FD: 0, or -1 with errno saying why (a short write is
+ * continued, so a full disk or a file size limit reads ENOSPC or EFBIG, never a stale
+ * errno). */
+int file_write_all(int fd, const void *data, size_t len);
+
 #endif

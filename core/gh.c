@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "sig.h"
 
 #define GH_BODY_LIMIT (64L * 1024 * 1024)
 #define GH_MAX_PAGES 1000
@@ -661,6 +662,18 @@ on_body(char *data, size_t size, size_t nmemb, void *ud)
     return size * nmemb;
 }
 
+/* A pending SIGINT or SIGTERM aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int
+on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)ud;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return sig_pending() ? 1 : 0;
+}
+
 static size_t
 on_post_body(char *data, size_t size, size_t nmemb, void *ud)
 {
@@ -776,6 +789,8 @@ xfer_start(struct gh *gh, struct xfer *x, struct gh_store *s)
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(c, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     x->body.limit = GH_BODY_LIMIT;
     x->started = now_s();
     x->running = 1;
@@ -1064,6 +1079,10 @@ gh_fetch(struct gh *gh, struct gh_store *s, struct err *e)
         int q;
         long timeout;
 
+        /* SIGINT or SIGTERM: the transfers abort (on_progress), nothing is retried */
+        if (sig_check(e, "during the GitHub requests") < 0)
+            goto done;
+
         for (i = 0; i < n; i++) {
             if (xs[i].done || xs[i].running)
                 continue;
@@ -1159,7 +1178,13 @@ gh_post(struct gh *gh, const char *path, const json_t *body, long *status, json_
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)GH_BODY_LIMIT);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_post_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    if (sig_check(e, "before POST %s", path) < 0)
+        goto done;
     code = curl_easy_perform(c);
+    if (code == CURLE_ABORTED_BY_CALLBACK && sig_check(e, "during POST %s", path) < 0)
+        goto done;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     if (gh->trace)
         fprintf(gh->trace, "github: POST %s -> %ld (%.0f ms)\n", path, *status,

@@ -9,6 +9,7 @@
 
 #include "history.h"
 #include "index.h"
+#include "sig.h"
 #include "testhooks.h"
 #include "witness.h"
 
@@ -654,8 +655,9 @@ sync_loop(struct ledger *out, const struct ledger_req *rq, struct sync *how, str
 int
 ledger_open(struct ledger *out, const struct ledger_req *rq, struct err *e)
 {
-    struct sync how = {1,           rq->key != NULL, NULL, rq->whole || rq->expect || rq->full,
-                       rq->whole || rq->expect, rq->history};
+    struct sync how = {1, rq->key != NULL, NULL,
+                       rq->whole || rq->expect || rq->full, rq->whole || rq->expect,
+                       rq->history};
 
     memset(out, 0, sizeof(*out));
     if (sync_loop(out, rq, &how, e) < 0) {
@@ -677,6 +679,7 @@ ledger_append(struct audit_appended *out, const struct ledger_req *rq, const jso
     memset(&l, 0, sizeof(l));
     if (audit_lock(&fd, rq->repo, e) < 0)
         return -1;
+    sig_defer_begin(); /* objects, ref and state: completed, then the command stops */
     /* the log was verified when this run began. Still where this clone left it (the
      * usual case): the append reads the tip only. Moved since: it may only have grown,
      * which takes reading it */
@@ -699,6 +702,7 @@ ledger_append(struct audit_appended *out, const struct ledger_req *rq, const jso
 done:
     audit_log_release(&l);
     audit_unlock(fd);
+    sig_defer_end();
     return rc;
 }
 

@@ -2,6 +2,7 @@
 
 #include "history.h"
 #include "ledger.h"
+#include "sig.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -119,6 +120,18 @@ record_subject(struct audit_subject *s, const struct record_req *rq, const char 
     s->now = now;
 }
 
+/* After a failed append: an entry whose objects were written but whose ref never moved
+ * to it (a lock, a full disk) is not in the log; its seq says so no more. */
+static void
+unlinked(struct audit_appended *a, struct repo *r, const char *ref)
+{
+    struct err te = ERR_INIT;
+    char tip[41];
+
+    if (a->seq && (repo_ref_tip(r, ref, tip, &te) < 0 || strcmp(tip, a->commit) != 0))
+        a->seq = 0;
+}
+
 int
 record_statement(struct record_result *out, const struct record_req *rq, const json_t *st,
                  struct err *e)
@@ -143,12 +156,22 @@ record_statement(struct record_result *out, const struct record_req *rq, const j
         }
         st = own;
     }
-    if (ledger_req_of(&lr, &lk, origin, rq, rq->no_remote, e) < 0 ||
-        ledger_append(&out->entry, &lr, st, e) < 0) {
+    if (ledger_req_of(&lr, &lk, origin, rq, rq->no_remote, e) < 0) {
         json_decref(own);
         return -1;
     }
+    if (ledger_append(&out->entry, &lr, st, e) < 0) {
+        json_decref(own);
+        unlinked(&out->entry, rq->repo, lk.ref);
+        return -1;
+    }
     json_decref(own);
+    /* a signal during the append: it completed; stop before the network */
+    if (sig_check(e,
+                  "after recording seq %llu, before pushing it (this clone keeps it; the next "
+                  "run pushes it)",
+                  (unsigned long long)out->entry.seq) < 0)
+        return -1;
     pushed = ledger_push(&out->entry, &lr, out->remote, e);
     if (pushed < 0)
         return err_prefix(e, "seq %llu", (unsigned long long)out->entry.seq);

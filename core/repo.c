@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "gh.h"
+#include "gitlock.h"
+#include "sig.h"
 
 extern char **environ;
 
@@ -421,6 +423,26 @@ done:
     return rc;
 }
 
+/* git_reference_create_matching (forced, if REF is at EXPECTED), waiting out another
+ * writer's lock file: its result, or GIT_EUSER with E naming a lock file that stays (one
+ * a killed process left) or a signal that cut the wait short. */
+static int
+create_matching(git_reference **out, struct repo *r, const char *ref, const git_oid *id,
+                const git_oid *expected, const char *log, struct err *e)
+{
+    char what[400];
+    int rc, tries;
+
+    snprintf(what, sizeof(what), "cannot update %.300s", ref);
+    for (tries = 0;; tries++) {
+        rc = git_reference_create_matching(out, r->git, ref, id, 1, expected, log);
+        if (rc != GIT_ELOCKED || tries == 3)
+            return rc;
+        if (gitlock_wait(repo_commondir(r), ref, what, e) < 0)
+            return GIT_EUSER;
+    }
+}
+
 int
 repo_ref_cas(struct repo *r, const char *ref, const char *new_tip, const char *expected,
              struct err *e)
@@ -438,10 +460,12 @@ repo_ref_cas(struct repo *r, const char *ref, const char *new_tip, const char *e
                                                      : "0000000000000000000000000000000000000000") <
         0)
         return err_set(e, EXIT_EVAL, "invalid commit id");
-    rc = git_reference_create_matching(&out, r->git, ref, &nid, 1, &eid, "promote: append");
+    rc = create_matching(&out, r, ref, &nid, &eid, "promote: append", e);
     git_reference_free(out);
     if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED)
         return 1;
+    if (rc == GIT_EUSER)
+        return -1; /* a lock file that stays: E names it */
     if (rc < 0)
         return err_git(e, EXIT_EVAL, ref);
     return 0;
@@ -769,6 +793,25 @@ credentials(git_credential **out, const char *url, const char *user, unsigned in
     return GIT_PASSTHROUGH;
 }
 
+/* Transfer progress: a pending SIGINT or SIGTERM aborts the fetch or push. */
+static int
+on_fetch_progress(const git_indexer_progress *stats, void *payload)
+{
+    (void)stats;
+    (void)payload;
+    return sig_pending() ? -1 : 0;
+}
+
+static int
+on_push_progress(unsigned int current, unsigned int total, size_t bytes, void *payload)
+{
+    (void)current;
+    (void)total;
+    (void)bytes;
+    (void)payload;
+    return sig_pending() ? -1 : 0;
+}
+
 int
 repo_fetch(struct repo *r, const char *remote, const char *refspec, struct err *e)
 {
@@ -779,11 +822,14 @@ repo_fetch(struct repo *r, const char *remote, const char *refspec, struct err *
     char *one[1];
     int rc;
 
+    if (sig_check(e, "before fetching from '%s'", remote) < 0)
+        return -1;
     git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
     if (git_remote_lookup(&rm, r->git, remote) < 0)
         return err_git(e, EXIT_EVAL, "no such remote");
     ps.repo = r;
     opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE; /* the host asked is the host named */
+    opts.callbacks.transfer_progress = on_fetch_progress;
     one[0] = (char *)refspec;
     specs.strings = one;
     specs.count = 1;
@@ -791,7 +837,7 @@ repo_fetch(struct repo *r, const char *remote, const char *refspec, struct err *
     opts.callbacks.payload = &ps;
     opts.update_fetchhead = 0;
     rc = git_remote_fetch(rm, &specs, &opts, "promote: fetch the audit log");
-    if (rc < 0)
+    if (rc < 0 && sig_check(e, "while fetching from '%s'", remote) == 0)
         err_git(e, EXIT_EVAL, "cannot fetch from the remote");
     git_remote_free(rm);
     return rc < 0 ? -1 : 0;
@@ -815,11 +861,14 @@ repo_fetch_ref(struct repo *r, const char *remote, const char *src, const char *
     *found = 0;
     if (snprintf(spec, sizeof(spec), "+%s:%s", src, dst) >= (int)sizeof(spec))
         return err_set(e, EXIT_EVAL, "ref name too long: '%.100s'", dst);
+    if (sig_check(e, "before fetching from '%s'", remote) < 0)
+        return -1;
     git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
     if (git_remote_lookup(&rm, r->git, remote) < 0)
         return err_git(e, EXIT_EVAL, "no such remote");
     ps.repo = r;
     opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE; /* the host asked is the host named */
+    opts.callbacks.transfer_progress = on_fetch_progress;
     one[0] = spec;
     specs.strings = one;
     specs.count = 1;
@@ -827,7 +876,10 @@ repo_fetch_ref(struct repo *r, const char *remote, const char *src, const char *
     opts.callbacks.payload = &ps;
     opts.update_fetchhead = 0;
     if (git_remote_fetch(rm, &specs, &opts, "promote: fetch the audit log") < 0) {
-        err_git(e, EXIT_EVAL, "cannot fetch from the remote");
+        /* the tracking ref could not be written: a lock file a killed run left there */
+        if (sig_check(e, "while fetching from '%s'", remote) == 0 &&
+            gitlock_wait(repo_commondir(r), dst, "cannot fetch from the remote", e) == 0)
+            err_git(e, EXIT_EVAL, "cannot fetch from the remote");
         goto done;
     }
     /* the advertisement stays available after the fetch disconnected */
@@ -838,7 +890,8 @@ repo_fetch_ref(struct repo *r, const char *remote, const char *src, const char *
     for (i = 0; i < n && !*found; i++)
         *found = strcmp(heads[i]->name, src) == 0;
     if (!*found && git_reference_lookup(&ref, r->git, dst) == 0 && git_reference_delete(ref) < 0) {
-        err_git(e, EXIT_EVAL, dst);
+        if (gitlock_wait(repo_commondir(r), dst, "cannot delete the tracking ref", e) == 0)
+            err_git(e, EXIT_EVAL, dst);
         goto done;
     }
     rc = 0;
@@ -856,8 +909,14 @@ repo_ref_set(struct repo *r, const char *ref, const char *tip, struct err *e)
 
     if (git_oid_fromstr(&oid, tip) < 0)
         return err_set(e, EXIT_EVAL, "invalid commit id");
-    if (git_reference_create(&out, r->git, ref, &oid, 1, "promote: pushed") < 0)
+    if (git_reference_create(&out, r->git, ref, &oid, 1, "promote: pushed") < 0) {
+        char what[400];
+
+        snprintf(what, sizeof(what), "cannot update %.300s", ref);
+        if (gitlock_wait(repo_commondir(r), ref, what, e) < 0)
+            return -1;
         return err_git(e, EXIT_EVAL, ref);
+    }
     git_reference_free(out);
     return 0;
 }
@@ -967,6 +1026,10 @@ push_local(struct repo *r, const char *path, const char *ref, struct err *e)
         }
     }
     while (c && !git_odb_exists(dodb, git_commit_id(c))) {
+        if (sig_check(e, "while pushing to '%s'", path) < 0) {
+            rc = -1;
+            goto done;
+        }
         if (git_commit_tree(&tree, c) < 0)
             goto gitfail;
         for (i = 0; i < git_tree_entrycount(tree); i++)
@@ -1019,6 +1082,8 @@ repo_push(struct repo *r, const char *remote, const char *ref, struct err *e)
     char spec[512], *one[1];
     int rc;
 
+    if (sig_check(e, "before pushing to '%s'", remote) < 0)
+        return -1;
     git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
     if (git_remote_lookup(&rm, r->git, remote) < 0)
         return err_git(e, EXIT_EVAL, "no such remote");
@@ -1037,9 +1102,12 @@ repo_push(struct repo *r, const char *remote, const char *ref, struct err *e)
     specs.count = 1;
     opts.callbacks.credentials = credentials;
     opts.callbacks.push_update_reference = push_update;
+    opts.callbacks.push_transfer_progress = on_push_progress;
     opts.callbacks.payload = &ps;
     rc = git_remote_push(rm, &specs, &opts);
     git_remote_free(rm);
+    if (rc < 0 && sig_check(e, "while pushing to '%s'", remote) < 0)
+        return -1;
     if (rc < 0) {
         const git_error *ge = git_error_last();
 
@@ -1214,6 +1282,39 @@ repo_tag_messages(struct repo *r, repo_tag_fn fn, void *arg, struct err *e)
     return w.rc;
 }
 
+/* The annotated tag object NAME at the commit TARGET, as git_tag_annotation_create writes
+ * it, through the object database: a failed write keeps its own message ("File too
+ * large", "Permission denied"), which git_tag_annotation_create replaces. */
+static int
+tag_write(git_oid *out, struct repo *r, const char *name, const git_oid *target,
+          const git_signature *sig, const char *message)
+{
+    struct buf b = BUF_INIT;
+    git_odb *odb = NULL;
+    char hex[41];
+    int offset = sig->when.offset, sign = '+', rc = -1;
+
+    if (offset < 0 || sig->when.sign == '-') {
+        sign = '-';
+        offset = offset < 0 ? -offset : offset;
+    }
+    oid_hex(hex, target);
+    if (buf_addf(&b, "object %s\ntype commit\ntag %s\ntagger %s <%s> %lld %c%02d%02d\n\n%s", hex,
+                 name, sig->name, sig->email, (long long)sig->when.time, sign, offset / 60,
+                 offset % 60, message) < 0) {
+        git_error_set_str(GIT_ERROR_NOMEMORY, "out of memory");
+        goto done;
+    }
+    if (git_repository_odb(&odb, r->git) < 0 ||
+        git_odb_write(out, odb, b.ptr, b.len, GIT_OBJECT_TAG) < 0)
+        goto done;
+    rc = 0;
+done:
+    git_odb_free(odb);
+    buf_release(&b);
+    return rc;
+}
+
 int
 repo_tag_create(struct repo *r, const char *name, const char *commit, const char *message,
                 struct err *e)
@@ -1235,13 +1336,23 @@ repo_tag_create(struct repo *r, const char *name, const char *commit, const char
      * clone could both take the same name) */
     if (snprintf(ref, sizeof(ref), "refs/tags/%s", name) >= (int)sizeof(ref) ||
         git_signature_now(&sig, "promote", "promote@localhost") < 0 ||
-        git_tag_annotation_create(&tag, r->git, name, target, sig, message) < 0 ||
         git_oid_fromstr(&zero, "0000000000000000000000000000000000000000") < 0) {
         err_git(e, EXIT_EVAL, "cannot create the tag");
         err_prefix(e, "tag '%s'", name);
         goto done;
     }
-    if (git_reference_create_matching(&tref, r->git, ref, &tag, 1, &zero, "promote: tag") < 0) {
+    if (tag_write(&tag, r, name, &oid, sig, message) < 0) {
+        err_git(e, EXIT_EVAL, "cannot write the tag object");
+        err_prefix(e, "tag '%s'", name);
+        goto done;
+    }
+    rc = create_matching(&tref, r, ref, &tag, &zero, "promote: tag", e);
+    if (rc == GIT_EUSER) {
+        rc = -1;
+        goto done;
+    }
+    if (rc < 0) {
+        rc = -1;
         err_git(e, EXIT_EVAL, "cannot create the tag (it exists already?)");
         err_prefix(e, "tag '%s'", name);
         goto done;

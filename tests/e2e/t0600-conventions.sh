@@ -84,6 +84,11 @@ check 'PROMOTE_CRASH_AT stops promote-test only: the installed promote records' 
     [ $? -eq 137 ] && [ "$(count)" = "$n" ] &&
     PROMOTE_CRASH_AT=before-ref run 1 "$INSTALLED" $R --key "$TMP/ci.key" dev sit &&
     has "$OUT" "recorded: seq $((n + 1))" && [ "$(count)" = $((n + 1)) ]'
+check 'PROMOTE_PAUSE_AT pauses promote-test only: the installed promote never waits there' eval '
+    rm -f "$TMP/paused"; PROMOTE_PAUSE_AT=evaluate PROMOTE_PAUSE_MARK="$TMP/paused" PROMOTE_PAUSE_S=0 \
+        promote 1 check $R dev sit && [ -s "$TMP/paused" ] && rm -f "$TMP/paused" &&
+    PROMOTE_PAUSE_AT=evaluate PROMOTE_PAUSE_MARK="$TMP/paused" run 1 "$INSTALLED" check $R dev sit &&
+    [ ! -e "$TMP/paused" ]'
 
 # the man page renders without a single warning, and documents every command and option
 MAN="$SRCDIR/docs/promote.1"
@@ -135,7 +140,7 @@ for v in 0 1 2 3 4; do
 done
 for var in $(grep -rhoE '(getenv|env_or)\("[A-Z_]+"' "$SRCDIR/cmd" "$SRCDIR/core" "$SRCDIR/gates" |
     sed 's/.*("//; s/"$//' | sort -u); do
-    case $var in PROMOTE_NOW | PROMOTE_CLOCK_RATE | PROMOTE_CRASH_AT | PROMOTE_TEST_PRE_REPLAY) continue ;; esac # test builds only
+    case $var in PROMOTE_NOW | PROMOTE_CLOCK_RATE | PROMOTE_CRASH_AT | PROMOTE_PAUSE_* | PROMOTE_BATCH | PROMOTE_TEST_PRE_REPLAY) continue ;; esac # test builds only
     check "the man page's ENVIRONMENT has $var" eval 'man_section ENVIRONMENT | grep -qw "$var"'
 done
 
