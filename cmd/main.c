@@ -327,6 +327,11 @@ main(int argc, char **argv)
         return cmd_fail(EXIT_EVAL, "cannot install the signal handlers");
     curl_global_init(CURL_GLOBAL_DEFAULT);
     git_libgit2_init();
+    /* reading a long audit log once must not keep it: libgit2 caches up to 256 MiB of
+     * objects and maps pack files in windows of 1 GiB by default */
+    git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(16 * 1024 * 1024));
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(8 * 1024 * 1024));
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(32 * 1024 * 1024));
     c = cmd_find(argv[1]);
     json_out.verb = c ? c->name : "promote";
     for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
