@@ -1054,8 +1054,8 @@ run_checks(void *arg)
     return NULL;
 }
 
-/* How many threads check TODO entries: WANT when set, else one per online core but
- * none (the caller's only) for fewer than 2 x VERIFY_PER_THREAD entries. */
+/* How many threads check the entries left (todo of them): WANT when set, else one per
+ * online core but none (the caller's only) for fewer than 2 x VERIFY_PER_THREAD entries. */
 static size_t
 verify_threads(size_t todo, unsigned want)
 {
