@@ -186,7 +186,7 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     const char *ghr;
     json_t *st = NULL, *doc, *history = NULL;
     /* the rules read the latest deployment only */
-    const struct history_focus focus = {{NULL}, NULL, 0};
+    const struct history_focus focus = {.rollback_env = NULL};
     uint64_t base = 0;
     time_t now;
     int code = EXIT_OK;

@@ -163,7 +163,7 @@ cmd_rollback(int argc, char **argv)
     char repo_uri[1100], to_commit[41], why[512];
     json_t *history = NULL, *doc;
     /* the entries a rollback reads: every good state of the environment */
-    struct history_focus focus = {{NULL}, NULL, 0};
+    struct history_focus focus = {.rollback_env = NULL};
     uint64_t base = 0;
     int rc, code;
 

@@ -83,7 +83,7 @@ cmd_status(int argc, char **argv)
     struct ledger led;
     struct err e = ERR_INIT;
     /* what each environment waits for reads its latest entries only */
-    const struct history_focus focus = {{NULL}, NULL, 0};
+    const struct history_focus focus = {.rollback_env = NULL};
     const json_t *h = NULL;
     json_t *all = json_array();
     size_t k;

@@ -18,39 +18,77 @@ same(const char *a, const char *b)
 
 /* ------------------------------------------------------------ the gates of decisions */
 
-int
-dora_attach_gates(json_t *h, const struct audit_log *log, struct err *e)
+json_t *
+dora_gates_of(const json_t *statement)
 {
-    size_t i, g;
+    const json_t *ext = json_object_get(json_object_get(statement, "predicate"), AUDIT_EXTENSION);
+    const json_t *gates = json_object_get(ext, "gates");
+    json_t *out = json_array();
+    size_t g;
 
-    for (i = 0; i < json_array_size(h) && i < log->n; i++) {
-        json_t *x = json_array_get(h, i), *st, *gates, *out;
-        const json_t *ext;
-        char id[65];
+    for (g = 0; out && g < json_array_size(gates); g++) {
+        const json_t *y = json_array_get(gates, g);
+        const json_t *sha = json_object_get(json_object_get(y, "evidence"), "sha256");
+        const json_t *det = json_object_get(y, "details");
 
-        if (!history_is(x, "kind", "decision"))
-            continue;
-        st = audit_payload(&log->items[i], id);
-        if (!st)
-            return err_set(e, EXIT_TAMPER, "seq %zu: unreadable audit entry", i + 1);
-        ext = json_object_get(json_object_get(st, "predicate"), AUDIT_EXTENSION);
-        gates = json_object_get(ext, "gates");
-        out = json_array();
-        for (g = 0; out && g < json_array_size(gates); g++) {
-            const json_t *y = json_array_get(gates, g);
-            const json_t *sha = json_object_get(json_object_get(y, "evidence"), "sha256");
-            const json_t *det = json_object_get(y, "details");
-
-            json_array_append_new(
+        if (json_array_append_new(
                 out, json_pack("{s:s?, s:s?, s:s?, s:s?, s:O?, s:O}", "name", history_str(y, "name"),
-                               "type", history_str(y, "type"), "status", history_str(y, "status"), "summary",
-                               history_str(y, "summary"), "sha256", json_is_string(sha) ? sha : NULL,
-                               "details", json_is_object(det) ? det : json_object()));
+                               "type", history_str(y, "type"), "status", history_str(y, "status"),
+                               "summary", history_str(y, "summary"), "sha256",
+                               json_is_string(sha) ? sha : NULL, "details",
+                               json_is_object(det) ? det : json_object())) < 0) {
+            json_decref(out);
+            return NULL;
         }
-        json_decref(st);
-        if (!out || json_object_set_new(x, "gates", out) < 0)
-            return err_set(e, EXIT_EVAL, "out of memory");
     }
+    return out;
+}
+
+int
+dora_gate_decisions(json_t **out, const json_t *h, const char *env, const struct dora_window *w,
+                    struct err *e)
+{
+    json_t *seqs = json_array(), *changes = NULL;
+    size_t i, n = json_array_size(h);
+    char *want = calloc(n + 1, 1);
+
+    *out = NULL;
+    if (!seqs || !want) {
+        json_decref(seqs);
+        free(want);
+        return err_set(e, EXIT_EVAL, "out of memory");
+    }
+    if (dora_changes(&changes, h, env, w, e) < 0) {
+        json_decref(seqs);
+        free(want);
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        const json_t *x = json_array_get(h, i);
+        time_t t = (time_t)json_integer_value(json_object_get(x, "epoch"));
+
+        if (history_is(x, "kind", "decision") && t >= w->since && t < w->until)
+            want[i] = 1;
+    }
+    for (i = 0; i < json_array_size(changes); i++) {
+        const json_t *c = json_array_get(changes, i);
+        const json_t *dec = evidence_decision_of(
+            h, env, history_at(h, json_integer_value(json_object_get(c, "seq"))));
+
+        if (dec)
+            want[history_before(h, json_integer_value(json_object_get(dec, "seq")))] = 1;
+    }
+    json_decref(changes);
+    for (i = 0; i < n; i++)
+        if (want[i] && json_array_append_new(seqs, json_integer(json_integer_value(json_object_get(
+                                                       json_array_get(h, i), "seq")))) < 0)
+            break;
+    free(want);
+    if (i < n) {
+        json_decref(seqs);
+        return err_set(e, EXIT_EVAL, "out of memory");
+    }
+    *out = seqs;
     return 0;
 }
 

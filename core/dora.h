@@ -33,10 +33,15 @@ struct dora_source {
     const char *log_root;        /* its root, hex */
 };
 
-/* Copy into each decision entry of H (core/history.h over LOG) its gates as "gates":
- * [{"name", "type", "status", "summary", "sha256" (evidence, or null), "details"}]. LOG must
- * be verified; nothing else is read. */
-int dora_attach_gates(json_t *h, const struct audit_log *log, struct err *e);
+/* A decision's gates as the report reads them, from its verified STATEMENT: [{"name",
+ * "type", "status", "summary", "sha256" (evidence, or null), "details"}]; NULL when out of
+ * memory. The caller sets them as the decision's "gates" in H. */
+json_t *dora_gates_of(const json_t *statement);
+
+/* The seqs of the decisions of H whose gates the report of ENV over W reads, in seq order:
+ * every decision in W, and the decision each change into ENV in W rests on. */
+int dora_gate_decisions(json_t **out, const json_t *h, const char *env, const struct dora_window *w,
+                        struct err *e);
 
 /* The changes into ENV in W, oldest first: [{"seq", "epoch", "commit", "base" (the commit of
  * the previous change into ENV, null for the first), "failed", "fail_seq" (the first failure

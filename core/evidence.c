@@ -61,10 +61,8 @@ find_promotion(json_t *list, const char *from, const char *to)
 static const json_t *
 approved_before(const json_t *h, const char *env, const char *commit, json_int_t seq)
 {
-    size_t i = (size_t)(seq > 0 ? seq - 1 : 0);
+    size_t i = history_before(h, seq);
 
-    if (i > json_array_size(h))
-        i = json_array_size(h);
     while (i-- > 0) {
         const json_t *x = json_array_get(h, i);
 
@@ -261,12 +259,10 @@ evidence_holds(json_t **out, const struct dora_source *src, size_t n, const char
 static const json_t *
 by_id(const json_t *h, const char *id, json_int_t before)
 {
-    size_t i = (size_t)(before > 0 ? before - 1 : 0);
+    size_t i = history_before(h, before);
 
     if (!id)
         return NULL;
-    if (i > json_array_size(h))
-        i = json_array_size(h);
     while (i-- > 0) {
         const json_t *x = json_array_get(h, i);
 
@@ -354,22 +350,31 @@ gate_of_type(const json_t *gates, const char *type)
     return NULL;
 }
 
+const json_t *
+evidence_decision_of(const json_t *h, const char *env, const json_t *dep)
+{
+    json_int_t seq = seq_of(dep);
+    const json_t *dec = by_id(h, history_str(dep, "decision"), seq);
+
+    if (!dec || !history_is(dec, "kind", "decision"))
+        dec = approved_before(h, env, history_str(dep, "commit"), seq);
+    return dec;
+}
+
 static json_t *
 one_change(const struct dora_source *s, const char *env, const json_t *c,
            const struct dora_window *w)
 {
     const json_t *h = s->history;
     json_int_t seq = json_integer_value(json_object_get(c, "seq"));
-    const json_t *dep = json_array_get(h, (size_t)(seq - 1));
+    const json_t *dep = history_at(h, seq);
     const char *commit = history_str(c, "commit");
     const json_t *dec, *tagged, *gates, *sep, *notes;
     json_t *approvers, *rollbacks = json_array(), *doc;
     const char *tag, *promoter;
     size_t i;
 
-    dec = by_id(h, history_str(dep, "decision"), seq);
-    if (!dec || !history_is(dec, "kind", "decision"))
-        dec = approved_before(h, env, commit, seq);
+    dec = evidence_decision_of(h, env, dep);
     tag = history_str(dep, "tag");
     tagged = tag ? dep : history_tagged(h, env, commit, dep);
     if (!tag && tagged)
@@ -379,7 +384,7 @@ one_change(const struct dora_source *s, const char *env, const json_t *c,
     promoter = dec ? history_str(dec, "actor") : NULL;
     sep = gate_of_type(gates, "separation_of_duties");
     notes = gate_of_type(gates, "release_notes");
-    for (i = (size_t)seq; rollbacks && i < json_array_size(h); i++) {
+    for (i = history_before(h, seq + 1); rollbacks && i < json_array_size(h); i++) {
         const json_t *x = json_array_get(h, i);
 
         if (epoch(x) >= w->until)

@@ -132,24 +132,28 @@ history_from_log(json_t **out, const struct audit_log *log, struct err *e)
     return 0;
 }
 
-/* The entry of SEQ in H (ordered by seq, not necessarily every entry), or NULL. */
-const json_t *
-history_at(const json_t *h, long long seq)
+size_t
+history_before(const json_t *h, long long seq)
 {
     size_t lo = 0, hi = json_array_size(h);
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        long long s = (long long)json_integer_value(json_object_get(json_array_get(h, mid), "seq"));
 
-        if (s == seq)
-            return json_array_get(h, mid);
-        if (s < seq)
+        if ((long long)json_integer_value(json_object_get(json_array_get(h, mid), "seq")) < seq)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return NULL;
+    return lo;
+}
+
+const json_t *
+history_at(const json_t *h, long long seq)
+{
+    const json_t *x = json_array_get(h, history_before(h, seq));
+
+    return x && json_integer_value(json_object_get(x, "seq")) == seq ? x : NULL;
 }
 
 static int
@@ -200,10 +204,9 @@ history_hold(const json_t *h, const char *env)
 const json_t *
 history_tagged(const json_t *h, const char *env, const char *commit, const json_t *upto)
 {
-    json_int_t last = json_integer_value(json_object_get(upto, "seq"));
-    size_t i;
+    size_t i = history_before(h, json_integer_value(json_object_get(upto, "seq")) + 1);
 
-    for (i = (size_t)last; i-- > 0;) {
+    while (i-- > 0) {
         const json_t *x = json_array_get(h, i);
 
         if (eq(x, "kind", "deployment") && eq(x, "env", env) && eq(x, "commit", commit) &&

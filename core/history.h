@@ -21,6 +21,8 @@ int history_item(json_t **out, const struct audit_item *it, uint64_t seq, struct
 /* The entry of SEQ in H, or NULL. H is in seq order but may hold only some entries (those
  * the index chose, core/index.h): never index it by seq. */
 const json_t *history_at(const json_t *h, long long seq);
+/* How many entries of H come before SEQ: where SEQ is, or would be. */
+size_t history_before(const json_t *h, long long seq);
 
 /* Which entries a command's rules read, when it does not read them all: the latest entry
  * of every kind, verdict and result in each environment; every entry of an environment
@@ -33,6 +35,12 @@ struct history_focus {
     const char *commits[4]; /* full commit ids, NULL-terminated when fewer */
     const char *rollback_env;
     uint64_t after;
+    /* A report (core/dora.h) of REPORT_ENV over [SINCE, UNTIL) picks instead, and only:
+     * every entry of REPORT_ENV before the first of them at or after UNTIL; the first entry
+     * at or after UNTIL; every decision in the window; and every approved decision about a
+     * commit one of those decisions names. Each entry then carries its "log_commit". */
+    const char *report_env;
+    long long since, until;
 };
 
 /* The latest entry of KIND for ENV matching COMMIT (NULL: any) and, when RESULT is

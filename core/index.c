@@ -27,6 +27,8 @@ static const char SCHEMA[] =
     "CREATE INDEX IF NOT EXISTS entries_commit ON entries (commit_id);"
     "CREATE INDEX IF NOT EXISTS entries_id ON entries (id);"
     "CREATE INDEX IF NOT EXISTS entries_baseline ON entries (env, seq) WHERE load_test = 1;"
+    "CREATE INDEX IF NOT EXISTS entries_time ON entries (kind, epoch);"
+    "CREATE INDEX IF NOT EXISTS entries_epoch ON entries (epoch);"
     /* the latest entry of each kind, verdict and result per environment, kept as rows are
      * added, so that the rules' queries do not scan the log */
     "CREATE TABLE IF NOT EXISTS latest (env TEXT NOT NULL, kind TEXT NOT NULL,"
@@ -425,6 +427,44 @@ exec_args(struct index *ix, const char *sql, const char *const *args, int n, str
     return 0;
 }
 
+/* The rows a report's FOCUS picks (core/history.h history_focus). */
+static int
+pick_report(struct index *ix, const struct history_focus *focus, struct err *e)
+{
+    static const char *const steps[] = {
+        "CREATE TEMP TABLE IF NOT EXISTS pick (seq INTEGER PRIMARY KEY)",
+        "DELETE FROM pick",
+        /* the environment's entries, up to the first of them the window does not reach
+         * (the metrics stop there, as they do over the whole log) */
+        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE env = ?1 AND seq < "
+        "coalesce((SELECT min(seq) FROM entries WHERE env = ?1 AND epoch >= ?3), "
+        "9223372036854775807)",
+        /* the first entry the window does not reach (the holds stop there) */
+        "INSERT OR IGNORE INTO pick SELECT s FROM (SELECT min(seq) AS s FROM entries "
+        "WHERE epoch >= ?3) WHERE s IS NOT NULL",
+        /* the decisions of every promotion in the window, and the approvals into the
+         * environment before for their commits */
+        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE kind = 'decision' AND "
+        "epoch >= ?2 AND epoch < ?3",
+        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE kind = 'decision' AND "
+        "verdict = 'approved' AND commit_id IN (SELECT commit_id FROM entries WHERE "
+        "kind = 'decision' AND epoch >= ?2 AND epoch < ?3)",
+    };
+    char since[32], until[32];
+    const char *args[3];
+    size_t i;
+
+    snprintf(since, sizeof(since), "%lld", focus->since);
+    snprintf(until, sizeof(until), "%lld", focus->until);
+    args[0] = focus->report_env;
+    args[1] = since;
+    args[2] = until;
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (exec_args(ix, steps[i], args, i < 2 ? 0 : 3, e) < 0)
+            return -1;
+    return 0;
+}
+
 /* The rows FOCUS picks into the temporary table pick (core/history.h history_focus). */
 static int
 pick_rows(struct index *ix, const struct history_focus *focus, struct err *e)
@@ -493,12 +533,12 @@ index_history(json_t **out, struct index *ix, const struct history_focus *focus,
     *out = NULL;
     if (!h)
         return err_set(e, EXIT_EVAL, "out of memory");
-    if (focus && pick_rows(ix, focus, e) < 0)
+    if (focus && (focus->report_env ? pick_report(ix, focus, e) : pick_rows(ix, focus, e)) < 0)
         goto done;
     if (sqlite3_prepare_v2(ix->db,
-                           focus ? "SELECT hist FROM entries WHERE seq IN (SELECT seq FROM pick) "
-                                   "ORDER BY seq"
-                                 : "SELECT hist FROM entries ORDER BY seq",
+                           focus ? "SELECT hist, log_commit FROM entries WHERE seq IN "
+                                   "(SELECT seq FROM pick) ORDER BY seq"
+                                 : "SELECT hist, log_commit FROM entries ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK) {
         db_err(e, ix, "cannot read");
         goto done;
@@ -506,6 +546,12 @@ index_history(json_t **out, struct index *ix, const struct history_focus *focus,
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         item = json_loadb((const char *)sqlite3_column_text(st, 0),
                           (size_t)sqlite3_column_bytes(st, 0), 0, &je);
+        if (item && focus && focus->report_env &&
+            json_object_set_new(item, "log_commit",
+                                json_string((const char *)sqlite3_column_text(st, 1))) < 0) {
+            json_decref(item);
+            item = NULL;
+        }
         if (!item || json_array_append_new(h, item) < 0) {
             err_set(e, EXIT_EVAL, "the audit log's index '%s' holds an unreadable row",
                     ix->path);

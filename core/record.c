@@ -214,7 +214,7 @@ record_superseded(const struct record_req *rq, const struct decision *d, uint64_
     int rc = -1;
 
     /* this clone's log, verified again: it holds ours and everything before it */
-    struct history_focus since = {{NULL}, NULL, base};
+    struct history_focus since = {.after = base};
 
     if (ledger_req_of(&lr, &lk, origin, rq, 1, e) < 0)
         return -1;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/audit.h"
+#include "core/dora.h"
 #include "core/history.h"
 #include "core/index.h"
 #include "core/keys.h"
@@ -390,6 +391,100 @@ test_focus_answers_as_the_whole_history(void **state)
     index_free(ix);
 }
 
+/* The report (core/dora.h) of one environment over a window: H with the gates of the
+ * decisions it reads, read back from the log by each entry's log commit when BY_COMMIT,
+ * else from WHOLE's items. */
+static json_t *
+report_of(struct fixture *f, json_t *h, const char *env, const struct dora_window *w,
+          int by_commit)
+{
+    struct err e = ERR_INIT;
+    struct dora_source src;
+    json_t *seqs = NULL, *doc = NULL, *st;
+    char id[65];
+    size_t i;
+
+    if (dora_gate_decisions(&seqs, h, env, w, &e) < 0)
+        fail_msg("%s", e.msg);
+    for (i = 0; i < json_array_size(seqs); i++) {
+        json_int_t seq = json_integer_value(json_array_get(seqs, i));
+        json_t *x = (json_t *)history_at(h, seq);
+
+        assert_non_null(x);
+        if (by_commit) {
+            if (audit_statement_at(&st, f->r, history_str(x, "log_commit"), (uint64_t)seq,
+                                   history_str(x, "id"), &e) < 0)
+                fail_msg("%s", e.msg);
+        } else {
+            st = audit_payload(&f->whole.items[seq - 1], id);
+        }
+        assert_non_null(st);
+        assert_int_equal(json_object_set_new(x, "gates", dora_gates_of(st)), 0);
+        json_decref(st);
+    }
+    json_decref(seqs);
+    memset(&src, 0, sizeof(src));
+    src.repo = "r";
+    src.history = h;
+    src.log_size = N_ENTRIES;
+    src.log_root = "00";
+    if (dora_report(&doc, &src, 1, env, w, &e) < 0)
+        fail_msg("%s", e.msg);
+    return doc;
+}
+
+/* A report reads the entries its focus picks and the gates of the decisions it needs, and
+ * says the same as over the whole history with every gate read, for every environment and
+ * window (the fixture's clock goes back in February: entries are not in time order). */
+static void
+test_report_focus_answers_as_the_whole_history(void **state)
+{
+    struct fixture *f = *state;
+    struct err e = ERR_INIT;
+    struct index *ix = NULL;
+    struct history_focus fo;
+    struct dora_window w;
+    json_t *sub = NULL, *full, *a, *b;
+    time_t jan1 = history_parse_time("2026-01-01T00:00:00Z");
+    size_t ei, k, picked = 0, total = 0;
+
+    index_fresh(&ix, f);
+    assert_int_equal(index_sync(ix, &f->whole, &e), 0);
+    for (ei = 0; ei < 3; ei++)
+        for (k = 0; k < 26; k++) {
+            w.since = jan1 + (time_t)k * 3 * 86400;
+            w.until = w.since + (time_t)(k % 4 + 1) * 5 * 86400;
+            if (k == 23) /* everything */
+                w.since = jan1 - 86400, w.until = jan1 + 90 * 86400;
+            if (k >= 24) { /* ending where the clock went back: later entries are earlier */
+                w.since = k == 24 ? jan1 : history_parse_time("2026-02-20T00:00:00Z");
+                w.until = history_parse_time("2026-02-28T06:30:00Z");
+            }
+            memset(&fo, 0, sizeof(fo));
+            fo.report_env = envs[ei];
+            fo.since = (long long)w.since;
+            fo.until = (long long)w.until;
+            assert_int_equal(index_history(&sub, ix, &fo, &e), 0);
+            full = json_deep_copy(f->history);
+            a = report_of(f, sub, envs[ei], &w, 1);
+            b = report_of(f, full, envs[ei], &w, 0);
+            if (!json_equal(a, b)) {
+                char *sa = json_dumps(a, JSON_SORT_KEYS), *sb = json_dumps(b, JSON_SORT_KEYS);
+
+                fail_msg("%s over window %zu: %s\nvs the whole history: %s", envs[ei], k, sa, sb);
+            }
+            picked += json_array_size(sub);
+            total += json_array_size(full);
+            json_decref(a);
+            json_decref(b);
+            json_decref(full);
+            json_decref(sub);
+        }
+    /* the focus reads a part of the log, not all of it */
+    assert_true(picked < total / 2);
+    index_free(ix);
+}
+
 /* A log that moved sideways (entries re-chained elsewhere) replaces the rows after what
  * both share; a file that is not an index is made again. */
 static void
@@ -473,6 +568,7 @@ main(void)
         cmocka_unit_test(test_tail_reads_only_what_is_new),
         cmocka_unit_test(test_index_is_the_history),
         cmocka_unit_test(test_focus_answers_as_the_whole_history),
+        cmocka_unit_test(test_report_focus_answers_as_the_whole_history),
         cmocka_unit_test(test_index_follows_the_log),
     };
 
