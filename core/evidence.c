@@ -73,6 +73,50 @@ approved_before(const json_t *h, const char *env, const char *commit, json_int_t
     return NULL;
 }
 
+/* The approved decisions of H by environment and commit: {"ENV COMMIT": [entry, ...]} in
+ * log order, so that the approval before a decision is found without a walk of H (NULL
+ * when out of memory). */
+static json_t *
+approvals_of(const json_t *h)
+{
+    json_t *by = json_object();
+    char key[300];
+    size_t i;
+
+    for (i = 0; by && i < json_array_size(h); i++) {
+        json_t *x = json_array_get(h, i), *list;
+
+        if (!history_is(x, "kind", "decision") || !history_is(x, "verdict", "approved") ||
+            !history_str(x, "env") || !history_str(x, "commit"))
+            continue;
+        snprintf(key, sizeof(key), "%s %s", history_str(x, "env"), history_str(x, "commit"));
+        list = json_object_get(by, key);
+        if (!list && json_object_set_new(by, key, list = json_array()) < 0)
+            list = NULL;
+        if (!list || json_array_append(list, x) < 0) {
+            json_decref(by);
+            by = NULL;
+        }
+    }
+    return by;
+}
+
+/* The latest approved decision into ENV of COMMIT before SEQ, from APPROVALS (approvals_of). */
+static const json_t *
+approval_before(const json_t *approvals, const char *env, const char *commit, json_int_t seq)
+{
+    const json_t *list;
+    char key[300];
+    size_t i;
+
+    snprintf(key, sizeof(key), "%s %s", env, commit);
+    list = json_object_get(approvals, key);
+    for (i = json_array_size(list); i-- > 0;)
+        if (seq_of(json_array_get(list, i)) < seq)
+            return json_array_get(list, i);
+    return NULL;
+}
+
 static int
 cmp_blocked(const void *a, const void *b)
 {
@@ -98,7 +142,12 @@ evidence_flow(json_t **out, const struct dora_source *src, size_t n, const char 
         return err_set(e, EXIT_EVAL, "out of memory");
     for (r = 0; r < n; r++) {
         const json_t *h = src[r].history;
+        json_t *approvals = approvals_of(h);
 
+        if (!approvals) {
+            json_decref(list);
+            return err_set(e, EXIT_EVAL, "out of memory");
+        }
         for (i = 0; i < json_array_size(h); i++) {
             const json_t *x = json_array_get(h, i), *gates = json_object_get(x, "gates");
             const char *from = history_str(x, "from"), *to = history_str(x, "to"), *verdict = history_str(x, "verdict");
@@ -113,6 +162,7 @@ evidence_flow(json_t **out, const struct dora_source *src, size_t n, const char 
                               "rejected", (json_int_t)0, "error", (json_int_t)0, "gates",
                               "blocking", "intervals");
                 if (!p || json_array_append_new(list, p) < 0) {
+                    json_decref(approvals);
                     json_decref(list);
                     return err_set(e, EXIT_EVAL, "out of memory");
                 }
@@ -144,13 +194,15 @@ evidence_flow(json_t **out, const struct dora_source *src, size_t n, const char 
             }
             /* from the approval into FROM to the approval into TO, for the same commit */
             if (verdict && strcmp(verdict, "approved") == 0 && history_str(x, "commit")) {
-                const json_t *prev = approved_before(h, from, history_str(x, "commit"), seq_of(x));
+                const json_t *prev =
+                    approval_before(approvals, from, history_str(x, "commit"), seq_of(x));
 
                 if (prev && epoch(prev) >= 0)
                     json_array_append_new(json_object_get(p, "intervals"),
                                           json_integer((json_int_t)(epoch(x) - epoch(prev))));
             }
         }
+        json_decref(approvals);
     }
     /* gates as an array, the blocking ones in order, the intervals summarised */
     for (i = 0; i < json_array_size(list); i++) {
@@ -361,9 +413,9 @@ evidence_decision_of(const json_t *h, const char *env, const json_t *dep)
     return dec;
 }
 
+/* One change C into ENV, with RBS the rollbacks of ENV (rollbacks_of). */
 static json_t *
-one_change(const struct dora_source *s, const char *env, const json_t *c,
-           const struct dora_window *w)
+one_change(const struct dora_source *s, const char *env, const json_t *c, const json_t *rbs)
 {
     const json_t *h = s->history;
     json_int_t seq = json_integer_value(json_object_get(c, "seq"));
@@ -384,14 +436,10 @@ one_change(const struct dora_source *s, const char *env, const json_t *c,
     promoter = dec ? history_str(dec, "actor") : NULL;
     sep = gate_of_type(gates, "separation_of_duties");
     notes = gate_of_type(gates, "release_notes");
-    for (i = history_before(h, seq + 1); rollbacks && i < json_array_size(h); i++) {
-        const json_t *x = json_array_get(h, i);
+    for (i = 0; rollbacks && i < json_array_size(rbs); i++) {
+        const json_t *x = json_array_get(rbs, i);
 
-        if (epoch(x) >= w->until)
-            break;
-        if (!history_is(x, "env", env))
-            continue;
-        if (history_is(x, "kind", "rollback") && history_is(x, "from_commit", commit))
+        if (seq_of(x) > seq && history_is(x, "from_commit", commit))
             json_array_append_new(rollbacks,
                                   json_pack("{s:I, s:o, s:s?, s:s?, s:s?}", "seq", seq_of(x),
                                             "time", time_json(epoch(x)), "actor", history_str(x, "actor"),
@@ -424,12 +472,35 @@ one_change(const struct dora_source *s, const char *env, const json_t *c,
     return doc;
 }
 
+/* The rollbacks of ENV in H before the first entry W does not reach, in log order (read
+ * once for all the changes; NULL when out of memory). */
+static json_t *
+rollbacks_of(const json_t *h, const char *env, const struct dora_window *w)
+{
+    json_t *rbs = json_array();
+    size_t i;
+
+    for (i = 0; rbs && i < json_array_size(h); i++) {
+        json_t *x = json_array_get(h, i);
+
+        if (epoch(x) >= w->until)
+            break;
+        if (history_is(x, "env", env) && history_is(x, "kind", "rollback") &&
+            json_array_append(rbs, x) < 0) {
+            json_decref(rbs);
+            rbs = NULL;
+        }
+    }
+    return rbs;
+}
+
 int
 evidence_changes(json_t **out, const struct dora_source *src, size_t n, const char *env,
                  const struct dora_window *w, struct err *e)
 {
-    json_t *list = json_array(), *ch = NULL;
+    json_t *list = json_array(), *ch = NULL, *rbs = NULL;
     size_t r, i;
+    int short_of;
 
     *out = NULL;
     if (!list)
@@ -439,16 +510,21 @@ evidence_changes(json_t **out, const struct dora_source *src, size_t n, const ch
             json_decref(list);
             return -1;
         }
-        for (i = 0; i < json_array_size(ch); i++) {
-            json_t *row = one_change(&src[r], env, json_array_get(ch, i), w);
+        rbs = rollbacks_of(src[r].history, env, w);
+        for (i = 0; rbs && i < json_array_size(ch); i++) {
+            json_t *row = one_change(&src[r], env, json_array_get(ch, i), rbs);
 
-            if (!row || json_array_append_new(list, row) < 0) {
-                json_decref(ch);
-                json_decref(list);
-                return err_set(e, EXIT_EVAL, "out of memory");
-            }
+            if (!row || json_array_append_new(list, row) < 0)
+                break;
         }
+        short_of = !rbs || i < json_array_size(ch);
         json_decref(ch);
+        if (short_of) {
+            json_decref(rbs);
+            json_decref(list);
+            return err_set(e, EXIT_EVAL, "out of memory");
+        }
+        json_decref(rbs);
     }
     *out = list;
     return 0;

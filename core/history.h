@@ -36,9 +36,11 @@ struct history_focus {
     const char *rollback_env;
     uint64_t after;
     /* A report (core/dora.h) of REPORT_ENV over [SINCE, UNTIL) picks instead, and only:
-     * every entry of REPORT_ENV before the first of them at or after UNTIL; the first entry
-     * at or after UNTIL; every decision in the window; and every approved decision about a
-     * commit one of those decisions names. Each entry then carries its "log_commit". */
+     * the deployments, rollbacks, holds and DR tests of REPORT_ENV before the first of its
+     * entries at or after UNTIL, and that entry; the first entry at or after UNTIL; every
+     * decision in the window and every approved decision about a commit one of those
+     * names; the decisions REPORT_ENV's deployments in the window name, and the approvals
+     * into it of their commits. Each entry then carries its "log_commit". */
     const char *report_env;
     long long since, until;
 };

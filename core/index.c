@@ -85,6 +85,8 @@ open_db(struct index *ix)
         return -1;
     sqlite3_busy_timeout(ix->db, 5000);
     sqlite3_exec(ix->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    /* read pages from the mapped file, not one pread each */
+    sqlite3_exec(ix->db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
     return is_ours(ix) ? 0 : -1;
 }
 
@@ -434,11 +436,19 @@ pick_report(struct index *ix, const struct history_focus *focus, struct err *e)
     static const char *const steps[] = {
         "CREATE TEMP TABLE IF NOT EXISTS pick (seq INTEGER PRIMARY KEY)",
         "DELETE FROM pick",
-        /* the environment's entries, up to the first of them the window does not reach
-         * (the metrics stop there, as they do over the whole log) */
-        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE env = ?1 AND seq < "
-        "coalesce((SELECT min(seq) FROM entries WHERE env = ?1 AND epoch >= ?3), "
-        "9223372036854775807)",
+        /* the environment's deployments, rollbacks, holds and DR tests, up to the first of
+         * its entries the window does not reach (the metrics stop there, as they do over the
+         * whole log), and that entry */
+        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE env = ?1 AND "
+        "(kind IN ('rollback', 'hold', 'unhold') OR (kind = 'deployment' AND "
+        "result IN ('success', 'failure'))) AND seq < coalesce((SELECT min(seq) FROM entries "
+        "WHERE env = ?1 AND epoch >= ?3), 9223372036854775807)",
+        /* the deployments of the commits deployed in the window (their tags) */
+        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE env = ?1 AND "
+        "kind = 'deployment' AND commit_id IN (SELECT commit_id FROM entries WHERE env = ?1 "
+        "AND kind = 'deployment' AND epoch >= ?2 AND epoch < ?3)",
+        "INSERT OR IGNORE INTO pick SELECT s FROM (SELECT min(seq) AS s FROM entries "
+        "WHERE env = ?1 AND epoch >= ?3) WHERE s IS NOT NULL",
         /* the first entry the window does not reach (the holds stop there) */
         "INSERT OR IGNORE INTO pick SELECT s FROM (SELECT min(seq) AS s FROM entries "
         "WHERE epoch >= ?3) WHERE s IS NOT NULL",
@@ -449,6 +459,14 @@ pick_report(struct index *ix, const struct history_focus *focus, struct err *e)
         "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE kind = 'decision' AND "
         "verdict = 'approved' AND commit_id IN (SELECT commit_id FROM entries WHERE "
         "kind = 'decision' AND epoch >= ?2 AND epoch < ?3)",
+        /* the decisions the environment's deployments in the window rest on: the one each
+         * names, and the approvals of its commit into the environment */
+        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE kind = 'decision' AND id IN "
+        "(SELECT json_extract(hist, '$.decision') FROM entries WHERE env = ?1 AND "
+        "kind = 'deployment' AND epoch >= ?2 AND epoch < ?3)",
+        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE kind = 'decision' AND "
+        "env = ?1 AND verdict = 'approved' AND commit_id IN (SELECT commit_id FROM entries "
+        "WHERE env = ?1 AND kind = 'deployment' AND epoch >= ?2 AND epoch < ?3)",
     };
     char since[32], until[32];
     const char *args[3];
@@ -535,10 +553,15 @@ index_history(json_t **out, struct index *ix, const struct history_focus *focus,
         return err_set(e, EXIT_EVAL, "out of memory");
     if (focus && (focus->report_env ? pick_report(ix, focus, e) : pick_rows(ix, focus, e)) < 0)
         goto done;
+    /* a report reads each decision's gates from its entry (core/dora.h), not the row's */
     if (sqlite3_prepare_v2(ix->db,
-                           focus ? "SELECT hist, log_commit FROM entries WHERE seq IN "
-                                   "(SELECT seq FROM pick) ORDER BY seq"
-                                 : "SELECT hist, log_commit FROM entries ORDER BY seq",
+                           !focus ? "SELECT hist, log_commit FROM entries ORDER BY seq"
+                           : focus->report_env
+                               ? "SELECT CASE WHEN kind = 'decision' THEN "
+                                 "json_remove(hist, '$.gates') ELSE hist END, log_commit FROM "
+                                 "entries WHERE seq IN (SELECT seq FROM pick) ORDER BY seq"
+                               : "SELECT hist, log_commit FROM entries WHERE seq IN "
+                                 "(SELECT seq FROM pick) ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK) {
         db_err(e, ix, "cannot read");
         goto done;

@@ -28,6 +28,8 @@
 
 static char repo_dir[] = "/tmp/promote-test-index-XXXXXX";
 static const char *const envs[] = {"dev", "sit", "prod"};
+/* the id of the decision into each environment appended last: most deployments name it */
+static char last_decision[3][65];
 
 static void
 make_key(struct key *k)
@@ -89,6 +91,8 @@ statement(unsigned i, uint32_t *rnd)
         kind = "deployment";
         ext = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", kind, "env", env, "time", time_s,
                         "actor", "bo", "result", results[pick % 5], "tag", "t");
+        if (pick % 3 && last_decision[(*rnd >> 4) % 3][0])
+            json_object_set_new(ext, "decision", json_string(last_decision[(*rnd >> 4) % 3]));
     } else {
         static const char *const kinds[] = {"rollback", "hold", "unhold", "dr_test"};
 
@@ -134,6 +138,8 @@ setup(void **state)
         assert_non_null(st);
         if (audit_append(&a, f->r, AUDIT_REF, st, &f->k, "promote:test", &e) < 0)
             fail_msg("%s", e.msg);
+        if (strcmp(json_string_value(json_object_get(st, "predicateType")), AUDIT_VSA) == 0)
+            snprintf(last_decision[(rnd >> 4) % 3], sizeof(last_decision[0]), "%s", a.id);
         json_decref(st);
     }
     assert_int_equal(audit_load(&f->whole, f->r, AUDIT_REF, &e), 0);
@@ -480,6 +486,41 @@ test_report_focus_answers_as_the_whole_history(void **state)
             json_decref(full);
             json_decref(sub);
         }
+    /* windows that open on a successful deployment whose decision came before them */
+    for (k = 0, ei = 0; ei < json_array_size(f->history) && k < 12; ei++) {
+        const json_t *x = json_array_get(f->history, ei);
+        const json_t *dec = history_at(f->history, 0);
+        size_t d;
+
+        if (!history_is(x, "kind", "deployment") || !history_is(x, "result", "success") ||
+            !history_str(x, "decision"))
+            continue;
+        for (d = 0; d < ei; d++)
+            if (history_is(json_array_get(f->history, d), "id", history_str(x, "decision")))
+                dec = json_array_get(f->history, d);
+        if (!dec || json_integer_value(json_object_get(dec, "epoch")) >=
+                        json_integer_value(json_object_get(x, "epoch")))
+            continue;
+        k++;
+        w.since = (time_t)json_integer_value(json_object_get(x, "epoch"));
+        w.until = w.since + 3 * 86400;
+        memset(&fo, 0, sizeof(fo));
+        fo.report_env = history_str(x, "env");
+        fo.since = (long long)w.since;
+        fo.until = (long long)w.until;
+        assert_int_equal(index_history(&sub, ix, &fo, &e), 0);
+        full = json_deep_copy(f->history);
+        a = report_of(f, sub, fo.report_env, &w, 1);
+        b = report_of(f, full, fo.report_env, &w, 0);
+        if (!json_equal(a, b))
+            fail_msg("%s from the deployment of seq %lld: not as over the whole history",
+                     fo.report_env, (long long)json_integer_value(json_object_get(x, "seq")));
+        json_decref(a);
+        json_decref(b);
+        json_decref(full);
+        json_decref(sub);
+    }
+    assert_int_equal(k, 12);
     /* the focus reads a part of the log, not all of it */
     assert_true(picked < total / 2);
     index_free(ix);
