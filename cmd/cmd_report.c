@@ -176,38 +176,6 @@ repo_name(char *out, size_t outsz, struct repo *r)
     snprintf(out, outsz, "%.*s", (int)(len - (size_t)(start - p)), start);
 }
 
-/* Read from the log the gates of the decisions the report reads (dora_gate_decisions). The
- * index picked them from entries that verified; each is read back by its log commit and
- * must still be the entry of that id. */
-static int
-read_gates(struct source *s, const char *env, const struct dora_window *w, struct err *e)
-{
-    json_t *seqs = NULL;
-    size_t i;
-    int rc = -1;
-
-    if (dora_gate_decisions(&seqs, s->led.history, env, w, e) < 0)
-        return -1;
-    for (i = 0; i < json_array_size(seqs); i++) {
-        json_int_t seq = json_integer_value(json_array_get(seqs, i));
-        json_t *x = (json_t *)history_at(s->led.history, seq), *st, *gates;
-
-        if (audit_statement_at(&st, s->repo, history_str(x, "log_commit"), (uint64_t)seq,
-                               history_str(x, "id"), e) < 0)
-            goto done;
-        gates = dora_gates_of(st);
-        json_decref(st);
-        if (!gates || json_object_set_new(x, "gates", gates) < 0) {
-            err_set(e, EXIT_EVAL, "out of memory");
-            goto done;
-        }
-    }
-    rc = 0;
-done:
-    json_decref(seqs);
-    return rc;
-}
-
 /* Open, verify and read one repository's log, and date the commits of its changes. */
 static int
 source_open(struct source *s, const char *dir, const struct report_opts *o,
@@ -233,7 +201,7 @@ source_open(struct source *s, const char *dir, const struct report_opts *o,
     lr.repo = s->repo;
     lr.keys = &s->keys;
     lr.history = 1;
-    lr.focus = &focus; /* the entries the report reads, from the index */
+    lr.focus = &focus; /* the entries the report reads, with their gates, from the index */
     /* this clone's log, offline (nothing from the network), read only, no key; nothing is
      * read from it before it verifies */
     lr.no_remote = 1;
@@ -241,8 +209,7 @@ source_open(struct source *s, const char *dir, const struct report_opts *o,
         return -1;
     repo_name(s->name, sizeof(s->name), s->repo);
     out_hex(s->root, s->led.v.root, 32);
-    if (read_gates(s, o->env, w, e) < 0 ||
-        dora_changes(&changes, s->led.history, o->env, w, e) < 0)
+    if (dora_changes(&changes, s->led.history, o->env, w, e) < 0)
         return -1;
     s->times = json_object();
     for (i = 0; s->times && i < json_array_size(changes); i++) {

@@ -297,28 +297,6 @@ audit_read_entry(struct audit_item *out, struct repo *r, const char *commit, uin
 }
 
 int
-audit_statement_at(json_t **out, struct repo *r, const char *commit, uint64_t seq,
-                   const char *id, struct err *e)
-{
-    struct audit_item it;
-    char got[65];
-
-    *out = NULL;
-    if (audit_read_entry(&it, r, commit, seq, e) < 0)
-        return -1;
-    *out = audit_payload(&it, got);
-    audit_item_release(&it);
-    if (!*out || !id || strcmp(got, id) != 0) {
-        json_decref(*out);
-        *out = NULL;
-        return err_set(e, EXIT_TAMPER,
-                       "seq %llu: the entry read back is not the one that verified (run "
-                       "'promote audit verify')", (unsigned long long)seq);
-    }
-    return 0;
-}
-
-int
 audit_load_batches(struct audit_log *out, struct repo *r, const char *tip, size_t batch,
                    audit_batch_fn fn, void *ctx, struct err *e)
 {

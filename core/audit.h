@@ -151,10 +151,6 @@ int audit_frontier_parse(struct merkle_frontier *f, unsigned char prev[32], cons
 int audit_read_entry(struct audit_item *out, struct repo *r, const char *commit, uint64_t seq,
                      struct err *e);
 void audit_item_release(struct audit_item *it);
-/* The statement of that entry (caller decrefs), which must be the one of id ID (the
- * verified row's); EXIT_TAMPER when it is not. */
-int audit_statement_at(json_t **out, struct repo *r, const char *commit, uint64_t seq,
-                       const char *id, struct err *e);
 
 /* The RFC 6962 frontier of LOG's first N entries (LOG->base <= N <= its size). */
 void audit_frontier_at(struct merkle_frontier *f, const struct audit_log *log, size_t n);

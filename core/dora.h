@@ -33,16 +33,6 @@ struct dora_source {
     const char *log_root;        /* its root, hex */
 };
 
-/* A decision's gates as the report reads them, from its verified STATEMENT: [{"name",
- * "type", "status", "summary", "sha256" (evidence, or null), "details"}]; NULL when out of
- * memory. The caller sets them as the decision's "gates" in H. */
-json_t *dora_gates_of(const json_t *statement);
-
-/* The seqs of the decisions of H whose gates the report of ENV over W reads, in seq order:
- * every decision in W, and the decision each change into ENV in W rests on. */
-int dora_gate_decisions(json_t **out, const json_t *h, const char *env, const struct dora_window *w,
-                        struct err *e);
-
 /* The changes into ENV in W, oldest first: [{"seq", "epoch", "commit", "base" (the commit of
  * the previous change into ENV, null for the first), "failed", "fail_seq" (the first failure
  * counted against it, 0 when none)}]; the caller asks git for the times of the commits

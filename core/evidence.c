@@ -402,8 +402,10 @@ gate_of_type(const json_t *gates, const char *type)
     return NULL;
 }
 
-const json_t *
-evidence_decision_of(const json_t *h, const char *env, const json_t *dep)
+/* The decision the successful deployment DEP (an entry of H) into ENV rests on: the one it
+ * names, else the latest approved decision into ENV of its commit before it; NULL: none. */
+static const json_t *
+decision_of(const json_t *h, const char *env, const json_t *dep)
 {
     json_int_t seq = seq_of(dep);
     const json_t *dec = by_id(h, history_str(dep, "decision"), seq);
@@ -413,7 +415,7 @@ evidence_decision_of(const json_t *h, const char *env, const json_t *dep)
     return dec;
 }
 
-/* One change C into ENV, with RBS the rollbacks of ENV (rollbacks_of). */
+/* One change C into ENV, with RBS the rollbacks of ENV by commit (rollbacks_of). */
 static json_t *
 one_change(const struct dora_source *s, const char *env, const json_t *c, const json_t *rbs)
 {
@@ -426,7 +428,7 @@ one_change(const struct dora_source *s, const char *env, const json_t *c, const 
     const char *tag, *promoter;
     size_t i;
 
-    dec = evidence_decision_of(h, env, dep);
+    dec = decision_of(h, env, dep);
     tag = history_str(dep, "tag");
     tagged = tag ? dep : history_tagged(h, env, commit, dep);
     if (!tag && tagged)
@@ -436,10 +438,10 @@ one_change(const struct dora_source *s, const char *env, const json_t *c, const 
     promoter = dec ? history_str(dec, "actor") : NULL;
     sep = gate_of_type(gates, "separation_of_duties");
     notes = gate_of_type(gates, "release_notes");
-    for (i = 0; rollbacks && i < json_array_size(rbs); i++) {
-        const json_t *x = json_array_get(rbs, i);
+    for (i = 0; rollbacks && commit && i < json_array_size(json_object_get(rbs, commit)); i++) {
+        const json_t *x = json_array_get(json_object_get(rbs, commit), i);
 
-        if (seq_of(x) > seq && history_is(x, "from_commit", commit))
+        if (seq_of(x) > seq)
             json_array_append_new(rollbacks,
                                   json_pack("{s:I, s:o, s:s?, s:s?, s:s?}", "seq", seq_of(x),
                                             "time", time_json(epoch(x)), "actor", history_str(x, "actor"),
@@ -472,26 +474,32 @@ one_change(const struct dora_source *s, const char *env, const json_t *c, const 
     return doc;
 }
 
-/* The rollbacks of ENV in H before the first entry W does not reach, in log order (read
- * once for all the changes; NULL when out of memory). */
+/* The rollbacks of ENV in H before the first entry W does not reach, by the commit each
+ * rolled back: {"COMMIT": [entry, ...]} in log order (read once for all the changes; NULL
+ * when out of memory). */
 static json_t *
 rollbacks_of(const json_t *h, const char *env, const struct dora_window *w)
 {
-    json_t *rbs = json_array();
+    json_t *by = json_object(), *list;
     size_t i;
 
-    for (i = 0; rbs && i < json_array_size(h); i++) {
+    for (i = 0; by && i < json_array_size(h); i++) {
         json_t *x = json_array_get(h, i);
+        const char *from = history_str(x, "from_commit");
 
         if (epoch(x) >= w->until)
             break;
-        if (history_is(x, "env", env) && history_is(x, "kind", "rollback") &&
-            json_array_append(rbs, x) < 0) {
-            json_decref(rbs);
-            rbs = NULL;
+        if (!from || !history_is(x, "env", env) || !history_is(x, "kind", "rollback"))
+            continue;
+        list = json_object_get(by, from);
+        if (!list && json_object_set_new(by, from, list = json_array()) < 0)
+            list = NULL;
+        if (!list || json_array_append(list, x) < 0) {
+            json_decref(by);
+            by = NULL;
         }
     }
-    return rbs;
+    return by;
 }
 
 int

@@ -27,10 +27,6 @@ int evidence_holds(json_t **out, const struct dora_source *src, size_t n, const 
 int evidence_changes(json_t **out, const struct dora_source *src, size_t n, const char *env,
                      const struct dora_window *w, struct err *e);
 
-/* The decision the successful deployment DEP (an entry of H) into ENV rests on: the one it
- * names, else the latest approved decision into ENV of its commit before it; NULL: none. */
-const json_t *evidence_decision_of(const json_t *h, const char *env, const json_t *dep);
-
 /* The PCI DSS v4.0 6.5 mapping of CHANGES (evidence_changes) against each source's policy. */
 int evidence_pci(json_t **out, const struct dora_source *src, size_t n, const char *env,
                  const json_t *changes, struct err *e);

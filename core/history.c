@@ -59,17 +59,56 @@ gates_of(const json_t *gates)
     return out ? out : json_null();
 }
 
+json_t *
+history_gates_recorded(const json_t *statement)
+{
+    const json_t *ext = json_object_get(json_object_get(statement, "predicate"), AUDIT_EXTENSION);
+    const json_t *gates = json_object_get(ext, "gates");
+    json_t *out = json_array();
+    size_t g;
+
+    for (g = 0; out && g < json_array_size(gates); g++) {
+        const json_t *y = json_array_get(gates, g);
+        const json_t *sha = json_object_get(json_object_get(y, "evidence"), "sha256");
+        const json_t *det = json_object_get(y, "details");
+
+        if (json_array_append_new(
+                out, json_pack("{s:s?, s:s?, s:s?, s:s?, s:O?, s:O}", "name", history_str(y, "name"),
+                               "type", history_str(y, "type"), "status", history_str(y, "status"),
+                               "summary", history_str(y, "summary"), "sha256",
+                               json_is_string(sha) ? sha : NULL, "details",
+                               json_is_object(det) ? det : json_object())) < 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
 int
 history_item(json_t **out, const struct audit_item *it, uint64_t seq, struct err *e)
 {
     char id[65];
-    json_t *st = audit_payload(it, id), *pred, *ext, *item;
-    const char *type, *kind, *time_s;
+    json_t *st = audit_payload(it, id);
+    int rc;
 
     *out = NULL;
     if (!st)
         return err_set(e, EXIT_TAMPER, "seq %llu: unreadable audit entry",
                        (unsigned long long)seq);
+    rc = history_item_of(out, st, id, seq, e);
+    json_decref(st);
+    return rc;
+}
+
+int
+history_item_of(json_t **out, const json_t *st, const char *id, uint64_t seq, struct err *e)
+{
+    const json_t *pred, *ext;
+    json_t *item;
+    const char *type, *kind, *time_s;
+
+    *out = NULL;
     pred = json_object_get(st, "predicate");
     type = json_string_value(json_object_get(st, "predicateType"));
     ext = type && strcmp(type, AUDIT_VSA) == 0 ? json_object_get(pred, AUDIT_EXTENSION) : pred;
@@ -102,7 +141,6 @@ history_item(json_t **out, const struct audit_item *it, uint64_t seq, struct err
         json_decref(item);
         item = NULL;
     }
-    json_decref(st);
     if (!item)
         return err_set(e, EXIT_EVAL, "out of memory");
     *out = item;

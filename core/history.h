@@ -16,8 +16,14 @@
  *   "gates": [{"name", "type", "status", "data"}] (each gate's recorded evidence)}] -- absent
  *   fields are null. */
 int history_from_log(json_t **out, const struct audit_log *log, struct err *e);
+/* A decision's gates as its STATEMENT records them, for the change records of a report
+ * (core/dora.h): [{"name", "type", "status", "summary", "sha256" (evidence, or null),
+ * "details"}]; NULL when out of memory. */
+json_t *history_gates_recorded(const json_t *statement);
 /* One entry of that array: IT, entry SEQ of the log. */
 int history_item(json_t **out, const struct audit_item *it, uint64_t seq, struct err *e);
+/* The same from the entry's decoded statement ST and its id. */
+int history_item_of(json_t **out, const json_t *st, const char *id, uint64_t seq, struct err *e);
 /* The entry of SEQ in H, or NULL. H is in seq order but may hold only some entries (those
  * the index chose, core/index.h): never index it by seq. */
 const json_t *history_at(const json_t *h, long long seq);
@@ -40,7 +46,8 @@ struct history_focus {
      * entries at or after UNTIL, and that entry; the first entry at or after UNTIL; every
      * decision in the window and every approved decision about a commit one of those
      * names; the decisions REPORT_ENV's deployments in the window name, and the approvals
-     * into it of their commits. Each entry then carries its "log_commit". */
+     * into it of their commits. Their decisions carry their gates as recorded
+     * (history_gates_recorded). */
     const char *report_env;
     long long since, until;
 };

@@ -9,7 +9,7 @@
 #include "history.h"
 #include "sign.h"
 
-#define INDEX_FORMAT "promote index 2"
+#define INDEX_FORMAT "promote index 3"
 
 struct index {
     sqlite3 *db;
@@ -22,13 +22,16 @@ static const char SCHEMA[] =
     " seq INTEGER PRIMARY KEY, log_commit TEXT NOT NULL, root BLOB NOT NULL,"
     " id TEXT NOT NULL, time TEXT, epoch INTEGER, kind TEXT, env TEXT, from_env TEXT,"
     " to_env TEXT, commit_id TEXT, verdict TEXT, result TEXT, actor TEXT, tag TEXT,"
-    " load_test INTEGER NOT NULL DEFAULT 0, hist TEXT NOT NULL);"
+    " load_test INTEGER NOT NULL DEFAULT 0, hist TEXT NOT NULL, gates TEXT);"
     "CREATE INDEX IF NOT EXISTS entries_env ON entries (env, kind, seq);"
     "CREATE INDEX IF NOT EXISTS entries_commit ON entries (commit_id);"
     "CREATE INDEX IF NOT EXISTS entries_id ON entries (id);"
     "CREATE INDEX IF NOT EXISTS entries_baseline ON entries (env, seq) WHERE load_test = 1;"
     "CREATE INDEX IF NOT EXISTS entries_time ON entries (kind, epoch);"
     "CREATE INDEX IF NOT EXISTS entries_epoch ON entries (epoch);"
+    /* what a report reads of a deployment before its window, without the row */
+    "CREATE INDEX IF NOT EXISTS entries_report ON entries (env, kind, result, epoch, seq,"
+    " commit_id);"
     /* the latest entry of each kind, verdict and result per environment, kept as rows are
      * added, so that the rules' queries do not scan the log */
     "CREATE TABLE IF NOT EXISTS latest (env TEXT NOT NULL, kind TEXT NOT NULL,"
@@ -85,8 +88,6 @@ open_db(struct index *ix)
         return -1;
     sqlite3_busy_timeout(ix->db, 5000);
     sqlite3_exec(ix->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
-    /* read pages from the mapped file, not one pread each */
-    sqlite3_exec(ix->db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
     return is_ours(ix) ? 0 : -1;
 }
 
@@ -279,12 +280,23 @@ static int
 add_row(sqlite3_stmt *ins, struct index *ix, const struct audit_item *it, uint64_t seq,
         const unsigned char root[32], struct err *e)
 {
-    json_t *item = NULL;
-    char *text = NULL;
+    json_t *st, *item = NULL, *gates = NULL;
+    char *text = NULL, *gtext = NULL, id[65];
     int rc = -1;
 
-    if (history_item(&item, it, seq, e) < 0)
-        return -1;
+    st = audit_payload(it, id);
+    if (!st)
+        return err_set(e, EXIT_TAMPER, "seq %llu: unreadable audit entry",
+                       (unsigned long long)seq);
+    if (history_item_of(&item, st, id, seq, e) < 0)
+        goto done;
+    /* a decision's gates as a report's change records show them */
+    if (history_is(item, "kind", "decision") &&
+        (!(gates = history_gates_recorded(st)) ||
+         !(gtext = json_dumps(gates, JSON_COMPACT | JSON_PRESERVE_ORDER)))) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
     text = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!text) {
         err_set(e, EXIT_EVAL, "out of memory");
@@ -309,14 +321,19 @@ add_row(sqlite3_stmt *ins, struct index *ix, const struct audit_item *it, uint64
     bind_str(ins, 15, item, "tag");
     sqlite3_bind_int(ins, 16, history_is(item, "verdict", "approved") && has_load_test(item));
     sqlite3_bind_text(ins, 17, text, -1, SQLITE_TRANSIENT);
+    if (gtext)
+        sqlite3_bind_text(ins, 18, gtext, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(ins) != SQLITE_DONE) {
         db_err(e, ix, "cannot write");
         goto done;
     }
     rc = 0;
 done:
+    free(gtext);
     free(text);
+    json_decref(gates);
     json_decref(item);
+    json_decref(st);
     return rc;
 }
 
@@ -363,8 +380,8 @@ index_sync(struct index *ix, const struct audit_log *log, struct err *e)
         sqlite3_prepare_v2(ix->db,
                            "INSERT INTO entries (seq, log_commit, root, id, time, epoch, kind, "
                            "env, from_env, to_env, commit_id, verdict, result, actor, tag, "
-                           "load_test, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                           "?, ?, ?)",
+                           "load_test, hist, gates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                           "?, ?, ?, ?, ?, ?)",
                            -1, &ins, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(ix->db,
                            "INSERT INTO latest SELECT coalesce(env, ''), coalesce(kind, ''), "
@@ -429,6 +446,29 @@ exec_args(struct index *ix, const char *sql, const char *const *args, int n, str
     return 0;
 }
 
+/* A report of environment ?1 over [?2, ?3): the first of its entries the window does not
+ * reach (the metrics stop there, as they do over the whole log) ... */
+#define REPORT_CUT                                                                           \
+    "coalesce((SELECT min(seq) FROM entries INDEXED BY entries_epoch WHERE +env = ?1 AND "   \
+    "epoch >= ?3), 9223372036854775807)"
+/* ... and the last unhold before every entry of the window: no hold before it is in force
+ * in the window (0: none). */
+#define REPORT_UNHOLD                                                                        \
+    "coalesce((SELECT max(seq) FROM entries WHERE env = ?1 AND kind = 'unhold' AND seq < "   \
+    "(SELECT coalesce(min(seq), 9223372036854775807) FROM entries INDEXED BY entries_epoch " \
+    "WHERE +env = ?1 AND epoch >= ?2)), 0)"
+
+/* What a report reads of the entries pick_report does not pick, as the metrics read them
+ * (kind, environment, commit, result, time), from an index, not the rows: the deployments
+ * before the window, and the rollbacks and holds before REPORT_UNHOLD. */
+static const char REPORT_LIGHT[] =
+    "SELECT seq, epoch, commit_id, result, kind FROM entries INDEXED BY entries_report WHERE "
+    "env = ?1 AND kind = 'deployment' AND result IN ('success', 'failure') AND epoch < ?2 AND "
+    "seq < " REPORT_CUT " AND seq NOT IN (SELECT seq FROM pick) "
+    "UNION ALL SELECT seq, epoch, commit_id, result, kind FROM entries INDEXED BY "
+    "entries_report WHERE env = ?1 AND kind IN ('rollback', 'hold', 'unhold') AND seq < "
+    REPORT_UNHOLD " ORDER BY 1";
+
 /* The rows a report's FOCUS picks (core/history.h history_focus). */
 static int
 pick_report(struct index *ix, const struct history_focus *focus, struct err *e)
@@ -436,36 +476,41 @@ pick_report(struct index *ix, const struct history_focus *focus, struct err *e)
     static const char *const steps[] = {
         "CREATE TEMP TABLE IF NOT EXISTS pick (seq INTEGER PRIMARY KEY)",
         "DELETE FROM pick",
-        /* the environment's deployments, rollbacks, holds and DR tests, up to the first of
-         * its entries the window does not reach (the metrics stop there, as they do over the
-         * whole log), and that entry */
+        /* the environment's rollbacks, holds and deployments from the window on, up to the
+         * first of its entries the window does not reach (the metrics stop there, as they
+         * do over the whole log), and that entry; what comes before is read apart, as the
+         * metrics read it (REPORT_LIGHT): the deployments before the window, and the
+         * rollbacks and holds before the last unhold that precedes every entry of the
+         * window (no hold before it is in force in the window) */
         "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE env = ?1 AND "
-        "(kind IN ('rollback', 'hold', 'unhold') OR (kind = 'deployment' AND "
-        "result IN ('success', 'failure'))) AND seq < coalesce((SELECT min(seq) FROM entries "
-        "WHERE env = ?1 AND epoch >= ?3), 9223372036854775807)",
+        "kind IN ('rollback', 'hold', 'unhold') AND seq >= " REPORT_UNHOLD " AND "
+        "seq < " REPORT_CUT,
+        "INSERT OR IGNORE INTO pick SELECT seq FROM entries INDEXED BY entries_report WHERE "
+        "env = ?1 AND kind = 'deployment' AND result IN ('success', 'failure') AND "
+        "epoch >= ?2 AND seq < " REPORT_CUT,
         /* the deployments of the commits deployed in the window (their tags) */
         "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE env = ?1 AND "
         "kind = 'deployment' AND commit_id IN (SELECT commit_id FROM entries WHERE env = ?1 "
         "AND kind = 'deployment' AND epoch >= ?2 AND epoch < ?3)",
         "INSERT OR IGNORE INTO pick SELECT s FROM (SELECT min(seq) AS s FROM entries "
-        "WHERE env = ?1 AND epoch >= ?3) WHERE s IS NOT NULL",
+        "INDEXED BY entries_epoch WHERE +env = ?1 AND epoch >= ?3) WHERE s IS NOT NULL",
         /* the first entry the window does not reach (the holds stop there) */
         "INSERT OR IGNORE INTO pick SELECT s FROM (SELECT min(seq) AS s FROM entries "
-        "WHERE epoch >= ?3) WHERE s IS NOT NULL",
+        "INDEXED BY entries_epoch WHERE epoch >= ?3) WHERE s IS NOT NULL",
         /* the decisions of every promotion in the window, and the approvals into the
          * environment before for their commits */
         "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE kind = 'decision' AND "
         "epoch >= ?2 AND epoch < ?3",
-        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE kind = 'decision' AND "
+        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE +kind = 'decision' AND "
         "verdict = 'approved' AND commit_id IN (SELECT commit_id FROM entries WHERE "
         "kind = 'decision' AND epoch >= ?2 AND epoch < ?3)",
         /* the decisions the environment's deployments in the window rest on: the one each
          * names, and the approvals of its commit into the environment */
-        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE kind = 'decision' AND id IN "
+        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE +kind = 'decision' AND id IN "
         "(SELECT json_extract(hist, '$.decision') FROM entries WHERE env = ?1 AND "
         "kind = 'deployment' AND epoch >= ?2 AND epoch < ?3)",
-        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE kind = 'decision' AND "
-        "env = ?1 AND verdict = 'approved' AND commit_id IN (SELECT commit_id FROM entries "
+        "INSERT OR IGNORE INTO pick SELECT seq FROM entries WHERE +kind = 'decision' AND "
+        "+env = ?1 AND verdict = 'approved' AND commit_id IN (SELECT commit_id FROM entries "
         "WHERE env = ?1 AND kind = 'deployment' AND epoch >= ?2 AND epoch < ?3)",
     };
     char since[32], until[32];
@@ -540,48 +585,87 @@ pick_rows(struct index *ix, const struct history_focus *focus, struct err *e)
     return 0;
 }
 
+static json_t *
+light_item(sqlite3_stmt *st, const char *env)
+{
+    return json_pack("{s:I, s:s?, s:s, s:s?, s:s?, s:I}", "seq",
+                     (json_int_t)sqlite3_column_int64(st, 0), "kind",
+                     (const char *)sqlite3_column_text(st, 4), "env", env,
+                     "commit", (const char *)sqlite3_column_text(st, 2), "result",
+                     (const char *)sqlite3_column_text(st, 3), "epoch",
+                     (json_int_t)sqlite3_column_int64(st, 1));
+}
+
+/* The item of a row of entries: its history item, with a report's gates (GATES_COL, -1:
+ * none) as the index keeps them. */
+static json_t *
+row_item(sqlite3_stmt *st, int gates_col)
+{
+    json_error_t je;
+    json_t *item = json_loadb((const char *)sqlite3_column_text(st, 0),
+                              (size_t)sqlite3_column_bytes(st, 0), 0, &je);
+
+    if (item && gates_col >= 0 && sqlite3_column_type(st, gates_col) != SQLITE_NULL &&
+        json_object_set_new(item, "gates",
+                            json_loadb((const char *)sqlite3_column_text(st, gates_col),
+                                       (size_t)sqlite3_column_bytes(st, gates_col), 0, &je)) < 0) {
+        json_decref(item);
+        item = NULL;
+    }
+    return item;
+}
+
 int
 index_history(json_t **out, struct index *ix, const struct history_focus *focus, struct err *e)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = NULL, *lt = NULL;
     json_t *h = json_array(), *item;
-    json_error_t je;
-    int rc = -1, step;
+    int rc = -1, step, lstep = SQLITE_DONE, report = focus && focus->report_env;
 
     *out = NULL;
     if (!h)
         return err_set(e, EXIT_EVAL, "out of memory");
-    if (focus && (focus->report_env ? pick_report(ix, focus, e) : pick_rows(ix, focus, e)) < 0)
+    if (focus && (report ? pick_report(ix, focus, e) : pick_rows(ix, focus, e)) < 0)
         goto done;
-    /* a report reads each decision's gates from its entry (core/dora.h), not the row's */
+    /* a report reads each decision's gates as its change records show them, and the
+     * deployments before its window as REPORT_LIGHT gives them: both in seq order, merged */
     if (sqlite3_prepare_v2(ix->db,
-                           !focus ? "SELECT hist, log_commit FROM entries ORDER BY seq"
-                           : focus->report_env
-                               ? "SELECT CASE WHEN kind = 'decision' THEN "
-                                 "json_remove(hist, '$.gates') ELSE hist END, log_commit FROM "
-                                 "entries WHERE seq IN (SELECT seq FROM pick) ORDER BY seq"
-                               : "SELECT hist, log_commit FROM entries WHERE seq IN "
-                                 "(SELECT seq FROM pick) ORDER BY seq",
-                           -1, &st, NULL) != SQLITE_OK) {
+                           !focus ? "SELECT hist FROM entries ORDER BY seq"
+                           : report ? "SELECT CASE WHEN gates IS NULL THEN hist ELSE "
+                                      "json_remove(hist, '$.gates') END, gates, seq FROM "
+                                      "entries WHERE seq IN (SELECT seq FROM pick) ORDER BY seq"
+                                    : "SELECT hist FROM entries WHERE seq IN (SELECT seq FROM "
+                                      "pick) ORDER BY seq",
+                           -1, &st, NULL) != SQLITE_OK ||
+        (report && sqlite3_prepare_v2(ix->db, REPORT_LIGHT, -1, &lt, NULL) != SQLITE_OK)) {
         db_err(e, ix, "cannot read");
         goto done;
     }
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        item = json_loadb((const char *)sqlite3_column_text(st, 0),
-                          (size_t)sqlite3_column_bytes(st, 0), 0, &je);
-        if (item && focus && focus->report_env &&
-            json_object_set_new(item, "log_commit",
-                                json_string((const char *)sqlite3_column_text(st, 1))) < 0) {
-            json_decref(item);
-            item = NULL;
-        }
+    if (report) {
+        sqlite3_bind_text(lt, 1, focus->report_env, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(lt, 2, (sqlite3_int64)focus->since);
+        sqlite3_bind_int64(lt, 3, (sqlite3_int64)focus->until);
+    }
+    if (lt)
+        lstep = sqlite3_step(lt);
+    step = sqlite3_step(st);
+    while (step == SQLITE_ROW || lstep == SQLITE_ROW) {
+        int from_light = lstep == SQLITE_ROW &&
+                         (step != SQLITE_ROW ||
+                          sqlite3_column_int64(lt, 0) < sqlite3_column_int64(st, 2));
+
+        item = from_light ? light_item(lt, focus->report_env) : row_item(st, report ? 1 : -1);
         if (!item || json_array_append_new(h, item) < 0) {
             err_set(e, EXIT_EVAL, "the audit log's index '%s' holds an unreadable row",
                     ix->path);
             goto done;
         }
+        if (from_light)
+            lstep = sqlite3_step(lt);
+        else
+            step = sqlite3_step(st);
     }
-    if (step != SQLITE_DONE) {
+    if (step != SQLITE_DONE || lstep != SQLITE_DONE) {
         db_err(e, ix, "cannot read");
         goto done;
     }
@@ -590,6 +674,7 @@ index_history(json_t **out, struct index *ix, const struct history_focus *focus,
     rc = 0;
 done:
     sqlite3_finalize(st);
+    sqlite3_finalize(lt);
     json_decref(h);
     return rc;
 }
