@@ -73,11 +73,12 @@ history_gates_recorded(const json_t *statement)
         const json_t *det = json_object_get(y, "details");
 
         if (json_array_append_new(
-                out, json_pack("{s:s?, s:s?, s:s?, s:s?, s:O?, s:O}", "name", history_str(y, "name"),
-                               "type", history_str(y, "type"), "status", history_str(y, "status"),
-                               "summary", history_str(y, "summary"), "sha256",
-                               json_is_string(sha) ? sha : NULL, "details",
-                               json_is_object(det) ? det : json_object())) < 0) {
+                out, json_pack("{s:s?, s:s?, s:s?, s:s?, s:O?, s:o}", "name",
+                               history_str(y, "name"), "type", history_str(y, "type"), "status",
+                               history_str(y, "status"), "summary", history_str(y, "summary"),
+                               "sha256", json_is_string(sha) ? sha : NULL, "details",
+                               json_is_object(det) ? json_incref((json_t *)det)
+                                                   : json_object())) < 0) {
             json_decref(out);
             return NULL;
         }
