@@ -95,6 +95,22 @@ explain_json(const struct decision *d)
     return doc;
 }
 
+/* The items a remedy names, one a line under it. */
+static void
+print_lines(FILE *f, const char *lines)
+{
+    char one[600], clean[600];
+    const char *nl;
+
+    while (lines && *lines) {
+        nl = strchr(lines, '\n');
+        snprintf(one, sizeof(one), "%.*s", nl ? (int)(nl - lines) : (int)strlen(lines), lines);
+        out_sanitize(clean, sizeof(clean), one);
+        fprintf(f, "      %s\n", clean);
+        lines = nl ? nl + 1 : NULL;
+    }
+}
+
 void
 explain_text(FILE *f, const struct decision *d, const struct out_opts *o)
 {
@@ -117,6 +133,7 @@ explain_text(FILE *f, const struct decision *d, const struct out_opts *o)
             continue;
         out_sanitize(clean, sizeof(clean), r->remedy.text);
         fprintf(f, "  %s: %s\n", r->name, clean);
+        print_lines(f, r->remedy.lines);
     }
 }
 

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include "file.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -401,12 +402,78 @@ report_format_name(enum report_format f)
     }
 }
 
+char *
+report_text(char *out, size_t outsz, const char *s, size_t len, int first_line)
+{
+    size_t i, n;
+
+    if (first_line)
+        for (i = 0; i < len; i++)
+            if (s[i] == '\n' || s[i] == '\r') {
+                len = i;
+                break;
+            }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    n = len < outsz - 1 ? len : outsz - 1;
+    if (n < len) /* room for "..." at a character boundary */
+        for (n = outsz - 4; n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80;)
+            n--;
+    for (i = 0; i < n; i++)
+        out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == '\0') ? '?' : s[i];
+    out[n] = '\0';
+    if (n < len)
+        memcpy(out + n, "...", 4);
+    utf8_clean(out);
+    return out;
+}
+
+const char *
+report_severity_name(enum severity s)
+{
+    static const char *const names[] = {"critical", "high", "medium", "low"};
+
+    return (unsigned)s < SEVERITY_COUNT ? names[s] : "none";
+}
+
+static json_t *
+failing_json(const struct tests_summary *t)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; a && i < t->n_failing; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "name", t->failing[i].name,
+                                           "outcome", t->failing[i].error ? "error" : "failure",
+                                           "message", t->failing[i].message));
+    return a;
+}
+
+static json_t *
+findings_json(const struct security_summary *s)
+{
+    json_t *a = json_array();
+    size_t i, k;
+
+    for (k = 0; a && k < SEVERITY_COUNT; k++)
+        for (i = 0; i < s->n_first[k]; i++) {
+            const struct security_finding *f = &s->first[k][i];
+
+            json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:I}", "severity",
+                                               report_severity_name((enum severity)k), "rule",
+                                               f->rule, "level", f->level, "uri", f->uri, "line",
+                                               (json_int_t)f->line));
+        }
+    return a;
+}
+
 json_t *
 report_details(const struct report *r)
 {
     const struct coverage_summary *c = &r->u.coverage;
     const struct tests_summary *t = &r->u.tests;
     const struct security_summary *s = &r->u.security;
+    json_t *j;
 
     switch (r->kind) {
     case REPORT_KIND_COVERAGE:
@@ -414,19 +481,22 @@ report_details(const struct report *r)
                          "lines_covered", (json_int_t)c->lines_covered, "lines_total",
                          (json_int_t)c->lines_total, "percent", round(c->percent * 100.0) / 100.0);
     case REPORT_KIND_TESTS:
-        return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "format",
+        return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o*}", "format",
                          report_format_name(r->format), "total", (json_int_t)t->total, "passed",
                          (json_int_t)t->passed, "failed", (json_int_t)t->failed, "errors",
                          (json_int_t)t->errors, "skipped", (json_int_t)t->skipped, "disabled",
-                         (json_int_t)t->disabled);
+                         (json_int_t)t->disabled, "failing", failing_json(t));
     case REPORT_KIND_SECURITY:
-        return json_pack("{s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:s*}", "format",
+        j = json_pack("{s:s, s:{s:I, s:I, s:I, s:I}, s:I, s:I, s:I, s:I, s:s*}", "format",
                          report_format_name(r->format), "counts", "critical",
                          (json_int_t)s->critical, "high", (json_int_t)s->high, "medium",
                          (json_int_t)s->medium, "low", (json_int_t)s->low, "active",
                          (json_int_t)s->active, "suppressed", (json_int_t)s->suppressed, "absent",
                          (json_int_t)s->absent, "tool_errors", (json_int_t)s->tool_errors,
                          "tool_error", s->tool_errors ? s->tool_error : NULL);
+        if (j)
+            json_object_set_new(j, "findings", findings_json(s));
+        return j;
     default:
         return json_object();
     }
@@ -506,6 +576,67 @@ format_named(enum report_format *out, const char *name)
     return -1;
 }
 
+/* The kept failing tests, when recorded (records made before they were kept have none). */
+static int
+failing_from_json(struct tests_summary *t, const json_t *a)
+{
+    size_t i;
+
+    if (!a)
+        return 0;
+    if (!json_is_array(a) || json_array_size(a) > REPORT_FIRST_KEPT)
+        return -1;
+    for (i = 0; i < json_array_size(a); i++) {
+        const json_t *x = json_array_get(a, i);
+        const char *name = json_string_value(json_object_get(x, "name"));
+        const char *msg = json_string_value(json_object_get(x, "message"));
+        const char *outcome = json_string_value(json_object_get(x, "outcome"));
+
+        if (!name || !msg || !outcome)
+            return -1;
+        report_text(t->failing[i].name, sizeof(t->failing[i].name), name, strlen(name), 0);
+        report_text(t->failing[i].message, sizeof(t->failing[i].message), msg, strlen(msg), 1);
+        t->failing[i].error = strcmp(outcome, "error") == 0;
+    }
+    t->n_failing = json_array_size(a);
+    return 0;
+}
+
+static int
+findings_from_json(struct security_summary *s, const json_t *a)
+{
+    size_t i;
+    int k;
+
+    if (!a)
+        return 0;
+    if (!json_is_array(a))
+        return -1;
+    for (i = 0; i < json_array_size(a); i++) {
+        const json_t *x = json_array_get(a, i);
+        const char *sev = json_string_value(json_object_get(x, "severity"));
+        const char *rule = json_string_value(json_object_get(x, "rule"));
+        const char *level = json_string_value(json_object_get(x, "level"));
+        const char *uri = json_string_value(json_object_get(x, "uri"));
+        struct security_finding *f;
+        uint64_t line;
+
+        for (k = 0; k < SEVERITY_COUNT; k++)
+            if (sev && strcmp(sev, report_severity_name((enum severity)k)) == 0)
+                break;
+        if (k == SEVERITY_COUNT || !rule || !level || !uri || count_at(&line, x, "line") < 0 ||
+            s->n_first[k] == REPORT_FIRST_KEPT)
+            return -1;
+        f = &s->first[k][s->n_first[k]++];
+        report_text(f->rule, sizeof(f->rule), rule, strlen(rule), 0);
+        report_text(f->level, sizeof(f->level), level, strlen(level), 0);
+        report_text(f->uri, sizeof(f->uri), uri, strlen(uri), 0);
+        f->line = line;
+        f->ordinal = i;
+    }
+    return 0;
+}
+
 int
 report_from_json(struct report *out, const json_t *j)
 {
@@ -539,7 +670,8 @@ report_from_json(struct report *out, const json_t *j)
                        count_at(&t->failed, j, "failed") < 0 ||
                        count_at(&t->errors, j, "errors") < 0 ||
                        count_at(&t->skipped, j, "skipped") < 0 ||
-                       count_at(&t->disabled, j, "disabled") < 0
+                       count_at(&t->disabled, j, "disabled") < 0 ||
+                       failing_from_json(t, json_object_get(j, "failing")) < 0
                    ? -1
                    : 0;
     }
@@ -565,6 +697,8 @@ report_from_json(struct report *out, const json_t *j)
                      json_string_value(json_array_get(revs, i)));
         }
         s->n_revisions = json_array_size(revs);
+        if (findings_from_json(s, json_object_get(j, "findings")) < 0)
+            return -1;
         if (json_is_string(json_object_get(j, "tool_error")))
             snprintf(s->tool_error, sizeof(s->tool_error), "%s",
                      json_string_value(json_object_get(j, "tool_error")));

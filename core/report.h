@@ -30,13 +30,43 @@ struct coverage_summary {
     double percent; /* unrounded, 0..100 */
 };
 
+/* Failing tests and blocking findings are kept by name, the first few only, so that a
+ * report of any size still costs bounded memory; the counts say how many there are. */
+#define REPORT_FIRST_KEPT 5
+#define REPORT_TEST_NAME_LEN 256
+#define REPORT_MESSAGE_LEN 160
+
+/* A test that failed or ended in an error: valid UTF-8, no control characters. */
+struct failed_test {
+    char name[REPORT_TEST_NAME_LEN];  /* "classname.name", or the suite's name and the name */
+    char message[REPORT_MESSAGE_LEN]; /* first line of its message, cut; "" when none */
+    int error;                        /* an <error> (or a test that did not run), not a <failure> */
+};
+
 struct tests_summary {
     uint64_t total, passed, failed, errors, skipped;
     uint64_t disabled; /* status="disabled": neither passed nor failed */
+    /* the first of the failed + errors tests, in document order */
+    size_t n_failing;
+    struct failed_test failing[REPORT_FIRST_KEPT];
 };
 
 #define SARIF_MAX_REVISIONS 16
 #define SARIF_REVISION_LEN 128
+#define SARIF_RULE_LEN 128
+#define SARIF_URI_LEN 256
+
+/* Severities, most severe first: the index of security_summary.first. */
+enum severity { SEVERITY_CRITICAL = 0, SEVERITY_HIGH, SEVERITY_MEDIUM, SEVERITY_LOW, SEVERITY_COUNT };
+
+/* An active finding: valid UTF-8, no control characters. */
+struct security_finding {
+    char rule[SARIF_RULE_LEN]; /* ruleId (or the rule's id), "" when none */
+    char level[8];             /* effective level: error, warning, note, none */
+    char uri[SARIF_URI_LEN];   /* its first location's artifactLocation.uri, "" when none */
+    uint64_t line;             /* that location's region.startLine, 0 when none */
+    uint64_t ordinal;          /* its place among all results of the log, from 0 */
+};
 
 struct security_summary {
     uint64_t critical, high, medium, low;
@@ -53,7 +83,13 @@ struct security_summary {
      * parse a file, a converter that crashed), and the first of them, quoted */
     uint64_t tool_errors;
     char tool_error[320];
+    /* per severity (enum severity), the first active findings in document order; the
+     * count of each severity is above */
+    size_t n_first[SEVERITY_COUNT];
+    struct security_finding first[SEVERITY_COUNT][REPORT_FIRST_KEPT];
 };
+
+const char *report_severity_name(enum severity s);
 
 struct report {
     enum report_kind kind;
@@ -93,6 +129,11 @@ typedef int (*report_feed_fn)(void *ud, const unsigned char *data, size_t len, s
  * FEED once more with len 0 to mark the end. SHA256 may be NULL. */
 int report_stream(const char *path, report_feed_fn feed, void *ud, unsigned char sha256[32],
                   uint64_t *bytes, struct err *e);
+
+/* LEN bytes of S, a string from a report, made fit to show and to go into JSON: cut at
+ * the first line end when FIRST_LINE, control characters as '?', cut with "..." to fit
+ * OUT (OUTSZ > 4) at a character boundary, and valid UTF-8. Returns OUT. */
+char *report_text(char *out, size_t outsz, const char *s, size_t len, int first_line);
 
 /* SHA-256 of a whole file (64 KiB blocks). */
 int report_hash_file(unsigned char sha256[32], const char *path, struct err *e);

@@ -56,10 +56,12 @@ struct finding {
     json_t *details; /* owned; an object */
 };
 
-/* What would make a gate that does not pass, pass: one line and an object (owned). */
+/* What would make a gate that does not pass, pass: one line and an object (owned), and
+ * for the text output the items it names, one a line ('\n'-terminated; "" when none). */
 struct remedy {
     char text[512];
     json_t *data;
+    char lines[2560];
 };
 
 /* Parameter kinds for policy validation. */
@@ -108,6 +110,8 @@ void finding_release(struct finding *f);
 void remedy_release(struct remedy *r);
 /* Set the remedy's one line. */
 void remedy_text(struct remedy *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Add a line under it (an item it names); a line that does not fit whole is left out. */
+void remedy_line(struct remedy *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The remedy of GATE for a result evaluate gave V: the gate's own, else a generic one
  * (an error names what to fix; a gate without a remedy says to see its finding). */
 void gate_remedy(const struct gate *gate, enum verdict v, const struct evidence *ev,

@@ -903,9 +903,19 @@ load_test_remedy(const struct evidence *ev, const json_t *rule, time_t now,
             json_string_value(json_array_get(crossed, i)));
     if (json_array_size(crossed) > 3)
         say(text, sizeof(text), "and %zu more", json_array_size(crossed) - 3);
-    remedy_text(out, "%s (run %s)", text, json_string_value(json_object_get(ev->data, "file")));
-    out->data = json_pack("{s:s, s:o, s:O}", "action", "load_test", "metrics", items,
-                          "thresholds_crossed", crossed ? (json_t *)crossed : json_null());
+    /* both runs named: this one, and the baseline's when there is one */
+    if (json_is_object(base))
+        remedy_text(out, "%s (run %s; baseline: seq %lld, commit %.12s, run %s)", text,
+                    json_string_value(json_object_get(ev->data, "file")),
+                    (long long)num(json_object_get(base, "seq")),
+                    json_string_value(json_object_get(base, "commit")),
+                    json_string_value(json_object_get(base, "file")));
+    else
+        remedy_text(out, "%s (run %s)", text, json_string_value(json_object_get(ev->data, "file")));
+    out->data = json_pack("{s:s, s:o, s:O, s:O?, s:O?}", "action", "load_test", "metrics", items,
+                          "thresholds_crossed", crossed ? (json_t *)crossed : json_null(), "run",
+                          json_object_get(ev->data, "file"), "baseline",
+                          json_is_object(base) ? (json_t *)base : json_null());
 }
 
 const struct gate gate_load_test = {

@@ -117,17 +117,56 @@ security_evaluate(const struct evidence *ev, const json_t *rule, time_t now, str
     return VERDICT_PASS;
 }
 
-/* Per severity over its maximum: how many active findings to fix or suppress. */
+/* The findings of the severities over their maximum the report named (the parser keeps
+ * the first few of each), most severe first, the first REPORT_FIRST_KEPT one a line, then
+ * how many more; as JSON {severity, rule, level, uri, line}. */
+static json_t *
+findings_named(const struct security_summary *s, const uint64_t counts[4], const int over[4],
+               struct remedy *out)
+{
+    json_t *a = json_array();
+    uint64_t blocking = 0, shown = 0;
+    size_t k, i;
+
+    for (k = 0; k < SEVERITY_COUNT; k++) {
+        if (!over[k])
+            continue;
+        blocking += counts[k];
+        for (i = 0; i < s->n_first[k] && shown < REPORT_FIRST_KEPT; i++, shown++) {
+            const struct security_finding *x = &s->first[k][i];
+            char where[SARIF_URI_LEN + 24];
+
+            if (!x->uri[0])
+                snprintf(where, sizeof(where), "(no location)");
+            else if (x->line)
+                snprintf(where, sizeof(where), "%s:%llu", x->uri, (unsigned long long)x->line);
+            else
+                snprintf(where, sizeof(where), "%s", x->uri);
+            json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:I}", "severity",
+                                               severities[k], "rule", x->rule, "level", x->level,
+                                               "uri", x->uri, "line", (json_int_t)x->line));
+            remedy_line(out, "%s: %s at %s", severities[k], x->rule[0] ? x->rule : "(no rule id)",
+                        where);
+        }
+    }
+    if (blocking > shown)
+        remedy_line(out, "\u2026 and %llu more", (unsigned long long)(blocking - shown));
+    return a;
+}
+
+/* Per severity over its maximum: how many active findings to fix or suppress, and the
+ * first of them by rule and place. */
 static void
 security_remedy(const struct evidence *ev, const json_t *rule, time_t now, const struct finding *f,
                 struct remedy *out)
 {
     const struct security_summary *s = &ev->report.u.security;
     const json_t *max = json_object_get(rule, "max");
-    uint64_t counts[4];
+    uint64_t counts[4], blocking = 0;
+    int crossed[4] = {0, 0, 0, 0};
     char text[400] = "";
     size_t i, used = 0;
-    json_t *over = json_object();
+    json_t *over = json_object(), *named;
 
     (void)now;
     (void)f;
@@ -142,6 +181,8 @@ security_remedy(const struct evidence *ev, const json_t *rule, time_t now, const
         if (!json_is_integer(lim) || counts[i] <= (uint64_t)json_integer_value(lim))
             continue;
         n = (unsigned long long)(counts[i] - (uint64_t)json_integer_value(lim));
+        crossed[i] = 1;
+        blocking += counts[i];
         json_object_set_new(over, severities[i],
                             json_pack("{s:I, s:O, s:I}", "active", (json_int_t)counts[i], "max",
                                       (json_t *)lim, "to_fix", (json_int_t)n));
@@ -153,7 +194,10 @@ security_remedy(const struct evidence *ev, const json_t *rule, time_t now, const
         }
     }
     remedy_text(out, "fix or suppress %s", text);
-    out->data = json_pack("{s:s, s:o}", "action", "fix_findings", "over", over);
+    named = findings_named(s, counts, crossed, out);
+    out->data = json_pack("{s:s, s:o, s:o, s:I}", "action", "fix_findings", "over", over,
+                          "findings", named, "more",
+                          (json_int_t)(blocking - json_array_size(named)));
 }
 
 const struct gate gate_security = {

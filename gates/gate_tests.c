@@ -52,7 +52,30 @@ tests_evaluate(const struct evidence *ev, const json_t *rule, time_t now, struct
     return VERDICT_PASS;
 }
 
-/* The failing tests to fix, the tests to add, the skips to remove: counts and limits. */
+/* The failing tests the report named (the parser keeps the first few), one a line, then
+ * how many more; as JSON {name, outcome, message}. */
+static json_t *
+failing_named(const struct tests_summary *t, struct remedy *out)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; i < t->n_failing; i++) {
+        const struct failed_test *x = &t->failing[i];
+
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "name", x->name, "outcome",
+                                           x->error ? "error" : "failure", "message", x->message));
+        remedy_line(out, "%s: %s%s%s", x->error ? "error" : "failing", x->name,
+                    x->message[0] ? " \u2014 " : "", x->message);
+    }
+    if (t->failed + t->errors > t->n_failing)
+        remedy_line(out, "\u2026 and %llu more",
+                    (unsigned long long)(t->failed + t->errors - t->n_failing));
+    return a;
+}
+
+/* The failing tests to fix (by name, the first few), the tests to add, the skips to
+ * remove: counts and limits. */
 static void
 tests_remedy(const struct evidence *ev, const json_t *rule, time_t now, const struct finding *f,
              struct remedy *out)
@@ -68,9 +91,10 @@ tests_remedy(const struct evidence *ev, const json_t *rule, time_t now, const st
                     (unsigned long long)(t->failed + t->errors),
                     t->failed + t->errors == 1 ? "" : "s", (unsigned long long)t->failed,
                     (unsigned long long)t->errors, (unsigned long long)t->total);
-        out->data = json_pack("{s:s, s:I, s:I, s:I}", "action", "fix_tests", "failed",
+        out->data = json_pack("{s:s, s:I, s:I, s:I, s:o, s:I}", "action", "fix_tests", "failed",
                               (json_int_t)t->failed, "errors", (json_int_t)t->errors, "total",
-                              (json_int_t)t->total);
+                              (json_int_t)t->total, "failing", failing_named(t, out), "more",
+                              (json_int_t)(t->failed + t->errors - t->n_failing));
     } else if ((double)t->total < min_tests) {
         remedy_text(out, "run %g more test%s: %llu ran, at least %g required",
                     min_tests - (double)t->total, min_tests - (double)t->total == 1 ? "" : "s",

@@ -142,6 +142,24 @@ remedy_text(struct remedy *r, const char *fmt, ...)
 }
 
 void
+remedy_line(struct remedy *r, const char *fmt, ...)
+{
+    size_t used = strlen(r->lines);
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(r->lines + used, sizeof(r->lines) - used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n + 2 > sizeof(r->lines) - used) {
+        r->lines[used] = '\0';
+        return;
+    }
+    utf8_clean(r->lines + used);
+    strcat(r->lines + used, "\n");
+}
+
+void
 gate_remedy(const struct gate *gate, enum verdict v, const struct evidence *ev,
             const json_t *rule, time_t now, const struct finding *f, struct remedy *out)
 {

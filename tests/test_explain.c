@@ -93,11 +93,18 @@ test_tests_and_security(void **state)
     memset(&ev, 0, sizeof(ev));
     ev.report.kind = REPORT_KIND_TESTS;
     ev.report.format = REPORT_FMT_JUNIT;
-    ev.report.u.tests = (struct tests_summary){11, 8, 2, 1, 0, 0};
+    memset(&ev.report.u.tests, 0, sizeof(ev.report.u.tests));
+    ev.report.u.tests.total = 11;
+    ev.report.u.tests.passed = 8;
+    ev.report.u.tests.failed = 2;
+    ev.report.u.tests.errors = 1;
     assert_int_equal(remedy_of("tests", &ev, "{}", 0, &r), VERDICT_FAIL);
     assert_string_equal(r.text, "make the 3 failing tests pass (2 failed, 1 errors of 11)");
     remedy_release(&r);
-    ev.report.u.tests = (struct tests_summary){5, 3, 0, 0, 2, 0};
+    memset(&ev.report.u.tests, 0, sizeof(ev.report.u.tests));
+    ev.report.u.tests.total = 5;
+    ev.report.u.tests.passed = 3;
+    ev.report.u.tests.skipped = 2;
     assert_int_equal(remedy_of("tests", &ev, "{\"allow_skipped\": false}", 0, &r), VERDICT_FAIL);
     assert_string_equal(r.text, "run the 2 skipped tests: skips are not allowed");
     remedy_release(&r);
@@ -116,6 +123,106 @@ test_tests_and_security(void **state)
     remedy_release(&r);
 }
 
+/* The failing tests by name, as the parser kept them: the first few, and how many more. */
+static void
+test_tests_named(void **state)
+{
+    struct evidence ev;
+    struct tests_summary *t = &ev.report.u.tests;
+    struct remedy r;
+    const json_t *x;
+
+    (void)state;
+    memset(&ev, 0, sizeof(ev));
+    ev.report.kind = REPORT_KIND_TESTS;
+    ev.report.format = REPORT_FMT_JUNIT;
+    t->total = 40;
+    t->passed = 26;
+    t->failed = 12;
+    t->errors = 2;
+    t->n_failing = 2;
+    strcpy(t->failing[0].name, "com.example.FooTest.testBar");
+    strcpy(t->failing[0].message, "expected 3 but was 4");
+    strcpy(t->failing[1].name, "com.example.DbTest.setUp");
+    t->failing[1].error = 1;
+    assert_int_equal(remedy_of("tests", &ev, "{}", 0, &r), VERDICT_FAIL);
+    assert_string_equal(r.text, "make the 14 failing tests pass (12 failed, 2 errors of 40)");
+    assert_string_equal(r.lines, "failing: com.example.FooTest.testBar \u2014 expected 3 but was 4\n"
+                                 "error: com.example.DbTest.setUp\n"
+                                 "\u2026 and 12 more\n");
+    x = json_array_get(json_object_get(r.data, "failing"), 0);
+    assert_string_equal(json_string_value(json_object_get(x, "name")), "com.example.FooTest.testBar");
+    assert_string_equal(json_string_value(json_object_get(x, "outcome")), "failure");
+    assert_string_equal(json_string_value(json_object_get(x, "message")), "expected 3 but was 4");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(r.data, "failing"), 1), "outcome")),
+                        "error");
+    assert_int_equal(int_at(r.data, "more"), 12);
+    remedy_release(&r);
+    /* all of them named: no "more" line */
+    t->failed = 1;
+    t->errors = 1;
+    t->total = 27;
+    assert_int_equal(remedy_of("tests", &ev, "{}", 0, &r), VERDICT_FAIL);
+    assert_null(strstr(r.lines, "more"));
+    assert_int_equal(int_at(r.data, "more"), 0);
+    remedy_release(&r);
+}
+
+/* The blocking findings by rule and place: only severities over their maximum, most
+ * severe first, REPORT_FIRST_KEPT lines at most, then how many more. */
+static void
+test_security_named(void **state)
+{
+    struct evidence ev;
+    struct security_summary *s = &ev.report.u.security;
+    struct remedy r;
+    const json_t *x;
+    size_t i;
+
+    (void)state;
+    memset(&ev, 0, sizeof(ev));
+    ev.report.kind = REPORT_KIND_SECURITY;
+    ev.report.format = REPORT_FMT_SARIF;
+    s->critical = 1;
+    s->high = 6;
+    s->medium = 30;
+    s->n_first[SEVERITY_CRITICAL] = 1;
+    strcpy(s->first[0][0].rule, "js/sql-injection");
+    strcpy(s->first[0][0].level, "error");
+    strcpy(s->first[0][0].uri, "src/db.js");
+    s->first[0][0].line = 42;
+    s->n_first[SEVERITY_HIGH] = REPORT_FIRST_KEPT;
+    for (i = 0; i < REPORT_FIRST_KEPT; i++) {
+        snprintf(s->first[1][i].rule, sizeof(s->first[1][i].rule), "H%zu", i);
+        strcpy(s->first[1][i].level, "error");
+        snprintf(s->first[1][i].uri, sizeof(s->first[1][i].uri), "h%zu.c", i);
+    }
+    s->first[1][0].line = 7;
+    s->first[1][1].uri[0] = '\0';
+    s->n_first[SEVERITY_MEDIUM] = 1;
+    strcpy(s->first[2][0].rule, "M0");
+    assert_int_equal(remedy_of("security", &ev, "{\"max\": {\"critical\": 0, \"high\": 2, "
+                                                "\"medium\": 100}}", 0, &r),
+                     VERDICT_FAIL);
+    assert_string_equal(r.text, "fix or suppress 1 critical (1 active, max 0), 4 high (6 active, "
+                                "max 2)");
+    assert_string_equal(r.lines, "critical: js/sql-injection at src/db.js:42\n"
+                                 "high: H0 at h0.c:7\n"
+                                 "high: H1 at (no location)\n"
+                                 "high: H2 at h2.c\n"
+                                 "high: H3 at h3.c\n"
+                                 "\u2026 and 2 more\n");
+    assert_int_equal(json_array_size(json_object_get(r.data, "findings")), 5);
+    x = json_array_get(json_object_get(r.data, "findings"), 0);
+    assert_string_equal(json_string_value(json_object_get(x, "severity")), "critical");
+    assert_string_equal(json_string_value(json_object_get(x, "rule")), "js/sql-injection");
+    assert_string_equal(json_string_value(json_object_get(x, "uri")), "src/db.js");
+    assert_int_equal(int_at(x, "line"), 42);
+    assert_int_equal(int_at(r.data, "more"), 2);
+    remedy_release(&r);
+}
+
 static void
 test_load_test(void **state)
 {
@@ -131,6 +238,7 @@ test_load_test(void **state)
                      VERDICT_FAIL);
     assert_string_equal(r.text, "bring p(95) latency from 600 ms to <= 500 ms, stay within the "
                                 "k6 threshold 'http_req_duration' (run load.json)");
+    assert_true(json_is_null(json_object_get(r.data, "baseline")));
     remedy_release(&r);
     evidence_release(&ev);
 
@@ -147,7 +255,19 @@ test_load_test(void **state)
                                "\"max_regression_percent\": 10}",
                                0, &r),
                      VERDICT_FAIL);
-    assert_string_equal(r.text, "bring p(95) latency to <= 440 ms (baseline seq 7 + 10%) (run now.json)");
+    assert_string_equal(r.text, "bring p(95) latency to <= 440 ms (baseline seq 7 + 10%) (run "
+                                "now.json; baseline: seq 7, commit 4b825dc642cb, run then.json)");
+    assert_string_equal(json_string_value(json_object_get(r.data, "run")), "now.json");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r.data, "baseline"), "file")),
+                        "then.json");
+    assert_int_equal(int_at(json_object_get(r.data, "baseline"), "seq"), 7);
+    {
+        const json_t *m = json_array_get(json_object_get(r.data, "metrics"), 0);
+
+        assert_true(json_real_value(json_object_get(m, "value")) == 460.0);
+        assert_true(json_real_value(json_object_get(m, "limit")) > 439.999999 &&
+                    json_real_value(json_object_get(m, "limit")) < 440.000001); /* 400 + 10% */
+    }
     remedy_release(&r);
     json_object_set_new(ev.data, "baseline", json_null());
     assert_int_equal(remedy_of("load_test", &ev,
@@ -366,6 +486,52 @@ test_report_round_trip(void **state)
     rec = j("{\"kind\": \"coverage\", \"format\": \"lcov\"}");
     assert_int_equal(report_from_json(&b, rec), -1);
     json_decref(rec);
+
+    /* the failing tests and findings kept by name go into the record and come back */
+    memset(&a, 0, sizeof(a));
+    a.kind = REPORT_KIND_TESTS;
+    a.format = REPORT_FMT_JUNIT;
+    a.u.tests.total = 3;
+    a.u.tests.failed = 1;
+    a.u.tests.errors = 1;
+    a.u.tests.passed = 1;
+    a.u.tests.n_failing = 2;
+    strcpy(a.u.tests.failing[0].name, "a.b");
+    strcpy(a.u.tests.failing[0].message, "boom");
+    strcpy(a.u.tests.failing[1].name, "a.c");
+    a.u.tests.failing[1].error = 1;
+    x = report_to_json(&a);
+    assert_int_equal(report_from_json(&b, x), 0);
+    assert_int_equal(b.u.tests.n_failing, 2);
+    assert_string_equal(b.u.tests.failing[0].message, "boom");
+    assert_int_equal(b.u.tests.failing[1].error, 1);
+    json_decref(x);
+    memset(&a, 0, sizeof(a));
+    a.kind = REPORT_KIND_SECURITY;
+    a.format = REPORT_FMT_SARIF;
+    a.u.security.low = 1;
+    a.u.security.n_first[SEVERITY_LOW] = 1;
+    strcpy(a.u.security.first[SEVERITY_LOW][0].rule, "R");
+    strcpy(a.u.security.first[SEVERITY_LOW][0].level, "note");
+    strcpy(a.u.security.first[SEVERITY_LOW][0].uri, "x.c");
+    a.u.security.first[SEVERITY_LOW][0].line = 9;
+    x = report_to_json(&a);
+    assert_int_equal(report_from_json(&b, x), 0);
+    assert_int_equal(b.u.security.n_first[SEVERITY_LOW], 1);
+    assert_string_equal(b.u.security.first[SEVERITY_LOW][0].uri, "x.c");
+    assert_int_equal(b.u.security.first[SEVERITY_LOW][0].line, 9);
+    json_decref(x);
+    /* a record made before they were kept has none, and still replays */
+    rec = j("{\"kind\": \"tests\", \"format\": \"junit\", \"total\": 2, \"passed\": 1, "
+            "\"failed\": 1, \"errors\": 0, \"skipped\": 0, \"disabled\": 0}");
+    assert_int_equal(report_from_json(&b, rec), 0);
+    assert_int_equal(b.u.tests.n_failing, 0);
+    json_decref(rec);
+    /* a malformed one is not a report */
+    rec = j("{\"kind\": \"tests\", \"format\": \"junit\", \"total\": 2, \"passed\": 1, "
+            "\"failed\": 1, \"errors\": 0, \"skipped\": 0, \"disabled\": 0, \"failing\": [1]}");
+    assert_int_equal(report_from_json(&b, rec), -1);
+    json_decref(rec);
 }
 
 int
@@ -374,6 +540,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_coverage),
         cmocka_unit_test(test_tests_and_security),
+        cmocka_unit_test(test_tests_named),
+        cmocka_unit_test(test_security_named),
         cmocka_unit_test(test_load_test),
         cmocka_unit_test(test_load_test_baseline_summary),
         cmocka_unit_test(test_reviews),

@@ -124,6 +124,104 @@ test_hash_and_bytes(void **state)
 
 /* --- shapes --- */
 
+/* --- the failing tests kept by name --- */
+
+static void
+parse_ok(struct tests_summary *t, const char *path)
+{
+    struct err e = ERR_INIT;
+
+    if (report_junit_parse(t, path, NULL, NULL, &e) != 0)
+        fail_msg("%s: %s", path, e.msg);
+}
+
+static void
+expect_failing(const struct tests_summary *t, size_t i, const char *name, const char *message,
+               int error)
+{
+    assert_true(i < t->n_failing);
+    assert_string_equal(t->failing[i].name, name);
+    assert_string_equal(t->failing[i].message, message);
+    assert_int_equal(t->failing[i].error, error);
+}
+
+static void
+test_failing_named(void **state)
+{
+    struct tests_summary t;
+
+    (void)state;
+    /* MANIFEST.md names no test of pytest-py_low.xml: the names and messages below are
+     * read from the file, junit/pytest-py_low.xml line 1 (test_sell_too_many_fails_on_purpose,
+     * <failure message="AssertionError: assert 0 == 1&#10;..."), line 9 (test_with_database,
+     * <error message="failed on setup with ...">) and line 14 (test_low_stock_wrong) */
+    parse_ok(&t, fixture("reports/junit/pytest-py_low.xml"));
+    assert_int_equal(t.n_failing, 3);
+    expect_failing(&t, 0, "tests.test_models.test_sell_too_many_fails_on_purpose",
+                   "AssertionError: assert 0 == 1", 0);
+    expect_failing(&t, 1, "tests.test_storage.test_with_database",
+                   "failed on setup with \"ConnectionError: could not connect to test database\"",
+                   1);
+    expect_failing(&t, 2, "tests.test_storage.test_low_stock_wrong",
+                   "AssertionError: assert 1 == 0", 0);
+    /* junit/ctest-ringbuf-subset.xml line 20: classname = name, <failure message=""/> */
+    parse_ok(&t, fixture("reports/junit/ctest-ringbuf-subset.xml"));
+    assert_int_equal(t.n_failing, 1);
+    expect_failing(&t, 0, "ringbuf.capacity_bug", "", 0);
+    /* MANIFEST.md: misc_tests is notrun with <skipped message="Unable to find executable">,
+     * the one test ctest counts as failed */
+    parse_ok(&t, fixture("reports/junit/ctest-notrun.xml"));
+    assert_int_equal(t.n_failing, 1);
+    expect_failing(&t, 0, "misc_tests", "Unable to find executable", 0);
+    /* the jest suite error written as two testcases is one error, named once (the
+     * classname "Test suite failed to run" and the file name, MANIFEST.md) */
+    parse_ok(&t, fixture("reports/junit/jest-junit-load-error-suite-errors.xml"));
+    assert_int_equal(t.n_failing, 1);
+    expect_failing(&t, 0, "Test suite failed to run: __tests__/long.test.js", "", 1);
+    parse_ok(&t, fixture("reports/junit/pytest-py_high.xml"));
+    assert_int_equal(t.n_failing, 0);
+}
+
+/* The first REPORT_FIRST_KEPT only, the counts of all; a message cut at its first line
+ * and at a character boundary; the suite's name when there is no classname. */
+static void
+test_failing_bounded(void **state)
+{
+    struct tests_summary t;
+    struct buf_s {
+        char s[8192];
+        size_t n;
+    } b;
+    char longmsg[400];
+    int i;
+
+    (void)state;
+    memset(longmsg, 0, sizeof(longmsg));
+    for (i = 0; i < 150; i++) /* 300 bytes of "é" */
+        memcpy(longmsg + 2 * i, "\xc3\xa9", 2);
+    b.n = (size_t)snprintf(b.s, sizeof(b.s),
+                           "<testsuites><testsuite name=\"outer\"><testsuite name=\"api\">"
+                           "<testcase name=\"t0\"><failure message=\"first&#10;second\"/></testcase>"
+                           "<testcase classname=\"C\" name=\"t1\"><failure message=\"%s\"/></testcase>"
+                           "<testcase classname=\"C\" name=\"ok\"/>",
+                           longmsg);
+    for (i = 2; i < 9; i++)
+        b.n += (size_t)snprintf(b.s + b.n, sizeof(b.s) - b.n,
+                                "<testcase classname=\"C\" name=\"t%d\"><error type=\"E%d\"/>"
+                                "</testcase>",
+                                i, i);
+    b.n += (size_t)snprintf(b.s + b.n, sizeof(b.s) - b.n, "</testsuite></testsuite></testsuites>");
+    parse_ok(&t, tmpfile_with("bounded.xml", b.s, b.n));
+    assert_int_equal(t.failed, 2);
+    assert_int_equal(t.errors, 7);
+    assert_int_equal(t.n_failing, REPORT_FIRST_KEPT);
+    expect_failing(&t, 0, "api.t0", "first", 0);
+    assert_int_equal(strlen(t.failing[1].message), 2 * 78 + 3); /* 78 "é" and "..." */
+    assert_string_equal(t.failing[1].message + 2 * 78, "...");
+    expect_failing(&t, 2, "C.t2", "E2", 1);
+    expect_failing(&t, 4, "C.t4", "E4", 1);
+}
+
 static void
 test_nested_suites(void **state)
 {
@@ -300,6 +398,8 @@ main(void)
         cmocka_unit_test(test_ctest_ringbuf_subset),
         cmocka_unit_test(test_failed_runs),
         cmocka_unit_test(test_hash_and_bytes),
+        cmocka_unit_test(test_failing_named),
+        cmocka_unit_test(test_failing_bounded),
         cmocka_unit_test(test_nested_suites),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_producers),

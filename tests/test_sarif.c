@@ -779,6 +779,109 @@ test_malformed(void **state)
     }
 }
 
+/* --- the blocking findings kept by name --- */
+
+static void
+expect_finding(const struct security_summary *s, int sev, size_t i, const char *rule,
+               const char *level, const char *uri, uint64_t line)
+{
+    const struct security_finding *f;
+
+    if (i >= s->n_first[sev])
+        fail_msg("%s: only %zu kept", report_severity_name((enum severity)sev), s->n_first[sev]);
+    f = &s->first[sev][i];
+    assert_string_equal(f->rule, rule);
+    assert_string_equal(f->level, level);
+    assert_string_equal(f->uri, uri);
+    assert_int_equal(f->line, line);
+}
+
+static void
+test_findings_fixtures(void **state)
+{
+    struct security_summary s;
+    char path[512];
+
+    (void)state;
+    /* MANIFEST.md gives counts only for eslint-js_app.sarif (4 high, 8 medium): the rules
+     * and places are read from the file, sarif/eslint-js_app.sarif lines 199-219 (level
+     * error, line 12, security/detect-child-process), 223-243 (line 18,
+     * security/detect-eval-with-expression), 247-267 (line 18, no-eval), 343-363 (line
+     * 34, no-undef); the first warning is no-var at line 5 (lines 127-147) */
+    snprintf(path, sizeof(path), "%s/sarif/eslint-js_app.sarif", REPORTS);
+    parse_ok(&s, path);
+    assert_int_equal(s.n_first[SEVERITY_HIGH], 4);
+    expect_finding(&s, SEVERITY_HIGH, 0, "security/detect-child-process", "error",
+                   "file:///home/ci/src/js_lint/src/server.js", 12);
+    expect_finding(&s, SEVERITY_HIGH, 1, "security/detect-eval-with-expression", "error",
+                   "file:///home/ci/src/js_lint/src/server.js", 18);
+    expect_finding(&s, SEVERITY_HIGH, 2, "no-eval", "error",
+                   "file:///home/ci/src/js_lint/src/server.js", 18);
+    expect_finding(&s, SEVERITY_HIGH, 3, "no-undef", "error",
+                   "file:///home/ci/src/js_lint/src/server.js", 34);
+    assert_int_equal(s.n_first[SEVERITY_MEDIUM], REPORT_FIRST_KEPT); /* of 8 */
+    expect_finding(&s, SEVERITY_MEDIUM, 0, "no-var", "warning",
+                   "file:///home/ci/src/js_lint/src/server.js", 5);
+    assert_int_equal(s.n_first[SEVERITY_CRITICAL] + s.n_first[SEVERITY_LOW], 0);
+
+    /* MANIFEST.md: the absent result is "a no-debugger error from v1"; it blocks nothing,
+     * so the first high is the next error (the file's second result, line 12) */
+    snprintf(path, sizeof(path), "%s/sarif/multitool-matchforward-eslint.sarif", REPORTS);
+    parse_ok(&s, path);
+    assert_int_equal(s.n_first[SEVERITY_HIGH], 4);
+    expect_finding(&s, SEVERITY_HIGH, 0, "security/detect-child-process", "error",
+                   "file:///home/ci/src/js_lint/src/server.js", 12);
+
+    /* results before tool, no level: each settled by its rule at the run's end
+     * (sarif/clang-analyzer-vuln.sarif lines 205-223, 413-431, 641-660) */
+    snprintf(path, sizeof(path), "%s/sarif/clang-analyzer-vuln.sarif", REPORTS);
+    parse_ok(&s, path);
+    assert_int_equal(s.n_first[SEVERITY_MEDIUM], 3);
+    expect_finding(&s, SEVERITY_MEDIUM, 0, "unix.Malloc", "warning",
+                   "file:///home/ci/src/c_vuln/vuln.c", 9);
+    expect_finding(&s, SEVERITY_MEDIUM, 1, "core.DivideZero", "warning",
+                   "file:///home/ci/src/c_vuln/vuln.c", 32);
+    expect_finding(&s, SEVERITY_MEDIUM, 2, "core.NullDereference", "warning",
+                   "file:///home/ci/src/c_vuln/vuln.c", 40);
+}
+
+/* Document order across results settled at once (their own security-severity) and
+ * results settled at the run's end; the first REPORT_FIRST_KEPT per severity; the rule's
+ * id when the result names its rule by index only; no location. */
+static void
+test_findings_order(void **state)
+{
+    struct security_summary s;
+
+    (void)state;
+    parse_ok(&s, write_str("order.sarif",
+                           "{\"version\":\"2.1.0\",\"runs\":[{\"results\":["
+                           "{\"ruleId\":\"R1\",\"locations\":[{\"physicalLocation\":{"
+                           "\"artifactLocation\":{\"uri\":\"f0.c\"},\"region\":{\"startLine\":10}}}]},"
+                           "{\"ruleId\":\"X\",\"properties\":{\"security-severity\":\"7.5\"},"
+                           "\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":"
+                           "\"f1\\nc\"},\"region\":{\"startLine\":11}}}]},"
+                           "{\"ruleId\":\"R1\",\"locations\":[{\"physicalLocation\":{"
+                           "\"artifactLocation\":{\"uri\":\"f2.c\"}}},{\"physicalLocation\":{"
+                           "\"artifactLocation\":{\"uri\":\"second.c\"}}}]},"
+                           "{\"ruleId\":\"R1\"},{\"ruleId\":\"R1\"},{\"ruleId\":\"R1\"},"
+                           "{\"ruleIndex\":1},{\"ruleId\":\"R1\",\"level\":\"none\","
+                           "\"kind\":\"pass\"}],"
+                           "\"tool\":{\"driver\":{\"name\":\"t\",\"rules\":["
+                           "{\"id\":\"R1\",\"properties\":{\"security-severity\":\"8.0\"}},"
+                           "{\"id\":\"R2\",\"defaultConfiguration\":{\"level\":\"note\"}}]}}}]}"));
+    assert_int_equal(s.high, 6);
+    assert_int_equal(s.low, 1);
+    assert_int_equal(s.n_first[SEVERITY_HIGH], REPORT_FIRST_KEPT);
+    expect_finding(&s, SEVERITY_HIGH, 0, "R1", "warning", "f0.c", 10);
+    expect_finding(&s, SEVERITY_HIGH, 1, "X", "warning", "f1", 11); /* cut at the line end */
+    expect_finding(&s, SEVERITY_HIGH, 2, "R1", "warning", "f2.c", 0);
+    expect_finding(&s, SEVERITY_HIGH, 3, "R1", "warning", "", 0);
+    expect_finding(&s, SEVERITY_HIGH, 4, "R1", "warning", "", 0);
+    assert_int_equal(s.n_first[SEVERITY_LOW], 1);
+    expect_finding(&s, SEVERITY_LOW, 0, "R2", "note", "", 0);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -813,6 +916,8 @@ main(void)
         cmocka_unit_test(test_long_token),
         cmocka_unit_test(test_jsonstream_cuts_and_paths),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_findings_fixtures),
+        cmocka_unit_test(test_findings_order),
         cmocka_unit_test(test_missing_file),
     };
     size_t i;

@@ -44,7 +44,10 @@ enum {
 #define JEST_SUITE_ERROR "Test suite failed to run"
 #define JUNIT_NAME_KEPT 256
 
+#define JUNIT_SUITE_NAME 128
+
 struct suite {
+    char name[JUNIT_SUITE_NAME]; /* its name attribute, cut; "" when none */
     uint64_t declared;      /* failures + errors attributes */
     uint64_t bad_at_open;   /* JUNIT.bad when the suite opened */
     unsigned long line;     /* where it opened */
@@ -57,6 +60,8 @@ struct junit {
     int case_depth; /* depth of the open <testcase>, 0 when none is open */
     char suite_error[JUNIT_NAME_KEPT]; /* name of the last suite error testcase, "" if none */
     unsigned flags; /* CASE_* seen on the open testcase */
+    char case_name[REPORT_TEST_NAME_LEN]; /* the open testcase, as shown */
+    char case_msg[REPORT_MESSAGE_LEN];    /* first line of its failure or error message */
     struct suite *suites; /* indexed by depth; REPORT_XML_MAX_DEPTH + 1 entries */
     /* node's totals comments */
     int node_seen;
@@ -89,6 +94,9 @@ suite_open(struct xml_ctx *x, struct junit *j, const char *name, const char **at
     size_t i;
 
     memset(s, 0, sizeof(*s));
+    if (xml_attr(attrs, "name"))
+        report_text(s->name, sizeof(s->name), xml_attr(attrs, "name"),
+                    strlen(xml_attr(attrs, "name")), 1);
     j->suite_error[0] = '\0';
     s->bad_at_open = j->bad;
     s->line = xml_line(x);
@@ -144,6 +152,43 @@ suite_error_case(struct junit *j, const char **attrs)
     snprintf(j->suite_error, sizeof(j->suite_error), "%s", name[0] ? name : "?");
 }
 
+/* The open testcase's name as shown: "classname.name"; "classname: name" when the
+ * classname is words (jest-junit); the innermost suite's name in its place when there is
+ * no classname; NAME alone when it already starts with the classname (CTest). */
+static void
+case_name(struct junit *j, const char **attrs, int depth)
+{
+    const char *cls = xml_attr(attrs, "classname"), *name = xml_attr(attrs, "name");
+    char joined[2 * REPORT_TEST_NAME_LEN];
+    int d;
+
+    if (!name || !*name)
+        name = "(unnamed)";
+    if (!cls || !*cls)
+        for (d = depth - 1, cls = NULL; d > 0 && !cls; d--)
+            if (j->suites[d].name[0])
+                cls = j->suites[d].name;
+    if (!cls || strncmp(name, cls, strlen(cls)) == 0)
+        snprintf(joined, sizeof(joined), "%s", name);
+    else
+        snprintf(joined, sizeof(joined), "%s%s%s", cls, strchr(cls, ' ') ? ": " : ".", name);
+    report_text(j->case_name, sizeof(j->case_name), joined, strlen(joined), 1);
+}
+
+/* The message of a <failure> or <error>: its message attribute, else its type. An error
+ * replaces a failure's (the error decides the outcome). */
+static void
+case_message(struct junit *j, const char **attrs, int is_error)
+{
+    const char *m = xml_attr(attrs, "message");
+
+    if (!m || !*m)
+        m = xml_attr(attrs, "type");
+    if (!m || !*m || (j->case_msg[0] && !is_error))
+        return;
+    report_text(j->case_msg, sizeof(j->case_msg), m, strlen(m), 1);
+}
+
 static int
 junit_start(struct xml_ctx *x, const char *name, const char **attrs, int depth)
 {
@@ -159,6 +204,8 @@ junit_start(struct xml_ctx *x, const char *name, const char **attrs, int depth)
             return xml_fail(x, "<testcase> nested inside <testcase>");
         j->case_depth = depth;
         j->flags = 0;
+        j->case_msg[0] = '\0';
+        case_name(j, attrs, depth);
         status = xml_attr(attrs, "status");
         if (status && strcmp(status, "disabled") == 0)
             j->flags |= CASE_DISABLED;
@@ -170,10 +217,14 @@ junit_start(struct xml_ctx *x, const char *name, const char **attrs, int depth)
     if (j->case_depth && depth == j->case_depth + 1) {
         if (strcmp(name, "failure") == 0) {
             j->flags |= CASE_FAILURE;
+            case_message(j, attrs, 0);
         } else if (strcmp(name, "error") == 0) {
             j->flags |= CASE_ERROR;
+            case_message(j, attrs, 1);
         } else if (strcmp(name, "skipped") == 0) {
             j->flags |= CASE_SKIPPED;
+            if (j->flags & CASE_NOTRUN) /* why CTest could not run it */
+                case_message(j, attrs, 0);
             msg = xml_attr(attrs, "message");
             if (msg && (strncmp(msg, "SKIP_RETURN_CODE", 16) == 0 ||
                         strncmp(msg, "SKIP_REGULAR_EXPRESSION", 23) == 0))
@@ -181,6 +232,23 @@ junit_start(struct xml_ctx *x, const char *name, const char **attrs, int depth)
         }
     }
     return 0;
+}
+
+/* Keep the open testcase by name, when it is among the first that did not pass. */
+static void
+keep_failing(struct junit *j, int is_error)
+{
+    struct failed_test *t;
+
+    if (j->t.n_failing == REPORT_FIRST_KEPT)
+        return;
+    t = &j->t.failing[j->t.n_failing++];
+    memcpy(t->name, j->case_name, sizeof(t->name));
+    if (!j->case_msg[0] && (j->flags & CASE_NOTRUN))
+        snprintf(t->message, sizeof(t->message), "not run");
+    else
+        memcpy(t->message, j->case_msg, sizeof(t->message));
+    t->error = is_error;
 }
 
 static void
@@ -192,20 +260,24 @@ count_case(struct junit *j)
         j->bad++;
     if ((f & CASE_REPEAT) && (f & (CASE_FAILURE | CASE_ERROR)))
         return; /* the suite error counted already */
-    if (f & CASE_ERROR)
+    if (f & CASE_ERROR) {
         j->t.errors++;
-    else if ((f & CASE_SKIPPED) && (f & CASE_FAILURE))
+        keep_failing(j, 1);
+    } else if ((f & CASE_SKIPPED) && (f & CASE_FAILURE)) {
         j->t.skipped++;
-    else if (f & CASE_FAILURE)
+    } else if (f & CASE_FAILURE) {
         j->t.failed++;
-    else if ((f & CASE_NOTRUN) && !(f & CASE_SKIP_ON_PURPOSE))
+        keep_failing(j, 0);
+    } else if ((f & CASE_NOTRUN) && !(f & CASE_SKIP_ON_PURPOSE)) {
         j->t.failed++;
-    else if (f & CASE_DISABLED)
+        keep_failing(j, 0);
+    } else if (f & CASE_DISABLED) {
         j->t.disabled++;
-    else if (f & CASE_SKIPPED)
+    } else if (f & CASE_SKIPPED) {
         j->t.skipped++;
-    else
+    } else {
         j->t.passed++;
+    }
     j->t.total++;
 }
 

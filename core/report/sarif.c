@@ -60,7 +60,13 @@ enum tag {
     T_EXECSUCCESS,
     T_NOTIFICATIONS, /* toolExecutionNotifications, toolConfigurationNotifications */
     T_MESSAGE,
-    T_TEXT
+    T_TEXT,
+    T_LOCATIONS,
+    T_PHYSLOC,
+    T_ARTLOC,
+    T_URI,
+    T_REGION,
+    T_STARTLINE
 };
 
 /* Where a value sits, for the places the gate reads. */
@@ -112,7 +118,9 @@ enum pos {
     P_NOTE,            /* ...Notifications[m] */
     P_NOTE_LEVEL,      /* notification.level */
     P_NOTE_MESSAGE,    /* notification.message */
-    P_NOTE_TEXT        /* notification.message.text */
+    P_NOTE_TEXT,       /* notification.message.text */
+    P_R_URI,           /* result.locations[0].physicalLocation.artifactLocation.uri */
+    P_R_LINE           /* result.locations[0].physicalLocation.region.startLine */
 };
 
 /* Effective level. A string that is not a SARIF level is malformed evidence: an error. */
@@ -168,6 +176,18 @@ struct result_acc {
     unsigned char has_rr_index, has_rule_index, has_tc, has_tc_index;
     uint64_t rr_index, rule_index, tc_index;
     struct sstr rr_id, rule_id, rr_guid, tc_guid;
+    char uri[SARIF_URI_LEN]; /* where it is, shown when it blocks; "" when not given */
+    uint64_t line;
+};
+
+/* An active result of the run whose severity waits for the run's rules, kept by name
+ * (the first SARIF_PENDING of a run; the counts take all of them). */
+#define SARIF_PENDING 64
+
+struct pending {
+    uint64_t ordinal, line;
+    uint32_t ref; /* its entry in run.refs */
+    char uri[SARIF_URI_LEN];
 };
 
 struct rule_acc {
@@ -213,6 +233,8 @@ struct sarif {
     struct rule_acc rule;
     struct note_acc note;
     char keybuf[32 + 3 * (2 + SARIF_KEY_MAX)];
+    size_t n_pending;
+    struct pending pending[SARIF_PENDING];
 };
 
 /* ---- small helpers ---- */
@@ -355,31 +377,78 @@ parse_index(struct jsonstream *js, uint64_t *out, enum jsonstream_scalar type, c
     return 0;
 }
 
-static void
-tally(struct security_summary *o, enum sev sev, enum level lvl, uint64_t n)
+/* The gate's severity of a result: from its security-severity, else from its effective
+ * level; -1 when neither gives one (level none). */
+static int
+bucket_of(enum sev sev, enum level lvl)
 {
     switch (sev) {
     case SEV_CRITICAL:
-        o->critical += n;
-        return;
+        return SEVERITY_CRITICAL;
     case SEV_HIGH:
-        o->high += n;
-        return;
+        return SEVERITY_HIGH;
     case SEV_MEDIUM:
-        o->medium += n;
-        return;
+        return SEVERITY_MEDIUM;
     case SEV_LOW:
-        o->low += n;
-        return;
+        return SEVERITY_LOW;
     default:
         break;
     }
-    if (lvl == LV_ERROR)
+    return lvl == LV_ERROR     ? SEVERITY_HIGH
+           : lvl == LV_WARNING ? SEVERITY_MEDIUM
+           : lvl == LV_NOTE    ? SEVERITY_LOW
+                               : -1;
+}
+
+static void
+tally(struct security_summary *o, int bucket, uint64_t n)
+{
+    if (bucket == SEVERITY_CRITICAL)
+        o->critical += n;
+    else if (bucket == SEVERITY_HIGH)
         o->high += n;
-    else if (lvl == LV_WARNING)
+    else if (bucket == SEVERITY_MEDIUM)
         o->medium += n;
-    else if (lvl == LV_NOTE)
+    else if (bucket == SEVERITY_LOW)
         o->low += n;
+}
+
+static const char *
+level_name(enum level lvl)
+{
+    return lvl == LV_ERROR     ? "error"
+           : lvl == LV_WARNING ? "warning"
+           : lvl == LV_NOTE    ? "note"
+                               : "none";
+}
+
+/* Keep an active finding among the first of its severity, in document order (results
+ * whose rules came later are kept at the run's end, so insert by ORDINAL). */
+static void
+keep_finding(struct security_summary *o, int bucket, enum level lvl, const char *rule,
+             size_t rule_len, const char *uri, uint64_t line, uint64_t ordinal)
+{
+    struct security_finding *first, nf;
+    size_t *n, at;
+
+    if (bucket < 0)
+        return;
+    first = o->first[bucket];
+    n = &o->n_first[bucket];
+    for (at = *n; at > 0 && first[at - 1].ordinal > ordinal; at--)
+        ;
+    if (at == REPORT_FIRST_KEPT)
+        return;
+    memset(&nf, 0, sizeof(nf));
+    report_text(nf.rule, sizeof(nf.rule), rule ? rule : "", rule ? rule_len : 0, 1);
+    report_text(nf.level, sizeof(nf.level), level_name(lvl), strlen(level_name(lvl)), 1);
+    report_text(nf.uri, sizeof(nf.uri), uri, strlen(uri), 1);
+    nf.line = line;
+    nf.ordinal = ordinal;
+    if (*n < REPORT_FIRST_KEPT)
+        (*n)++;
+    memmove(first + at + 1, first + at, (*n - 1 - at) * sizeof(*first));
+    first[at] = nf;
 }
 
 static void
@@ -409,6 +478,8 @@ result_reset(struct result_acc *a)
     a->supp_count = 0;
     a->has_rule_index = 0;
     a->rule_id.has = 0;
+    a->uri[0] = '\0';
+    a->line = 0;
 }
 
 /* ---- strmap ---- */
@@ -536,6 +607,13 @@ run_reset(struct run *r)
     strmap_clear(&r->comp_by_guid);
     strmap_clear(&r->refs);
     r->first_noid = NONE32;
+}
+
+/* Forget the run's pending findings (their references are the run's). */
+static void
+pending_reset(struct sarif *p)
+{
+    p->n_pending = 0;
 }
 
 static void
@@ -708,16 +786,45 @@ rule_for(const struct sarif *p, const struct ref *f)
     return r->first_noid != NONE32 ? &r->rules[r->first_noid] : NULL;
 }
 
-static void
-settle(struct sarif *p, const struct ref *f, uint64_t n)
+/* The severity bucket and effective level of results with reference F, and their rule. */
+static int
+classify(const struct sarif *p, const struct ref *f, enum level *lvl, const struct rule **rule)
 {
     const struct rule *ru = rule_for(p, f);
     enum sev sev = f->sev != SEV_ABSENT ? (enum sev)f->sev : ru ? (enum sev)ru->sev : SEV_ABSENT;
-    enum level lvl = (enum level)f->level;
 
-    if (lvl == LV_ABSENT)
-        lvl = ru && ru->level != LV_ABSENT ? (enum level)ru->level : LV_WARNING;
-    tally(p->out, sev, lvl, n);
+    *lvl = (enum level)f->level;
+    if (*lvl == LV_ABSENT)
+        *lvl = ru && ru->level != LV_ABSENT ? (enum level)ru->level : LV_WARNING;
+    *rule = ru;
+    return bucket_of(sev, *lvl);
+}
+
+static void
+settle(struct sarif *p, const struct ref *f, uint64_t n)
+{
+    const struct rule *ru;
+    enum level lvl;
+
+    tally(p->out, classify(p, f, &lvl, &ru), n);
+}
+
+/* Keep a result with reference F by name: its own rule id, else its rule's. */
+static void
+settle_finding(struct sarif *p, const struct ref *f, const char *uri, uint64_t line,
+               uint64_t ordinal)
+{
+    const struct rule *ru;
+    enum level lvl;
+    int bucket = classify(p, f, &lvl, &ru);
+
+    if (f->has_id)
+        keep_finding(p->out, bucket, lvl, f->id, f->id_len, uri, line, ordinal);
+    else if (ru && ru->has_id)
+        keep_finding(p->out, bucket, lvl, p->run.strs.ptr + ru->id_off, ru->id_len, uri, line,
+                     ordinal);
+    else
+        keep_finding(p->out, bucket, lvl, NULL, 0, uri, line, ordinal);
 }
 
 /* Serialise a ref into P->keybuf; returns its length. */
@@ -774,9 +881,10 @@ ref_unpack(struct ref *f, const unsigned char *b)
     }
 }
 
-/* Count N results with reference F: now when the rules are complete, else later. */
+/* Count the result being read, with reference F: now when the rules are complete, else
+ * at the run's end, keeping it by name for then (the first SARIF_PENDING). */
 static int
-ref_count(struct jsonstream *js, struct sarif *p, const struct ref *f)
+ref_count(struct jsonstream *js, struct sarif *p, const struct ref *f, uint64_t ordinal)
 {
     struct run *r = &p->run;
     size_t len;
@@ -787,13 +895,14 @@ ref_count(struct jsonstream *js, struct sarif *p, const struct ref *f)
         if (run_index(js, p) < 0)
             return -1;
         settle(p, f, 1);
+        settle_finding(p, f, p->res.uri, p->res.line, ordinal);
         return 0;
     }
     len = ref_pack(p, f);
     h = hash_of(p, p->keybuf, len);
     if (strmap_find(&r->refs, p->keybuf, len, h, &v)) {
         r->refcount[v]++;
-        return 0;
+        goto pend;
     }
     if (r->refs.n >= SARIF_MAX_REFS)
         return jsonstream_fail(js, "more than %u distinct rule references before 'tool' in one run",
@@ -812,6 +921,15 @@ ref_count(struct jsonstream *js, struct sarif *p, const struct ref *f)
         strmap_add(&r->refs, (uint32_t)(r->refkeys.len - len), (uint32_t)len, h, v) < 0)
         return jsonstream_fail(js, "too many distinct rule references before 'tool' in one run");
     r->refcount[v] = 1;
+pend:
+    if (p->n_pending < SARIF_PENDING) {
+        struct pending *pd = &p->pending[p->n_pending++];
+
+        pd->ordinal = ordinal;
+        pd->line = p->res.line;
+        pd->ref = v;
+        memcpy(pd->uri, p->res.uri, sizeof(pd->uri));
+    }
     return 0;
 }
 
@@ -878,6 +996,12 @@ run_end(struct jsonstream *js, struct sarif *p)
         ref_unpack(&f, (const unsigned char *)r->refkeys.ptr + r->refs.ents[i].off);
         settle(p, &f, r->refcount[r->refs.ents[i].val]);
     }
+    for (i = 0; i < p->n_pending; i++) {
+        const struct pending *pd = &p->pending[i];
+
+        ref_unpack(&f, (const unsigned char *)r->refkeys.ptr + r->refs.ents[pd->ref].off);
+        settle_finding(p, &f, pd->uri, pd->line, pd->ordinal);
+    }
     return 0;
 }
 
@@ -887,6 +1011,7 @@ result_end(struct jsonstream *js, struct sarif *p)
     struct security_summary *o = p->out;
     const struct result_acc *a = &p->res;
     int supp = a->supp_count > 0 && !a->supp_veto;
+    uint64_t ordinal = o->results;
     struct ref f;
 
     o->results++;
@@ -896,7 +1021,13 @@ result_end(struct jsonstream *js, struct sarif *p)
         return 0;
     o->active++;
     if (a->sev >= SEV_LOW || (a->sev == SEV_BAD && a->level != LV_ABSENT)) {
-        tally(o, (enum sev)a->sev, (enum level)a->level, 1);
+        const struct sstr *id = a->rr_id.has ? &a->rr_id : a->rule_id.has ? &a->rule_id : NULL;
+        int bucket = bucket_of((enum sev)a->sev, (enum level)a->level);
+        enum level lvl = a->level != LV_ABSENT ? (enum level)a->level : LV_WARNING;
+
+        tally(o, bucket, 1);
+        keep_finding(o, bucket, lvl, id ? id->s : NULL, id ? id->len : 0, a->uri, a->line,
+                     ordinal);
         return 0;
     }
     memset(&f, 0, sizeof(f));
@@ -926,7 +1057,7 @@ result_end(struct jsonstream *js, struct sarif *p)
         f.id = s->s;
         f.id_len = s->len;
     }
-    return ref_count(js, p, &f);
+    return ref_count(js, p, &f, ordinal);
 }
 
 static int
@@ -959,6 +1090,8 @@ sarif_key_tag(const unsigned char *key, size_t len)
     switch (len) {
     case 2:
         return str_is(k, len, "id") ? T_ID : T_OTHER;
+    case 3:
+        return str_is(k, len, "uri") ? T_URI : T_OTHER;
     case 4:
         return str_is(k, len, "runs")   ? T_RUNS
                : str_is(k, len, "tool") ? T_TOOL
@@ -977,6 +1110,7 @@ sarif_key_tag(const unsigned char *key, size_t len)
         return str_is(k, len, "driver")   ? T_DRIVER
                : str_is(k, len, "ruleId") ? T_RULEID
                : str_is(k, len, "status") ? T_STATUS
+               : str_is(k, len, "region") ? T_REGION
                                           : T_OTHER;
     case 7:
         return str_is(k, len, "version")   ? T_VERSION
@@ -984,7 +1118,10 @@ sarif_key_tag(const unsigned char *key, size_t len)
                : str_is(k, len, "message") ? T_MESSAGE
                                            : T_OTHER;
     case 9:
-        return str_is(k, len, "ruleIndex") ? T_RULEINDEX : T_OTHER;
+        return str_is(k, len, "ruleIndex")   ? T_RULEINDEX
+               : str_is(k, len, "locations") ? T_LOCATIONS
+               : str_is(k, len, "startLine") ? T_STARTLINE
+                                             : T_OTHER;
     case 10:
         return str_is(k, len, "extensions")   ? T_EXTENSIONS
                : str_is(k, len, "properties") ? T_PROPERTIES
@@ -998,6 +1135,10 @@ sarif_key_tag(const unsigned char *key, size_t len)
         return str_is(k, len, "toolComponent")   ? T_TOOLCOMPONENT
                : str_is(k, len, "baselineState") ? T_BASELINE
                                                  : T_OTHER;
+    case 16:
+        return str_is(k, len, "physicalLocation")   ? T_PHYSLOC
+               : str_is(k, len, "artifactLocation") ? T_ARTLOC
+                                                    : T_OTHER;
     case 17:
         return str_is(k, len, "security-severity") ? T_SECSEV : T_OTHER;
     case 19:
@@ -1090,6 +1231,16 @@ where_result(const struct jsonstream_frame *f, size_t d)
             return f[6].tag == T_INDEX ? P_TC_INDEX : f[6].tag == T_GUID ? P_TC_GUID : P_OTHER;
         if (f[4].tag == T_SUPPRESSIONS && f[6].tag == T_STATUS)
             return P_SUPP_STATUS;
+    }
+    /* where the first location is: shown only, never checked (a result without it counts
+     * the same) */
+    if (d == 9 && f[4].tag == T_LOCATIONS && f[5].type == JSONSTREAM_ARRAY && f[5].index == 0 &&
+        f[6].type == JSONSTREAM_MAP && f[6].tag == T_PHYSLOC && f[7].type == JSONSTREAM_MAP &&
+        f[8].type == JSONSTREAM_MAP) {
+        if (f[7].tag == T_ARTLOC && f[8].tag == T_URI)
+            return P_R_URI;
+        if (f[7].tag == T_REGION && f[8].tag == T_STARTLINE)
+            return P_R_LINE;
     }
     return P_OTHER;
 }
@@ -1189,6 +1340,8 @@ shape_of(enum pos p)
     case P_OTHER:
     case P_R_SECSEV:
     case P_RULE_SECSEV:
+    case P_R_URI:
+    case P_R_LINE:
         return SHAPE_ANY;
     default:
         return SHAPE_SCALAR;
@@ -1231,6 +1384,7 @@ on_start_map(void *ud, struct jsonstream *js)
     switch (pos) {
     case P_RUN:
         run_reset(&p->run);
+        pending_reset(p);
         p->out->runs++;
         break;
     case P_TOOL:
@@ -1529,6 +1683,21 @@ on_scalar(void *ud, struct jsonstream *js, enum jsonstream_scalar type, const ch
     }
     if (pos == P_RULE_SECSEV) {
         p->rule.sev = sev_of(p->c_numeric, type, s, len);
+        return 0;
+    }
+    if (pos == P_R_URI) {
+        if (type == JSONSTREAM_STRING)
+            report_text(p->res.uri, sizeof(p->res.uri), s, len, 1);
+        return 0;
+    }
+    if (pos == P_R_LINE) {
+        uint64_t v = 0;
+        size_t i;
+
+        for (i = 0; type == JSONSTREAM_NUMBER && i < len && i < 18 && s[i] >= '0' && s[i] <= '9';
+             i++)
+            v = v * 10 + (uint64_t)(s[i] - '0');
+        p->res.line = type == JSONSTREAM_NUMBER && i == len ? v : 0;
         return 0;
     }
     /* an index of -1 is the schema's default: no index */

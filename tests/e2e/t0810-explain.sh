@@ -12,6 +12,25 @@ check 'the rejected candidate: each remedy named' eval 'promote 1 explain --evid
     has "$OUT" "  unit-coverage: cover 36 more lines: 37 of 91 covered, 73 needed for 80%" &&
     has "$OUT" "  security-findings: fix or suppress 4 high (4 active, max 0)" &&
     hasnt "$OUT" "  integration-tests:"'
+check 'the failing tests by name and message, the blocking findings by rule and place' eval 'promote 1 explain --evidence unit-tests="$FIX/junit/pytest-py_low.xml" --evidence security-findings="$FIX/sarif/eslint-js_app.sarif" dev sit &&
+    has "$OUT" "      failing: tests.test_models.test_sell_too_many_fails_on_purpose — AssertionError: assert 0 == 1" &&
+    has "$OUT" "      error: tests.test_storage.test_with_database — failed on setup with \"ConnectionError: could not connect to test database\"" &&
+    has "$OUT" "      failing: tests.test_storage.test_low_stock_wrong — AssertionError: assert 1 == 0" &&
+    has "$OUT" "      high: security/detect-child-process at file:///home/ci/src/js_lint/src/server.js:12" &&
+    has "$OUT" "      high: security/detect-eval-with-expression at file:///home/ci/src/js_lint/src/server.js:18" &&
+    has "$OUT" "      high: no-eval at file:///home/ci/src/js_lint/src/server.js:18" &&
+    has "$OUT" "      high: no-undef at file:///home/ci/src/js_lint/src/server.js:34" &&
+    hasnt "$OUT" "more" && hasnt "$OUT" "no-var"'
+check 'explain --json: the failing tests and findings as objects' eval 'promote 1 explain --json --evidence unit-tests="$FIX/junit/pytest-py_low.xml" --evidence security-findings="$FIX/sarif/eslint-js_app.sarif" dev sit &&
+    jq_is "[g for g in d[\"gates\"] if g[\"name\"] == \"unit-tests\"][0][\"remedy\"][\"failing\"][1]" "{\"name\": \"tests.test_storage.test_with_database\", \"outcome\": \"error\", \"message\": \"failed on setup with \\\"ConnectionError: could not connect to test database\\\"\"}" &&
+    jq_is "[g for g in d[\"gates\"] if g[\"name\"] == \"unit-tests\"][0][\"remedy\"][\"more\"]" 0 &&
+    jq_is "[g for g in d[\"gates\"] if g[\"name\"] == \"security-findings\"][0][\"remedy\"][\"findings\"][3]" "{\"severity\": \"high\", \"rule\": \"no-undef\", \"level\": \"error\", \"uri\": \"file:///home/ci/src/js_lint/src/server.js\", \"line\": 34}" &&
+    jq_is "len([g for g in d[\"gates\"] if g[\"name\"] == \"security-findings\"][0][\"remedy\"][\"findings\"])" 4 &&
+    jq_is "[g for g in d[\"gates\"] if g[\"name\"] == \"unit-tests\"][0][\"details\"][\"failing\"][0][\"name\"]" tests.test_models.test_sell_too_many_fails_on_purpose'
+check 'more findings than are named: the first five, and how many more' eval 'promote 1 explain --evidence security-findings="$FIX/sarif-realworld/grype-container.sarif" dev sit &&
+    has "$OUT" "  security-findings: fix or suppress 4 critical (4 active, max 0), 6 high (6 active, max 0)" &&
+    has "$OUT" "      … and 5 more" &&
+    [ "$(grep -c "^      critical: " "$OUT")" = 4 ] && [ "$(grep -c "^      high: " "$OUT")" = 1 ]'
 check 'explain --json: a remedy per gate, null where it passes' eval 'promote 1 explain --json --evidence unit-coverage="$FIX/cobertura/coveragepy-py_low.xml" dev sit &&
     jq_is "[g[\"remedy\"] for g in d[\"gates\"]][0]" null &&
     jq_is "[g for g in d[\"gates\"] if g[\"name\"] == \"unit-coverage\"][0][\"remedy\"][\"more_lines\"]" 36 &&
