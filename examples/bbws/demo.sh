@@ -8,14 +8,23 @@
 # expected one.
 # usage: demo.sh [PROMOTE_BINARY]   (default build/promote-test: the demo sets the clock
 # with PROMOTE_NOW, which only the test binary honours)
+# PROMOTE_DEMO_DIR=DIR works in DIR (made empty first) and leaves it there: the sample
+# repository is DIR/bbws, its log and all.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 promote=${1:-$src/build/promote-test}
 promote=$(cd "$(dirname "$promote")" && pwd)/$(basename "$promote")
-work=$(mktemp -d)
 harness="$src/tests/ghsim/harness.py"
-trap 'python3 "$harness" stop --dir "$work/ghsim" >/dev/null 2>&1; rm -rf "$work"' EXIT
+if [ -n "${PROMOTE_DEMO_DIR:-}" ]; then
+    work=$PROMOTE_DEMO_DIR
+    rm -rf "$work" && mkdir -p "$work" || exit 2
+    work=$(cd "$work" && pwd)
+    trap 'python3 "$harness" stop --dir "$work/ghsim" >/dev/null 2>&1' EXIT
+else
+    work=$(mktemp -d)
+    trap 'python3 "$harness" stop --dir "$work/ghsim" >/dev/null 2>&1; rm -rf "$work"' EXIT
+fi
 trap 'exit 130' INT TERM
 
 # a signing key for the demo, trusted by the policy the sample repository carries

@@ -3,8 +3,11 @@
 core/dora.c: the four keys of one environment over a window, from the entries of
 `promote audit export` (stdin) and the commit times git gives.
 
-usage: dora_oracle.py ENV SINCE UNTIL < export   (SINCE, UNTIL: epoch seconds)
-Prints one JSON object with the numbers `promote report --format json` must give."""
+usage: dora_oracle.py ENV SINCE UNTIL REPORT [NEED...] < export
+SINCE, UNTIL: RFC 3339 UTC. REPORT: the output of `promote report --format json` for the
+same environment and window. Exits 0 when its numbers are the rules', else prints each
+that differs and exits 1; also 1 when the window holds none of what NEED names
+(deployments, failures, restores, holds), so that the comparison is not empty."""
 import base64
 import calendar
 import json
@@ -55,9 +58,8 @@ def commit_times(base, commit):
     return [int(x) for x in out.split()]
 
 
-def main():
-    env, since, until = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    log = list(entries(sys.stdin))
+def rules(env, since, until, log):
+    """The numbers the rules give for ENV over [SINCE, UNTIL)."""
     changes = []        # [t, commit, base, failed]
     episodes = []       # [start, end or None]
     current = last_change = rollback_target = None
@@ -127,15 +129,56 @@ def main():
             p["decisions"] += 1
             if x["verdict"] in ("approved", "rejected"):
                 p[x["verdict"]] += 1
-    json.dump(dict(deployments=len(inside), per_day=len(inside) / days, weeks=weeks,
+    return dict(deployments=len(inside), per_day=len(inside) / days, weeks=weeks,
                    lead_commits=len(lead), lead_median=median(lead), lead_p90=p90(lead),
                    failed=failed, rate=failed / len(inside) if inside else None,
                    restores=len(restores), restore_median=median(restores),
                    restore_p90=p90(restores),
-                   open=sum(1 for _, e in episodes if e is None), promotions=promotions,
-                   holds=holds),
-              sys.stdout, sort_keys=True)
-    print()
+                open=sum(1 for _, e in episodes if e is None), promotions=promotions,
+                holds=holds)
+
+
+def reported(path):
+    """The same numbers from the report."""
+    r = json.load(open(path))
+    d = r["dora"]
+    return dict(
+        deployments=d["deployment_frequency"]["deployments"],
+        per_day=d["deployment_frequency"]["per_day"],
+        weeks=[w["deployments"] for w in d["weeks"]],
+        lead_commits=d["lead_time"]["commits"], lead_median=d["lead_time"]["median_seconds"],
+        lead_p90=d["lead_time"]["p90_seconds"], failed=d["change_failure_rate"]["failed"],
+        rate=d["change_failure_rate"]["rate"], restores=d["time_to_restore"]["restores"],
+        restore_median=d["time_to_restore"]["median_seconds"],
+        restore_p90=d["time_to_restore"]["p90_seconds"], open=d["time_to_restore"]["open"],
+        promotions={"%s->%s" % (p["from"], p["to"]): dict(
+            decisions=p["decisions"], approved=p["approved"], rejected=p["rejected"])
+            for p in r["flow"]["promotions"]},
+        holds=[dict(kind=h["kind"], start=epoch(h["start"]),
+                    end=epoch(h["end"]) if h["end"] else None, duration=h["duration_seconds"])
+               for h in r["holds"]],
+        undated=d["lead_time"]["deployments_undated"])
+
+
+def main():
+    env, since, until, report = sys.argv[1], epoch(sys.argv[2]), epoch(sys.argv[3]), sys.argv[4]
+    want = rules(env, since, until, list(entries(sys.stdin)))
+    got = reported(report)
+    bad = []
+    for k, v in sorted(want.items()):
+        g = got[k]
+        if g != v and not (isinstance(v, float) and g is not None and abs(g - v) < 1e-9):
+            bad.append("%s: the report says %r, the rules say %r" % (k, g, v))
+    if got["undated"]:
+        bad.append("%d changes undated: a commit git does not have" % got["undated"])
+    present = dict(deployments=want["deployments"], failures=want["failed"],
+                   restores=want["restores"], holds=len(want["holds"]))
+    for need in sys.argv[5:]:
+        if not present[need]:
+            bad.append("nothing to compare: the window holds no %s" % need)
+    for line in bad:
+        print("  " + line)
+    sys.exit(1 if bad else 0)
 
 
 if __name__ == "__main__":
