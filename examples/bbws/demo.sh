@@ -94,9 +94,16 @@ run 1 check dev sit \
     --evidence unit-coverage="$here/reports-failing/coverage.xml" \
     --evidence security-findings="$here/reports-failing/security.sarif"
 echo
-echo "The same candidate after a reviewer requested changes, a check failed and a role is missing:"
+echo "What it takes to pass (each gate says it: the failing tests, the lines to cover, the findings):"
+run 1 explain dev sit \
+    --evidence unit-tests="$here/reports-failing/unit-tests.xml" \
+    --evidence unit-coverage="$here/reports-failing/coverage.xml" \
+    --evidence security-findings="$here/reports-failing/security.sarif"
+echo
+echo "The same candidate after a reviewer requested changes, and who must act:"
 python3 "$harness" scenario --dir "$work/ghsim" "$work/rejected.json" >/dev/null || exit 2
 run 1 check dev sit
+run 1 explain dev sit
 python3 "$harness" scenario --dir "$work/ghsim" "$work/approved.json" >/dev/null || exit 2
 echo
 echo "Recording: promote (without 'check') signs the decision and appends it to the audit"
@@ -107,6 +114,7 @@ run 0 record deployed $K --env sit --result success --deployment 102 --commit re
 echo
 echo "Straight on to prod: rejected, it has not soaked in sit and prod has no DR test:"
 run 1 check --release-pr 9 sit prod
+run 1 explain --release-pr 9 sit prod
 run 0 record dr-test $K --env prod --result pass --note "monthly failover to eu-west-1"
 echo
 echo "A day later (Thursday 11:00 in Johannesburg), as JSON, following the prod deploy to its end:"
@@ -117,6 +125,7 @@ echo "Friday afternoon prod is closed; breaking the glass needs the ops-lead rol
 echo "release bot does not hold:"
 export PROMOTE_NOW=2026-11-06T12:00:00Z
 run 1 check --release-pr 9 sit prod
+run 1 explain --release-pr 9 sit prod
 run 1 check --release-pr 9 --break-glass --reason "hotfix for INC-7" sit prod
 echo
 echo "Monday: hotfix 1.4.1 goes from develop to sit (the release branch follows develop):"
@@ -157,6 +166,7 @@ echo "started) rolls sit back to the last good state, 1.4.0; the rollback holds 
 GITHUB_ACTIONS=true GITHUB_RUN_ID=8001 GITHUB_ACTOR=naledi run 0 rollback $K sit \
     --reason "order totals wrong in sit (INC-12)" --wait --wait-interval 0.2
 run 1 check dev sit
+run 1 explain dev sit
 run 0 status sit
 run 0 unhold $K sit --reason "INC-12 closed: a fix follows as 1.4.2"
 echo
