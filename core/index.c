@@ -14,6 +14,7 @@
 struct index {
     sqlite3 *db;
     char path[1200];
+    int whole; /* the rows were counted (no gaps) since it was opened */
 };
 
 static const char SCHEMA[] =
@@ -24,6 +25,8 @@ static const char SCHEMA[] =
     " to_env TEXT, commit_id TEXT, verdict TEXT, result TEXT, actor TEXT, tag TEXT,"
     " load_test INTEGER NOT NULL DEFAULT 0, hist TEXT NOT NULL, gates TEXT);"
     "CREATE INDEX IF NOT EXISTS entries_env ON entries (env, kind, seq);"
+    /* what an environment saw since a point (its latest successful deployment) */
+    "CREATE INDEX IF NOT EXISTS entries_env_seq ON entries (env, seq);"
     "CREATE INDEX IF NOT EXISTS entries_commit ON entries (commit_id);"
     "CREATE INDEX IF NOT EXISTS entries_id ON entries (id);"
     "CREATE INDEX IF NOT EXISTS entries_baseline ON entries (env, seq) WHERE load_test = 1;"
@@ -139,9 +142,12 @@ index_tip(struct audit_point *out, struct index *ix, struct err *e)
     int rc = -1, step;
 
     memset(out, 0, sizeof(*out));
+    /* the rows are counted once a run: promote's own writes leave no gap */
     if (sqlite3_prepare_v2(ix->db,
-                           "SELECT seq, log_commit, root, (SELECT count(*) FROM entries) FROM "
-                           "entries ORDER BY seq DESC LIMIT 1",
+                           ix->whole ? "SELECT seq, log_commit, root, seq FROM entries ORDER BY "
+                                       "seq DESC LIMIT 1"
+                                     : "SELECT seq, log_commit, root, (SELECT count(*) FROM "
+                                       "entries) FROM entries ORDER BY seq DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
         return db_err(e, ix, "cannot read");
     step = sqlite3_step(st);
@@ -155,6 +161,7 @@ index_tip(struct audit_point *out, struct index *ix, struct err *e)
         out->size = (uint64_t)sqlite3_column_int64(st, 0);
         col_text(out->tip, sizeof(out->tip), st, 1);
         memcpy(out->root, sqlite3_column_blob(st, 2), 32);
+        ix->whole = 1;
     } else if (step != SQLITE_DONE) {
         db_err(e, ix, "cannot read");
         goto done;
@@ -545,7 +552,8 @@ pick_rows(struct index *ix, const struct history_focus *focus, struct err *e)
         "JOIN entries e ON e.env = w.env AND e.seq > w.since",
         /* the latest approved decision that recorded a load test (a baseline) */
         "INSERT OR IGNORE INTO pick SELECT s FROM (SELECT (SELECT max(b.seq) FROM entries b "
-        "WHERE b.load_test = 1 AND b.env = x.env) AS s FROM (SELECT DISTINCT env FROM latest "
+        "INDEXED BY entries_baseline WHERE b.load_test = 1 AND b.env = x.env) AS s FROM "
+        "(SELECT DISTINCT env FROM latest "
         "WHERE env != '') x) WHERE s IS NOT NULL",
     };
     const char *commits[4];
