@@ -604,19 +604,68 @@ light_item(sqlite3_stmt *st, const char *env)
                      (json_int_t)sqlite3_column_int64(st, 1));
 }
 
-/* The item of a row of entries: its history item, with a report's gates (GATES_COL, -1:
- * none) as the index keeps them. */
+/* The item of a row of entries: its history item. */
 static json_t *
-row_item(sqlite3_stmt *st, int gates_col)
+row_item(sqlite3_stmt *st)
 {
     json_error_t je;
-    json_t *item = json_loadb((const char *)sqlite3_column_text(st, 0),
-                              (size_t)sqlite3_column_bytes(st, 0), 0, &je);
 
-    if (item && gates_col >= 0 && sqlite3_column_type(st, gates_col) != SQLITE_NULL &&
-        json_object_set_new(item, "gates",
-                            json_loadb((const char *)sqlite3_column_text(st, gates_col),
-                                       (size_t)sqlite3_column_bytes(st, gates_col), 0, &je)) < 0) {
+    return json_loadb((const char *)sqlite3_column_text(st, 0),
+                      (size_t)sqlite3_column_bytes(st, 0), 0, &je);
+}
+
+/* A report's rows (REPORT_ROWS): the history item from the columns, the few fields only
+ * the entry holds from it (one array), and a decision's gates as the index keeps them,
+ * without reading the entry as the rules do (a decision's gates data). */
+static const char REPORT_ROWS[] =
+    "SELECT seq, id, kind, env, from_env, to_env, commit_id, verdict, result, time, epoch, "
+    "actor, tag, gates, json_extract(hist, '$.reason', '$.deployment', '$.from_commit', "
+    "'$.decision') FROM entries WHERE seq IN (SELECT seq FROM pick) ORDER BY seq";
+
+static json_t *
+report_item(sqlite3_stmt *st)
+{
+    static const char *const cols[] = {NULL,    "id",      "kind",   "env",  "from", "to",
+                                       "commit", "verdict", "result", "time"};
+    static const char *const more[] = {"reason", "deployment", "from_commit", "decision"};
+    json_error_t je;
+    json_t *item = json_object(), *extra, *gates = NULL;
+    size_t i;
+    int ok = item != NULL;
+
+    for (i = 1; ok && i < sizeof(cols) / sizeof(cols[0]); i++)
+        ok = json_object_set_new(item, cols[i],
+                                 sqlite3_column_type(st, (int)i) == SQLITE_NULL
+                                     ? json_null()
+                                     : json_string((const char *)sqlite3_column_text(st, (int)i))) == 0;
+    ok = ok &&
+         json_object_set_new(item, "seq", json_integer(sqlite3_column_int64(st, 0))) == 0 &&
+         json_object_set_new(item, "epoch", json_integer(sqlite3_column_int64(st, 10))) == 0 &&
+         json_object_set_new(item, "actor",
+                             sqlite3_column_type(st, 11) == SQLITE_NULL
+                                 ? json_null()
+                                 : json_string((const char *)sqlite3_column_text(st, 11))) == 0 &&
+         json_object_set_new(item, "tag",
+                             sqlite3_column_type(st, 12) == SQLITE_NULL
+                                 ? json_null()
+                                 : json_string((const char *)sqlite3_column_text(st, 12))) == 0;
+    if (ok && sqlite3_column_type(st, 13) != SQLITE_NULL) {
+        gates = json_loadb((const char *)sqlite3_column_text(st, 13),
+                           (size_t)sqlite3_column_bytes(st, 13), 0, &je);
+        ok = gates && json_object_set_new(item, "gates", gates) == 0;
+    }
+    extra = ok ? json_loadb((const char *)sqlite3_column_text(st, 14),
+                            (size_t)sqlite3_column_bytes(st, 14), 0, &je)
+               : NULL;
+    for (i = 0; ok && i < 4; i++) {
+        json_t *v = json_array_get(extra, i);
+
+        ok = json_array_size(extra) == 4 &&
+             json_object_set_new(item, more[i], json_is_string(v) ? json_incref(v) : json_null()) ==
+                 0;
+    }
+    json_decref(extra);
+    if (!ok) {
         json_decref(item);
         item = NULL;
     }
@@ -635,13 +684,11 @@ index_history(json_t **out, struct index *ix, const struct history_focus *focus,
         return err_set(e, EXIT_EVAL, "out of memory");
     if (focus && (report ? pick_report(ix, focus, e) : pick_rows(ix, focus, e)) < 0)
         goto done;
-    /* a report reads each decision's gates as its change records show them, and the
-     * deployments before its window as REPORT_LIGHT gives them: both in seq order, merged */
+    /* a report reads its rows as REPORT_ROWS gives them, and the deployments before its
+     * window as REPORT_LIGHT does: both in seq order, merged */
     if (sqlite3_prepare_v2(ix->db,
-                           !focus ? "SELECT hist FROM entries ORDER BY seq"
-                           : report ? "SELECT CASE WHEN gates IS NULL THEN hist ELSE "
-                                      "json_remove(hist, '$.gates') END, gates, seq FROM "
-                                      "entries WHERE seq IN (SELECT seq FROM pick) ORDER BY seq"
+                           !focus   ? "SELECT hist FROM entries ORDER BY seq"
+                           : report ? REPORT_ROWS
                                     : "SELECT hist FROM entries WHERE seq IN (SELECT seq FROM "
                                       "pick) ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK ||
@@ -660,9 +707,11 @@ index_history(json_t **out, struct index *ix, const struct history_focus *focus,
     while (step == SQLITE_ROW || lstep == SQLITE_ROW) {
         int from_light = lstep == SQLITE_ROW &&
                          (step != SQLITE_ROW ||
-                          sqlite3_column_int64(lt, 0) < sqlite3_column_int64(st, 2));
+                          sqlite3_column_int64(lt, 0) < sqlite3_column_int64(st, 0));
 
-        item = from_light ? light_item(lt, focus->report_env) : row_item(st, report ? 1 : -1);
+        item = from_light ? light_item(lt, focus->report_env)
+               : report   ? report_item(st)
+                          : row_item(st);
         if (!item || json_array_append_new(h, item) < 0) {
             err_set(e, EXIT_EVAL, "the audit log's index '%s' holds an unreadable row",
                     ix->path);
