@@ -622,47 +622,45 @@ static const char REPORT_ROWS[] =
     "actor, tag, gates, json_extract(hist, '$.reason', '$.deployment', '$.from_commit', "
     "'$.decision') FROM entries WHERE seq IN (SELECT seq FROM pick) ORDER BY seq";
 
+/* Column I of ST as a JSON string, or null. */
+static json_t *
+col_json(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL
+               ? json_null()
+               : json_string((const char *)sqlite3_column_text(st, i));
+}
+
 static json_t *
 report_item(sqlite3_stmt *st)
 {
-    static const char *const cols[] = {NULL,    "id",      "kind",   "env",  "from", "to",
-                                       "commit", "verdict", "result", "time"};
+    static const char *const cols[] = {NULL,     "id",      "kind",   "env",  "from",  "to",
+                                       "commit", "verdict", "result", "time", NULL,    "actor",
+                                       "tag"};
     static const char *const more[] = {"reason", "deployment", "from_commit", "decision"};
     json_error_t je;
-    json_t *item = json_object(), *extra, *gates = NULL;
+    json_t *item = json_object(), *extra = NULL, *gates;
     size_t i;
-    int ok = item != NULL;
+    int ok = item &&
+             json_object_set_new(item, "seq", json_integer(sqlite3_column_int64(st, 0))) == 0 &&
+             json_object_set_new(item, "epoch", json_integer(sqlite3_column_int64(st, 10))) == 0;
 
     for (i = 1; ok && i < sizeof(cols) / sizeof(cols[0]); i++)
-        ok = json_object_set_new(item, cols[i],
-                                 sqlite3_column_type(st, (int)i) == SQLITE_NULL
-                                     ? json_null()
-                                     : json_string((const char *)sqlite3_column_text(st, (int)i))) == 0;
-    ok = ok &&
-         json_object_set_new(item, "seq", json_integer(sqlite3_column_int64(st, 0))) == 0 &&
-         json_object_set_new(item, "epoch", json_integer(sqlite3_column_int64(st, 10))) == 0 &&
-         json_object_set_new(item, "actor",
-                             sqlite3_column_type(st, 11) == SQLITE_NULL
-                                 ? json_null()
-                                 : json_string((const char *)sqlite3_column_text(st, 11))) == 0 &&
-         json_object_set_new(item, "tag",
-                             sqlite3_column_type(st, 12) == SQLITE_NULL
-                                 ? json_null()
-                                 : json_string((const char *)sqlite3_column_text(st, 12))) == 0;
+        ok = !cols[i] || json_object_set_new(item, cols[i], col_json(st, (int)i)) == 0;
     if (ok && sqlite3_column_type(st, 13) != SQLITE_NULL) {
         gates = json_loadb((const char *)sqlite3_column_text(st, 13),
                            (size_t)sqlite3_column_bytes(st, 13), 0, &je);
         ok = gates && json_object_set_new(item, "gates", gates) == 0;
     }
-    extra = ok ? json_loadb((const char *)sqlite3_column_text(st, 14),
-                            (size_t)sqlite3_column_bytes(st, 14), 0, &je)
-               : NULL;
+    if (ok)
+        extra = json_loadb((const char *)sqlite3_column_text(st, 14),
+                           (size_t)sqlite3_column_bytes(st, 14), 0, &je);
+    ok = ok && json_array_size(extra) == 4;
     for (i = 0; ok && i < 4; i++) {
         json_t *v = json_array_get(extra, i);
 
-        ok = json_array_size(extra) == 4 &&
-             json_object_set_new(item, more[i], json_is_string(v) ? json_incref(v) : json_null()) ==
-                 0;
+        ok = json_object_set_new(item, more[i], json_is_string(v) ? json_incref(v) : json_null()) ==
+             0;
     }
     json_decref(extra);
     if (!ok) {
