@@ -73,6 +73,17 @@ approved_before(const json_t *h, const char *env, const char *commit, json_int_t
     return NULL;
 }
 
+/* Add X to the array of KEY in BY (made when it is not there); -1 when out of memory. */
+static int
+group_add(json_t *by, const char *key, json_t *x)
+{
+    json_t *list = json_object_get(by, key);
+
+    if (!list && json_object_set_new(by, key, list = json_array()) < 0)
+        return -1;
+    return json_array_append(list, x);
+}
+
 /* The approved decisions of H by environment and commit: {"ENV COMMIT": [entry, ...]} in
  * log order, so that the approval before a decision is found without a walk of H (NULL
  * when out of memory). */
@@ -84,16 +95,13 @@ approvals_of(const json_t *h)
     size_t i;
 
     for (i = 0; by && i < json_array_size(h); i++) {
-        json_t *x = json_array_get(h, i), *list;
+        json_t *x = json_array_get(h, i);
 
         if (!history_is(x, "kind", "decision") || !history_is(x, "verdict", "approved") ||
             !history_str(x, "env") || !history_str(x, "commit"))
             continue;
         snprintf(key, sizeof(key), "%s %s", history_str(x, "env"), history_str(x, "commit"));
-        list = json_object_get(by, key);
-        if (!list && json_object_set_new(by, key, list = json_array()) < 0)
-            list = NULL;
-        if (!list || json_array_append(list, x) < 0) {
+        if (group_add(by, key, x) < 0) {
             json_decref(by);
             by = NULL;
         }
@@ -480,7 +488,7 @@ one_change(const struct dora_source *s, const char *env, const json_t *c, const 
 static json_t *
 rollbacks_of(const json_t *h, const char *env, const struct dora_window *w)
 {
-    json_t *by = json_object(), *list;
+    json_t *by = json_object();
     size_t i;
 
     for (i = 0; by && i < json_array_size(h); i++) {
@@ -491,10 +499,7 @@ rollbacks_of(const json_t *h, const char *env, const struct dora_window *w)
             break;
         if (!from || !history_is(x, "env", env) || !history_is(x, "kind", "rollback"))
             continue;
-        list = json_object_get(by, from);
-        if (!list && json_object_set_new(by, from, list = json_array()) < 0)
-            list = NULL;
-        if (!list || json_array_append(list, x) < 0) {
+        if (group_add(by, from, x) < 0) {
             json_decref(by);
             by = NULL;
         }

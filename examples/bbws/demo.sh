@@ -89,16 +89,17 @@ run 0 record deployed $K --env dev --commit release --result success --deploymen
 run 0 check dev sit
 echo
 echo "A candidate whose reports fail (low coverage, failing tests, high findings):"
-run 1 check dev sit \
-    --evidence unit-tests="$here/reports-failing/unit-tests.xml" \
-    --evidence unit-coverage="$here/reports-failing/coverage.xml" \
-    --evidence security-findings="$here/reports-failing/security.sarif"
+# failing VERB: VERB dev sit with the failing reports
+failing() {
+    run 1 "$1" dev sit \
+        --evidence unit-tests="$here/reports-failing/unit-tests.xml" \
+        --evidence unit-coverage="$here/reports-failing/coverage.xml" \
+        --evidence security-findings="$here/reports-failing/security.sarif"
+}
+failing check
 echo
 echo "What it takes to pass (each gate says it: the failing tests, the lines to cover, the findings):"
-run 1 explain dev sit \
-    --evidence unit-tests="$here/reports-failing/unit-tests.xml" \
-    --evidence unit-coverage="$here/reports-failing/coverage.xml" \
-    --evidence security-findings="$here/reports-failing/security.sarif"
+failing explain
 echo
 echo "The same candidate after a reviewer requested changes, and who must act:"
 python3 "$harness" scenario --dir "$work/ghsim" "$work/rejected.json" >/dev/null || exit 2
