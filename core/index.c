@@ -420,10 +420,12 @@ index_sync(struct index *ix, const struct audit_log *log, struct err *e)
             goto done;
         }
     }
+    audit_crashpoint("index-before-commit");
     if (sqlite3_exec(ix->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         db_err(e, ix, "cannot write");
         goto done;
     }
+    audit_crashpoint("index-after-commit");
     began = 0;
     rc = 0;
 done:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # A kill at any instant of an append leaves the log verifiable, with or without the
-# whole entry: at each named step (a test build stops itself there), and at 50
-# random moments.
+# whole entry, and its index consistent with it: at each named step (a test build stops
+# itself there), and at 50 random moments.
 . "$SRCDIR/tests/e2e/lib.sh"
 make_key ci
 trust_keys "$SRCDIR/tests/e2e/policies/files.json" "$TMP/policy.json" ci
@@ -10,12 +10,20 @@ cd "$TMP/repo" || exit 1
 "$PROMOTE" --key "$TMP/ci.key" dev sit >/dev/null || exit 1
 
 count() { git rev-list --count refs/promote/audit; }
+# indexed: what the index answers (every entry, JSON) is what an index made again from the
+# log answers
+indexed() {
+    promote 0 audit log --reverse --json && cp "$OUT" "$TMP/indexed.json" &&
+        rm -f .git/promote/index.sqlite .git/promote/index.sqlite-journal &&
+        promote 0 audit log --reverse --json && cmp -s "$OUT" "$TMP/indexed.json" &&
+        [ "$(wc -l <"$OUT")" -eq "$(count)" ]
+}
 
-for step in before-objects before-ref after-ref; do
-    check "killed at $step: the log verifies" eval 'n=$(count);
+for step in before-objects before-ref after-ref index-before-commit index-after-commit; do
+    check "killed at $step: the log verifies, the index is the log's" eval 'n=$(count);
         PROMOTE_CRASH_AT='$step' "$PROMOTE" --key "$TMP/ci.key" dev sit >/dev/null 2>&1; rc=$?;
         [ $rc -eq 137 ] && promote 0 audit verify && m=$(count) &&
-        { [ "$m" = "$n" ] || [ "$m" = $((n + 1)) ]; }'
+        { [ "$m" = "$n" ] || [ "$m" = $((n + 1)) ]; } && indexed'
 done
 check 'the hooks are real: before-ref leaves the log unchanged, after-ref has the entry' eval '
     n=$(count); PROMOTE_CRASH_AT=before-ref "$PROMOTE" --key "$TMP/ci.key" dev sit >/dev/null 2>&1; [ "$(count)" = "$n" ] &&
@@ -32,7 +40,7 @@ while [ $i -lt 50 ]; do
     "$PROMOTE" audit verify >/dev/null 2>"$TMP/verify.err" || { bad=$((bad + 1)); cat "$TMP/verify.err" >&2; }
     i=$((i + 1))
 done
-check '50 random kills: the log always verifies' eval '[ $bad -eq 0 ]'
+check '50 random kills: the log always verifies, the index is the log'"'"'s' eval '[ $bad -eq 0 ] && indexed'
 check 'and appending still works afterwards' eval 'promote 0 --key "$TMP/ci.key" dev sit && promote 0 audit verify'
 
 # With a remote: a kill at every step between the local ref update and the push, then
