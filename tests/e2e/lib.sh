@@ -185,6 +185,19 @@ gh_scenario() {
     python3 "$SRCDIR/tests/ghsim/harness.py" scenario --dir "$GHSIM_DIR" "$1" >/dev/null
 }
 
+# ops_scenario FILE: the simulator's approved scenario of the current repository, in FILE,
+# with a GitHub Actions run (8002) of the ops lead, ayanda, for break-glass promotions
+ops_scenario() {
+    python3 "$SRCDIR/examples/bbws/scenario.py" . "$1" approved &&
+        python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["runs"]["8002"] = {"actor": "ayanda", "triggering_actor": "ayanda", "head_sha": d["runs"]["8001"]["head_sha"],
+                     "head_branch": "main", "status": "in_progress", "event": "workflow_dispatch", "name": "promote"}
+json.dump(d, open(sys.argv[1], "w"))
+PY
+}
+
 # make_key NAME: an unencrypted signing key $TMP/NAME.key (+ .pub); sets KEY_ID and KEY_PUB
 make_key() {
     "$PROMOTE" keys generate --unencrypted --out "$TMP/$1.key" >"$TMP/$1.id" 2>"$TMP/$1.err" ||

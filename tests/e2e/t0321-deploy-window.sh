@@ -14,12 +14,10 @@ PY
 trust_keys "$TMP/window.json" "$TMP/policy.json" ci
 make_repo "$TMP/repo" "$TMP/policy.json"
 cd "$TMP/repo" || exit 1
-python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/scenario.json" approved
+ops_scenario "$TMP/scenario.json" || exit 1
 python3 - "$TMP/scenario.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-d["runs"]["8002"] = {"actor": "ayanda", "triggering_actor": "ayanda", "head_sha": d["runs"]["8001"]["head_sha"],
-                     "head_branch": "main", "status": "in_progress", "event": "workflow_dispatch", "name": "promote"}
 d["tags"]["prod-2026.12.16.1"] = d["runs"]["8001"]["head_sha"]  # the tag the break-glass deploy pushes
 json.dump(d, open(sys.argv[1], "w"))
 PY

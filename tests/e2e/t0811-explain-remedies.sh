@@ -22,14 +22,7 @@ PY
 trust_keys "$TMP/rules.json" "$TMP/policy.json" ci
 make_repo "$TMP/repo" "$TMP/policy.json"
 cd "$TMP/repo" || exit 1
-python3 "$SRCDIR/examples/bbws/scenario.py" . "$TMP/scenario.json" approved
-python3 - "$TMP/scenario.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-d["runs"]["8002"] = {"actor": "ayanda", "triggering_actor": "ayanda", "head_sha": d["runs"]["8001"]["head_sha"],
-                     "head_branch": "main", "status": "in_progress", "event": "workflow_dispatch", "name": "promote"}
-json.dump(d, open(sys.argv[1], "w"))
-PY
+ops_scenario "$TMP/scenario.json" || exit 1
 gh_start "$TMP/scenario.json"
 K="--key $TMP/ci.key --no-remote"
 release=$(git rev-parse release)
