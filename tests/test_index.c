@@ -429,6 +429,35 @@ report_of(struct fixture *f, json_t *h, const char *env, const struct dora_windo
     return doc;
 }
 
+/* The report of ENV over W from the entries the index picks is the report over the whole
+ * history (WHAT names the case); how many entries it picked. */
+static size_t
+same_report(struct fixture *f, struct index *ix, const char *env, const struct dora_window *w,
+            const char *what)
+{
+    struct err e = ERR_INIT;
+    struct history_focus fo;
+    json_t *sub = NULL, *full = json_deep_copy(f->history), *a, *b;
+    size_t picked;
+
+    memset(&fo, 0, sizeof(fo));
+    fo.report_env = env;
+    fo.since = (long long)w->since;
+    fo.until = (long long)w->until;
+    assert_int_equal(index_history(&sub, ix, &fo, &e), 0);
+    a = report_of(f, sub, env, w, 0);
+    b = report_of(f, full, env, w, 1);
+    if (!json_equal(a, b))
+        fail_msg("%s %s: %s\nvs the whole history: %s", env, what, json_dumps(a, JSON_SORT_KEYS),
+                 json_dumps(b, JSON_SORT_KEYS));
+    picked = json_array_size(sub);
+    json_decref(a);
+    json_decref(b);
+    json_decref(full);
+    json_decref(sub);
+    return picked;
+}
+
 /* A report reads the entries its focus picks, with the gates the index keeps, and
  * says the same as over the whole history with every gate read, for every environment and
  * window (the fixture's clock goes back in February: entries are not in time order). */
@@ -438,11 +467,10 @@ test_report_focus_answers_as_the_whole_history(void **state)
     struct fixture *f = *state;
     struct err e = ERR_INIT;
     struct index *ix = NULL;
-    struct history_focus fo;
     struct dora_window w;
-    json_t *sub = NULL, *full, *a, *b;
     time_t jan1 = history_parse_time("2026-01-01T00:00:00Z");
     size_t ei, k, picked = 0, total = 0;
+    char what[80];
 
     index_fresh(&ix, f);
     assert_int_equal(index_sync(ix, &f->whole, &e), 0);
@@ -456,30 +484,13 @@ test_report_focus_answers_as_the_whole_history(void **state)
                 w.since = k == 24 ? jan1 : history_parse_time("2026-02-20T00:00:00Z");
                 w.until = history_parse_time("2026-02-28T06:30:00Z");
             }
-            memset(&fo, 0, sizeof(fo));
-            fo.report_env = envs[ei];
-            fo.since = (long long)w.since;
-            fo.until = (long long)w.until;
-            assert_int_equal(index_history(&sub, ix, &fo, &e), 0);
-            full = json_deep_copy(f->history);
-            a = report_of(f, sub, envs[ei], &w, 0);
-            b = report_of(f, full, envs[ei], &w, 1);
-            if (!json_equal(a, b)) {
-                char *sa = json_dumps(a, JSON_SORT_KEYS), *sb = json_dumps(b, JSON_SORT_KEYS);
-
-                fail_msg("%s over window %zu: %s\nvs the whole history: %s", envs[ei], k, sa, sb);
-            }
-            picked += json_array_size(sub);
-            total += json_array_size(full);
-            json_decref(a);
-            json_decref(b);
-            json_decref(full);
-            json_decref(sub);
+            snprintf(what, sizeof(what), "over window %zu", k);
+            picked += same_report(f, ix, envs[ei], &w, what);
+            total += json_array_size(f->history);
         }
     /* windows that open on a successful deployment whose decision came before them */
     for (k = 0, ei = 0; ei < json_array_size(f->history) && k < 12; ei++) {
-        const json_t *x = json_array_get(f->history, ei);
-        const json_t *dec = history_at(f->history, 0);
+        const json_t *x = json_array_get(f->history, ei), *dec = NULL;
         size_t d;
 
         if (!history_is(x, "kind", "deployment") || !history_is(x, "result", "success") ||
@@ -494,21 +505,9 @@ test_report_focus_answers_as_the_whole_history(void **state)
         k++;
         w.since = (time_t)json_integer_value(json_object_get(x, "epoch"));
         w.until = w.since + 3 * 86400;
-        memset(&fo, 0, sizeof(fo));
-        fo.report_env = history_str(x, "env");
-        fo.since = (long long)w.since;
-        fo.until = (long long)w.until;
-        assert_int_equal(index_history(&sub, ix, &fo, &e), 0);
-        full = json_deep_copy(f->history);
-        a = report_of(f, sub, fo.report_env, &w, 0);
-        b = report_of(f, full, fo.report_env, &w, 1);
-        if (!json_equal(a, b))
-            fail_msg("%s from the deployment of seq %lld: not as over the whole history",
-                     fo.report_env, (long long)json_integer_value(json_object_get(x, "seq")));
-        json_decref(a);
-        json_decref(b);
-        json_decref(full);
-        json_decref(sub);
+        snprintf(what, sizeof(what), "from the deployment of seq %lld",
+                 (long long)json_integer_value(json_object_get(x, "seq")));
+        same_report(f, ix, history_str(x, "env"), &w, what);
     }
     assert_int_equal(k, 12);
     /* the focus reads a part of the log, not all of it */
