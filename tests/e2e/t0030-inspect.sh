@@ -2,10 +2,12 @@
 # promote inspect prints the numbers the gates use, for every bundled real report.
 . "$SRCDIR/tests/e2e/lib.sh"
 
-# ins FILE KIND FORMAT DETAILS_PY_LITERAL
+# ins FILE KIND FORMAT DETAILS_PY_LITERAL: the numbers (the tests and findings named are
+# checked below)
 ins() {
     promote 0 inspect --json "$FIX/$1" && jq_is 'd["kind"], d["format"]' "('$2', '$3')" &&
-        jq_is 'd["details"]' "$4" && jq_is 'd["file"]' "$FIX/$1" &&
+        jq_is '{k: v for k, v in d["details"].items() if k not in ("failing", "findings")}' "$4" &&
+        jq_is 'd["file"]' "$FIX/$1" &&
         jq_is 'd["sha256"]' "$(sha256sum "$FIX/$1" | cut -d' ' -f1)"
 }
 cov() { ins "$1" coverage "$2" "{'format': '$2', 'lines_covered': $3, 'lines_total': $4, 'percent': $5}"; }
@@ -28,6 +30,19 @@ check 'trivy + wiz, two runs' sec sarif-realworld/trivy-wiz-2runs.sarif 0 1 5 6 
 check 'tutorial suppressions' sec sarif-realworld/tutorials-Suppressions.sarif 0 0 6 0 6 3 0
 check 'tutorial baseline' sec sarif-realworld/tutorials-Baseline.sarif 0 0 3 0 3 0 1
 check 'multitool suppressed eslint' sec sarif/multitool-suppressed-eslint.sarif 0 1 2 0 3 9 1
+# named FILE PY_EXPR VALUE: what inspect names of FILE
+named() { promote 0 inspect --json "$FIX/$1" && jq_is "$2" "$3"; }
+check 'pytest high: no failing test to name' named junit/pytest-py_high.xml 'd["details"]["failing"]' '[]'
+check 'pytest low: the failing tests by name, outcome and message' named junit/pytest-py_low.xml \
+    '[(t["name"], t["outcome"], t["message"]) for t in d["details"]["failing"]]' \
+    "[('tests.test_models.test_sell_too_many_fails_on_purpose', 'failure', 'AssertionError: assert 0 == 1'), ('tests.test_storage.test_with_database', 'error', 'failed on setup with \"ConnectionError: could not connect to test database\"'), ('tests.test_storage.test_low_stock_wrong', 'failure', 'AssertionError: assert 1 == 0')]"
+check 'ctest: the failing test by name' named junit/ctest-ringbuf-subset.xml \
+    '[t["name"] for t in d["details"]["failing"]]' "['ringbuf.capacity_bug']"
+check 'codeql ruby: the findings by rule, file and line' named sarif-realworld/codeql-ruby.sarif \
+    '[(f["severity"], f["rule"], f["uri"], f["line"]) for f in d["details"]["findings"]]' \
+    "[('critical', 'rb/request-forgery', 'script.rb', 6), ('critical', 'rb/kernel-open', 'script.rb', 6), ('critical', 'rb/non-constant-kernel-open', 'script.rb', 6), ('high', 'rb/csrf-protection-not-enabled', 'script.rb', 3)]"
+check 'grype: the first five of each severity named (4 + 5 + 5 + 5 of 39)' named \
+    sarif-realworld/grype-container.sarif '[f["severity"] for f in d["details"]["findings"]].count("medium"), len(d["details"]["findings"])' '(5, 19)'
 check 'human output' eval 'promote 0 inspect "$FIX/cobertura/gcovr-ringbuf.xml" &&
     has "$OUT" "coverage report (cobertura)" && has "$OUT" "line coverage 92.75%: 64 of 69 lines covered"'
 check 'a missing file' eval 'promote 3 inspect "$TMP/nope.xml" && has "$ERR" "cannot open '"'"'$TMP/nope.xml'"'"'"'
