@@ -1,5 +1,4 @@
 /* promote: decide whether one commit may move to the next environment. */
-#include <curl/curl.h>
 #include <git2.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "core/curlso.h"
 #include "core/err.h"
 #include "core/out.h"
 #include "core/sig.h"
@@ -325,7 +325,6 @@ main(int argc, char **argv)
         return cmd_fail(EXIT_EVAL, "cannot initialise libsodium");
     if (sig_install() < 0)
         return cmd_fail(EXIT_EVAL, "cannot install the signal handlers");
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     git_libgit2_init();
     /* reading a long audit log once must not keep it: libgit2 caches up to 256 MiB of
      * objects and maps pack files in windows of 1 GiB by default */
@@ -351,6 +350,6 @@ main(int argc, char **argv)
     if (code != EXIT_OK)
         print_error_json(code, "see standard error");
     git_libgit2_shutdown();
-    curl_global_cleanup();
+    curlso_release();
     return code;
 }

@@ -2,7 +2,6 @@
 #include "gh.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "curlso.h"
 #include "sig.h"
 
 #define GH_BODY_LIMIT (64L * 1024 * 1024)
@@ -177,12 +177,14 @@ is_loopback(const char *host)
     return 0;
 }
 
-/* scheme, host and port of URL (port defaulted from the scheme) */
+/* scheme, host and port of URL (port defaulted from the scheme); -1 when it does not parse
+ * or libcurl cannot be loaded */
 static int
 url_parts(const char *url, char *scheme, size_t ssz, char *host, size_t hsz, char *port,
           size_t psz)
 {
-    CURLU *u = curl_url();
+    struct err le = ERR_INIT;
+    CURLU *u = curlso_load(&le) == 0 ? curl_url() : NULL;
     char *s = NULL, *h = NULL, *p = NULL;
     int rc = -1;
 
@@ -286,12 +288,14 @@ gh_parse_ratelimit_reset(long *out, const char *value, time_t now)
     return 0;
 }
 
-/* scheme, host (lower case), port (defaulted) and path of URL; -1 when it does not parse */
+/* scheme, host (lower case), port (defaulted) and path of URL; -1 when it does not parse
+ * or libcurl cannot be loaded */
 static int
 url_split(const char *url, char *scheme, size_t ssz, char *host, size_t hsz, long *port,
           char *path, size_t psz)
 {
-    CURLU *u = curl_url();
+    struct err le = ERR_INIT;
+    CURLU *u = curlso_load(&le) == 0 ? curl_url() : NULL;
     char *s = NULL, *h = NULL, *p = NULL, *pa = NULL, *end = NULL;
     int rc = -1;
     size_t i;
@@ -452,6 +456,10 @@ gh_new(struct gh **out, const struct gh_config *cfg, struct err *e)
     *out = NULL;
     if (!gh)
         return err_set(e, EXIT_EVAL, "out of memory");
+    if (curlso_load(e) < 0) {
+        free(gh);
+        return -1;
+    }
     if (sodium_init() < 0) {
         free(gh);
         return err_set(e, EXIT_EVAL, "cannot initialise libsodium");

@@ -5,10 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/curlso.h"
 #include "core/gh.h"
 
 static void
@@ -312,10 +314,32 @@ test_token_host(void **state)
     assert_false(gh_url_on_web_host(NULL, "github.com"));
 }
 
+/* promote does not link libcurl: it is loaded by the first command that needs it, and
+ * a command that never talks to GitHub never loads it (this test runs first). */
+static void
+test_curl_loaded_on_first_use(void **state)
+{
+    struct err e = ERR_INIT;
+    char host[64];
+    void *h;
+
+    (void)state;
+    assert_null(dlopen(CURLSO_NAME, RTLD_NOW | RTLD_NOLOAD));
+    assert_int_equal(gh_web_host(host, sizeof(host), "https://api.github.com"), 0);
+    assert_string_equal(host, "github.com");
+    h = dlopen(CURLSO_NAME, RTLD_NOW | RTLD_NOLOAD);
+    assert_non_null(h);
+    dlclose(h);
+    assert_int_equal(curlso_load(&e), 0);
+    assert_non_null(curlso.easy_init);
+    assert_non_null(curlso.global_cleanup);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest t[] = {
+        cmocka_unit_test(test_curl_loaded_on_first_use),
         cmocka_unit_test(test_repo_from_url),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_store),
