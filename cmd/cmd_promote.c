@@ -299,13 +299,9 @@ env_or(const char *name, const char *dflt)
 int
 cmd_repo_open(struct repo **out, const char *path, const char *github_api, struct err *e)
 {
-    char host[300];
-
     if (repo_open(out, path, e) < 0)
         return -1;
-    if (gh_web_host(host, sizeof(host),
-                    github_api ? github_api : env_or("GITHUB_API_URL", GH_DEFAULT_API)) == 0)
-        repo_set_token_host(*out, host);
+    repo_set_token_api(*out, github_api ? github_api : env_or("GITHUB_API_URL", GH_DEFAULT_API));
     return 0;
 }
 

@@ -9,12 +9,11 @@
 #include "history.h"
 #include "sign.h"
 
-#define INDEX_FORMAT "promote index 3"
+#define INDEX_FORMAT "promote index 4"
 
 struct index {
     sqlite3 *db;
     char path[1200];
-    int whole; /* the rows were counted (no gaps) since it was opened */
 };
 
 static const char SCHEMA[] =
@@ -39,7 +38,18 @@ static const char SCHEMA[] =
      * added, so that the rules' queries do not scan the log */
     "CREATE TABLE IF NOT EXISTS latest (env TEXT NOT NULL, kind TEXT NOT NULL,"
     " verdict TEXT NOT NULL, result TEXT NOT NULL, seq INTEGER NOT NULL,"
-    " PRIMARY KEY (env, kind, verdict, result)) WITHOUT ROWID;";
+    " PRIMARY KEY (env, kind, verdict, result)) WITHOUT ROWID;"
+    /* the rows, counted as they come and go, whoever adds or removes them: the gap check
+     * (index_tip) compares this with the last seq instead of counting 100 000 rows */
+    "INSERT OR IGNORE INTO meta VALUES ('rows', 0);"
+    "CREATE TRIGGER IF NOT EXISTS entries_added AFTER INSERT ON entries"
+    " BEGIN UPDATE meta SET v = v + 1 WHERE k = 'rows'; END;"
+    "CREATE TRIGGER IF NOT EXISTS entries_removed AFTER DELETE ON entries"
+    " BEGIN UPDATE meta SET v = v - 1 WHERE k = 'rows'; END;";
+
+/* No rows, and a count that says so whatever it said before */
+static const char CLEAR[] =
+    "DELETE FROM entries; DELETE FROM latest; UPDATE meta SET v = 0 WHERE k = 'rows';";
 
 static const char LATEST_REBUILD[] =
     "DELETE FROM latest;"
@@ -62,24 +72,33 @@ index_free(struct index *ix)
     free(ix);
 }
 
-/* Is the open database an index of this format? */
+/* Does the open database say it is an index of this format? */
+static int
+says_ours(struct index *ix)
+{
+    sqlite3_stmt *st = NULL;
+    int ok;
+
+    if (sqlite3_prepare_v2(ix->db, "SELECT v FROM meta WHERE k = 'format'", -1, &st, NULL) !=
+        SQLITE_OK)
+        return 0;
+    ok = sqlite3_step(st) == SQLITE_ROW &&
+         strcmp((const char *)sqlite3_column_text(st, 0), INDEX_FORMAT) == 0;
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* Is the open database an index of this format? A new file is made one. */
 static int
 is_ours(struct index *ix)
 {
-    sqlite3_stmt *st = NULL;
-    int ok = 0;
-
-    if (sqlite3_exec(ix->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(ix->db, "INSERT OR IGNORE INTO meta VALUES ('format', '" INDEX_FORMAT "')",
-                     NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(ix->db, "SELECT v FROM meta WHERE k = 'format'", -1, &st, NULL) !=
-            SQLITE_OK)
-        goto done;
-    ok = sqlite3_step(st) == SQLITE_ROW &&
-         strcmp((const char *)sqlite3_column_text(st, 0), INDEX_FORMAT) == 0;
-done:
-    sqlite3_finalize(st);
-    return ok;
+    if (says_ours(ix))
+        return 1;
+    return sqlite3_exec(ix->db, SCHEMA, NULL, NULL, NULL) == SQLITE_OK &&
+           sqlite3_exec(ix->db,
+                        "INSERT OR IGNORE INTO meta VALUES ('format', '" INDEX_FORMAT "')", NULL,
+                        NULL, NULL) == SQLITE_OK &&
+           says_ours(ix);
 }
 
 static int
@@ -142,12 +161,9 @@ index_tip(struct audit_point *out, struct index *ix, struct err *e)
     int rc = -1, step;
 
     memset(out, 0, sizeof(*out));
-    /* the rows are counted once a run: promote's own writes leave no gap */
     if (sqlite3_prepare_v2(ix->db,
-                           ix->whole ? "SELECT seq, log_commit, root, seq FROM entries ORDER BY "
-                                       "seq DESC LIMIT 1"
-                                     : "SELECT seq, log_commit, root, (SELECT count(*) FROM "
-                                       "entries) FROM entries ORDER BY seq DESC LIMIT 1",
+                           "SELECT seq, log_commit, root, (SELECT CAST(v AS INTEGER) FROM meta "
+                           "WHERE k = 'rows') FROM entries ORDER BY seq DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
         return db_err(e, ix, "cannot read");
     step = sqlite3_step(st);
@@ -161,7 +177,6 @@ index_tip(struct audit_point *out, struct index *ix, struct err *e)
         out->size = (uint64_t)sqlite3_column_int64(st, 0);
         col_text(out->tip, sizeof(out->tip), st, 1);
         memcpy(out->root, sqlite3_column_blob(st, 2), 32);
-        ix->whole = 1;
     } else if (step != SQLITE_DONE) {
         db_err(e, ix, "cannot read");
         goto done;
@@ -205,8 +220,7 @@ done:
 int
 index_clear(struct index *ix, struct err *e)
 {
-    if (sqlite3_exec(ix->db, "DELETE FROM entries; DELETE FROM latest", NULL, NULL, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_exec(ix->db, CLEAR, NULL, NULL, NULL) != SQLITE_OK)
         return db_err(e, ix, "cannot write");
     return 0;
 }
@@ -358,9 +372,8 @@ index_sync(struct index *ix, const struct audit_log *log, struct err *e)
 
     if (index_tip(&tip, ix, e) < 0) {
         /* rows that cannot describe a log: made again */
-        if (sqlite3_exec(ix->db, "DELETE FROM entries; DELETE FROM latest", NULL, NULL, NULL) !=
-            SQLITE_OK)
-            return db_err(e, ix, "cannot write");
+        if (index_clear(ix, e) < 0)
+            return -1;
         memset(&tip, 0, sizeof(tip));
     }
     /* the last entry the index and the log share: each commit names its parent, so the

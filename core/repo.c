@@ -23,7 +23,7 @@ extern char **environ;
 
 struct repo {
     git_repository *git;
-    char token_host[300]; /* the GitHub web host the token may go to; "" none */
+    char token_api[512]; /* the GitHub API whose web host the token may go to; "" none */
 };
 
 int
@@ -64,9 +64,9 @@ repo_free(struct repo *r)
 }
 
 void
-repo_set_token_host(struct repo *r, const char *web_host)
+repo_set_token_api(struct repo *r, const char *api_base)
 {
-    snprintf(r->token_host, sizeof(r->token_host), "%s", web_host ? web_host : "");
+    snprintf(r->token_api, sizeof(r->token_api), "%s", api_base ? api_base : "");
 }
 
 const char *
@@ -741,7 +741,7 @@ done:
 }
 
 /* A remote that asks for a user name and password gets the GitHub token only when the
- * server it asks for is the API's own web host over https (repo_set_token_host);
+ * server it asks for is the API's own web host over https (repo_set_token_api);
  * otherwise git's credential helpers answer, or nothing does. ssh remotes use the ssh
  * agent. */
 static int
@@ -751,14 +751,16 @@ credentials(git_credential **out, const char *url, const char *user, unsigned in
     const char *token = getenv("GITHUB_TOKEN");
     struct push_state *ps = payload;
     const struct repo *r = ps->repo;
-    char msg[512];
+    char msg[512], host[300] = "";
 
     if (ps->tries++ > 2)
         return GIT_EUSER;
+    if (!r->token_api[0] || gh_web_host(host, sizeof(host), r->token_api) < 0)
+        host[0] = '\0';
     if (!token || !*token)
         token = getenv("GH_TOKEN");
     if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
-        if (!ps->gave_token && token && *token && gh_url_on_web_host(url, r->token_host)) {
+        if (!ps->gave_token && token && *token && gh_url_on_web_host(url, host)) {
             ps->gave_token = 1;
             return git_credential_userpass_plaintext_new(out, "x-access-token", token);
         }
@@ -776,11 +778,11 @@ credentials(git_credential **out, const char *url, const char *user, unsigned in
             snprintf(msg, sizeof(msg),
                      "the remote refused the GitHub token, and git's credential helpers have no "
                      "other password for it");
-        else if (r->token_host[0])
+        else if (host[0])
             snprintf(msg, sizeof(msg),
                      "the remote asks for a password: git's credential helpers have none for "
                      "it, and the GitHub token goes only to https://%s",
-                     r->token_host);
+                     host);
         else
             snprintf(msg, sizeof(msg),
                      "the remote asks for a password: git's credential helpers have none for "

@@ -13,10 +13,11 @@ struct repo;
 int repo_open(struct repo **out, const char *path, struct err *e);
 void repo_free(struct repo *r);
 
-/* The GitHub web host (gh_web_host) whose https remotes may be sent the GitHub token;
- * NULL or "": none. Any other remote that asks for a password is answered by git's own
- * credential helpers (`git credential fill`, never a prompt), or not at all. */
-void repo_set_token_host(struct repo *r, const char *web_host);
+/* The GitHub API (its base URL) whose web host (gh_web_host, worked out when a remote
+ * asks for a password) may be sent the GitHub token over https; NULL or "": none. Any
+ * other remote that asks for a password is answered by git's own credential helpers
+ * (`git credential fill`, never a prompt), or not at all. */
+void repo_set_token_api(struct repo *r, const char *api_base);
 
 /* The work tree root with a trailing '/', or NULL for a bare repository. */
 const char *repo_workdir(const struct repo *r);
