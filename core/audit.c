@@ -425,7 +425,7 @@ audit_payload(const struct audit_item *it, char id[65])
 
     if (sign_parse(&d, it->bytes, it->len, &e) < 0)
         return NULL;
-    crypto_hash_sha256(h, d.payload, d.payload_len);
+    sign_sha256(h, -1, d.payload, d.payload_len);
     if (id)
         hex(id, h, 32);
     j = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
@@ -443,7 +443,7 @@ payload_hash(unsigned char out[32], const struct audit_item *it, struct err *e)
 
     if (sign_parse(&d, it->bytes, it->len, e) < 0)
         return -1;
-    crypto_hash_sha256(out, d.payload, d.payload_len);
+    sign_sha256(out, -1, d.payload, d.payload_len);
     sign_dsse_release(&d);
     return 0;
 }
@@ -596,7 +596,7 @@ build_entry(struct audit_appended *out, struct buf *bytes, struct repo *r,
     sign_leaf_hash(leaf, (const unsigned char *)env.ptr, env.len);
     sign_frontier_add(&next, leaf);
     sign_frontier_root(root, &next);
-    crypto_hash_sha256(id, (const unsigned char *)payload.ptr, payload.len);
+    sign_sha256(id, -1, payload.ptr, payload.len);
     audit_key_name(key_name, sizeof(key_name), k->id);
     if (sign_checkpoint(&cp, origin, n + 1, root, key_name, k, e) < 0)
         goto done;
@@ -1026,7 +1026,7 @@ check_entry(struct entry_check *out, struct buf *canon, const struct audit_log *
      * digits (as a C string, as the chain was always compared) that decode to it */
     prev = str(json_object_get(pred, "prev"));
     out->prev_ok = strlen(prev) == 64 && unhex32(out->prev, prev) == 0;
-    crypto_hash_sha256(out->payload_hash, d.payload, d.payload_len);
+    sign_sha256(out->payload_hash, -1, d.payload, d.payload_len);
     sign_leaf_hash(out->leaf, (const unsigned char *)it->bytes, it->len);
     rc = 0;
 done:

@@ -4,6 +4,8 @@
 #include "sign.h"
 
 #include <inttypes.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,29 +365,53 @@ sign_verify(const struct dsse *d, const unsigned char pk[32])
 
 /* ---- RFC 6962 Merkle tree ------------------------------------------------------ */
 
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md; /* fetched once, shared by every thread; NULL: libsodium's */
+
+static void
+sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+void
+sign_sha256(unsigned char out[32], int prefix, const void *data, size_t len)
+{
+    const unsigned char p = (unsigned char)prefix;
+    crypto_hash_sha256_state st;
+    EVP_MD_CTX *md = NULL;
+    unsigned int n = 0;
+
+    if (pthread_once(&sha256_once, sha256_fetch) == 0 && sha256_md &&
+        (md = EVP_MD_CTX_new()) != NULL && EVP_DigestInit_ex(md, sha256_md, NULL) == 1 &&
+        (prefix < 0 || EVP_DigestUpdate(md, &p, 1) == 1) &&
+        EVP_DigestUpdate(md, data, len) == 1 && EVP_DigestFinal_ex(md, out, &n) == 1 &&
+        n == 32) {
+        EVP_MD_CTX_free(md);
+        return;
+    }
+    EVP_MD_CTX_free(md);
+    crypto_hash_sha256_init(&st);
+    if (prefix >= 0)
+        crypto_hash_sha256_update(&st, &p, 1);
+    crypto_hash_sha256_update(&st, data, len);
+    crypto_hash_sha256_final(&st, out);
+}
+
 void
 sign_leaf_hash(unsigned char out[32], const unsigned char *data, size_t len)
 {
-    crypto_hash_sha256_state st;
-    const unsigned char prefix = 0x00;
-
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, &prefix, 1);
-    crypto_hash_sha256_update(&st, data, len);
-    crypto_hash_sha256_final(&st, out);
+    sign_sha256(out, 0x00, data, len);
 }
 
 static void
 node_hash(unsigned char out[32], const unsigned char l[32], const unsigned char r[32])
 {
-    crypto_hash_sha256_state st;
-    const unsigned char prefix = 0x01;
+    unsigned char lr[64];
 
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, &prefix, 1);
-    crypto_hash_sha256_update(&st, l, 32);
-    crypto_hash_sha256_update(&st, r, 32);
-    crypto_hash_sha256_final(&st, out);
+    memcpy(lr, l, 32);
+    memcpy(lr + 32, r, 32);
+    sign_sha256(out, 0x01, lr, sizeof(lr));
 }
 
 /* MTH(D[n]) for n >= 1 leaf hashes: recursion depth is ceil(log2 n), 64 at most. */
