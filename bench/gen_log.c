@@ -1,5 +1,5 @@
 /* promote-bench-gen: write a valid signed audit log of N entries into a repository, through
- * the append code promote uses (core/audit.c, in bulk: one process, the ref moved once, no
+ * the append code promote uses (core/ledger/audit.c, in bulk: one process, the ref moved once, no
  * push), with the mix a team of services writes over a few years: for each change a
  * deployment into dev, a decision dev -> sit with twelve gates, the deployment into sit
  * (triggered, then its outcome), a decision sit -> prod with twelve gates (a load test
@@ -21,10 +21,10 @@
 #include <git2.h>
 #include <sodium.h>
 
-#include "core/audit.h"
-#include "core/decision.h"
-#include "core/keys.h"
-#include "core/repo.h"
+#include "core/ledger/audit.h"
+#include "core/engine/decision.h"
+#include "core/ledger/keys.h"
+#include "core/git/repo.h"
 
 #define STEP_S 900 /* a quarter of an hour between entries */
 

@@ -1,7 +1,7 @@
 /* The floor for `promote audit verify --full`: a plain libsodium loop over the same
  * envelopes, on one core. Reads the lines `promote audit export` prints (from FILE, or
  * stdin), decodes each DSSE envelope (jansson, sodium_base642bin), builds its PAE
- * ("DSSEv1 <len(type)> <type> <len(body)> <body>", as core/sign.c does) and calls
+ * ("DSSEv1 <len(type)> <type> <len(body)> <body>", as core/ledger/sign.c does) and calls
  * crypto_sign_verify_detached on it with PUBLIC_KEY (base64 of the raw 32 bytes, as the
  * policy's trusted_keys list it). Every signature must verify (exit 1 otherwise), so
  * the rate is over the work promote does too.

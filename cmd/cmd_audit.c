@@ -5,16 +5,16 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "core/actor.h"
-#include "core/audit.h"
-#include "core/gh.h"
-#include "core/index.h"
-#include "core/keys.h"
-#include "core/ledger.h"
-#include "core/out.h"
-#include "core/policy.h"
-#include "core/record.h"
-#include "core/repo.h"
+#include "core/github/actor.h"
+#include "core/ledger/audit.h"
+#include "core/github/gh.h"
+#include "core/ledger/index.h"
+#include "core/ledger/keys.h"
+#include "core/ledger/ledger.h"
+#include "core/out/out.h"
+#include "core/engine/policy.h"
+#include "core/ledger/record.h"
+#include "core/git/repo.h"
 
 #define MAX_PUBKEYS 16
 

@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "core/out.h"
-#include "core/out_env.h"
-#include "core/policy.h"
-#include "core/repo.h"
+#include "core/out/out.h"
+#include "core/out/out_env.h"
+#include "core/engine/policy.h"
+#include "core/git/repo.h"
 
 enum { E_FORMAT = 1, E_REPO, E_POLICY, E_POLICY_REF, E_HELP };
 

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "core/envcheck.h"
-#include "core/out.h"
-#include "core/policy.h"
-#include "core/repo.h"
+#include "core/envcheck/envcheck.h"
+#include "core/out/out.h"
+#include "core/engine/policy.h"
+#include "core/git/repo.h"
 
 static const char *const env_check_usage =
     "usage: promote env check [--terraform <dir>] [--workflows <dir>] [--json]\n"

@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "core/err.h"
+#include "core/base/err.h"
 
 static void
 help_all(FILE *f)

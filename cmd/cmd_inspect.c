@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "core/out.h"
-#include "core/report.h"
+#include "core/out/out.h"
+#include "core/report/report.h"
 
 int
 cmd_inspect(int argc, char **argv)

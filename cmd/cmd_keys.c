@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "core/buf.h"
-#include "core/keys.h"
-#include "core/out.h"
+#include "core/base/buf.h"
+#include "core/ledger/keys.h"
+#include "core/out/out.h"
 
 static int keys_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -7,17 +7,17 @@
 #include <time.h>
 
 #include "cmd.h"
-#include "core/buf.h"
-#include "core/clock.h"
-#include "core/engine.h"
-#include "core/explain.h"
-#include "core/ghactions.h"
-#include "core/keys.h"
-#include "core/ledger.h"
-#include "core/out.h"
-#include "core/out_release.h"
-#include "core/record.h"
-#include "core/release.h"
+#include "core/base/buf.h"
+#include "core/base/clock.h"
+#include "core/engine/engine.h"
+#include "core/insight/explain.h"
+#include "core/github/ghactions.h"
+#include "core/ledger/keys.h"
+#include "core/ledger/ledger.h"
+#include "core/out/out.h"
+#include "core/out/out_release.h"
+#include "core/ledger/record.h"
+#include "core/release/release.h"
 
 #define MAX_OVERRIDES 64
 

@@ -5,15 +5,15 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "core/actor.h"
-#include "core/clock.h"
-#include "core/gh.h"
-#include "core/history.h"
-#include "core/keys.h"
-#include "core/out.h"
-#include "core/policy.h"
-#include "core/record.h"
-#include "core/report.h"
+#include "core/github/actor.h"
+#include "core/base/clock.h"
+#include "core/github/gh.h"
+#include "core/ledger/history.h"
+#include "core/ledger/keys.h"
+#include "core/out/out.h"
+#include "core/engine/policy.h"
+#include "core/ledger/record.h"
+#include "core/report/report.h"
 
 enum {
     R_ENV = 1,

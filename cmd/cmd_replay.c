@@ -3,12 +3,12 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "core/history.h"
-#include "core/ledger.h"
-#include "core/out.h"
-#include "core/policy.h"
-#include "core/replay.h"
-#include "core/repo.h"
+#include "core/ledger/history.h"
+#include "core/ledger/ledger.h"
+#include "core/out/out.h"
+#include "core/engine/policy.h"
+#include "core/insight/replay.h"
+#include "core/git/repo.h"
 
 static int
 bad_usage(const char *msg)

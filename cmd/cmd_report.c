@@ -8,14 +8,14 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "core/clock.h"
-#include "core/dora.h"
-#include "core/history.h"
-#include "core/ledger.h"
-#include "core/out.h"
-#include "core/out_report.h"
-#include "core/policy.h"
-#include "core/repo.h"
+#include "core/base/clock.h"
+#include "core/insight/dora.h"
+#include "core/ledger/history.h"
+#include "core/ledger/ledger.h"
+#include "core/out/out.h"
+#include "core/out/out_report.h"
+#include "core/engine/policy.h"
+#include "core/git/repo.h"
 
 #define REPORT_MAX_REPOS 16
 #define REPORT_DEFAULT_DAYS 90

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "core/history.h"
-#include "core/keys.h"
-#include "core/out_release.h"
-#include "core/record.h"
-#include "core/release.h"
+#include "core/ledger/history.h"
+#include "core/ledger/keys.h"
+#include "core/out/out_release.h"
+#include "core/ledger/record.h"
+#include "core/release/release.h"
 
 enum {
     O_TO = 1,

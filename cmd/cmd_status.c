@@ -2,15 +2,15 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "core/audit.h"
-#include "core/clock.h"
-#include "core/engine.h"
-#include "core/explain.h"
-#include "core/history.h"
-#include "core/ledger.h"
-#include "core/out.h"
-#include "core/policy.h"
-#include "core/repo.h"
+#include "core/ledger/audit.h"
+#include "core/base/clock.h"
+#include "core/engine/engine.h"
+#include "core/insight/explain.h"
+#include "core/ledger/history.h"
+#include "core/ledger/ledger.h"
+#include "core/out/out.h"
+#include "core/engine/policy.h"
+#include "core/git/repo.h"
 
 static const char *const status_usage =
     "usage: promote status [<env>] [--json] [--repo <dir>] [--policy <file> | --policy-ref <ref>]\n"

@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
-#include "core/err.h"
+#include "core/base/err.h"
 #include "promote_revision.h" /* generated at build time by cmake/revision.cmake */
 
 int

@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "core/curlso.h"
-#include "core/err.h"
-#include "core/out.h"
-#include "core/sig.h"
+#include "core/github/curlso.h"
+#include "core/base/err.h"
+#include "core/out/out.h"
+#include "core/base/sig.h"
 
 #define PROMOTE_USAGE_OPTS                                                                         \
     "[--repo <dir>] [--policy <file> | --policy-ref <ref>] [--commit <rev>]\n"                     \

@@ -9,11 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/envcheck.h"
-#include "core/err.h"
-#include "core/keys.h"
-#include "core/policy.h"
-#include "core/report.h"
+#include "core/envcheck/envcheck.h"
+#include "core/base/err.h"
+#include "core/ledger/keys.h"
+#include "core/engine/policy.h"
+#include "core/report/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

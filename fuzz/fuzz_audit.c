@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/audit.h"
-#include "core/sign.h"
-#include "core/witness.h"
+#include "core/ledger/audit.h"
+#include "core/ledger/sign.h"
+#include "core/ledger/witness.h"
 #include "fuzz.h"
 
 #define MAX_ENTRIES 16

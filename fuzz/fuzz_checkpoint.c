@@ -4,7 +4,7 @@
  * fields with the test key; that note must verify and give back the same fields. */
 #include <string.h>
 
-#include "core/sign.h"
+#include "core/ledger/sign.h"
 #include "fuzz.h"
 
 #define KEY_NAME "example.com/promote/audit"

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/audit.h"
-#include "core/history.h"
-#include "core/rollback.h"
-#include "core/sign.h"
+#include "core/ledger/audit.h"
+#include "core/ledger/history.h"
+#include "core/release/rollback.h"
+#include "core/ledger/sign.h"
 #include "fuzz.h"
 #include "gates/gate.h"
 

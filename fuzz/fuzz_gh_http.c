@@ -1,6 +1,6 @@
 /* The GitHub client over HTTP: gh_fetch and gh_post against a server on 127.0.0.1 (a
  * thread of this process) that answers with the responses the input gives. This reaches
- * what core/gh.c decodes itself: statuses, the Link header's next page (and the check that
+ * what core/github/gh.c decodes itself: statuses, the Link header's next page (and the check that
  * it stays on the API's host), ETags and the cache replayed on 304, the rate-limit headers
  * (Retry-After, X-RateLimit-*), error bodies, pages joined as arrays or under a key.
  *
@@ -34,8 +34,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/gh.h"
+#include "core/base/buf.h"
+#include "core/github/gh.h"
 #include "fuzz.h"
 
 #define SEP "\n--\n"

@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/actor.h"
-#include "core/deploy.h"
-#include "core/gh.h"
-#include "core/loghome.h"
-#include "core/roles.h"
+#include "core/github/actor.h"
+#include "core/release/deploy.h"
+#include "core/github/gh.h"
+#include "core/ledger/loghome.h"
+#include "core/github/roles.h"
 #include "fuzz.h"
 #include "gates/gate.h"
 
@@ -23,7 +23,7 @@
 #define NAME "order-lambda"
 #define SHA "1111111111111111111111111111111111111111"
 #define SEP "\n--\n"
-#define MAX_ROUNDS 16 /* as core/engine.c */
+#define MAX_ROUNDS 16 /* as core/engine/engine.c */
 
 struct scenario {
     const char *gate; /* NULL: not a gate */
@@ -195,7 +195,7 @@ run_deploy(struct replies *rp)
     json_decref(j);
 }
 
-/* The rules GitHub applies to the audit log's branch (core/loghome.c), then said as
+/* The rules GitHub applies to the audit log's branch (core/ledger/loghome.c), then said as
  * 'promote --json' and the text output say it. */
 static void
 run_rules(const json_t *rules)

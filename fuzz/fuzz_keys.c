@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/keys.h"
+#include "core/ledger/keys.h"
 #include "fuzz.h"
 
 #define CHEAP_OPS 4ULL
@@ -27,7 +27,7 @@ u64le(const unsigned char *p)
     return v;
 }
 
-/* Would core/keys.c run Argon2id with costly limits on TEXT? Its second line decoded as
+/* Would core/ledger/keys.c run Argon2id with costly limits on TEXT? Its second line decoded as
  * keys.c decodes it: a 120-byte "PRSK" record with kdf 1 and cipher 1. */
 static int
 costly(const char *text, size_t len)

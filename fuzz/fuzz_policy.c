@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/audit.h"
-#include "core/deploy.h"
-#include "core/out_env.h"
+#include "core/ledger/audit.h"
+#include "core/release/deploy.h"
+#include "core/out/out_env.h"
 #include "fuzz.h"
 
 int

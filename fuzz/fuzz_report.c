@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/out.h"
+#include "core/out/out.h"
 #include "fuzz.h"
 #include "gates/gate.h"
 

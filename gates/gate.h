@@ -5,15 +5,14 @@
 #include <jansson.h>
 #include <time.h>
 
-#include "core/err.h"
-#include "core/report.h"
+#include "core/base/err.h"
+#include "core/engine/verdict.h"
+#include "core/report/report.h"
 
 struct repo;
 struct gh_store;
 struct policy;
 
-/* VERDICT_ERROR is the zero value: an unset verdict never passes. */
-enum verdict { VERDICT_ERROR = 0, VERDICT_PASS, VERDICT_FAIL };
 
 /* What the engine hands a gate's plan and collect steps. */
 struct gate_ctx {
@@ -30,7 +29,7 @@ struct gate_ctx {
     const char *actor_error;     /* why the actor is not established */
     long release_pr;             /* --release-pr N, 0 when not given */
     const char *release_version; /* --release-version V, NULL when not given */
-    const json_t *history;       /* the audit log, normalised (core/history.h); NULL if none */
+    const json_t *history;       /* the audit log, normalised (core/ledger/history.h); NULL if none */
     const char *from_env;        /* the promotion's environments */
     const char *to_env;
     int break_glass;             /* --break-glass given */
@@ -51,18 +50,6 @@ struct evidence {
     } branch;
 };
 
-struct finding {
-    char summary[256];
-    json_t *details; /* owned; an object */
-};
-
-/* What would make a gate that does not pass, pass: one line and an object (owned), and
- * for the text output the items it names, one a line ('\n'-terminated; "" when none). */
-struct remedy {
-    char text[512];
-    json_t *data;
-    char lines[2560];
-};
 
 /* Parameter kinds for policy validation. */
 enum param_kind {
@@ -106,19 +93,11 @@ const struct gate *gate_find(const char *type);
 /* The registry, NULL-terminated, for help and tests. */
 extern const struct gate *const gate_registry[];
 
-void finding_release(struct finding *f);
-void remedy_release(struct remedy *r);
-/* Set the remedy's one line. */
-void remedy_text(struct remedy *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Add a line under it (an item it names); a line that does not fit whole is left out. */
-void remedy_line(struct remedy *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The remedy of GATE for a result evaluate gave V: the gate's own, else a generic one
  * (an error names what to fix; a gate without a remedy says to see its finding). */
 void gate_remedy(const struct gate *gate, enum verdict v, const struct evidence *ev,
                  const json_t *rule, time_t now, const struct finding *f, struct remedy *out);
 void evidence_release(struct evidence *ev);
-/* Set the finding's one-line summary. */
-void finding_summary(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Shared by file gates: load the report at ctx->evidence_path. */
 int gate_collect_report(const struct gate_ctx *ctx, struct evidence *ev, struct err *e);

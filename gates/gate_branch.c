@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "core/repo.h"
+#include "core/git/repo.h"
 
 static const struct gate_param branch_params[] = {
     {"branch", PARAM_STRING, 1},

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/gh.h"
-#include "core/roles.h"
+#include "core/base/buf.h"
+#include "core/github/gh.h"
+#include "core/github/roles.h"
 
 static const struct gate_param code_review_params[] = {
     {"min_approvals", PARAM_COUNT, 1},

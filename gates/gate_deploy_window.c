@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/gh.h"
-#include "core/roles.h"
+#include "core/base/buf.h"
+#include "core/github/gh.h"
+#include "core/github/roles.h"
 
 #define ZONE_SINCE 946684800LL  /* 2000-01-01T00:00:00Z: the zone data kept starts here */
 #define TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z */

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "core/history.h"
+#include "core/ledger/history.h"
 
 static const struct gate_param dr_test_params[] = {
     {"max_age_days", PARAM_NUMBER, 1},

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/envcheck.h"
+#include "core/envcheck/envcheck.h"
 
 /* evaluate keeps the first violations in the details; the count is always whole */
 #define ENV_CONFIG_MAX_DETAILS 100

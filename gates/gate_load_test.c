@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/utf8.h"
+#include "core/base/buf.h"
+#include "core/base/utf8.h"
 
 #define LOAD_MAX_BYTES (16 * 1024 * 1024)
 #define LOAD_DEFAULT_PERCENTILE 95.0

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "core/history.h"
+#include "core/ledger/history.h"
 
 static const struct gate_param provenance_params[] = {
     /* false only where nothing promotes into FROM (the first environment) */

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/gh.h"
-#include "core/repo.h"
-#include "core/roles.h"
+#include "core/base/buf.h"
+#include "core/github/gh.h"
+#include "core/git/repo.h"
+#include "core/github/roles.h"
 
 #define VERSION_FILE_MAX (64 * 1024)
 #define CHANGELOG_MAX (8 * 1024 * 1024)

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/buf.h"
-#include "core/gh.h"
-#include "core/history.h"
-#include "core/roles.h"
+#include "core/base/buf.h"
+#include "core/github/gh.h"
+#include "core/ledger/history.h"
+#include "core/github/roles.h"
 
 #define ROLE_COUNT_MAX 100
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/gh.h"
-#include "core/roles.h"
+#include "core/github/gh.h"
+#include "core/github/roles.h"
 
 static const struct gate_param separation_params[] = {
     {NULL, 0, 0},

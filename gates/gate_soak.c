@@ -1,7 +1,7 @@
 /* soak: at least min_hours since the commit's successful deployment into FROM. */
 #include "gate.h"
 
-#include "core/history.h"
+#include "core/ledger/history.h"
 
 static const struct gate_param soak_params[] = {
     {"min_hours", PARAM_NUMBER, 1},

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/gh.h"
-#include "core/roles.h"
+#include "core/base/buf.h"
+#include "core/github/gh.h"
+#include "core/github/roles.h"
 
 static const struct gate_param status_checks_params[] = {
     {"contexts", PARAM_STRINGS, 1},

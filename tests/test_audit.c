@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/audit.h"
-#include "core/history.h"
-#include "core/sign.h"
-#include "core/repo.h"
+#include "core/ledger/audit.h"
+#include "core/ledger/history.h"
+#include "core/ledger/sign.h"
+#include "core/git/repo.h"
 
 #define C1 "1111111111111111111111111111111111111111"
 #define C2 "2222222222222222222222222222222222222222"

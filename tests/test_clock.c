@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "core/clock.h"
+#include "core/base/clock.h"
 
 static void
 test_promote_now(void **state)

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/report.h"
+#include "core/report/report.h"
 
 #define TESTUTIL_NAME "cobertura"
 #include "testutil.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/report.h"
+#include "core/report/report.h"
 
 #define PY_HIGH FIXTURES "/reports/coveragepy-json/coveragepy-py_high.json"
 

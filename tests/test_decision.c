@@ -5,7 +5,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "core/decision.h"
+#include "core/engine/decision.h"
 
 static void
 conclude(enum verdict a, enum verdict b, enum decision_verdict want)

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/gh.h"
-#include "core/policy.h"
+#include "core/github/gh.h"
+#include "core/engine/policy.h"
 #include "gates/gate.h"
 
 #define MEMBERSHIP "/orgs/bbws/teams/ops-leads/memberships/dave"

@@ -1,5 +1,5 @@
 /* DORA's four keys, the report's flow and change records: pure functions over hand-built
- * histories (core/history.h's entries) whose answers are worked out by hand. */
+ * histories (core/ledger/history.h's entries) whose answers are worked out by hand. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "core/dora.h"
+#include "core/insight/dora.h"
 
 #define A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/envcheck.h"
-#include "core/policy.h"
+#include "core/base/buf.h"
+#include "core/envcheck/envcheck.h"
+#include "core/engine/policy.h"
 #include "gates/gate.h"
 
 #define SRC FIXTURES "/../.."

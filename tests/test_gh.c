@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/curlso.h"
-#include "core/gh.h"
+#include "core/github/curlso.h"
+#include "core/github/gh.h"
 
 static void
 repo_url(const char *url, const char *want)

@@ -16,11 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/gh.h"
-#include "core/policy.h"
-#include "core/repo.h"
-#include "core/roles.h"
+#include "core/base/buf.h"
+#include "core/github/gh.h"
+#include "core/engine/policy.h"
+#include "core/git/repo.h"
+#include "core/github/roles.h"
 #include "gates/gate.h"
 
 #define OWNER "bbws"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/ghactions.h"
+#include "core/github/ghactions.h"
 
 /* Run FN into a memory stream; the caller frees the text. */
 #define CAPTURE(text, call)                                                                        \

@@ -1,4 +1,4 @@
-/* The index of the audit log (core/index.c) and the log read from its tail (core/audit.c):
+/* The index of the audit log (core/ledger/index.c) and the log read from its tail (core/ledger/audit.c):
  * a log of a few hundred mixed entries, read whole and from a remembered point, indexed,
  * and every query the rules make answered the same over the entries a focus picks as over
  * the whole history. */
@@ -15,13 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/audit.h"
-#include "core/dora.h"
-#include "core/history.h"
-#include "core/index.h"
-#include "core/keys.h"
-#include "core/repo.h"
-#include "core/rollback.h"
+#include "core/ledger/audit.h"
+#include "core/insight/dora.h"
+#include "core/ledger/history.h"
+#include "core/ledger/index.h"
+#include "core/ledger/keys.h"
+#include "core/git/repo.h"
+#include "core/release/rollback.h"
 
 #define N_ENTRIES 240
 #define N_COMMITS 90
@@ -397,7 +397,7 @@ test_focus_answers_as_the_whole_history(void **state)
     index_free(ix);
 }
 
-/* The report (core/dora.h) of one environment over a window. Over the whole history
+/* The report (core/insight/dora.h) of one environment over a window. Over the whole history
  * (WHOLE set), each decision's gates are read from its entry in the log first. */
 static json_t *
 report_of(struct fixture *f, json_t *h, const char *env, const struct dora_window *w,

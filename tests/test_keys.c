@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/keys.h"
+#include "core/ledger/keys.h"
 
 #define PASS "correct horse battery staple"
 #define REC_LEN 120

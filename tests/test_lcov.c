@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "core/report.h"
+#include "core/report/report.h"
 
 #define TESTUTIL_NAME "lcov"
 #include "testutil.h"

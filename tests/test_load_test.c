@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/policy.h"
+#include "core/engine/policy.h"
 #include "gates/gate.h"
 
 #define L FIXTURES "/loadtest/"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "core/policy.h"
+#include "core/engine/policy.h"
 
 #define BBWS FIXTURES "/../../policies/bbws.json"
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/report.h"
+#include "core/report/report.h"
 
 #define R FIXTURES "/reports/"
 

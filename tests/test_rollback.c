@@ -7,8 +7,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "core/deploy.h"
-#include "core/rollback.h"
+#include "core/release/deploy.h"
+#include "core/release/rollback.h"
 
 #include "testjson.h"
 

@@ -8,9 +8,9 @@
 #include <limits.h>
 #include <string.h>
 
-#include "core/audit.h"
-#include "core/deploy.h"
-#include "core/history.h"
+#include "core/ledger/audit.h"
+#include "core/release/deploy.h"
+#include "core/ledger/history.h"
 #include "gates/gate.h"
 
 #include "testjson.h"

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/report.h"
+#include "core/base/buf.h"
+#include "core/report/report.h"
 #include "core/report/jsonstream.h"
 
 #define REPORTS FIXTURES "/reports"

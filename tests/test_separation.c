@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "core/gh.h"
+#include "core/github/gh.h"
 #include "gates/gate.h"
 
 #include "testjson.h"

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/sig.h"
+#include "core/base/sig.h"
 
 static int
 setup(void **state)

@@ -10,14 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/err.h"
-#include "core/keys.h"
-#include "core/sign.h"
+#include "core/base/buf.h"
+#include "core/base/err.h"
+#include "core/ledger/keys.h"
+#include "core/ledger/sign.h"
 
 #define TYPE SIGN_PAYLOAD_TYPE
 
-/* The fixed test keys: seed i, i+1, ... (mod 256). core/keys.c is not used: the key
+/* The fixed test keys: seed i, i+1, ... (mod 256). core/ledger/keys.c is not used: the key
  * id is computed here as hex of the first 8 bytes of SHA-256(pk). */
 static void
 make_key(struct key *k, unsigned char first)

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/audit.h"
-#include "core/buf.h"
-#include "core/err.h"
-#include "core/loghome.h"
-#include "core/sign.h"
-#include "core/witness.h"
+#include "core/ledger/audit.h"
+#include "core/base/buf.h"
+#include "core/base/err.h"
+#include "core/ledger/loghome.h"
+#include "core/ledger/sign.h"
+#include "core/ledger/witness.h"
 
 static void
 make_key(struct key *k, unsigned char first)

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/report.h"
-#include "xml.h"
+#include "core/report/report.h"
+#include "core/report/xml.h"
 
 #define COB_STACK 32 /* element kinds kept per depth; deeper elements play no part */
 

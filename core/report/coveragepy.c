@@ -4,7 +4,7 @@
  * ignored. */
 #include <stdint.h>
 
-#include "core/report.h"
+#include "core/report/report.h"
 #include "core/report/jsonstream.h"
 
 #include <string.h>

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <yajl/yajl_parse.h>
 
-#include "core/report.h"
+#include "core/report/report.h"
 
 #define JSONSTREAM_MAX_DEPTH 32         /* frames kept; deeper nesting is only counted */
 #define JSONSTREAM_KEY_MAX 64           /* bytes of a key kept in its frame */

@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/report.h"
-#include "xml.h"
+#include "core/report/report.h"
+#include "core/report/xml.h"
 
 enum {
     CASE_FAILURE = 1 << 0,

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/report.h"
+#include "core/report/report.h"
 
 #define LCOV_MAX_LINE (64 * 1024)         /* bytes in one record */
 #define LCOV_MAX_LINENO 10000000u         /* highest DA line number */

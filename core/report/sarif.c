@@ -10,8 +10,8 @@
  *    by everything that decides its outcome (rule reference, own level, own
  *    security-severity state), resolved when the run ends.
  * Rule lookup follows sarif-gate.jq in tests/fixtures/reports/MANIFEST.md. */
-#include "core/buf.h"
-#include "core/report.h"
+#include "core/base/buf.h"
+#include "core/report/report.h"
 #include "core/report/jsonstream.h"
 
 #include <locale.h>

@@ -1,11 +1,11 @@
-#include "xml.h"
+#include "core/report/xml.h"
 
 #include <expat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "core/report.h"
+#include "core/report/report.h"
 
 struct xml_ctx {
     XML_Parser p;

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
+#include "core/base/err.h"
 
 #define REPORT_XML_MAX_DEPTH 1024
 #define REPORT_XML_MAX_TOKEN (64u * 1024 * 1024)

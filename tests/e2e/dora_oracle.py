@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The rules of docs/report.md ("The rules"), written again from the text, apart from
-core/dora.c: the four keys of one environment over a window, from the entries of
+core/insight/dora.c: the four keys of one environment over a window, from the entries of
 `promote audit export` (stdin) and the commit times git gives.
 
 usage: dora_oracle.py ENV SINCE UNTIL REPORT [NEED...] < export

@@ -1,5 +1,5 @@
 #!/bin/sh
-# A DSSE envelope and a checkpoint written by core/sign.c verify with openssl and
+# A DSSE envelope and a checkpoint written by core/ledger/sign.c verify with openssl and
 # POSIX tools alone (no promote, no jq, no python): the recipe of docs/audit.md.
 # The fixtures are byte for byte what tests/test_sign.c makes sign_envelope and
 # sign_checkpoint write for the fixed test key (seed 00 01 .. 1f).

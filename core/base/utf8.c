@@ -1,0 +1,46 @@
+#include "core/base/utf8.h"
+
+size_t
+utf8_seq(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t len, i;
+    unsigned c;
+
+    if (s[0] == 0)
+        return 0;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        len = 2;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        len = 3;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        len = 4;
+    else
+        return 0;
+    c = s[0] & (0xffu >> (len + 1));
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) /* the NUL that ends S stops here too */
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+        (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    return len;
+}
+
+void
+utf8_clean(char *s)
+{
+    size_t n;
+
+    while (*s) {
+        n = utf8_seq(s);
+        if (n == 0)
+            *s++ = '?';
+        else
+            s += n;
+    }
+}
