@@ -98,6 +98,11 @@ extern const struct gate *const gate_registry[];
 void gate_remedy(const struct gate *gate, enum verdict v, const struct evidence *ev,
                  const json_t *rule, time_t now, const struct finding *f, struct remedy *out);
 void evidence_release(struct evidence *ev);
+/* A gate's evidence rebuilt from the data a decision recorded for it (the gate's "data" in
+ * the audit log: replay, and the table-driven gate tests), for COMMIT. -1 when the record
+ * cannot give it. */
+int gate_evidence_from(struct evidence *ev, const struct gate *gate, const char *commit,
+                       const json_t *data);
 
 /* Shared by file gates: load the report at ctx->evidence_path. */
 int gate_collect_report(const struct gate_ctx *ctx, struct evidence *ev, struct err *e);

@@ -125,3 +125,26 @@ gate_remedy(const struct gate *gate, enum verdict v, const struct evidence *ev,
     if (!out->data)
         out->data = json_object();
 }
+
+int
+gate_evidence_from(struct evidence *ev, const struct gate *gate, const char *commit,
+                   const json_t *data)
+{
+    memset(ev, 0, sizeof(*ev));
+    snprintf(ev->commit, sizeof(ev->commit), "%s", commit);
+    if (strcmp(gate->type, "branch") == 0) {
+        const char *ref = json_string_value(json_object_get(data, "ref"));
+        const char *tip = json_string_value(json_object_get(data, "tip"));
+
+        if (!ref || !tip || !json_is_boolean(json_object_get(data, "reachable")))
+            return -1;
+        snprintf(ev->branch.ref, sizeof(ev->branch.ref), "%s", ref);
+        snprintf(ev->branch.tip, sizeof(ev->branch.tip), "%s", tip);
+        ev->branch.reachable = json_is_true(json_object_get(data, "reachable"));
+    } else if (gate->needs_evidence && strcmp(gate->type, "load_test") != 0) {
+        if (report_from_json(&ev->report, data) < 0)
+            return -1;
+    }
+    ev->data = json_deep_copy(data);
+    return ev->data ? 0 : -1;
+}

@@ -78,29 +78,6 @@ lacks(char *why, size_t n, const char *type, const json_t *data, const json_t *r
     return NULL;
 }
 
-/* Rebuild a gate's evidence from its recorded data. -1 when the record cannot give it. */
-static int
-evidence_from(struct evidence *ev, const struct gate *gate, const char *commit,
-              const json_t *data)
-{
-    memset(ev, 0, sizeof(*ev));
-    snprintf(ev->commit, sizeof(ev->commit), "%s", commit);
-    if (strcmp(gate->type, "branch") == 0) {
-        const char *ref = json_string_value(json_object_get(data, "ref"));
-        const char *tip = json_string_value(json_object_get(data, "tip"));
-
-        if (!ref || !tip || !json_is_boolean(json_object_get(data, "reachable")))
-            return -1;
-        snprintf(ev->branch.ref, sizeof(ev->branch.ref), "%s", ref);
-        snprintf(ev->branch.tip, sizeof(ev->branch.tip), "%s", tip);
-        ev->branch.reachable = json_is_true(json_object_get(data, "reachable"));
-    } else if (gate->needs_evidence && strcmp(gate->type, "load_test") != 0) {
-        if (report_from_json(&ev->report, data) < 0)
-            return -1;
-    }
-    ev->data = json_deep_copy(data);
-    return ev->data ? 0 : -1;
-}
 
 static json_t *
 entry_json(json_int_t seq, const char *id, const char *time_s, const json_t *ext,
@@ -181,7 +158,7 @@ replay_one(json_t *out, const struct replay_req *rq, json_int_t seq, const char 
             }
             reason = "the record holds no evidence for it (recorded before replay existed)";
         } else if ((reason = lacks(why, sizeof(why), gate->type, data, g)) == NULL &&
-                   evidence_from(&ev, gate, commit, data) < 0) {
+                   gate_evidence_from(&ev, gate, commit, data) < 0) {
             reason = "its recorded evidence cannot be read";
         }
         if (reason) {
