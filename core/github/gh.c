@@ -658,6 +658,14 @@ struct xfer {
     int running;
     int done;
     json_t *acc;
+    /* A list whose first page names its last (rel="last", page N >= 3): pages 2 .. N are
+     * fetched at once, each by a transfer of its own, and joined in page order when all
+     * are in. One whose last page still names a next one (the list grew meanwhile) goes
+     * on page by page from there. */
+    struct xfer *kids; /* pages 2 .. N (owned), NKIDS of them */
+    size_t nkids;
+    struct xfer *parent; /* a kid: the transfer of the list's first page */
+    char link[2048];     /* a kid's Link header */
 };
 
 static size_t
@@ -726,9 +734,12 @@ fail(struct xfer *x, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(x->res->error, sizeof(x->res->error), fmt, ap);
+    /* the first page of a list that fails names why; later ones add nothing */
+    if (!(x->parent && x->res->state == GH_FAILED)) {
+        vsnprintf(x->res->error, sizeof(x->res->error), fmt, ap);
+        scrub(x->gh, x->res->error, sizeof(x->res->error));
+    }
     va_end(ap);
-    scrub(x->gh, x->res->error, sizeof(x->res->error));
     x->res->state = GH_FAILED;
     json_decref(x->acc);
     x->acc = NULL;
@@ -820,11 +831,12 @@ retry_or_fail(struct xfer *x, const char *why)
     x->not_before = now_s() + backoff;
 }
 
-/* The URL of rel="next" in a Link header, or "" */
+/* The URL of rel=REL ("next", "last") in a Link header, or "" */
 static void
-next_link(char *out, size_t outsz, const char *link)
+rel_link(char *out, size_t outsz, const char *link, const char *rel)
 {
     const char *p = link;
+    char want[32];
 
     out[0] = '\0';
     while (p && (p = strchr(p, '<')) != NULL) {
@@ -835,8 +847,8 @@ next_link(char *out, size_t outsz, const char *link)
             return;
         params = end + 1;
         comma = strchr(params, ',');
-        if (strstr(params, "rel=\"next\"") &&
-            (!comma || strstr(params, "rel=\"next\"") < comma)) {
+        snprintf(want, sizeof(want), "rel=\"%s\"", rel);
+        if (strstr(params, want) && (!comma || strstr(params, want) < comma)) {
             if ((size_t)(end - p - 1) < outsz)
                 snprintf(out, outsz, "%.*s", (int)(end - p - 1), p + 1);
             return;
@@ -845,13 +857,130 @@ next_link(char *out, size_t outsz, const char *link)
     }
 }
 
+/* Add PAGE (owned) to what X has of its list: 0, or -1 when it is not a page of it. */
+static int
+add_page(struct xfer *x, json_t *page, const char *path)
+{
+    struct gh_res *r = x->res;
+    json_t *arr, *all;
+    size_t i;
+
+    if (r->paging == GH_PAGES) {
+        if (!json_is_array(page)) {
+            json_decref(page);
+            fail(x, "GET %s: expected a JSON array", path);
+            return -1;
+        }
+        if (!x->acc)
+            x->acc = json_array();
+        json_array_extend(x->acc, page);
+        json_decref(page);
+        return 0;
+    }
+    arr = json_object_get(page, r->items_key);
+    if (!json_is_array(arr)) {
+        json_decref(page);
+        fail(x, "GET %s: expected an object with a '%s' array", path, r->items_key);
+        return -1;
+    }
+    if (!x->acc) {
+        x->acc = page;
+        return 0;
+    }
+    all = json_object_get(x->acc, r->items_key);
+    for (i = 0; i < json_array_size(arr); i++)
+        json_array_append(all, json_array_get(arr, i));
+    json_decref(page);
+    return 0;
+}
+
+/* X goes on to the page NEXT names (a Link header's): 0, or -1 (X failed) when NEXT is on
+ * another host or the list is too long. */
+static int
+follow_next(struct gh *gh, struct xfer *x, const char *next, const char *path)
+{
+    char scheme[16], host[256], port[16], quoted[128];
+
+    if (url_parts(next, scheme, sizeof(scheme), host, sizeof(host), port, sizeof(port)) < 0 ||
+        strcmp(scheme, gh->scheme) != 0 || strcasecmp(host, gh->host) != 0 ||
+        strcmp(port, gh->port) != 0) {
+        gh_excerpt(quoted, sizeof(quoted), next, strlen(next), GH_EXCERPT_MAX, gh->token);
+        fail(x, "GET %s: refusing to follow a next-page link to another host ('%s')", path,
+             quoted);
+        return -1;
+    }
+    if (x->res->pages >= GH_MAX_PAGES) {
+        fail(x, "GET %s: more than %d pages", path, GH_MAX_PAGES);
+        return -1;
+    }
+    snprintf(x->url, sizeof(x->url), "%s", next);
+    x->attempt = 0;
+    x->not_before = 0;
+    return 0;
+}
+
+/* Where the value of URL's query parameter "page" starts, or NULL. */
+static const char *
+page_param(const char *url)
+{
+    const char *q = strchr(url, '?'), *p;
+
+    for (p = q; p; p = strchr(p + 1, '&'))
+        if (strncmp(p + 1, "page=", 5) == 0)
+            return p + 6;
+    return NULL;
+}
+
+/* After the first page of X's list: when the Link header names a last page N >= 3 whose
+ * URL with page=2 is the next page's, pages 2 .. N are fetched at once (1). 0: the list
+ * is read page by page (no such last page); -1: X failed. NEXT has passed follow_next's
+ * checks, and the last page's URL differs from it in the page only. */
+static int
+fan_out(struct gh *gh, struct xfer *x, const char *next, const char *link, const char *path)
+{
+    char last[2048], url[2048];
+    const char *at;
+    char *end = NULL;
+    unsigned long n, k;
+    int pre;
+
+    rel_link(last, sizeof(last), link, "last");
+    at = last[0] ? page_param(last) : NULL;
+    if (!at)
+        return 0;
+    n = strtoul(at, &end, 10);
+    pre = (int)(at - last);
+    if (end == at || n < 3 || (*end && *end != '&') ||
+        snprintf(url, sizeof(url), "%.*s2%s", pre, last, end) >= (int)sizeof(url) ||
+        strcmp(url, next) != 0)
+        return 0;
+    if (n > GH_MAX_PAGES) {
+        fail(x, "GET %s: more than %d pages", path, GH_MAX_PAGES);
+        return -1;
+    }
+    x->kids = calloc(n - 1, sizeof(*x->kids));
+    if (!x->kids) {
+        fail(x, "GET %s: out of memory", path);
+        return -1;
+    }
+    x->nkids = n - 1;
+    for (k = 2; k <= n; k++) {
+        struct xfer *kid = &x->kids[k - 2];
+
+        kid->gh = gh;
+        kid->res = x->res;
+        kid->parent = x;
+        kid->no_cache = x->no_cache;
+        snprintf(kid->url, sizeof(kid->url), "%.*s%lu%s", pre, last, k, end);
+    }
+    return 1;
+}
+
 static void
 take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
 {
     struct gh_res *r = x->res;
-    char next[2048], scheme[16], host[256], port[16], path[GH_PATH_EXCERPT_MAX + 4], quoted[128];
-    json_t *arr;
-    size_t i;
+    char next[2048], path[GH_PATH_EXCERPT_MAX + 4];
 
     shown(path, sizeof(path), gh, x->url);
 
@@ -862,35 +991,16 @@ take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
         x->done = 1;
         return;
     }
-    if (r->paging == GH_PAGES) {
-        if (!json_is_array(page)) {
-            json_decref(page);
-            fail(x, "GET %s: expected a JSON array", path);
-            return;
-        }
-        if (!x->acc)
-            x->acc = json_array();
-        json_array_extend(x->acc, page);
-        json_decref(page);
-    } else {
-        arr = json_object_get(page, r->items_key);
-        if (!json_is_array(arr)) {
-            json_decref(page);
-            fail(x, "GET %s: expected an object with a '%s' array", path, r->items_key);
-            return;
-        }
-        if (!x->acc) {
-            x->acc = page;
-        } else {
-            json_t *all = json_object_get(x->acc, r->items_key);
-
-            for (i = 0; i < json_array_size(arr); i++)
-                json_array_append(all, json_array_get(arr, i));
-            json_decref(page);
-        }
-    }
+    if (add_page(x, page, path) < 0)
+        return;
     r->pages++;
-    next_link(next, sizeof(next), link);
+    if (x->parent) {
+        /* one of the pages fetched at once: joined when all are in (pages_in) */
+        snprintf(x->link, sizeof(x->link), "%s", link ? link : "");
+        x->done = 1;
+        return;
+    }
+    rel_link(next, sizeof(next), link, "next");
     if (!next[0]) {
         r->json = x->acc;
         x->acc = NULL;
@@ -898,21 +1008,69 @@ take_page(struct gh *gh, struct xfer *x, json_t *page, const char *link)
         x->done = 1;
         return;
     }
-    if (url_parts(next, scheme, sizeof(scheme), host, sizeof(host), port, sizeof(port)) < 0 ||
-        strcmp(scheme, gh->scheme) != 0 || strcasecmp(host, gh->host) != 0 ||
-        strcmp(port, gh->port) != 0) {
-        gh_excerpt(quoted, sizeof(quoted), next, strlen(next), GH_EXCERPT_MAX, gh->token);
-        fail(x, "GET %s: refusing to follow a next-page link to another host ('%s')", path,
-             quoted);
+    if (follow_next(gh, x, next, path) < 0)
         return;
+    if (r->pages == 1)
+        fan_out(gh, x, next, link, path);
+}
+
+/* The transfers of the pages X fetched at once, ended and freed. */
+static void
+kids_release(struct gh *gh, struct xfer *x)
+{
+    size_t i;
+
+    for (i = 0; i < x->nkids; i++) {
+        struct xfer *kid = &x->kids[i];
+
+        if (kid->running)
+            curl_multi_remove_handle(gh->multi, kid->easy);
+        xfer_reset(kid);
+        buf_release(&kid->body);
+        json_decref(kid->acc);
     }
-    if (r->pages >= GH_MAX_PAGES) {
-        fail(x, "GET %s: more than %d pages", path, GH_MAX_PAGES);
-        return;
+    free(x->kids);
+    x->kids = NULL;
+    x->nkids = 0;
+}
+
+/* A page P fetched at once came in or failed: 1 when P's list is done now (read whole,
+ * or failed), 0 while pages are missing or it goes on page by page. */
+static int
+pages_in(struct gh *gh, struct xfer *p)
+{
+    struct gh_res *r = p->res;
+    char next[2048], path[GH_PATH_EXCERPT_MAX + 4];
+    size_t i;
+
+    if (p->done)
+        return 0;
+    if (r->state == GH_FAILED) { /* a page failed, with its reason: so did the list */
+        json_decref(p->acc);
+        p->acc = NULL;
+        p->done = 1;
+        return 1;
     }
-    snprintf(x->url, sizeof(x->url), "%s", next);
-    x->attempt = 0;
-    x->not_before = 0;
+    for (i = 0; i < p->nkids; i++)
+        if (!p->kids[i].done)
+            return 0;
+    shown(path, sizeof(path), gh, p->url);
+    for (i = 0; i < p->nkids; i++) { /* in page order */
+        json_t *page = p->kids[i].acc;
+
+        p->kids[i].acc = NULL;
+        if (add_page(p, page, path) < 0)
+            return 1;
+    }
+    rel_link(next, sizeof(next), p->kids[p->nkids - 1].link, "next");
+    kids_release(gh, p);
+    if (next[0]) /* the list grew while it was read: on from its last page, one by one */
+        return follow_next(gh, p, next, path) < 0 ? 1 : 0;
+    r->json = p->acc;
+    p->acc = NULL;
+    r->state = GH_OK;
+    p->done = 1;
+    return 1;
 }
 
 /* GitHub's error message from a body, as an excerpt. */
@@ -1053,6 +1211,20 @@ xfer_finish(struct gh *gh, struct xfer *x, CURLcode code)
     fail(x, "GET %s: HTTP %ld%s%s", path, status, msg[0] ? ": " : "", msg);
 }
 
+/* Start X when it is due (at T or before) and neither done nor running; else lower *NEXT
+ * to when it is due. -1 when it cannot start. */
+static int
+start_due(struct gh *gh, struct xfer *x, struct gh_store *s, double t, double *next)
+{
+    if (x->done || x->running)
+        return 0;
+    if (x->not_before <= t)
+        return xfer_start(gh, x, s);
+    if (x->not_before < *next)
+        *next = x->not_before;
+    return 0;
+}
+
 int
 gh_fetch(struct gh *gh, struct gh_store *s, struct err *e)
 {
@@ -1092,16 +1264,15 @@ gh_fetch(struct gh *gh, struct gh_store *s, struct err *e)
             goto done;
 
         for (i = 0; i < n; i++) {
-            if (xs[i].done || xs[i].running)
+            size_t k;
+
+            if (xs[i].done)
                 continue;
-            if (xs[i].not_before <= t) {
-                if (xfer_start(gh, &xs[i], s) < 0) {
-                    err_set(e, EXIT_EVAL, "cannot start a request to GitHub");
-                    goto done;
-                }
-            } else if (xs[i].not_before < next) {
-                next = xs[i].not_before;
-            }
+            for (k = 0; k < xs[i].nkids; k++)
+                if (start_due(gh, &xs[i].kids[k], s, t, &next) < 0)
+                    goto cannot_start;
+            if (!xs[i].nkids && start_due(gh, &xs[i], s, t, &next) < 0)
+                goto cannot_start;
         }
         if (curl_multi_perform(gh->multi, &running) != CURLM_OK) {
             err_set(e, EXIT_EVAL, "libcurl failed");
@@ -1114,7 +1285,7 @@ gh_fetch(struct gh *gh, struct gh_store *s, struct err *e)
                 continue;
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
             xfer_finish(gh, x, m->data.result);
-            if (x->done)
+            if (x->parent ? x->done && pages_in(gh, x->parent) : x->done)
                 left--;
         }
         if (left == 0)
@@ -1130,8 +1301,12 @@ gh_fetch(struct gh *gh, struct gh_store *s, struct err *e)
             usleep((useconds_t)timeout * 1000);
     }
     rc = 0;
+    goto done;
+cannot_start:
+    err_set(e, EXIT_EVAL, "cannot start a request to GitHub");
 done:
     for (i = 0; i < n; i++) {
+        kids_release(gh, &xs[i]);
         if (xs[i].running)
             curl_multi_remove_handle(gh->multi, xs[i].easy);
         xfer_reset(&xs[i]);

@@ -37,6 +37,25 @@ check 'separation of duties: the author cannot promote their own commit' eval '
     python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d[\"runs\"][\"8001\"][\"actor\"]=d[\"runs\"][\"8001\"][\"triggering_actor\"]=\"thandi\"; json.dump(d, open(sys.argv[2], \"w\"))" "$TMP/approved.json" "$TMP/author.json" &&
     gh_scenario "$TMP/author.json" && GITHUB_ACTIONS=true GITHUB_RUN_ID=8001 GITHUB_ACTOR=thandi promote 1 check dev sit &&
     has "$OUT" "FAIL   separation-of-duties" && has "$OUT" "the promoter thandi wrote commit"; rc=$?; gh_scenario "$TMP/approved.json"; [ $rc -eq 0 ]'
+# a list of several pages: the first names the last (rel="last"), so the rest are asked
+# for at once, and joined in page order
+pages_at_once() { # pages_at_once PATH_END N: N page requests of PATH_END, page 1 alone first
+    gh_py "(lambda rs: (lambda p: sorted(p) == [str(i) for i in range(1, $2 + 1)] and len(rs) == $2 and all(p['1']['finished'] <= p[k]['started'] for k in p if k != '1') and all(p[a]['started'] < p[b]['finished'] and p[b]['started'] < p[a]['finished'] for a in p for b in p if '1' not in (a, b)))({dict(x.split('=', 1) for x in r['query'].split('&')).get('page', '1'): r for r in rs}))([r for r in reqs if r['path'].endswith('$1')])"
+}
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["max_per_page"] = 2; json.dump(d, open(sys.argv[2], "w"))' "$TMP/approved.json" "$TMP/paged.json"
+gh_scenario "$TMP/paged.json"
+gh_faults '[{"path": "/reviews", "delay_ms": 300, "times": -1}]'
+check 'five reviews two a page: page 1, then pages 2 and 3 at once, joined in order' eval 'gh_reset_log && promote 0 check --json dev sit &&
+    jq_is "[g for g in d[\"gates\"] if g[\"name\"] == \"code-review\"][0][\"details\"][\"pull_requests\"][0][\"approvers\"]" "[\"lerato\", \"naledi\", \"sipho\"]" &&
+    jq_is "d[\"github\"][\"rounds\"]" 3 && jq_is "d[\"verdict\"]" approved &&
+    [ "$(pages_at_once /pulls/7/reviews 3)" = True ]'
+faults_only() { # faults_only JSON: these fault rules, and no other
+    printf '%s' "$1" | python3 "$SRCDIR/tests/ghsim/harness.py" faults --dir "$GHSIM_DIR" --replace - >/dev/null
+}
+check 'a page that fails fails the list: an error naming it, never a pass' eval 'faults_only "[{\"path\": \"/reviews.*[?&]page=3\", \"status\": 500, \"times\": -1}]" &&
+    promote 3 check dev sit && has "$OUT" "ERROR  code-review" && has "$OUT" "page=3" &&
+    has "$OUT" "HTTP 500" && hasnt "$OUT" "verdict: approved"'
+faults_only '[]'
 gh_scenario "$TMP/rejected.json"
 check 'changes requested after approvals reject the code review' eval 'promote 1 check dev sit &&
     has "$OUT" "FAIL   code-review" && has "$OUT" "not approved: #7: 2 of 2 approvals, changes requested by lerato" &&
