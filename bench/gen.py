@@ -4,11 +4,16 @@
 usage: gen.py KIND MEGABYTES OUT [SEED]
 KIND: lcov | cobertura | junit | sarif
 Writes OUT and OUT.expected.json: the numbers promote must report for it
-(the generator counts as it writes, by the gates' rules, independently of promote).
+(the generator counts as it writes, by the gates' rules, independently of promote),
+and the counts the benchmark's floors check besides (results_per_run: SARIF has three
+runs; testsuites: JUnit's <testsuite> and <testsuites> elements).
 """
 import json
 import random
 import sys
+
+# bumped when a kind's output changes, so bench/run regenerates the files it keeps
+GEN_VERSION = 2
 
 
 class Out:
@@ -111,11 +116,12 @@ def gen_junit(o, target, rnd):
         o.w("".join(buf))
         o.w("</testsuite></testsuite>\n")
     o.w("</testsuites>\n")
-    return {"kind": "tests", "format": "junit", "details": t}
+    return {"kind": "tests", "format": "junit", "testsuites": 1 + 2 * s, "details": t}
 
 
 LEVELS = ["error", "warning", "note", None]
 SEV_OF_LEVEL = {"error": "high", "warning": "medium", "note": "low"}
+SARIF_RUNS = 3
 
 
 def bucket(x):
@@ -134,65 +140,73 @@ def gen_sarif(o, target, rnd):
             r["properties"] = {"security-severity": "undefined"}
         rules.append(r)
     o.w('{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [\n')
-    o.w('{"tool": {"driver": {"name": "benchscan", "rules": %s}}, "results": [\n' % json.dumps(rules))
-    first = True
-    while o.n < target:
-        buf = []
-        for _ in range(1000):
-            ix = rnd.randrange(len(rules))
-            rule = rules[ix]
-            res = {"ruleId": rule["id"], "ruleIndex": ix,
-                   "message": {"text": "finding in generated code " + "x" * rnd.randint(10, 120)},
-                   "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/f%d.c" % rnd.randint(1, 5000)},
-                                                       "region": {"startLine": rnd.randint(1, 9000)}}}]}
-            lvl = rnd.choice(LEVELS)
-            if lvl:
-                res["level"] = lvl
-            r = rnd.random()
-            supp = False
-            if r < 0.05:
-                res["suppressions"] = [{"kind": "external", "status": "accepted"}]
-                supp = True
-            elif r < 0.07:
-                res["suppressions"] = [{"kind": "inSource", "status": "underReview"}]
-            elif r < 0.09:
-                res["suppressions"] = []
-            gone = False
-            if rnd.random() < 0.03:
-                res["baselineState"] = "absent"
-                gone = True
-            elif rnd.random() < 0.3:
-                res["baselineState"] = "unchanged"
-            kind_fail = True
-            if rnd.random() < 0.02:
-                res["kind"] = "pass"
-                kind_fail = False
-            own = None
-            if rnd.random() < 0.05:
-                own = round(rnd.uniform(0, 10), 1)
-                res["properties"] = {"security-severity": own}
-            suppressed += supp
-            absent += gone
-            if kind_fail and not gone and not supp:
-                active += 1
-                sev = own
-                if sev is None:
-                    s = rule.get("properties", {}).get("security-severity")
-                    try:
-                        sev = float(s) if s is not None else None
-                    except ValueError:
-                        sev = None
-                if sev is not None:
-                    counts[bucket(sev)] += 1
-                else:
-                    eff = lvl or rule["defaultConfiguration"]["level"]
-                    if eff in SEV_OF_LEVEL:
-                        counts[SEV_OF_LEVEL[eff]] += 1
-            buf.append(("" if first else ",\n") + json.dumps(res))
-            first = False
-        o.w("".join(buf))
-    o.w("\n]}\n]}\n")
-    return {"kind": "security", "format": "sarif",
+    per_run = []
+    for run in range(SARIF_RUNS):
+        o.w('%s{"tool": {"driver": {"name": "benchscan", "rules": %s}}, "results": [\n'
+            % ("" if run == 0 else ",\n", json.dumps(rules)))
+        n = 0
+        first = True
+        # the runs share the size: run k ends when the file reaches (k + 1) / RUNS of it
+        while o.n < target * (run + 1) // SARIF_RUNS:
+            buf = []
+            for _ in range(1000):
+                ix = rnd.randrange(len(rules))
+                rule = rules[ix]
+                res = {"ruleId": rule["id"], "ruleIndex": ix,
+                       "message": {"text": "finding in generated code " + "x" * rnd.randint(240, 520)},
+                       "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/f%d.c" % rnd.randint(1, 5000)},
+                                                           "region": {"startLine": rnd.randint(1, 9000)}}}]}
+                lvl = rnd.choice(LEVELS)
+                if lvl:
+                    res["level"] = lvl
+                r = rnd.random()
+                supp = False
+                if r < 0.05:
+                    res["suppressions"] = [{"kind": "external", "status": "accepted"}]
+                    supp = True
+                elif r < 0.07:
+                    res["suppressions"] = [{"kind": "inSource", "status": "underReview"}]
+                elif r < 0.09:
+                    res["suppressions"] = []
+                gone = False
+                if rnd.random() < 0.03:
+                    res["baselineState"] = "absent"
+                    gone = True
+                elif rnd.random() < 0.3:
+                    res["baselineState"] = "unchanged"
+                kind_fail = True
+                if rnd.random() < 0.02:
+                    res["kind"] = "pass"
+                    kind_fail = False
+                own = None
+                if rnd.random() < 0.05:
+                    own = round(rnd.uniform(0, 10), 1)
+                    res["properties"] = {"security-severity": own}
+                suppressed += supp
+                absent += gone
+                if kind_fail and not gone and not supp:
+                    active += 1
+                    sev = own
+                    if sev is None:
+                        s = rule.get("properties", {}).get("security-severity")
+                        try:
+                            sev = float(s) if s is not None else None
+                        except ValueError:
+                            sev = None
+                    if sev is not None:
+                        counts[bucket(sev)] += 1
+                    else:
+                        eff = lvl or rule["defaultConfiguration"]["level"]
+                        if eff in SEV_OF_LEVEL:
+                            counts[SEV_OF_LEVEL[eff]] += 1
+                buf.append(("" if first else ",\n") + json.dumps(res))
+                first = False
+                n += 1
+            o.w("".join(buf))
+        o.w("\n]}")
+        per_run.append(n)
+    o.w("\n]}\n")
+    return {"kind": "security", "format": "sarif", "results_per_run": per_run,
             "details": {"counts": counts, "active": active, "suppressed": suppressed, "absent": absent}}
 
 
@@ -205,6 +219,7 @@ def main():
            "sarif": gen_sarif}[kind](o, int(mb * 1024 * 1024), rnd)
     o.f.close()
     exp["bytes"] = o.n
+    exp["gen_version"] = GEN_VERSION
     with open(out + ".expected.json", "w") as f:
         json.dump(exp, f)
 
