@@ -60,7 +60,10 @@ struct junit {
     int case_depth; /* depth of the open <testcase>, 0 when none is open */
     char suite_error[JUNIT_NAME_KEPT]; /* name of the last suite error testcase, "" if none */
     unsigned flags; /* CASE_* seen on the open testcase */
-    char case_name[REPORT_TEST_NAME_LEN]; /* the open testcase, as shown */
+    /* the open testcase's classname and name attributes as they are (cut where the name
+     * shown would be): the name is shown, and worked out, only for one that did not pass */
+    char case_cls[2 * REPORT_TEST_NAME_LEN];
+    char case_base[2 * REPORT_TEST_NAME_LEN];
     char case_msg[REPORT_MESSAGE_LEN];    /* first line of its failure or error message */
     struct suite *suites; /* indexed by depth; REPORT_XML_MAX_DEPTH + 1 entries */
     /* node's totals comments */
@@ -152,27 +155,38 @@ suite_error_case(struct junit *j, const char **attrs)
     snprintf(j->suite_error, sizeof(j->suite_error), "%s", name[0] ? name : "?");
 }
 
-/* The open testcase's name as shown: "classname.name"; "classname: name" when the
- * classname is words (jest-junit); the innermost suite's name in its place when there is
- * no classname; NAME alone when it already starts with the classname (CTest). */
+/* The open testcase's name as shown, into OUT: "classname.name"; "classname: name" when
+ * the classname is words (jest-junit); the innermost suite's name in its place when there
+ * is no classname; NAME alone when it already starts with the classname (CTest). */
 static void
-case_name(struct junit *j, const char **attrs, int depth)
+case_name(char out[REPORT_TEST_NAME_LEN], const struct junit *j)
 {
-    const char *cls = xml_attr(attrs, "classname"), *name = xml_attr(attrs, "name");
-    char joined[2 * REPORT_TEST_NAME_LEN];
+    const char *cls = j->case_cls, *name = j->case_base;
+    char joined[4 * REPORT_TEST_NAME_LEN + 2]; /* both whole, and ": " */
     int d;
 
-    if (!name || !*name)
+    if (!*name)
         name = "(unnamed)";
-    if (!cls || !*cls)
-        for (d = depth - 1, cls = NULL; d > 0 && !cls; d--)
+    if (!*cls)
+        for (d = j->case_depth - 1, cls = NULL; d > 0 && !cls; d--)
             if (j->suites[d].name[0])
                 cls = j->suites[d].name;
     if (!cls || strncmp(name, cls, strlen(cls)) == 0)
         snprintf(joined, sizeof(joined), "%s", name);
     else
         snprintf(joined, sizeof(joined), "%s%s%s", cls, strchr(cls, ' ') ? ": " : ".", name);
-    report_text(j->case_name, sizeof(j->case_name), joined, strlen(joined), 1);
+    report_text(out, REPORT_TEST_NAME_LEN, joined, strlen(joined), 1);
+}
+
+/* Attribute KEY of ATTRS as it is into OUT (cut to fit; "" when none). */
+static void
+raw_attr(char out[2 * REPORT_TEST_NAME_LEN], const char **attrs, const char *key)
+{
+    const char *v = xml_attr(attrs, key);
+    size_t n = v ? strnlen(v, 2 * REPORT_TEST_NAME_LEN - 1) : 0;
+
+    memcpy(out, v ? v : "", n);
+    out[n] = '\0';
 }
 
 /* The message of a <failure> or <error>: its message attribute, else its type. An error
@@ -205,7 +219,8 @@ junit_start(struct xml_ctx *x, const char *name, const char **attrs, int depth)
         j->case_depth = depth;
         j->flags = 0;
         j->case_msg[0] = '\0';
-        case_name(j, attrs, depth);
+        raw_attr(j->case_cls, attrs, "classname");
+        raw_attr(j->case_base, attrs, "name");
         status = xml_attr(attrs, "status");
         if (status && strcmp(status, "disabled") == 0)
             j->flags |= CASE_DISABLED;
@@ -243,7 +258,7 @@ keep_failing(struct junit *j, int is_error)
     if (j->t.n_failing == REPORT_FIRST_KEPT)
         return;
     t = &j->t.failing[j->t.n_failing++];
-    memcpy(t->name, j->case_name, sizeof(t->name));
+    case_name(t->name, j);
     if (!j->case_msg[0] && (j->flags & CASE_NOTRUN))
         snprintf(t->message, sizeof(t->message), "not run");
     else
