@@ -89,6 +89,15 @@ check 'file size limit on the remembered state: exit 3 before any gate, nothing 
     hasnt "$OUT" "verdict" && after $n'
 check 'with room again, the next promotion appends' eval 'n=$(count);
     promote 0 $K dev sit && has "$OUT" "recorded: seq $((n + 1))" && after $((n + 1))'
+# the index (derived from the log) cannot grow: the run stops after the append, naming the
+# index; its transaction leaves it as it was, and the next run brings it up to the log
+check 'file size limit on the index: exit 3, named; the index catches up on the next run' eval '
+    n=$(count); ix=.git/promote/index.sqlite; size=$(stat -c %s $ix);
+    piped fsize $size "$PROMOTE" $K dev sit;
+    exit3 "index.sqlite" && has "$ERR" "cannot write: disk I/O error" &&
+    [ "$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"select count(*) from entries\").fetchone()[0])" $ix)" = $n ] &&
+    after $((n + 1)) &&
+    [ "$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"select count(*) from entries\").fetchone()[0])" $ix)" = $((n + 1)) ]'
 
 # ---- disk: a read-only repository ---------------------------------------------------
 # As root, chmod does not stop a write: the run is made as nobody, owner of the clone.
