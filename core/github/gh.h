@@ -1,5 +1,7 @@
-/* GitHub REST API client (libcurl). All requests of a round run concurrently on one
- * curl multi handle with connection reuse; pages follow Link rel="next"; 5xx,
+/* GitHub REST API client (libcurl, loaded on first use: core/github/curlso.h). All
+ * requests of a round run concurrently on one curl multi handle with connection reuse;
+ * pages follow Link rel="next", and when the first page names the last (rel="last"),
+ * the rest are asked for at once and joined in page order; 5xx,
  * timeouts and resets are retried with backoff and jitter; rate limits are waited
  * out when short; responses are cached with their ETag and replayed on 304.
  * The token lives in locked memory and never reaches any output. */
