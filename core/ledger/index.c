@@ -72,18 +72,23 @@ index_free(struct index *ix)
     free(ix);
 }
 
-/* Does the open database say it is an index of this format? */
+/* Does the open database say it is an index of this format, with the triggers that count
+ * its rows (without them the count drifts, and every run would find gaps)? */
 static int
 says_ours(struct index *ix)
 {
     sqlite3_stmt *st = NULL;
     int ok;
 
-    if (sqlite3_prepare_v2(ix->db, "SELECT v FROM meta WHERE k = 'format'", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(ix->db,
+                           "SELECT v, (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                           "AND name IN ('entries_added', 'entries_removed')) FROM meta WHERE "
+                           "k = 'format'",
+                           -1, &st, NULL) != SQLITE_OK)
         return 0;
     ok = sqlite3_step(st) == SQLITE_ROW &&
-         strcmp((const char *)sqlite3_column_text(st, 0), INDEX_FORMAT) == 0;
+         strcmp((const char *)sqlite3_column_text(st, 0), INDEX_FORMAT) == 0 &&
+         sqlite3_column_int(st, 1) == 2;
     sqlite3_finalize(st);
     return ok;
 }

@@ -58,6 +58,9 @@ check 'a row missing in the middle: the same answers' eval 'python3 -c "import s
 check 'a row count that lies: the same answers, and a count that is true again' eval 'python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(\"update meta set v = 4 where k = ?\", (\"rows\",)); c.commit()" $INDEX &&
     answers count && same_as_before count && [ "$(rows)" = 6 ] &&
     [ "$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"select v from meta where k = ?\", (\"rows\",)).fetchone()[0])" $INDEX)" = 6 ]'
+check 'a trigger dropped: the same answers, and an index that counts again' eval 'python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(\"drop trigger entries_added\"); c.commit()" $INDEX &&
+    answers trigger && same_as_before trigger && [ "$(rows)" = 6 ] &&
+    [ "$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"select count(*) from sqlite_master where type = ?\", (\"trigger\",)).fetchone()[0])" $INDEX)" = 2 ]'
 check 'another format: the same answers' eval 'python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(\"update meta set v = 9 where k = ?\", (\"format\",)); c.commit()" $INDEX &&
     answers format && same_as_before format'
 check 'the log cut back under a warm index: refused, naming the truncation' eval 'answers again &&
