@@ -3,11 +3,17 @@
 size_t
 utf8_seq(const char *str)
 {
+    return str[0] ? utf8_seqn(str, 4) : 0; /* the NUL that ends STR fails any sequence */
+}
+
+size_t
+utf8_seqn(const char *str, size_t n)
+{
     const unsigned char *s = (const unsigned char *)str;
     size_t len, i;
     unsigned c;
 
-    if (s[0] == 0)
+    if (n == 0)
         return 0;
     if (s[0] < 0x80)
         return 1;
@@ -19,9 +25,11 @@ utf8_seq(const char *str)
         len = 4;
     else
         return 0;
+    if (n < len)
+        return 0;
     c = s[0] & (0xffu >> (len + 1));
     for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) /* the NUL that ends S stops here too */
+        if ((s[i] & 0xc0) != 0x80)
             return 0;
         c = (c << 6) | (s[i] & 0x3f);
     }

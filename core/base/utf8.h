@@ -10,6 +10,9 @@
  * surrogate, nothing above U+10FFFF), or 0 when there is none (at the NUL too). */
 size_t utf8_seq(const char *s);
 
+/* The same for S of N bytes, not NUL-terminated: 0 also when the sequence runs past N. */
+size_t utf8_seqn(const char *s, size_t n);
+
 /* Replace, in place, every byte of S that is not part of a well-formed UTF-8 sequence
  * by '?' (so a character cut in two by a byte count becomes '?'). */
 void utf8_clean(char *s);

@@ -14,6 +14,7 @@
 
 #include "core/base/file.h"
 #include "core/base/sig.h"
+#include "core/ledger/scan.h"
 #include "core/ledger/sign.h"
 #include "core/base/testhooks.h"
 
@@ -972,6 +973,40 @@ struct check_run {
     int started; /* on a thread of its own */
 };
 
+/* What the checks read of the statement PAYLOAD (LEN bytes) into OUT, by jansson: 0, or
+ * -1 when it is not canonical JSON (CANON is scratch). For a statement scan_canonical
+ * declines; it reads what scan_canonical reads. */
+static int
+statement_head(struct scan_head *out, struct buf *canon, const unsigned char *payload,
+               size_t len)
+{
+    json_t *st = json_loadb((const char *)payload, len, JSON_REJECT_DUPLICATES, NULL);
+    const json_t *pred, *seq;
+    struct err ce = ERR_INIT;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    canon->len = 0;
+    if (!st || sign_canonical(canon, st, &ce) < 0 || canon->len != len ||
+        memcmp(canon->ptr, payload, len) != 0)
+        goto done;
+    pred = json_object_get(st, "predicate");
+    seq = json_object_get(pred, "seq");
+    snprintf(out->type, sizeof(out->type), "%s", str(json_object_get(st, "_type")));
+    snprintf(out->predicate_type, sizeof(out->predicate_type), "%s",
+             str(json_object_get(st, "predicateType")));
+    if (strlen(str(json_object_get(pred, "prev"))) < sizeof(out->prev))
+        snprintf(out->prev, sizeof(out->prev), "%s", str(json_object_get(pred, "prev")));
+    if (json_is_integer(seq)) {
+        out->seq = json_integer_value(seq);
+        out->seq_set = 1;
+    }
+    rc = 0;
+done:
+    json_decref(st);
+    return rc;
+}
+
 /* Check entry I of LOG (seq LOG->base + I + 1) on its own: one line, a DSSE envelope of
  * a canonical promote statement with a seq, signed by a trusted key not retired at its
  * seq. CANON is scratch. Tamper is named as audit_verify_log names it. */
@@ -981,11 +1016,9 @@ check_entry(struct entry_check *out, struct buf *canon, const struct audit_log *
 {
     const struct audit_item *it = &log->items[i];
     uint64_t seq = log->base + i + 1;
+    struct scan_head h;
     struct dsse d;
-    json_t *st = NULL;
-    const json_t *pred, *jseq;
-    const char *type, *prev;
-    int rc = -1;
+    int rc = -1, scanned;
 
     memset(out, 0, sizeof(*out));
     memset(&d, 0, sizeof(d));
@@ -1001,36 +1034,34 @@ check_entry(struct entry_check *out, struct buf *canon, const struct audit_log *
     }
     if (verify_entry(&d, seq, trust, e) < 0)
         goto done;
-    st = json_loadb((const char *)d.payload, d.payload_len, JSON_REJECT_DUPLICATES, NULL);
-    canon->len = 0;
-    if (!st || sign_canonical(canon, st, e) < 0 || canon->len != d.payload_len ||
-        memcmp(canon->ptr, d.payload, canon->len) != 0) {
+    /* canonical, read in one pass; what the scan declines, jansson decides */
+    scanned = scan_canonical(&h, d.payload, d.payload_len);
+    if (scanned < 0) {
+        err_set(e, EXIT_EVAL, "cannot verify the audit log: out of memory");
+        goto done;
+    }
+    if (!scanned && statement_head(&h, canon, d.payload, d.payload_len) < 0) {
         err_set(e, EXIT_TAMPER, "seq %llu: the payload is not a canonical JSON statement",
                 (unsigned long long)seq);
         goto done;
     }
-    pred = json_object_get(st, "predicate");
-    type = json_string_value(json_object_get(st, "predicateType"));
-    jseq = json_object_get(pred, "seq");
-    if (!type || (strcmp(type, AUDIT_VSA) != 0 && strcmp(type, AUDIT_EVENT) != 0) ||
-        strcmp(str(json_object_get(st, "_type")), "https://in-toto.io/Statement/v1") != 0) {
+    if ((strcmp(h.predicate_type, AUDIT_VSA) != 0 && strcmp(h.predicate_type, AUDIT_EVENT) != 0) ||
+        strcmp(h.type, "https://in-toto.io/Statement/v1") != 0) {
         err_set(e, EXIT_TAMPER, "seq %llu: not a promote statement", (unsigned long long)seq);
         goto done;
     }
-    if (!json_is_integer(jseq)) {
+    if (!h.seq_set) {
         err_set(e, EXIT_TAMPER, "seq %llu: the statement has no seq", (unsigned long long)seq);
         goto done;
     }
-    out->seq = json_integer_value(jseq);
+    out->seq = h.seq;
     /* equal to the hex of the previous payload hash exactly when it is 64 lower-case hex
      * digits (as a C string, as the chain was always compared) that decode to it */
-    prev = str(json_object_get(pred, "prev"));
-    out->prev_ok = strlen(prev) == 64 && unhex32(out->prev, prev) == 0;
+    out->prev_ok = strlen(h.prev) == 64 && unhex32(out->prev, h.prev) == 0;
     sign_sha256(out->payload_hash, -1, d.payload, d.payload_len);
     sign_leaf_hash(out->leaf, (const unsigned char *)it->bytes, it->len);
     rc = 0;
 done:
-    json_decref(st);
     sign_dsse_release(&d);
     return rc;
 }

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CANON_MAX_DEPTH 256        /* nesting refused beyond this: no deep recursion */
+#include "core/ledger/scan.h"
+
+#define CANON_MAX_DEPTH SIGN_CANON_MAX_DEPTH /* nesting refused beyond: no deep recursion */
 #define NOTE_MAX_SIGS 64           /* signature lines accepted in a checkpoint (C2SP: >= 16) */
 #define NOTE_MAX_SIG_B64 8192      /* longest signature accepted on an unknown key's line */
 #define EM_DASH_SP "\xe2\x80\x94 " /* U+2014 then a space: opens a signature line */
@@ -225,13 +227,12 @@ sign_dsse_release(struct dsse *d)
     memset(d, 0, sizeof(*d));
 }
 
-/* One entry of "signatures": {"sig": string, "keyid": string (optional)}. */
+/* One entry of "signatures": {"sig": string, "keyid": string (optional)}, as slices of
+ * the envelope's strings into OUT. */
 static int
-parse_sig(struct dsse_sig *out, const json_t *o, size_t idx, struct err *e)
+sig_fields(struct scan_sig *out, const json_t *o, size_t idx, struct err *e)
 {
     const json_t *sig, *keyid;
-    unsigned char tmp[192];
-    size_t n;
 
     if (!json_is_object(o))
         return err_set(e, EXIT_TAMPER, "malformed DSSE envelope: signatures[%zu] is not an object",
@@ -244,97 +245,121 @@ parse_sig(struct dsse_sig *out, const json_t *o, size_t idx, struct err *e)
     if (keyid && !json_is_string(keyid))
         return err_set(e, EXIT_TAMPER,
                        "malformed DSSE envelope: signatures[%zu].keyid is not a string", idx);
-    if (keyid) {
-        if (json_string_length(keyid) >= sizeof(out->keyid))
-            return err_set(
-                e, EXIT_TAMPER,
-                "malformed DSSE envelope: signatures[%zu].keyid is longer than %zu bytes", idx,
-                sizeof(out->keyid) - 1);
-        memcpy(out->keyid, json_string_value(keyid), json_string_length(keyid) + 1);
+    out->sig = json_string_value(sig);
+    out->sig_len = json_string_length(sig);
+    out->keyid = keyid ? json_string_value(keyid) : NULL;
+    out->keyid_len = keyid ? json_string_length(keyid) : 0;
+    return 0;
+}
+
+/* The fields of the envelope ROOT (parsed by jansson) into OUT, as slices of its strings;
+ * E names what is missing or of the wrong type. */
+static int
+envelope_fields(struct scan_envelope *out, const json_t *root, struct err *e)
+{
+    const json_t *payload, *type, *sigs;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (!json_is_object(root))
+        return err_set(e, EXIT_TAMPER, "malformed DSSE envelope: not a JSON object");
+    payload = json_object_get(root, "payload");
+    type = json_object_get(root, "payloadType");
+    sigs = json_object_get(root, "signatures");
+    if (!json_is_string(payload))
+        return err_set(e, EXIT_TAMPER, "malformed DSSE envelope: payload %s",
+                       payload ? "is not a string" : "is missing");
+    if (!json_is_string(type))
+        return err_set(e, EXIT_TAMPER, "malformed DSSE envelope: payloadType %s",
+                       type ? "is not a string" : "is missing");
+    if (!json_is_array(sigs))
+        return err_set(e, EXIT_TAMPER, "malformed DSSE envelope: signatures %s",
+                       sigs ? "is not an array" : "is missing");
+    if (json_array_size(sigs) == 0)
+        return err_set(e, EXIT_TAMPER, "malformed DSSE envelope: no signatures");
+    if (json_array_size(sigs) > SIGN_MAX_SIGS)
+        return err_set(e, EXIT_TAMPER, "malformed DSSE envelope: more than %d signatures",
+                       SIGN_MAX_SIGS);
+    for (i = 0; i < json_array_size(sigs); i++) {
+        if (sig_fields(&out->sigs[i], json_array_get(sigs, i), i, e) < 0)
+            return -1;
     }
-    /* A signature that does not decode, or not to 64 bytes, is kept: it just never
-     * verifies. tmp holds what 256 base64 characters can encode. */
-    out->sig_len = -1;
-    if (json_string_length(sig) <= 256 &&
-        b64_decode_any(tmp, sizeof(tmp), &n, json_string_value(sig), json_string_length(sig)) ==
-            0) {
-        out->sig_len = (int)n;
-        memcpy(out->sig, tmp, n < sizeof(out->sig) ? n : sizeof(out->sig));
+    out->n_sigs = json_array_size(sigs);
+    out->payload = json_string_value(payload);
+    out->payload_len = json_string_length(payload);
+    out->payload_type = json_string_value(type);
+    out->payload_type_len = json_string_length(type);
+    return 0;
+}
+
+/* Decode the fields F of an envelope into OUT, whichever reader found them. A signature
+ * that does not decode, or not to 64 bytes, is kept: it just never verifies. */
+static int
+envelope_decode(struct dsse *out, const struct scan_envelope *f, struct err *e)
+{
+    unsigned char tmp[192]; /* what 256 base64 characters can encode */
+    size_t i, n, max;
+
+    memset(out, 0, sizeof(*out));
+    for (i = 0; i < f->n_sigs; i++) {
+        const struct scan_sig *s = &f->sigs[i];
+        struct dsse_sig *d = &out->sigs[i];
+
+        if (s->keyid) {
+            if (s->keyid_len >= sizeof(d->keyid))
+                return err_set(
+                    e, EXIT_TAMPER,
+                    "malformed DSSE envelope: signatures[%zu].keyid is longer than %zu bytes", i,
+                    sizeof(d->keyid) - 1);
+            memcpy(d->keyid, s->keyid, s->keyid_len);
+            d->keyid[s->keyid_len] = '\0';
+        }
+        d->sig_len = -1;
+        if (s->sig_len <= 256 && b64_decode_any(tmp, sizeof(tmp), &n, s->sig, s->sig_len) == 0) {
+            d->sig_len = (int)n;
+            memcpy(d->sig, tmp, n < sizeof(d->sig) ? n : sizeof(d->sig));
+        }
     }
+    out->n_sigs = f->n_sigs;
+    max = f->payload_len / 4 * 3 + 3;
+    out->payload = malloc(max + 1);
+    out->payload_type = malloc(f->payload_type_len + 1);
+    if (!out->payload || !out->payload_type) {
+        sign_dsse_release(out);
+        return err_set(e, EXIT_EVAL, "cannot parse DSSE envelope: out of memory");
+    }
+    memcpy(out->payload_type, f->payload_type, f->payload_type_len);
+    out->payload_type[f->payload_type_len] = '\0';
+    if (b64_decode_any(out->payload, max, &out->payload_len, f->payload, f->payload_len) < 0) {
+        sign_dsse_release(out);
+        return err_set(e, EXIT_TAMPER, "malformed DSSE envelope: payload is not base64");
+    }
+    out->payload[out->payload_len] = '\0';
     return 0;
 }
 
 int
 sign_parse(struct dsse *out, const char *bytes, size_t len, struct err *e)
 {
-    json_t *root = NULL;
+    struct scan_envelope f;
+    json_t *root;
     json_error_t jerr;
-    const json_t *payload, *type, *sigs;
-    const char *p64;
-    size_t plen, max, i;
-    int rc = -1;
+    int rc;
 
     memset(out, 0, sizeof(*out));
-    root = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        err_set(e, EXIT_TAMPER, "malformed DSSE envelope: %s at offset %d", err_json_kind(&jerr),
-                jerr.position);
-        goto done;
-    }
-    if (!json_is_object(root)) {
-        err_set(e, EXIT_TAMPER, "malformed DSSE envelope: not a JSON object");
-        goto done;
-    }
-    payload = json_object_get(root, "payload");
-    type = json_object_get(root, "payloadType");
-    sigs = json_object_get(root, "signatures");
-    if (!json_is_string(payload)) {
-        err_set(e, EXIT_TAMPER, "malformed DSSE envelope: payload %s",
-                payload ? "is not a string" : "is missing");
-        goto done;
-    }
-    if (!json_is_string(type)) {
-        err_set(e, EXIT_TAMPER, "malformed DSSE envelope: payloadType %s",
-                type ? "is not a string" : "is missing");
-        goto done;
-    }
-    if (!json_is_array(sigs)) {
-        err_set(e, EXIT_TAMPER, "malformed DSSE envelope: signatures %s",
-                sigs ? "is not an array" : "is missing");
-        goto done;
-    }
-    if (json_array_size(sigs) == 0) {
-        err_set(e, EXIT_TAMPER, "malformed DSSE envelope: no signatures");
-        goto done;
-    }
-    if (json_array_size(sigs) > SIGN_MAX_SIGS) {
-        err_set(e, EXIT_TAMPER, "malformed DSSE envelope: more than %d signatures", SIGN_MAX_SIGS);
-        goto done;
-    }
-    for (i = 0; i < json_array_size(sigs); i++) {
-        if (parse_sig(&out->sigs[i], json_array_get(sigs, i), i, e) < 0)
-            goto done;
-    }
-    out->n_sigs = json_array_size(sigs);
-
-    p64 = json_string_value(payload);
-    plen = json_string_length(payload);
-    max = plen / 4 * 3 + 3;
-    out->payload = malloc(max + 1);
-    out->payload_type = strdup(json_string_value(type));
-    if (!out->payload || !out->payload_type) {
-        err_set(e, EXIT_EVAL, "cannot parse DSSE envelope: out of memory");
-        goto done;
-    }
-    if (b64_decode_any(out->payload, max, &out->payload_len, p64, plen) < 0) {
-        err_set(e, EXIT_TAMPER, "malformed DSSE envelope: payload is not base64");
-        goto done;
-    }
-    out->payload[out->payload_len] = '\0';
-    rc = 0;
-done:
+    /* most envelopes are read without a tree; jansson reads the rest, and says why not */
+    rc = scan_envelope(&f, bytes, len);
     if (rc < 0)
-        sign_dsse_release(out);
+        return err_set(e, EXIT_EVAL, "cannot parse DSSE envelope: out of memory");
+    if (rc == 1)
+        return envelope_decode(out, &f, e);
+    root = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return err_set(e, EXIT_TAMPER, "malformed DSSE envelope: %s at offset %d",
+                       err_json_kind(&jerr), jerr.position);
+    rc = envelope_fields(&f, root, e);
+    if (rc == 0)
+        rc = envelope_decode(out, &f, e);
     json_decref(root);
     return rc;
 }

@@ -13,6 +13,7 @@
 
 #define SIGN_PAYLOAD_TYPE "application/vnd.in-toto+json"
 #define SIGN_MAX_SIGS 8
+#define SIGN_CANON_MAX_DEPTH 256 /* canonical JSON nested deeper is refused */
 
 /* Canonical JSON: keys sorted, no insignificant white space, UTF-8, no trailing
  * newline. These bytes are hashed and signed, and never re-serialised. */
