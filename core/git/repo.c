@@ -179,28 +179,18 @@ repo_reachable(struct repo *r, const char *commit, const char *tip, int *out, st
     return 0;
 }
 
-/* PATH in the tree of COMMIT into OUT; 1 read, 0 no such file, -1 error (CODE). */
+/* PATH in TREE, the tree of COMMIT (named in errors), into OUT; 1 read, 0 no such file,
+ * -1 error (CODE). */
 static int
-read_blob(struct repo *r, const char *commit, const char *path, size_t limit, struct buf *out,
-          int code, struct err *e)
+read_in_tree(struct repo *r, git_tree *tree, const char *commit, const char *path, size_t limit,
+             struct buf *out, int code, struct err *e)
 {
-    git_commit *c = NULL;
-    git_tree *tree = NULL;
     git_tree_entry *entry = NULL;
     git_blob *blob = NULL;
-    git_oid oid;
     int rc = -1;
 
-    if (git_oid_fromstr(&oid, commit) < 0)
-        return err_set(e, code, "invalid commit id '%.64s'", commit);
-    if (git_commit_lookup(&c, r->git, &oid) < 0 || git_commit_tree(&tree, c) < 0) {
-        err_git(e, code, commit);
-        goto done;
-    }
-    if (git_tree_entry_bypath(&entry, tree, path) < 0) {
-        rc = 0;
-        goto done;
-    }
+    if (git_tree_entry_bypath(&entry, tree, path) < 0)
+        return 0;
     if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB ||
         git_blob_lookup(&blob, r->git, git_tree_entry_id(entry)) < 0) {
         err_set(e, code, "'%s' at %.12s is not a file", path, commit);
@@ -218,9 +208,54 @@ read_blob(struct repo *r, const char *commit, const char *path, size_t limit, st
 done:
     git_blob_free(blob);
     git_tree_entry_free(entry);
+    return rc;
+}
+
+/* PATH in the tree of COMMIT into OUT; 1 read, 0 no such file, -1 error (CODE). */
+static int
+read_blob(struct repo *r, const char *commit, const char *path, size_t limit, struct buf *out,
+          int code, struct err *e)
+{
+    git_commit *c = NULL;
+    git_tree *tree = NULL;
+    git_oid oid;
+    int rc = -1;
+
+    if (git_oid_fromstr(&oid, commit) < 0)
+        return err_set(e, code, "invalid commit id '%.64s'", commit);
+    if (git_commit_lookup(&c, r->git, &oid) < 0 || git_commit_tree(&tree, c) < 0)
+        err_git(e, code, commit);
+    else
+        rc = read_in_tree(r, tree, commit, path, limit, out, code, e);
     git_tree_free(tree);
     git_commit_free(c);
     return rc;
+}
+
+int
+repo_read_at_link(struct repo *r, const struct repo_link *l, const char *path, size_t limit,
+                  struct buf *out, struct err *e)
+{
+    git_tree *tree = NULL;
+    git_oid oid;
+    int rc = -1;
+
+    if (git_oid_fromstr(&oid, l->tree) < 0)
+        return err_set(e, EXIT_EVAL, "invalid tree id '%.64s'", l->tree);
+    if (git_tree_lookup(&tree, r->git, &oid) < 0)
+        err_git(e, EXIT_EVAL, l->commit);
+    else
+        rc = read_in_tree(r, tree, l->commit, path, limit, out, EXIT_EVAL, e);
+    git_tree_free(tree);
+    if (rc == 0)
+        return err_set(e, EXIT_EVAL, "no '%s' at commit %.12s", path, l->commit);
+    return rc < 0 ? -1 : 0;
+}
+
+void
+repo_hash_objects(int on)
+{
+    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, on);
 }
 
 int
@@ -472,7 +507,7 @@ repo_ref_cas(struct repo *r, const char *ref, const char *new_tip, const char *e
 }
 
 int
-repo_chain(struct repo *r, const char *tip, char ***out, size_t *n, struct err *e)
+repo_chain(struct repo *r, const char *tip, struct repo_link **out, size_t *n, struct err *e)
 {
     int reached;
 
@@ -480,11 +515,11 @@ repo_chain(struct repo *r, const char *tip, char ***out, size_t *n, struct err *
 }
 
 int
-repo_chain_after(struct repo *r, const char *tip, const char *stop, char ***out, size_t *n,
-                 int *reached, struct err *e)
+repo_chain_after(struct repo *r, const char *tip, const char *stop, struct repo_link **out,
+                 size_t *n, int *reached, struct err *e)
 {
     git_commit *c = NULL, *next = NULL;
-    char **ids = NULL;
+    struct repo_link *links = NULL;
     size_t cap = 0, len = 0, i;
     git_oid oid, stop_oid;
     int rc = -1;
@@ -509,22 +544,19 @@ repo_chain_after(struct repo *r, const char *tip, const char *stop, char ***out,
             goto done;
         }
         if (len == cap) {
-            char **p;
+            struct repo_link *p;
 
             cap = cap ? cap * 2 : 64;
-            p = realloc(ids, cap * sizeof(*p));
+            p = realloc(links, cap * sizeof(*p));
             if (!p) {
                 err_set(e, EXIT_EVAL, "out of memory");
                 goto done;
             }
-            ids = p;
+            links = p;
         }
-        ids[len] = malloc(41);
-        if (!ids[len]) {
-            err_set(e, EXIT_EVAL, "out of memory");
-            goto done;
-        }
-        oid_hex(ids[len++], git_commit_id(c));
+        oid_hex(links[len].commit, git_commit_id(c));
+        oid_hex(links[len].tree, git_commit_tree_id(c));
+        len++;
         next = NULL;
         if (git_commit_parentcount(c) == 1 && git_commit_parent(&next, c, 0) < 0) {
             err_git(e, EXIT_TAMPER, "cannot read the audit log");
@@ -534,22 +566,18 @@ repo_chain_after(struct repo *r, const char *tip, const char *stop, char ***out,
         c = next;
     }
     for (i = 0; i < len / 2; i++) {
-        char *t = ids[i];
+        struct repo_link t = links[i];
 
-        ids[i] = ids[len - 1 - i];
-        ids[len - 1 - i] = t;
+        links[i] = links[len - 1 - i];
+        links[len - 1 - i] = t;
     }
-    *out = ids;
+    *out = links;
     *n = len;
-    ids = NULL;
+    links = NULL;
     rc = 0;
 done:
     git_commit_free(c);
-    if (ids) {
-        for (i = 0; i < len; i++)
-            free(ids[i]);
-        free(ids);
-    }
+    free(links);
     return rc;
 }
 

@@ -107,14 +107,31 @@ int repo_commit_files(struct repo *r, const char *parent, const struct repo_file
 int repo_ref_cas(struct repo *r, const char *ref, const char *new_tip, const char *expected,
                  struct err *e);
 
-/* The first-parent chain ending at TIP, oldest first (40-hex ids, owned by the
- * caller: free each and the array). A commit with more than one parent is refused
- * (EXIT_TAMPER): the log never forks. */
-int repo_chain(struct repo *r, const char *tip, char ***out, size_t *n, struct err *e);
+/* A commit of a chain, and its tree. */
+struct repo_link {
+    char commit[41];
+    char tree[41];
+};
+
+/* The first-parent chain ending at TIP, oldest first (one array, owned by the caller). A
+ * commit with more than one parent is refused (EXIT_TAMPER): the log never forks. */
+int repo_chain(struct repo *r, const char *tip, struct repo_link **out, size_t *n,
+               struct err *e);
 /* The same, ending before STOP: the commits after STOP, oldest first; *REACHED says
  * whether STOP was met (else the whole chain, which does not descend from STOP). */
-int repo_chain_after(struct repo *r, const char *tip, const char *stop, char ***out, size_t *n,
-                     int *reached, struct err *e);
+int repo_chain_after(struct repo *r, const char *tip, const char *stop, struct repo_link **out,
+                     size_t *n, int *reached, struct err *e);
+
+/* PATH in the tree of the chain's link L, as repo_read_at_commit reads it at L's commit
+ * (whose tree the chain already knows). */
+int repo_read_at_link(struct repo *r, const struct repo_link *l, const char *path, size_t limit,
+                      struct buf *out, struct err *e);
+
+/* Whether objects read from now on are hashed again to check their ids (libgit2's strict
+ * hash verification, on unless turned off; process-wide). Off only for reads whose every
+ * byte is verified by other means: the audit log's entries, under their signatures and a
+ * SHA-256 Merkle root. */
+void repo_hash_objects(int on);
 
 /* The path of the repository's git directory (with a trailing '/'). */
 const char *repo_gitdir(const struct repo *r);

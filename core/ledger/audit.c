@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,7 +199,8 @@ item_at(const struct audit_log *log, size_t seq)
 
 /* Read the entries of the commits IDS (oldest first) into OUT, after its BASE. */
 static int
-load_items(struct audit_log *out, struct repo *r, char **ids, size_t n, struct err *e)
+load_items(struct audit_log *out, struct repo *r, const struct repo_link *ids, size_t n,
+           struct err *e)
 {
     size_t i;
 
@@ -210,9 +212,9 @@ load_items(struct audit_log *out, struct repo *r, char **ids, size_t n, struct e
         struct buf b = BUF_INIT, c = BUF_INIT;
         struct err ce = ERR_INIT;
 
-        snprintf(it->commit, sizeof(it->commit), "%s", ids[i]);
+        snprintf(it->commit, sizeof(it->commit), "%s", ids[i].commit);
         out->n++;
-        if (repo_read_at_commit(r, ids[i], AUDIT_ENTRY_FILE, AUDIT_MAX_ENTRY, &b, e) < 0) {
+        if (repo_read_at_link(r, &ids[i], AUDIT_ENTRY_FILE, AUDIT_MAX_ENTRY, &b, e) < 0) {
             buf_release(&b);
             e->code = EXIT_TAMPER;
             return err_prefix(e, "seq %zu", out->base + i + 1);
@@ -222,13 +224,13 @@ load_items(struct audit_log *out, struct repo *r, char **ids, size_t n, struct e
         /* the checkpoint verification checks, and what the next append needs: the tip's
          * only (core/ledger/audit.h) */
         if (i + 1 == n && !out->open_end &&
-            repo_read_at_commit(r, ids[i], AUDIT_CHECKPOINT_FILE, AUDIT_MAX_ENTRY, &c, &ce) == 0) {
+            repo_read_at_link(r, &ids[i], AUDIT_CHECKPOINT_FILE, AUDIT_MAX_ENTRY, &c, &ce) == 0) {
             it->checkpoint_len = c.len;
             it->checkpoint = buf_detach(&c);
         }
         buf_release(&c);
         if (i + 1 == n && !out->open_end &&
-            repo_read_at_commit(r, ids[i], AUDIT_FRONTIER_FILE, AUDIT_MAX_FRONTIER, &c, &ce) == 0) {
+            repo_read_at_link(r, &ids[i], AUDIT_FRONTIER_FILE, AUDIT_MAX_FRONTIER, &c, &ce) == 0) {
             it->frontier_len = c.len;
             it->frontier = buf_detach(&c);
         }
@@ -239,20 +241,10 @@ load_items(struct audit_log *out, struct repo *r, char **ids, size_t n, struct e
 
 static int payload_hash(unsigned char out[32], const struct audit_item *it, struct err *e);
 
-static void
-free_ids(char **ids, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(ids[i]);
-    free(ids);
-}
-
 static int
 load_chain(struct audit_log *out, struct repo *r, const char *tip, struct err *e)
 {
-    char **ids = NULL;
+    struct repo_link *ids = NULL;
     size_t n = 0;
     int rc;
 
@@ -262,7 +254,7 @@ load_chain(struct audit_log *out, struct repo *r, const char *tip, struct err *e
     if (repo_chain(r, tip, &ids, &n, e) < 0)
         return -1;
     rc = load_items(out, r, ids, n, e);
-    free_ids(ids, n);
+    free(ids);
     if (rc < 0)
         audit_log_release(out);
     return rc;
@@ -297,15 +289,70 @@ audit_read_entry(struct audit_item *out, struct repo *r, const char *commit, uin
     return 0;
 }
 
+/* One batch read on a thread of its own while the one before is handed to the caller:
+ * entries FIRST + 1 .. FIRST + N of the chain IDS into PART. */
+struct batch_read {
+    struct repo *r;
+    const struct repo_link *ids;
+    size_t first, n;
+    struct audit_log part;
+    struct err e;
+    int rc;
+    pthread_t tid;
+    int started; /* on its thread: join before anything else reads R or PART */
+};
+
+static void *
+batch_read_run(void *arg)
+{
+    struct batch_read *b = arg;
+
+    b->rc = load_items(&b->part, b->r, b->ids + b->first, b->n, &b->e);
+    return NULL;
+}
+
+/* Start reading entries FIRST + 1 .. FIRST + N of IDS (TOTAL of them) into B: on a thread
+ * when one starts, else here. */
+static void
+batch_read_start(struct batch_read *b, struct repo *r, const struct repo_link *ids, size_t first,
+                 size_t n, size_t total)
+{
+    memset(b, 0, sizeof(*b));
+    b->r = r;
+    b->ids = ids;
+    b->first = first;
+    b->n = n;
+    b->e = (struct err)ERR_INIT;
+    b->part.base = first;
+    b->part.open_end = first + n < total;
+    sign_frontier_init(&b->part.base_frontier);
+    b->started = pthread_create(&b->tid, NULL, batch_read_run, b) == 0;
+    if (!b->started)
+        batch_read_run(b);
+}
+
+/* Wait for B: its result, E set from it when it failed. */
+static int
+batch_read_wait(struct batch_read *b, struct err *e)
+{
+    if (b->started)
+        pthread_join(b->tid, NULL);
+    b->started = 0;
+    if (b->rc < 0)
+        *e = b->e;
+    return b->rc;
+}
+
 int
 audit_load_batches(struct audit_log *out, struct repo *r, const char *tip, size_t batch,
                    audit_batch_fn fn, void *ctx, struct err *e)
 {
+    struct batch_read next;
     struct audit_log part;
     unsigned char leaf[32];
-    char **ids = NULL;
+    struct repo_link *ids = NULL;
     size_t n = 0, k, i, m;
-    int rc = -1;
+    int rc = -1, reading = 0;
 
     memset(out, 0, sizeof(*out));
     memset(&part, 0, sizeof(part));
@@ -314,11 +361,28 @@ audit_load_batches(struct audit_log *out, struct repo *r, const char *tip, size_
         return fn(out, 1, ctx, e);
     if (repo_chain(r, tip, &ids, &n, e) < 0)
         return -1;
+    m = n < batch ? n : batch;
+    batch_read_start(&next, r, ids, 0, m, n);
+    reading = 1;
     for (k = 0; k < n; k += m) {
-        m = n - k < batch ? n - k : batch;
-        part.base = k;
-        part.open_end = k + m < n;
-        if (load_items(&part, r, ids + k, m, e) < 0 || fn(&part, !part.open_end, ctx, e) < 0)
+        /* the batch read becomes the one handed over, and the one after it is read
+         * meanwhile (only that thread touches the repository until it is joined) */
+        reading = 0;
+        if (batch_read_wait(&next, e) < 0) {
+            audit_log_release(&next.part);
+            goto done;
+        }
+        next.part.base_frontier = part.base_frontier;
+        memcpy(next.part.base_prev, part.base_prev, 32);
+        memcpy(next.part.base_tip, part.base_tip, sizeof(part.base_tip));
+        audit_log_release(&part);
+        part = next.part;
+        m = part.n;
+        if (k + m < n) {
+            batch_read_start(&next, r, ids, k + m, n - k - m < batch ? n - k - m : batch, n);
+            reading = 1;
+        }
+        if (fn(&part, !part.open_end, ctx, e) < 0)
             goto done;
         if (!part.open_end)
             break;
@@ -331,19 +395,20 @@ audit_load_batches(struct audit_log *out, struct repo *r, const char *tip, size_
             err_prefix(e, "seq %zu", k + m);
             goto done;
         }
-        snprintf(part.base_tip, sizeof(part.base_tip), "%s", ids[k + m - 1]);
-        for (i = 0; i < part.n; i++)
-            audit_item_release(&part.items[i]);
-        free(part.items);
-        part.items = NULL;
-        part.n = 0;
+        snprintf(part.base_tip, sizeof(part.base_tip), "%s", ids[k + m - 1].commit);
     }
     *out = part;
     memset(&part, 0, sizeof(part));
     rc = 0;
 done:
+    if (reading) {
+        struct err ignored = ERR_INIT;
+
+        batch_read_wait(&next, &ignored);
+        audit_log_release(&next.part);
+    }
     audit_log_release(&part);
-    free_ids(ids, n);
+    free(ids);
     return rc;
 }
 
@@ -361,7 +426,7 @@ audit_load_after(struct audit_log *out, struct repo *r, const char *tip,
     unsigned char prev[32], root[32];
     struct buf b = BUF_INIT;
     struct err ne = ERR_INIT;
-    char **ids = NULL;
+    struct repo_link *ids = NULL;
     size_t n = 0;
     int reached = 0, usable, rc;
 
@@ -391,7 +456,7 @@ audit_load_after(struct audit_log *out, struct repo *r, const char *tip,
     if (usable && repo_chain_after(r, tip, p->tip, &ids, &n, &reached, e) < 0)
         return -1;
     if (!usable || !reached) {
-        free_ids(ids, n);
+        free(ids);
         return load_chain(out, r, tip, e);
     }
     out->base = (size_t)p->size;
@@ -399,7 +464,7 @@ audit_load_after(struct audit_log *out, struct repo *r, const char *tip,
     memcpy(out->base_prev, prev, 32);
     snprintf(out->base_tip, sizeof(out->base_tip), "%s", p->tip);
     rc = load_items(out, r, ids, n, e);
-    free_ids(ids, n);
+    free(ids);
     if (rc < 0)
         audit_log_release(out);
     return rc;
@@ -960,17 +1025,27 @@ struct entry_check {
     int prev_ok;                    /* it claims a prev of 64 lower-case hex digits */
 };
 
-/* Entries BEGIN .. END - 1 of LOG (indexes of LOG->items), checked by one thread into
- * CHECKS[i - FIRST]. A run stops at its first bad entry, the only one of the run that
- * can be named: BAD (END when none), and why in E. */
+#define VERIFY_RUN 32 /* entries a thread takes at a time */
+
+/* Entries BEGIN .. END - 1 of a log (indexes of its items), checked by one thread. A run
+ * stops at its first bad entry, the only one of the run that can be named: BAD (END when
+ * none), and why in E. */
 struct check_run {
+    size_t begin, end, bad;
+    struct err e;
+};
+
+/* The runs of one verification, taken in turn by every thread until none is left (so
+ * that the threads finish together however the machine shares its cores), each checking
+ * into CHECKS[i - FIRST]. */
+struct check_pool {
     const struct audit_log *log;
     const struct audit_trust *trust;
     struct entry_check *checks;
-    size_t first, begin, end, bad;
-    struct err e;
-    pthread_t tid;
-    int started; /* on a thread of its own */
+    size_t first;
+    struct check_run *runs;
+    size_t nruns;
+    atomic_size_t next; /* the run to take next */
 };
 
 /* What the checks read of the statement PAYLOAD (LEN bytes) into OUT, by jansson: 0, or
@@ -1069,16 +1144,19 @@ done:
 static void *
 run_checks(void *arg)
 {
-    struct check_run *run = arg;
+    struct check_pool *pool = arg;
     struct buf canon = BUF_INIT;
-    size_t i;
+    size_t c, i;
 
-    run->bad = run->end;
-    for (i = run->begin; i < run->end; i++) {
-        if (check_entry(&run->checks[i - run->first], &canon, run->log, i, run->trust,
-                        &run->e) < 0) {
-            run->bad = i;
-            break;
+    while ((c = atomic_fetch_add(&pool->next, 1)) < pool->nruns) {
+        struct check_run *run = &pool->runs[c];
+
+        for (i = run->begin; i < run->end; i++) {
+            if (check_entry(&pool->checks[i - pool->first], &canon, pool->log, i, pool->trust,
+                            &run->e) < 0) {
+                run->bad = i;
+                break;
+            }
         }
     }
     buf_release(&canon);
@@ -1107,34 +1185,36 @@ verify_threads(size_t todo, unsigned want)
     return n ? n : 1;
 }
 
-/* Check entries FIRST .. LOG->n - 1 of LOG into CHECKS in NRUNS contiguous runs, all but
- * the first on threads of their own (a run whose thread cannot start is checked here). */
+/* Check entries FIRST .. LOG->n - 1 of LOG into CHECKS as the runs of POOL (NRUNS of
+ * VERIFY_RUN entries, set here), on NTHREADS threads: this one and NTHREADS - 1 more (as
+ * many of them as start). */
 static void
-check_all(struct check_run *runs, size_t nruns, struct entry_check *checks,
-          const struct audit_log *log, size_t first, const struct audit_trust *trust)
+check_all(struct check_pool *pool, struct check_run *runs, size_t nruns, size_t nthreads,
+          struct entry_check *checks, const struct audit_log *log, size_t first,
+          const struct audit_trust *trust)
 {
-    size_t c, todo = log->n - first;
+    pthread_t tids[VERIFY_MAX_THREADS];
+    size_t c, started = 0;
 
+    pool->log = log;
+    pool->trust = trust;
+    pool->checks = checks;
+    pool->first = first;
+    pool->runs = runs;
+    pool->nruns = nruns;
+    atomic_init(&pool->next, 0);
     for (c = 0; c < nruns; c++) {
-        runs[c].log = log;
-        runs[c].trust = trust;
-        runs[c].checks = checks;
-        runs[c].first = first;
-        runs[c].begin = first + todo * c / nruns;
-        runs[c].end = first + todo * (c + 1) / nruns;
+        runs[c].begin = first + c * VERIFY_RUN;
+        runs[c].end = c + 1 == nruns ? log->n : runs[c].begin + VERIFY_RUN;
         runs[c].bad = runs[c].end;
         runs[c].e = (struct err)ERR_INIT;
-        runs[c].started = 0;
     }
-    for (c = 1; c < nruns; c++)
-        runs[c].started = pthread_create(&runs[c].tid, NULL, run_checks, &runs[c]) == 0;
-    run_checks(&runs[0]);
-    for (c = 1; c < nruns; c++) {
-        if (runs[c].started)
-            pthread_join(runs[c].tid, NULL);
-        else
-            run_checks(&runs[c]);
-    }
+    for (c = 1; c < nthreads; c++)
+        if (pthread_create(&tids[started], NULL, run_checks, pool) == 0)
+            started++;
+    run_checks(pool);
+    for (c = 0; c < started; c++)
+        pthread_join(tids[c], NULL);
 }
 
 int
@@ -1153,6 +1233,7 @@ audit_verify_log_threads(struct audit_verified *out, const struct audit_log *log
     struct checkpoint cp;
     const struct audit_key *cpkey = NULL;
     struct entry_check *checks = NULL;
+    struct check_pool pool;
     struct check_run *runs = NULL;
     size_t i, c, nruns, first, size = audit_size(log);
     int rc = -1;
@@ -1170,14 +1251,15 @@ audit_verify_log_threads(struct audit_verified *out, const struct audit_log *log
         goto done;
     first = from - log->base;
     if (first < log->n) {
-        nruns = verify_threads(log->n - first, threads);
+        nruns = (log->n - first + VERIFY_RUN - 1) / VERIFY_RUN;
         checks = malloc((log->n - first) * sizeof(*checks));
         runs = calloc(nruns, sizeof(*runs));
         if (!checks || !runs) {
             err_set(e, EXIT_EVAL, "cannot verify the audit log: out of memory");
             goto done;
         }
-        check_all(runs, nruns, checks, log, first, trust);
+        check_all(&pool, runs, nruns, verify_threads(log->n - first, threads), checks, log,
+                  first, trust);
         /* then what depends on the entries before, in log order: the first bad entry is
          * the one named, whichever thread found what */
         for (c = 0; c < nruns; c++) {

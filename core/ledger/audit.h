@@ -121,7 +121,8 @@ const char *audit_commit_at(const struct audit_log *log, size_t seq);
 /* The whole chain ending at TIP, BATCH entries at a time, oldest first, so that memory
  * holds one batch however long the log is: FN gets each batch as a tail (LAST on the
  * final one, which has the tip's checkpoint and frontier); the final batch is left in
- * OUT. An empty chain is one empty, final batch. */
+ * OUT. An empty chain is one empty, final batch. Each batch is read (on a thread of its
+ * own) while FN has the one before. */
 typedef int (*audit_batch_fn)(const struct audit_log *part, int last, void *ctx,
                               struct err *e);
 int audit_load_batches(struct audit_log *out, struct repo *r, const char *tip, size_t batch,

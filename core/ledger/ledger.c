@@ -290,6 +290,7 @@ read_in_batches(struct audit_log *l, const struct ledger_req *rq, const struct a
 {
     struct batched b;
     struct err ne = ERR_INIT;
+    int rc;
 
     memset(&b, 0, sizeof(b));
     b.rq = rq;
@@ -299,7 +300,12 @@ read_in_batches(struct audit_log *l, const struct ledger_req *rq, const struct a
     b.ix = ix;
     if (index_tip(&b.ix_tip, ix, &ne) < 0 && index_clear(ix, e) < 0)
         return -1;
-    if (audit_load_batches(l, rq->repo, tip, batch_size(), batch_one, &b, e) < 0)
+    /* every byte read is verified here (signatures, and the Merkle root over the entries
+     * that the checkpoint signs): git need not hash each object again */
+    repo_hash_objects(0);
+    rc = audit_load_batches(l, rq->repo, tip, batch_size(), batch_one, &b, e);
+    repo_hash_objects(1);
+    if (rc < 0)
         return name_first_bad(e, rq, tip, vfrom);
     if (!b.reindex)
         return 0;
