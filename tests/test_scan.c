@@ -381,6 +381,50 @@ test_envelope_decode_errors(void **state)
     assert_non_null(strstr(e.msg, "payload is not base64"));
 }
 
+/* A payload decodes as libsodium's original variant decodes it, whichever decoder reads
+ * it (OpenSSL's, for whole padded quanta, or libsodium's variants): padding bits must be
+ * zero, '=' only at the end, and unpadded or URL-safe text still reads. */
+static void
+test_envelope_base64(void **state)
+{
+    static const struct {
+        const char *payload;
+        const char *decoded; /* NULL: not base64 */
+        size_t len;
+    } cases[] = {
+        {"e30=", "{}", 2},         {"eQ==", "y", 1},      {"AAAA", "\0\0\0", 3},
+        {"", "", 0},               {"e31=", NULL, 0},     {"eR==", NULL, 0},
+        {"A===", NULL, 0},         {"====", NULL, 0},     {"e3=0", NULL, 0},
+        {"e30==", NULL, 0},        {"e30", "{}", 2},      {"-_8=", "\xfb\xff", 2},
+        {"+/8=", "\xfb\xff", 2}, {"e3 0=", NULL, 0},    {"YWJjZGVm", "abcdef", 6},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[256];
+        struct dsse d;
+        struct err e = ERR_INIT;
+        int rc;
+
+        snprintf(text, sizeof(text),
+                 "{\"payload\":\"%s\",\"payloadType\":\"t\",\"signatures\":[{\"sig\":\"\"}]}",
+                 cases[i].payload);
+        rc = sign_parse(&d, text, strlen(text), &e);
+        if (!cases[i].decoded) {
+            if (rc == 0)
+                fail_msg("'%s' decoded", cases[i].payload);
+            assert_non_null(strstr(e.msg, "not base64"));
+            continue;
+        }
+        if (rc < 0)
+            fail_msg("'%s': %s", cases[i].payload, e.msg);
+        assert_int_equal(d.payload_len, cases[i].len);
+        assert_memory_equal(d.payload, cases[i].decoded, cases[i].len);
+        sign_dsse_release(&d);
+    }
+}
+
 int
 main(void)
 {
@@ -394,6 +438,7 @@ main(void)
         cmocka_unit_test(test_envelope_taken),
         cmocka_unit_test(test_envelope_declined),
         cmocka_unit_test(test_envelope_decode_errors),
+        cmocka_unit_test(test_envelope_base64),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
