@@ -221,6 +221,8 @@ load_items(struct audit_log *out, struct repo *r, const struct repo_link *ids, s
         }
         it->len = b.len;
         it->bytes = buf_detach(&b);
+        sign_leaf_hash(it->leaf, (const unsigned char *)it->bytes, it->len);
+        it->has_leaf = 1;
         /* the checkpoint verification checks, and what the next append needs: the tip's
          * only (core/ledger/audit.h) */
         if (i + 1 == n && !out->open_end &&
@@ -349,7 +351,6 @@ audit_load_batches(struct audit_log *out, struct repo *r, const char *tip, size_
 {
     struct batch_read next;
     struct audit_log part;
-    unsigned char leaf[32];
     struct repo_link *ids = NULL;
     size_t n = 0, k, i, m;
     int rc = -1, reading = 0;
@@ -387,10 +388,8 @@ audit_load_batches(struct audit_log *out, struct repo *r, const char *tip, size_
         if (!part.open_end)
             break;
         /* what the next batch starts from: this one's frontier, prev and last commit */
-        for (i = 0; i < part.n; i++) {
-            sign_leaf_hash(leaf, (const unsigned char *)part.items[i].bytes, part.items[i].len);
-            sign_frontier_add(&part.base_frontier, leaf);
-        }
+        for (i = 0; i < part.n; i++)
+            sign_frontier_add(&part.base_frontier, part.items[i].leaf);
         if (payload_hash(part.base_prev, &part.items[part.n - 1], e) < 0) {
             err_prefix(e, "seq %zu", k + m);
             goto done;
@@ -1134,7 +1133,10 @@ check_entry(struct entry_check *out, struct buf *canon, const struct audit_log *
      * digits (as a C string, as the chain was always compared) that decode to it */
     out->prev_ok = strlen(h.prev) == 64 && unhex32(out->prev, h.prev) == 0;
     sign_sha256(out->payload_hash, -1, d.payload, d.payload_len);
-    sign_leaf_hash(out->leaf, (const unsigned char *)it->bytes, it->len);
+    if (it->has_leaf)
+        memcpy(out->leaf, it->leaf, 32);
+    else
+        sign_leaf_hash(out->leaf, (const unsigned char *)it->bytes, it->len);
     rc = 0;
 done:
     sign_dsse_release(&d);

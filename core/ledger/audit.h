@@ -86,6 +86,8 @@ struct audit_item {
     size_t checkpoint_len;
     char *frontier; /* owned; the tip's only, NULL elsewhere and in older logs */
     size_t frontier_len;
+    unsigned char leaf[32]; /* the RFC 6962 leaf hash of BYTES, when HAS_LEAF (hashed as */
+    int has_leaf;           /* the entry is read, on the reading thread) */
 };
 
 /* A point of the log: its size, the RFC 6962 root of its first SIZE entries, and the

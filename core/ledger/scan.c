@@ -476,20 +476,19 @@ static const yajl_callbacks canon_callbacks = {
 int
 scan_canonical(struct scan_head *out, const unsigned char *text, size_t len)
 {
-    struct canon_scan *c;
+    struct canon_scan c; /* its arrays are written before they are read: no need to zero */
     int rc;
 
     memset(out, 0, sizeof(*out));
-    c = calloc(1, sizeof(*c));
-    if (!c)
-        return -1;
-    c->head = out;
-    c->text = text;
-    c->len = len;
-    rc = run_yajl(&canon_callbacks, c, text, len);
-    if (rc == 1 && (c->pos != len || c->depth != 0))
+    c.head = out;
+    c.text = text;
+    c.len = len;
+    c.pos = 0;
+    c.depth = 0;
+    c.predicate = 0;
+    rc = run_yajl(&canon_callbacks, &c, text, len);
+    if (rc == 1 && (c.pos != len || c.depth != 0))
         rc = 0;
-    free(c);
     if (rc != 1)
         memset(out, 0, sizeof(*out));
     return rc;
