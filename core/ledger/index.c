@@ -116,7 +116,7 @@ open_db(struct index *ix)
     sqlite3_busy_timeout(ix->db, 5000);
     sqlite3_exec(ix->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     /* read through a mapping, not a read call per page: a report reads 20 000 rows */
-    sqlite3_exec(ix->db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
+    sqlite3_exec(ix->db, "PRAGMA mmap_size = 67108864", NULL, NULL, NULL);
     return is_ours(ix) ? 0 : -1;
 }
 
