@@ -16,6 +16,11 @@ struct cmd {
 
 extern const struct cmd cmd_table[];
 
+/* The whole command line: what promote-test's main (cmd/exe.c) calls, and what the
+ * installed promote (cmd/launcher.c) calls in the tool it loads, the one symbol the tool
+ * exports. */
+__attribute__((visibility("default"))) int promote_main(int argc, char **argv);
+
 const struct cmd *cmd_find(const char *name);
 void cmd_usage(FILE *f, const struct cmd *c);
 /* Print "promote: MSG" once on stderr and return CODE. With --json, when the command

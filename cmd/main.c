@@ -308,7 +308,7 @@ cmd_color(void)
 }
 
 int
-main(int argc, char **argv)
+promote_main(int argc, char **argv)
 {
     const struct rlimit nocore = {0, 0};
     const struct cmd *c;
