@@ -409,6 +409,7 @@ repo_commit_files(struct repo *r, const char *parent, const struct repo_file *fi
                   const char *message, long long time, char out[41], struct err *e)
 {
     git_treebuilder *tb = NULL;
+    git_odb *odb = NULL;
     git_signature *sig = NULL;
     git_commit *pc = NULL;
     git_tree *tree = NULL;
@@ -448,9 +449,18 @@ repo_commit_files(struct repo *r, const char *parent, const struct repo_file *fi
         err_git(e, EXIT_EVAL, "cannot write a commit");
         goto done;
     }
+    /* libgit2 1.5 can report a commit written when its write failed for want of room (a
+     * full disk): the ref would then name a missing object. The tree and the blobs were
+     * checked to exist as they went in (strict object creation). */
+    if (git_repository_odb(&odb, r->git) < 0 || !git_odb_exists(odb, &cid)) {
+        err_set(e, EXIT_EVAL, "cannot write a commit: it is not in the repository after "
+                              "writing it (is the disk full?)");
+        goto done;
+    }
     oid_hex(out, &cid);
     rc = 0;
 done:
+    git_odb_free(odb);
     git_commit_free(pc);
     git_signature_free(sig);
     git_tree_free(tree);
