@@ -18,6 +18,7 @@
 
 #include "core/base/buf.h"
 #include "core/base/tz.h"
+#include "core/base/utf8.h"
 #include "core/github/gh.h"
 #include "core/github/roles.h"
 
@@ -40,18 +41,6 @@ static const struct gate_param deploy_window_params[] = {
 static const char *const day_keys[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 static const char *const day_labels[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
-static int
-is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int
-is_alpha(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 /* ---- the rule ---- */
 
 /* "HH:MM" as minutes; "24:00" only when ALLOW_24 (an end). -1 when malformed. */
@@ -60,8 +49,8 @@ hhmm(const char *s, int allow_24)
 {
     int h, m;
 
-    if (!s || strlen(s) != 5 || !is_digit(s[0]) || !is_digit(s[1]) || s[2] != ':' ||
-        !is_digit(s[3]) || !is_digit(s[4]))
+    if (!s || strlen(s) != 5 || !ascii_digit(s[0]) || !ascii_digit(s[1]) || s[2] != ':' ||
+        !ascii_digit(s[3]) || !ascii_digit(s[4]))
         return -1;
     h = (s[0] - '0') * 10 + (s[1] - '0');
     m = (s[3] - '0') * 10 + (s[4] - '0');
@@ -79,7 +68,7 @@ date_days(long long *out, const char *s)
     if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
         return -1;
     for (i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !is_digit(s[i]))
+        if (i != 4 && i != 7 && !ascii_digit(s[i]))
             return -1;
     y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
     m = (s[5] - '0') * 10 + (s[6] - '0');
@@ -225,7 +214,7 @@ role_name_ok(const char *s)
     size_t i;
 
     for (i = 0; s[i]; i++)
-        if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '-' && s[i] != '_')
+        if (!ascii_alpha(s[i]) && !ascii_digit(s[i]) && s[i] != '-' && s[i] != '_')
             return 0;
     return i > 0 && i <= ROLE_NAME_MAX;
 }

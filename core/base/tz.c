@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/base/buf.h"
+#include "core/base/utf8.h"
 
 #define ZONE_SINCE 946684800LL /* 2000-01-01T00:00:00Z: the zone data kept starts here */
 #define ZONE_NAME_MAX 128
@@ -77,18 +78,6 @@ tz_weekday(long long days)
 
 /* ---- the POSIX TZ rule of a TZif footer (RFC 8536 section 3.3) ---- */
 
-static int
-is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int
-is_alpha(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 /* A number of at most MAXDIGITS digits, at most MAX. */
 static const char *
 rule_num(long *out, const char *p, int maxdigits, long max)
@@ -96,11 +85,11 @@ rule_num(long *out, const char *p, int maxdigits, long max)
     int n = 0;
 
     *out = 0;
-    while (is_digit(*p) && n < maxdigits) {
+    while (ascii_digit(*p) && n < maxdigits) {
         *out = *out * 10 + (*p++ - '0');
         n++;
     }
-    return n == 0 || is_digit(*p) || *out > max ? NULL : p;
+    return n == 0 || ascii_digit(*p) || *out > max ? NULL : p;
 }
 
 /* A zone abbreviation: 3 or more letters, or <...> of letters, digits, '+', '-'. */
@@ -110,11 +99,11 @@ rule_name(const char *p)
     const char *s;
 
     if (*p == '<') {
-        for (s = ++p; is_alpha(*p) || is_digit(*p) || *p == '+' || *p == '-'; p++)
+        for (s = ++p; ascii_alpha(*p) || ascii_digit(*p) || *p == '+' || *p == '-'; p++)
             ;
         return p - s >= 3 && *p == '>' ? p + 1 : NULL;
     }
-    for (s = p; is_alpha(*p); p++)
+    for (s = p; ascii_alpha(*p); p++)
         ;
     return p - s >= 3 ? p : NULL;
 }
@@ -279,7 +268,7 @@ tz_name_ok(const char *s)
             if (c == '/' || c == '.')
                 return 0;
         }
-        if (!is_alpha(c) && !is_digit(c) && c != '/' && c != '.' && c != '_' && c != '+' &&
+        if (!ascii_alpha(c) && !ascii_digit(c) && c != '/' && c != '.' && c != '_' && c != '+' &&
             c != '-')
             return 0;
     }

@@ -110,6 +110,16 @@ check() {
     fi
 }
 
+# tag_policy IN OUT: the policy IN with sit deploys tagged sit-YYYY.MM.DD.N, into OUT.
+tag_policy() {
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for e in d["environments"]:
+    if e["name"] == "sit":
+        e["tag_template"] = "sit-{yyyy}.{mm}.{dd}.{n}"
+json.dump(d, open(sys.argv[2], "w"), indent=1)' "$1" "$2"
+}
+
 # A sample repository like the bundled example, in $1 (default $TMP/repo).
 make_repo() {
     "$SRCDIR/examples/bbws/make-repo.sh" "${1:-$TMP/repo}" "${2:-$SRCDIR/tests/e2e/policies/files.json}" >/dev/null

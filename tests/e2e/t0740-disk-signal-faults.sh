@@ -167,12 +167,7 @@ check 'and the promotion after all of that appends' eval 'n=$(count);
     promote 0 $K dev sit && after $((n + 1))'
 
 # ---- deploy tags -----------------------------------------------------------------------
-python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-for e in d["environments"]:
-    if e["name"] == "sit":
-        e["tag_template"] = "sit-{yyyy}.{mm}.{dd}.{n}"
-json.dump(d, open(sys.argv[2], "w"), indent=1)' "$TMP/policy.json" "$TMP/tags.json" || exit 1
+tag_policy "$TMP/policy.json" "$TMP/tags.json" || exit 1
 make_repo "$TMP/tagrepo" "$TMP/tags.json"
 cd "$TMP/tagrepo" || exit 1
 export PROMOTE_NOW=2026-11-25T10:00:00Z

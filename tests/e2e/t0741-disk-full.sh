@@ -22,12 +22,7 @@ fi
 
 make_key ci
 trust_keys "$SRCDIR/tests/e2e/policies/files.json" "$TMP/policy.json" ci
-python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-for e in d["environments"]:
-    if e["name"] == "sit":
-        e["tag_template"] = "sit-{yyyy}.{mm}.{dd}.{n}"
-json.dump(d, open(sys.argv[2], "w"), indent=1)' "$TMP/policy.json" "$TMP/tags.json" || exit 1
+tag_policy "$TMP/policy.json" "$TMP/tags.json" || exit 1
 make_repo "$TMP/made" "$TMP/tags.json"
 "$PROMOTE" --key "$TMP/ci.key" --repo "$TMP/made" dev sit >/dev/null || exit 1
 mkdir -p "$TMP/small" && mount -t tmpfs -o size=16m tmpfs "$TMP/small" || exit 1
