@@ -17,6 +17,7 @@ if [ -z "${PROMOTE_IN_NS:-}" ]; then
         echo "ok - skipped"
         exit 0
     fi
+    cd / && rm -rf "$TMP" # exec skips the exit trap: the run in the namespace makes its own
     PROMOTE_IN_NS=1 exec unshare $ns sh "$0"
 fi
 
