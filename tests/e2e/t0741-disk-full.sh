@@ -1,9 +1,10 @@
 #!/bin/sh
 # A full disk, for real: the repository on a small tmpfs (in a mount namespace of its
 # own, where the system permits one; a file size limit stands in for it in t0740). With
-# no room at all, the promotion ends in exit 3 naming the full disk and appends nothing. Then with a little more room at each step, from 4 KiB up, it runs
-# out at whichever write comes first: the entry's objects, the ref, the remembered
-# state, the index, the deploy tag or the deployment's entry. Every run ends in exit 0
+# no room at all, the promotion ends in exit 3 naming the full disk and appends nothing.
+# Then with a little more room at each step, from 4 KiB up, it runs out at whichever
+# write comes first: the entry's objects, the ref, the remembered state, the index, the
+# deploy tag or the deployment's entry. Every run ends in exit 0
 # (two entries: the decision and the deployment) or in exit 3 naming what failed, never a
 # signal, and leaves a log of complete entries that verifies, with no lock behind it.
 . "$SRCDIR/tests/e2e/lib.sh"
