@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/utf8.h"
 #include "core/ledger/scan.h"
 
 #define CANON_MAX_DEPTH SIGN_CANON_MAX_DEPTH /* nesting refused beyond: no deep recursion */
@@ -572,39 +573,14 @@ sign_frontier_root(unsigned char out[32], const struct merkle_frontier *f)
 static size_t
 utf8_next(uint32_t *cp, const unsigned char *s, size_t n)
 {
-    size_t len, i;
-    uint32_t c, min;
+    size_t len = utf8_seqn((const char *)s, n), i;
+    uint32_t c;
 
-    if (n == 0)
+    if (len == 0)
         return 0;
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if ((s[0] & 0xe0) == 0xc0) {
-        len = 2;
-        c = s[0] & 0x1f;
-        min = 0x80;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        len = 3;
-        c = s[0] & 0x0f;
-        min = 0x800;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        len = 4;
-        c = s[0] & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
+    c = len == 1 ? s[0] : s[0] & (0xffu >> (len + 1));
+    for (i = 1; i < len; i++)
         c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
     *cp = c;
     return len;
 }
