@@ -81,9 +81,9 @@ static int
 b64_decode_padded(unsigned char *bin, size_t max, size_t *out_len, const char *s, size_t slen)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t pad, i, len;
+    size_t pad, i, len, body;
+    unsigned char last[3];
     unsigned ok = 1;
-    int n;
 
     if (slen == 0 || slen % 4 != 0 || slen > INT_MAX)
         return -1;
@@ -97,18 +97,13 @@ b64_decode_padded(unsigned char *bin, size_t max, size_t *out_len, const char *s
     len = slen / 4 * 3 - pad;
     if (len > max)
         return -1;
-    if (len == max || slen / 4 * 3 > max) {
-        /* EVP_DecodeBlock writes the padding's bytes too */
-        unsigned char last[3];
-
-        if (slen > 4 && EVP_DecodeBlock(bin, u, (int)(slen - 4)) != (int)(slen - 4) / 4 * 3)
-            return -1;
-        if (EVP_DecodeBlock(last, u + slen - 4, 4) != 3)
-            return -1;
-        memcpy(bin + (slen - 4) / 4 * 3, last, 3 - pad);
-    } else if ((n = EVP_DecodeBlock(bin, u, (int)slen)) != (int)(slen / 4 * 3)) {
+    /* all but the last quantum straight into BIN; the last through LAST, since
+     * EVP_DecodeBlock writes its padding's bytes too */
+    body = slen - 4;
+    if ((body && EVP_DecodeBlock(bin, u, (int)body) != (int)(body / 4 * 3)) ||
+        EVP_DecodeBlock(last, u + body, 4) != 3)
         return -1;
-    }
+    memcpy(bin + body / 4 * 3, last, 3 - pad);
     *out_len = len;
     return 0;
 }
