@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <git2.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,6 +531,7 @@ test_index_follows_the_log(void **state)
     uint32_t rnd = 99;
     char path[1300];
     FILE *fp;
+    sqlite3 *db;
     uint64_t seq;
     char lc[41];
 
@@ -575,6 +577,31 @@ test_index_follows_the_log(void **state)
                      0);
     assert_int_equal(seq, 42);
     assert_int_equal(index_find(&seq, lc, ix, "ffffffffffff", &e), 0);
+    assert_int_equal(seq, 0);
+    index_free(ix);
+    /* an id whose prefix is all digits is found by it, not taken for a seq that does not
+     * exist; a key that is both a seq and another entry's id prefix is ambiguous */
+    snprintf(path, sizeof(path), "%spromote/%s", repo_commondir(f->r), INDEX_FILE);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE entries SET id = '23212631966900' || substr(id, 15) "
+                                  "WHERE seq = 42; UPDATE entries SET id = '00000017' || "
+                                  "substr(id, 9) WHERE seq = 43",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(index_open(&ix, f->r, &e), 0);
+    assert_int_equal(index_find(&seq, lc, ix, "232126319669", &e), 0);
+    assert_int_equal(seq, 42);
+    assert_string_equal(lc, f->whole.items[41].commit);
+    assert_int_equal(index_find(&seq, lc, ix, "17", &e), 0);
+    assert_int_equal(seq, 17);
+    assert_int_equal(index_find(&seq, lc, ix, "00000017", &e), -1);
+    assert_int_equal(e.code, EXIT_USAGE);
+    assert_non_null(strstr(e.msg, "more than one"));
+    assert_int_equal(index_find(&seq, lc, ix, "987654321", &e), 0);
+    assert_int_equal(seq, 0);
+    assert_int_equal(index_find(&seq, lc, ix, "99999999999999999999999", &e), 0);
     assert_int_equal(seq, 0);
     index_free(ix);
     /* garbage where the index was: made again, empty */

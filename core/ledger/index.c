@@ -843,30 +843,34 @@ index_find(uint64_t *seq, char log_commit[41], struct index *ix, const char *key
     sqlite3_stmt *st = NULL;
     char *end, like[80];
     unsigned long long s;
-    int rc = -1, step, found = 0;
+    size_t n;
+    int rc = -1, step, found = 0, by_seq, by_id;
 
     *seq = 0;
     log_commit[0] = '\0';
+    /* digits name a seq; eight or more hex digits name an id by its prefix. A key that is
+     * both (an id prefix can be all digits) is looked up both ways, and two answers are
+     * ambiguous: "12345678" is never silently taken as seq 12345678 alone. */
+    n = strlen(key);
     s = strtoull(key, &end, 10);
-    if (key[0] >= '0' && key[0] <= '9' && !*end) {
-        if (sqlite3_prepare_v2(ix->db, "SELECT seq, log_commit FROM entries WHERE seq = ?", -1,
-                               &st, NULL) != SQLITE_OK)
-            return db_err(e, ix, "cannot read");
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)s);
-    } else {
-        if (strlen(key) < 8 || strlen(key) > 64 || strspn(key, "0123456789abcdef") != strlen(key))
-            return 0;
-        snprintf(like, sizeof(like), "%s*", key);
-        if (sqlite3_prepare_v2(ix->db,
-                               "SELECT seq, log_commit FROM entries WHERE id GLOB ? ORDER BY seq "
-                               "LIMIT 2",
-                               -1, &st, NULL) != SQLITE_OK)
-            return db_err(e, ix, "cannot read");
-        sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
-    }
+    by_seq = n > 0 && n <= 20 && strspn(key, "0123456789") == n && !*end;
+    by_id = n >= 8 && n <= 64 && strspn(key, "0123456789abcdef") == n;
+    if (!by_seq && !by_id)
+        return 0;
+    snprintf(like, sizeof(like), "%s*", by_id ? key : "");
+    if (sqlite3_prepare_v2(ix->db,
+                           "SELECT seq, log_commit FROM entries WHERE (?1 AND seq = ?2) OR "
+                           "(?3 AND id GLOB ?4) ORDER BY seq LIMIT 2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_err(e, ix, "cannot read");
+    sqlite3_bind_int(st, 1, by_seq);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)s);
+    sqlite3_bind_int(st, 3, by_id);
+    sqlite3_bind_text(st, 4, like, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (found++) {
-            err_set(e, EXIT_USAGE, "'%s' names more than one audit entry: give more digits", key);
+            err_set(e, EXIT_USAGE, "'%s' names more than one audit entry: give more digits of the id",
+                    key);
             goto done;
         }
         *seq = (uint64_t)sqlite3_column_int64(st, 0);

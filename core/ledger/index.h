@@ -71,9 +71,9 @@ typedef int (*index_row_fn)(const struct index_row *row, void *ctx, struct err *
 int index_list(struct index *ix, const struct index_filter *f, index_row_fn fn, void *ctx,
                struct err *e);
 
-/* The seq of the entry KEY names: a seq, or an id or its prefix of at least 8 digits
- * (0 when none, -1 when the prefix is ambiguous... EXIT_USAGE). LOG_COMMIT gets its
- * commit. */
+/* The seq of the entry KEY names: a seq, or an id or its prefix of at least 8 hex digits;
+ * an all-digit key is tried both ways. 0 in *SEQ when none; -1 with EXIT_USAGE when KEY
+ * names more than one entry. LOG_COMMIT gets its commit. */
 int index_find(uint64_t *seq, char log_commit[41], struct index *ix, const char *key,
                struct err *e);
 
