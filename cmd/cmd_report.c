@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "core/base/clock.h"
+#include "core/engine/evidence.h"
 #include "core/insight/dora.h"
 #include "core/ledger/history.h"
 #include "core/ledger/ledger.h"
@@ -252,19 +253,29 @@ source_release(struct source *s)
 }
 
 static int
-write_doc(FILE *f, const json_t *doc, const struct report_opts *o, int color)
+changes_next(void *ctx, json_t **row, struct err *e)
 {
+    return evidence_changes_next(ctx, row, e);
+}
+
+/* The report in its format, the change records made as they are written. */
+static int
+write_doc(FILE *f, const json_t *doc, struct out_changes *ch, const struct report_opts *o,
+          int color, struct err *e)
+{
+    evidence_changes_rewind(ch->ctx);
     switch (o->format) {
-    case F_JSON: return out_json(f, doc);
-    case F_MARKDOWN: return out_report_markdown(f, doc);
-    case F_HTML: return out_report_html(f, doc);
-    default: return out_report_text(f, doc, color);
+    case F_JSON: return out_report_json(f, doc, ch, e);
+    case F_MARKDOWN: return out_report_markdown(f, doc, ch, e);
+    case F_HTML: return out_report_html(f, doc, ch, e);
+    default: return out_report_text(f, doc, ch, color, e);
     }
 }
 
 /* --out FILE: written to a temporary file next to it, then renamed over it. */
 static int
-write_atomic(const char *path, const json_t *doc, const struct report_opts *o, struct err *e)
+write_atomic(const char *path, const json_t *doc, struct out_changes *ch,
+             const struct report_opts *o, struct err *e)
 {
     size_t len = strlen(path);
     char *tmp = malloc(len + 16);
@@ -288,8 +299,10 @@ write_atomic(const char *path, const json_t *doc, const struct report_opts *o, s
         close(fd);
         goto done;
     }
-    if (write_doc(f, doc, o, 0) < 0 || fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
-        err_set(e, EXIT_EVAL, "cannot write '%s': %m", tmp);
+    if (write_doc(f, doc, ch, o, 0, e) < 0 || fflush(f) != 0 || ferror(f) ||
+        fsync(fileno(f)) < 0) {
+        if (!e->code)
+            err_set(e, EXIT_EVAL, "cannot write '%s': %m", tmp);
         goto done;
     }
     if (fclose(f) != 0) {
@@ -320,9 +333,11 @@ cmd_report(int argc, char **argv)
     struct dora_source ds[REPORT_MAX_REPOS];
     struct dora_window w;
     struct err e = ERR_INIT;
+    struct evidence_changes changes;
+    struct out_changes oc;
     json_t *doc = NULL;
     size_t n, i;
-    int rc;
+    int rc, opened = 0;
 
     memset(&o, 0, sizeof(o));
     memset(src, 0, sizeof(src));
@@ -355,20 +370,27 @@ cmd_report(int argc, char **argv)
             if (i != j && strcmp(src[i].name, src[j].name) == 0 && o.n_repos > 1)
                 ds[i].repo = o.repos[i];
     }
-    if (dora_report(&doc, ds, n, o.env, &w, &e) < 0)
+    if (dora_report(&doc, &oc.count, &changes, ds, n, o.env, &w, &e) < 0)
         goto fail;
+    opened = 1;
+    oc.next = changes_next;
+    oc.ctx = &changes;
     if (o.out) {
-        if (write_atomic(o.out, doc, &o, &e) < 0)
+        if (write_atomic(o.out, doc, &oc, &o, &e) < 0)
             goto fail;
-    } else if (write_doc(stdout, doc, &o, o.format == F_TEXT && cmd_color()) < 0) {
-        err_set(&e, EXIT_EVAL, "cannot write to standard output");
+    } else if (write_doc(stdout, doc, &oc, &o, o.format == F_TEXT && cmd_color(), &e) < 0) {
+        if (!e.code)
+            err_set(&e, EXIT_EVAL, "cannot write to standard output");
         goto fail;
     }
+    evidence_changes_close(&changes);
     json_decref(doc);
     for (i = 0; i < n; i++)
         source_release(&src[i]);
     return cmd_finish(EXIT_OK);
 fail:
+    if (opened)
+        evidence_changes_close(&changes);
     json_decref(doc);
     for (i = 0; i < n; i++)
         source_release(&src[i]);

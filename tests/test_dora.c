@@ -5,9 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/engine/evidence.h"
 #include "core/insight/dora.h"
+#include "core/out/out.h"
+#include "core/out/out_report.h"
 
 #define A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -286,7 +291,7 @@ test_rollback(void **state)
     s.repo = "r";
     s.history = h;
     s.log_root = "00";
-    assert_int_equal(dora_report(&doc, &s, 1, "prod", &w, &e), 0);
+    assert_int_equal(dora_report_whole(&doc, &s, 1, "prod", &w, &e), 0);
     {
         const json_t *c = json_array_get(json_object_get(doc, "changes"), 1);
         const json_t *rb = json_array_get(json_object_get(c, "rollbacks"), 0);
@@ -359,14 +364,76 @@ test_commits_with_merges(void **state)
 
 /* Flow: gates that block, the time from the approval into sit to the approval into prod,
  * and a change's approvers by role and separation of duties. */
+static int
+next_change(void *ctx, json_t **row, struct err *e)
+{
+    return evidence_changes_next(ctx, row, e);
+}
+
+/* Every format, its change records made one at a time, writes what it writes from WHOLE,
+ * the document that holds them all. */
+static void
+check_streamed(const json_t *whole, const struct dora_source *s, const struct dora_window *w)
+{
+    struct evidence_changes ch;
+    struct out_changes oc;
+    struct err e = ERR_INIT;
+    json_t *doc;
+    char *a, *b;
+    size_t alen, blen;
+    FILE *fa, *fb;
+    int fmt, rc;
+
+    assert_int_equal(dora_report(&doc, &oc.count, &ch, s, 1, "prod", w, &e), 0);
+    assert_int_equal(oc.count, json_array_size(json_object_get(whole, "changes")));
+    assert_true(oc.count > 0);
+    assert_int_equal(json_array_size(json_object_get(doc, "changes")), 0);
+    oc.next = next_change;
+    oc.ctx = &ch;
+    for (fmt = 0; fmt < 4; fmt++) {
+        evidence_changes_rewind(&ch);
+        fa = open_memstream(&a, &alen);
+        fb = open_memstream(&b, &blen);
+        assert_non_null(fa);
+        assert_non_null(fb);
+        switch (fmt) {
+        case 0:
+            rc = out_report_json(fa, doc, &oc, &e);
+            assert_int_equal(out_json(fb, whole), 0);
+            break;
+        case 1:
+            rc = out_report_text(fa, doc, &oc, 0, &e);
+            assert_int_equal(out_report_text(fb, whole, NULL, 0, &e), 0);
+            break;
+        case 2:
+            rc = out_report_markdown(fa, doc, &oc, &e);
+            assert_int_equal(out_report_markdown(fb, whole, NULL, &e), 0);
+            break;
+        default:
+            rc = out_report_html(fa, doc, &oc, &e);
+            assert_int_equal(out_report_html(fb, whole, NULL, &e), 0);
+        }
+        assert_int_equal(rc, 0);
+        fclose(fa);
+        fclose(fb);
+        assert_true(alen > 100);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    evidence_changes_close(&ch);
+    json_decref(doc);
+}
+
 static void
 test_flow_and_change_record(void **state)
 {
-    json_t *h = json_array(), *doc = NULL, *gates;
+    json_t *h = json_array(), *doc = NULL, *gates, *again;
     struct dora_window w = {SINCE, UNTIL};
     struct err e = ERR_INIT;
     struct dora_source s;
     const json_t *p, *c;
+    char *text;
 
     (void)state;
     add(h, "decision", "sit", A, "approved", DAY);
@@ -399,7 +466,7 @@ test_flow_and_change_record(void **state)
     s.repo = "r";
     s.history = h;
     s.log_root = "00";
-    assert_int_equal(dora_report(&doc, &s, 1, "prod", &w, &e), 0);
+    assert_int_equal(dora_report_whole(&doc, &s, 1, "prod", &w, &e), 0);
     p = json_array_get(json_object_get(json_object_get(doc, "flow"), "promotions"), 1);
     assert_string_equal(json_string_value(json_object_get(p, "from")), "sit");
     assert_int_equal(json_integer_value(json_object_get(p, "decisions")), 2);
@@ -433,6 +500,19 @@ test_flow_and_change_record(void **state)
                                             "gaps"),
                             0)),
                         "no policy was read");
+    check_streamed(doc, &s, &w);
+    /* gates kept as the index's text read as the array they were */
+    text = json_dumps(gates, JSON_COMPACT);
+    json_object_set_new(json_array_get(h, 2), "gates", json_string(text));
+    free(text);
+    assert_int_equal(dora_report_whole(&again, &s, 1, "prod", &w, &e), 0);
+    assert_true(json_equal(again, doc));
+    json_decref(again);
+    /* text that does not read is an error, never a report without those gates */
+    json_object_set_new(json_array_get(h, 2), "gates", json_string("[{\"name\": "));
+    assert_int_equal(dora_report_whole(&again, &s, 1, "prod", &w, &e), -1);
+    assert_int_equal(e.code, EXIT_EVAL);
+    assert_non_null(strstr(e.msg, "seq 3: the gates the audit log's index holds cannot be read"));
     json_decref(doc);
     json_decref(h);
 }

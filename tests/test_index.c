@@ -425,7 +425,7 @@ report_of(struct fixture *f, json_t *h, const char *env, const struct dora_windo
     src.history = h;
     src.log_size = N_ENTRIES;
     src.log_root = "00";
-    if (dora_report(&doc, &src, 1, env, w, &e) < 0)
+    if (dora_report_whole(&doc, &src, 1, env, w, &e) < 0)
         fail_msg("%s", e.msg);
     return doc;
 }

@@ -125,6 +125,17 @@ approval_before(const json_t *approvals, const char *env, const char *commit, js
     return NULL;
 }
 
+/* The gates of X, kept as text by the index, do not read: the index is made again from the
+ * verified log when it is deleted. */
+static int
+unreadable_gates(struct err *e, const json_t *x)
+{
+    return err_set(e, EXIT_EVAL,
+                   "seq %lld: the gates the audit log's index holds cannot be read (remove "
+                   ".git/promote/index.sqlite: it is made again from the log)",
+                   (long long)seq_of(x));
+}
+
 static int
 cmp_blocked(const void *a, const void *b)
 {
@@ -157,12 +168,17 @@ evidence_flow(json_t **out, const struct dora_source *src, size_t n, const char 
             return err_set(e, EXIT_EVAL, "out of memory");
         }
         for (i = 0; i < json_array_size(h); i++) {
-            const json_t *x = json_array_get(h, i), *gates = json_object_get(x, "gates");
+            const json_t *x = json_array_get(h, i), *gates;
             const char *from = history_str(x, "from"), *to = history_str(x, "to"), *verdict = history_str(x, "verdict");
-            json_t *p, *stats;
+            json_t *p, *stats, *owned;
 
             if (!history_is(x, "kind", "decision") || !from || !to || !in_window(epoch(x), w))
                 continue;
+            if (history_gates(&gates, x, &owned) < 0) {
+                json_decref(approvals);
+                json_decref(list);
+                return unreadable_gates(e, x);
+            }
             p = find_promotion(list, from, to);
             if (!p) {
                 p = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:{}, s:[], s:[]}", "from", from,
@@ -170,6 +186,7 @@ evidence_flow(json_t **out, const struct dora_source *src, size_t n, const char 
                               "rejected", (json_int_t)0, "error", (json_int_t)0, "gates",
                               "blocking", "intervals");
                 if (!p || json_array_append_new(list, p) < 0) {
+                    json_decref(owned);
                     json_decref(approvals);
                     json_decref(list);
                     return err_set(e, EXIT_EVAL, "out of memory");
@@ -200,6 +217,7 @@ evidence_flow(json_t **out, const struct dora_source *src, size_t n, const char 
                 else if (history_is(y, "status", "error"))
                     inc(s, "errored");
             }
+            json_decref(owned);
             /* from the approval into FROM to the approval into TO, for the same commit */
             if (verdict && strcmp(verdict, "approved") == 0 && history_str(x, "commit")) {
                 const json_t *prev =
@@ -423,25 +441,31 @@ decision_of(const json_t *h, const char *env, const json_t *dep)
     return dec;
 }
 
-/* One change C into ENV, with RBS the rollbacks of ENV by commit (rollbacks_of). */
+/* One change C into ENV, with RBS the rollbacks of ENV by commit (rollbacks_of); NULL with
+ * E set when its decision's gates cannot be read, NULL alone when out of memory. */
 static json_t *
-one_change(const struct dora_source *s, const char *env, const json_t *c, const json_t *rbs)
+one_change(const struct dora_source *s, const char *env, const json_t *c, const json_t *rbs,
+           struct err *e)
 {
     const json_t *h = s->history;
     json_int_t seq = json_integer_value(json_object_get(c, "seq"));
     const json_t *dep = history_at(h, seq);
     const char *commit = history_str(c, "commit");
     const json_t *dec, *tagged, *gates, *sep, *notes;
-    json_t *approvers, *rollbacks = json_array(), *doc;
+    json_t *approvers, *rollbacks, *doc, *owned = NULL;
     const char *tag, *promoter;
     size_t i;
 
     dec = decision_of(h, env, dep);
+    if (dec && history_gates(&gates, dec, &owned) < 0)
+        return unreadable_gates(e, dec), NULL;
+    rollbacks = json_array();
     tag = history_str(dep, "tag");
     tagged = tag ? dep : history_tagged(h, env, commit, dep);
     if (!tag && tagged)
         tag = history_str(tagged, "tag");
-    gates = dec ? json_object_get(dec, "gates") : NULL;
+    if (!dec)
+        gates = NULL;
     approvers = approvers_of(gates);
     promoter = dec ? history_str(dec, "actor") : NULL;
     sep = gate_of_type(gates, "separation_of_duties");
@@ -479,6 +503,7 @@ one_change(const struct dora_source *s, const char *env, const json_t *c, const 
                                                          json_object_get(c, "fail_seq")))
                                                    : json_null(),
         "rollbacks", rollbacks ? rollbacks : json_array());
+    json_decref(owned);
     return doc;
 }
 
@@ -507,43 +532,65 @@ rollbacks_of(const json_t *h, const char *env, const struct dora_window *w)
     return by;
 }
 
-int
-evidence_changes(json_t **out, const struct dora_source *src, size_t n, const char *env,
-                 const struct dora_window *w, struct err *e)
+void
+evidence_changes_open(struct evidence_changes *c, const struct dora_source *src, size_t n,
+                      const char *env, const struct dora_window *w)
 {
-    json_t *list = json_array(), *ch = NULL, *rbs = NULL;
-    size_t r, i;
-    int short_of;
+    memset(c, 0, sizeof(*c));
+    c->src = src;
+    c->n = n;
+    c->env = env;
+    c->w = w;
+}
 
-    *out = NULL;
-    if (!list)
-        return err_set(e, EXIT_EVAL, "out of memory");
-    for (r = 0; r < n; r++) {
-        if (dora_changes(&ch, src[r].history, env, w, e) < 0) {
-            json_decref(list);
-            return -1;
-        }
-        rbs = rollbacks_of(src[r].history, env, w);
-        for (i = 0; rbs && i < json_array_size(ch); i++) {
-            json_t *row = one_change(&src[r], env, json_array_get(ch, i), rbs);
+void
+evidence_changes_rewind(struct evidence_changes *c)
+{
+    json_decref(c->ch);
+    json_decref(c->rbs);
+    c->ch = c->rbs = NULL;
+    c->r = c->i = 0;
+}
 
-            if (!row || json_array_append_new(list, row) < 0)
-                break;
+void
+evidence_changes_close(struct evidence_changes *c)
+{
+    evidence_changes_rewind(c);
+}
+
+int
+evidence_changes_next(struct evidence_changes *c, json_t **row, struct err *e)
+{
+    *row = NULL;
+    while (c->r < c->n) {
+        const struct dora_source *s = &c->src[c->r];
+
+        if (!c->ch) {
+            if (dora_changes(&c->ch, s->history, c->env, c->w, e) < 0)
+                return -1;
+            c->rbs = rollbacks_of(s->history, c->env, c->w);
+            c->i = 0;
+            if (!c->rbs)
+                return err_set(e, EXIT_EVAL, "out of memory");
         }
-        short_of = !rbs || i < json_array_size(ch);
-        json_decref(ch);
-        if (short_of) {
-            json_decref(rbs);
-            json_decref(list);
-            return err_set(e, EXIT_EVAL, "out of memory");
+        if (c->i < json_array_size(c->ch)) {
+            *row = one_change(s, c->env, json_array_get(c->ch, c->i), c->rbs, e);
+            if (!*row)
+                return e->code ? -1 : err_set(e, EXIT_EVAL, "out of memory");
+            c->i++;
+            return 1;
         }
-        json_decref(rbs);
+        json_decref(c->ch);
+        json_decref(c->rbs);
+        c->ch = c->rbs = NULL;
+        c->r++;
     }
-    *out = list;
     return 0;
 }
 
 /* ------------------------------------------------------------ PCI DSS v4.0 6.5 */
+
+#define PCI_ITEMS 6
 
 struct pci_item {
     const char *requirement;
@@ -551,7 +598,7 @@ struct pci_item {
     const char *types[6]; /* gate types that evidence it, NULL-terminated */
 };
 
-static const struct pci_item pci_items[] = {
+static const struct pci_item pci_items[PCI_ITEMS] = {
     {"6.5.1", "reason for and description of the change", {"release_notes", "code_review", NULL}},
     {"6.5.1", "documented approval by authorized parties", {"role_approval", "code_review", NULL}},
     {"6.5.1", "testing to verify the change does not adversely impact security",
@@ -576,13 +623,20 @@ has_type(const struct pci_item *it, const char *type)
 
 /* One item for one source: its gates in the policy's promotions into ENV, how many of the
  * source's changes carried a passing one, and what is missing. */
+/* What the change records of one source count towards the mapping. */
+struct pci_count {
+    size_t changes, rollbacks;
+    size_t records[PCI_ITEMS]; /* per item: changes that passed a gate of its types */
+};
+
 static json_t *
 pci_row(const struct pci_item *it, size_t idx, const struct dora_source *s, const char *env,
-        const json_t *changes)
+        const struct pci_count *count)
 {
     json_t *gates = json_array(), *notes = json_array(), *gaps = json_array();
     const struct policy *p = s->policy;
-    size_t i, g, n_changes = 0, records = 0, rollbacks = 0;
+    size_t i, g, n_changes = count->changes, records = count->records[idx],
+                 rollbacks = count->rollbacks;
     struct {
         char s[600];
     } promo = {""};
@@ -614,22 +668,6 @@ pci_row(const struct pci_item *it, size_t idx, const struct dora_source *s, cons
                 if (strcmp(a->aws_account_id, b->aws_account_id) == 0)
                     json_array_append_new(gaps, json_string("pre-production and production "
                                                             "share one account"));
-            }
-        }
-    }
-    for (i = 0; i < json_array_size(changes); i++) {
-        const json_t *c = json_array_get(changes, i), *cg = json_object_get(c, "gates");
-
-        if (!history_is(c, "repository", s->repo))
-            continue;
-        n_changes++;
-        rollbacks += json_array_size(json_object_get(c, "rollbacks"));
-        for (g = 0; g < json_array_size(cg); g++) {
-            const json_t *y = json_array_get(cg, g);
-
-            if (has_type(it, history_str(y, "type")) && history_is(y, "status", "pass")) {
-                records++;
-                break;
             }
         }
     }
@@ -677,32 +715,73 @@ pci_row(const struct pci_item *it, size_t idx, const struct dora_source *s, cons
                      (json_int_t)records, "notes", notes, "gaps", gaps);
 }
 
-int
-evidence_pci(json_t **out, const struct dora_source *src, size_t n, const char *env,
-             const json_t *changes, struct err *e)
+/* Count change record X of source COUNT towards each item. */
+static void
+pci_count_add(struct pci_count *count, const json_t *x)
 {
-    json_t *list = json_array();
+    const json_t *cg = json_object_get(x, "gates");
+    size_t i, g;
+
+    count->changes++;
+    count->rollbacks += json_array_size(json_object_get(x, "rollbacks"));
+    for (i = 0; i < PCI_ITEMS; i++)
+        for (g = 0; g < json_array_size(cg); g++) {
+            const json_t *y = json_array_get(cg, g);
+
+            if (has_type(&pci_items[i], history_str(y, "type")) &&
+                history_is(y, "status", "pass")) {
+                count->records[i]++;
+                break;
+            }
+        }
+}
+
+int
+evidence_pci(json_t **out, size_t *n_changes, struct evidence_changes *changes, struct err *e)
+{
+    const struct dora_source *src = changes->src;
+    struct pci_count *count = calloc(changes->n + 1, sizeof(*count));
+    json_t *list = json_array(), *x;
     size_t i, r;
+    int rc = -1, more;
 
     *out = NULL;
-    if (!list)
-        return err_set(e, EXIT_EVAL, "out of memory");
-    for (i = 0; i < sizeof(pci_items) / sizeof(pci_items[0]); i++) {
+    *n_changes = 0;
+    if (!list || !count) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    /* one pass over the change records, each made and let go */
+    evidence_changes_rewind(changes);
+    while ((more = evidence_changes_next(changes, &x, e)) > 0) {
+        pci_count_add(&count[changes->r], x);
+        (*n_changes)++;
+        json_decref(x);
+    }
+    evidence_changes_rewind(changes);
+    if (more < 0)
+        goto done;
+    for (i = 0; i < PCI_ITEMS; i++) {
         json_t *ev = json_array(), *types = json_array(), *row;
         size_t k;
 
         for (k = 0; types && pci_items[i].types[k]; k++)
             json_array_append_new(types, json_string(pci_items[i].types[k]));
-        for (r = 0; ev && r < n; r++)
-            json_array_append_new(ev, pci_row(&pci_items[i], i, &src[r], env, changes));
+        for (r = 0; ev && r < changes->n; r++)
+            json_array_append_new(ev, pci_row(&pci_items[i], i, &src[r], changes->env, &count[r]));
         row = json_pack("{s:s, s:s, s:o, s:o}", "requirement", pci_items[i].requirement,
                         "control", pci_items[i].control, "gate_types", types ? types : json_array(),
                         "evidence", ev ? ev : json_array());
         if (!row || json_array_append_new(list, row) < 0) {
-            json_decref(list);
-            return err_set(e, EXIT_EVAL, "out of memory");
+            err_set(e, EXIT_EVAL, "out of memory");
+            goto done;
         }
     }
     *out = list;
-    return 0;
+    list = NULL;
+    rc = 0;
+done:
+    json_decref(list);
+    free(count);
+    return rc;
 }

@@ -23,12 +23,30 @@ int evidence_holds(json_t **out, const struct dora_source *src, size_t n, const 
                    const struct dora_window *w, struct err *e);
 
 /* Every change into ENV in W, with its decision, gates, approvers, separation of duties,
- * deployment and rollbacks (docs/json-output.md). */
-int evidence_changes(json_t **out, const struct dora_source *src, size_t n, const char *env,
-                     const struct dora_window *w, struct err *e);
+ * deployment and rollbacks (docs/json-output.md "changes"), made one record at a time, so
+ * that a report over a long window never holds them all: open, then next until it returns
+ * 0. SRC, ENV and W must outlive the cursor. */
+struct evidence_changes {
+    const struct dora_source *src;
+    size_t n;
+    const char *env;
+    const struct dora_window *w;
+    size_t r, i;       /* the source and its change the next record is made from */
+    json_t *ch, *rbs;  /* that source's changes (dora_changes) and rollbacks by commit */
+};
+void evidence_changes_open(struct evidence_changes *c, const struct dora_source *src, size_t n,
+                           const char *env, const struct dora_window *w);
+/* 1 with the next record in *ROW (the caller's; from source C->r), 0 after the last, -1 with
+ * E set (out of memory; a decision's gates the index holds do not read). */
+int evidence_changes_next(struct evidence_changes *c, json_t **row, struct err *e);
+/* Back to the first record. */
+void evidence_changes_rewind(struct evidence_changes *c);
+void evidence_changes_close(struct evidence_changes *c);
 
-/* The PCI DSS v4.0 6.5 mapping of CHANGES (evidence_changes) against each source's policy. */
-int evidence_pci(json_t **out, const struct dora_source *src, size_t n, const char *env,
-                 const json_t *changes, struct err *e);
+/* The PCI DSS v4.0 6.5 mapping of the change records CHANGES makes against each source's
+ * policy, from one pass over them (CHANGES is rewound before and after); *N_CHANGES gets
+ * how many records there are. */
+int evidence_pci(json_t **out, size_t *n_changes, struct evidence_changes *changes,
+                 struct err *e);
 
 #endif

@@ -448,16 +448,19 @@ done:
 /* ------------------------------------------------------------ the document */
 
 int
-dora_report(json_t **out, const struct dora_source *src, size_t n, const char *env,
+dora_report(json_t **out, size_t *n_changes, struct evidence_changes *changes,
+            const struct dora_source *src, size_t n, const char *env,
             const struct dora_window *w, struct err *e)
 {
     json_t *doc = NULL, *keys = NULL, *repos = json_array(), *flow = NULL, *holds = NULL,
-           *changes = NULL, *pci = NULL;
+           *pci = NULL;
     char since[32], until[32];
     size_t r;
     int rc = -1;
 
     *out = NULL;
+    *n_changes = 0;
+    evidence_changes_open(changes, src, n, env, w);
     if (!repos)
         return err_set(e, EXIT_EVAL, "out of memory");
     for (r = 0; r < n; r++) {
@@ -477,16 +480,15 @@ dora_report(json_t **out, const struct dora_source *src, size_t n, const char *e
     }
     if (dora_keys(&keys, src, n, env, w, e) < 0 || evidence_flow(&flow, src, n, env, w, e) < 0 ||
         evidence_holds(&holds, src, n, env, w, e) < 0 ||
-        evidence_changes(&changes, src, n, env, w, e) < 0 ||
-        evidence_pci(&pci, src, n, env, changes, e) < 0)
+        evidence_pci(&pci, n_changes, changes, e) < 0)
         goto done;
     history_format_time(since, w->since);
     history_format_time(until, w->until);
-    doc = json_pack("{s:i, s:s, s:{s:s, s:s, s:f}, s:O, s:O, s:O, s:O, s:O, s:O}",
+    /* "changes" holds its place, empty: the records are made as they are written */
+    doc = json_pack("{s:i, s:s, s:{s:s, s:s, s:f}, s:O, s:O, s:O, s:O, s:[], s:O}",
                     "schema_version", 1, "env", env, "window", "since", since, "until", until,
                     "days", (double)(w->until - w->since) / (double)DAY, "repositories", repos,
-                    "dora", keys, "flow", flow, "holds", holds,
-                    "changes", changes, "pci_dss", pci);
+                    "dora", keys, "flow", flow, "holds", holds, "changes", "pci_dss", pci);
     if (!doc) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
@@ -498,7 +500,35 @@ done:
     json_decref(keys);
     json_decref(flow);
     json_decref(holds);
-    json_decref(changes);
     json_decref(pci);
+    if (rc < 0)
+        evidence_changes_close(changes);
     return rc;
+}
+
+int
+dora_report_whole(json_t **out, const struct dora_source *src, size_t n, const char *env,
+                  const struct dora_window *w, struct err *e)
+{
+    struct evidence_changes ch;
+    json_t *doc, *row, *list;
+    size_t count;
+    int more;
+
+    *out = NULL;
+    if (dora_report(&doc, &count, &ch, src, n, env, w, e) < 0)
+        return -1;
+    list = json_object_get(doc, "changes");
+    while ((more = evidence_changes_next(&ch, &row, e)) > 0)
+        if (json_array_append_new(list, row) < 0) {
+            more = err_set(e, EXIT_EVAL, "out of memory");
+            break;
+        }
+    evidence_changes_close(&ch);
+    if (more < 0) {
+        json_decref(doc);
+        return -1;
+    }
+    *out = doc;
+    return 0;
 }

@@ -47,10 +47,19 @@ int dora_changes(json_t **out, const json_t *h, const char *env, const struct do
 int dora_keys(json_t **out, const struct dora_source *src, size_t n, const char *env,
               const struct dora_window *w, struct err *e);
 
-/* The whole report document (docs/json-output.md, "promote report"): the sources' logs, the
- * four keys, flow and gates, holds, the change records and the PCI DSS 6.5 mapping. */
-int dora_report(json_t **out, const struct dora_source *src, size_t n, const char *env,
+struct evidence_changes;
+/* The report document (docs/json-output.md, "promote report"): the sources' logs, the four
+ * keys, flow and gates, holds and the PCI DSS 6.5 mapping, with "changes" an empty array
+ * that holds its place: CHANGES (core/engine/evidence.h) makes the change records one at a
+ * time for the writer, *N_CHANGES says how many. The caller closes CHANGES when this
+ * returns 0. */
+int dora_report(json_t **out, size_t *n_changes, struct evidence_changes *changes,
+                const struct dora_source *src, size_t n, const char *env,
                 const struct dora_window *w, struct err *e);
+
+/* The same document with every change record in "changes": for a short window, or a test. */
+int dora_report_whole(json_t **out, const struct dora_source *src, size_t n, const char *env,
+                      const struct dora_window *w, struct err *e);
 
 /* The band of each key from its value (2023 thresholds, docs/report.md); NULL: no data. */
 const char *dora_band_frequency(double per_day);

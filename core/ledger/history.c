@@ -262,6 +262,28 @@ history_str(const json_t *o, const char *key)
 }
 
 int
+history_gates(const json_t **out, const json_t *x, json_t **owned)
+{
+    const json_t *g = json_object_get(x, "gates");
+    json_error_t je;
+
+    *out = NULL;
+    *owned = NULL;
+    if (json_is_string(g)) {
+        *owned = json_loadb(json_string_value(g), json_string_length(g), 0, &je);
+        if (!json_is_array(*owned)) {
+            json_decref(*owned);
+            *owned = NULL;
+            return -1;
+        }
+        *out = *owned;
+    } else if (json_is_array(g)) {
+        *out = g;
+    }
+    return 0;
+}
+
+int
 history_is(const json_t *o, const char *key, const char *want)
 {
     const char *v = history_str(o, key);

@@ -65,6 +65,12 @@ const json_t *history_tagged(const json_t *h, const char *env, const char *commi
 /* The hold in force on ENV (the latest hold or rollback not followed by an unhold), or NULL. */
 const json_t *history_hold(const json_t *h, const char *env);
 
+/* The gates of decision X into *OUT (NULL when it has none): its "gates" array, or, where
+ * a report's reading kept them as the text the index holds (a string, parsed only when
+ * read, so that the decisions of a long window do not each keep a tree), that text parsed
+ * into *OWNED, which the caller releases. -1 when that text is not an array. */
+int history_gates(const json_t **out, const json_t *x, json_t **owned);
+
 /* The string KEY of entry O, or NULL; whether it is WANT. */
 const char *history_str(const json_t *o, const char *key);
 int history_is(const json_t *o, const char *key, const char *want);

@@ -115,8 +115,9 @@ open_db(struct index *ix)
         return -1;
     sqlite3_busy_timeout(ix->db, 5000);
     sqlite3_exec(ix->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
-    /* read through a mapping, not a read call per page: a report reads 20 000 rows */
-    sqlite3_exec(ix->db, "PRAGMA mmap_size = 67108864", NULL, NULL, NULL);
+    /* no mapping: a report over a long window reads most of the file, and every page of a
+     * mapping it touched would stay in its resident set; read calls were as fast */
+    sqlite3_exec(ix->db, "PRAGMA mmap_size = 0", NULL, NULL, NULL);
     return is_ours(ix) ? 0 : -1;
 }
 
@@ -637,29 +638,24 @@ row_item(sqlite3_stmt *st)
 }
 
 /* A report's rows (REPORT_ROWS): the history item from the columns, the few fields only
- * the entry holds from it (one array), and a decision's gates as the index keeps them,
- * without reading the entry as the rules do (a decision's gates data). */
+ * the entry holds from it (one array), and a decision's gates as the text the index keeps
+ * (history_gates reads it), without reading the entry as the rules do. */
 static const char REPORT_ROWS[] =
     "SELECT seq, id, kind, env, from_env, to_env, commit_id, verdict, result, time, epoch, "
     "actor, tag, gates, json_extract(hist, '$.reason', '$.deployment', '$.from_commit', "
     "'$.decision') FROM entries WHERE seq IN (SELECT seq FROM pick) ORDER BY seq";
 
-/* Column I of ST as a JSON string, or null. */
-static json_t *
-col_json(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL
-               ? json_null()
-               : json_string((const char *)sqlite3_column_text(st, i));
-}
-
 static json_t *
 report_item(sqlite3_stmt *st)
 {
-    static const char *const cols[] = {NULL,     "id",      "kind",   "env",  "from",  "to",
-                                       "commit", "verdict", "result", "time", NULL,    "actor",
+    /* what a report reads of an item: no "time" (it reads "epoch"), an "id" for a
+     * decision only (what a deployment names) */
+    static const char *const cols[] = {NULL,     "id",      "kind",   "env", "from",  "to",
+                                       "commit", "verdict", "result", NULL,  NULL,    "actor",
                                        "tag"};
     static const char *const more[] = {"reason", "deployment", "from_commit", "decision"};
+    const char *kind = (const char *)sqlite3_column_text(st, 2);
+    int decision = kind && strcmp(kind, "decision") == 0;
     json_error_t je;
     json_t *item = json_object(), *extra = NULL, *gates;
     size_t i;
@@ -667,11 +663,16 @@ report_item(sqlite3_stmt *st)
              json_object_set_new(item, "seq", json_integer(sqlite3_column_int64(st, 0))) == 0 &&
              json_object_set_new(item, "epoch", json_integer(sqlite3_column_int64(st, 10))) == 0;
 
+    /* a field the entry lacks is left out, not null: a long window's items stay small */
     for (i = 1; ok && i < sizeof(cols) / sizeof(cols[0]); i++)
-        ok = !cols[i] || json_object_set_new(item, cols[i], col_json(st, (int)i)) == 0;
+        ok = !cols[i] || sqlite3_column_type(st, (int)i) == SQLITE_NULL ||
+             (i == 1 && !decision) ||
+             json_object_set_new(item, cols[i],
+                                 json_string((const char *)sqlite3_column_text(st, (int)i))) == 0;
+    /* a decision's gates stay text until a report reads them (history_gates) */
     if (ok && sqlite3_column_type(st, 13) != SQLITE_NULL) {
-        gates = json_loadb((const char *)sqlite3_column_text(st, 13),
-                           (size_t)sqlite3_column_bytes(st, 13), 0, &je);
+        gates = json_stringn_nocheck((const char *)sqlite3_column_text(st, 13),
+                                     (size_t)sqlite3_column_bytes(st, 13));
         ok = gates && json_object_set_new(item, "gates", gates) == 0;
     }
     if (ok)
@@ -681,8 +682,7 @@ report_item(sqlite3_stmt *st)
     for (i = 0; ok && i < 4; i++) {
         json_t *v = json_array_get(extra, i);
 
-        ok = json_object_set_new(item, more[i], json_is_string(v) ? json_incref(v) : json_null()) ==
-             0;
+        ok = !json_is_string(v) || json_object_set(item, more[i], v) == 0;
     }
     json_decref(extra);
     if (!ok) {

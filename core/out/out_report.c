@@ -1,5 +1,6 @@
 #include "core/out/out_report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/out/out.h"
@@ -142,8 +143,133 @@ text_clean(FILE *f, const char *s)
     fputs(clean, f);
 }
 
+/* How many change records the report has: CH's count, else the document's. */
+static size_t
+changes_count(const json_t *doc, const struct out_changes *ch)
+{
+    return ch ? ch->count : json_array_size(json_object_get(doc, "changes"));
+}
+
+/* FN for each change record: made one at a time by CH, else the document's "changes".
+ * -1 with E set when a record cannot be made. */
+static int
+each_change(FILE *f, const json_t *doc, struct out_changes *ch,
+            void (*fn)(FILE *f, const json_t *x), struct err *e)
+{
+    const json_t *x;
+    json_t *row;
+    size_t i;
+    int more;
+
+    if (!ch) {
+        json_array_foreach(json_object_get(doc, "changes"), i, x)
+            fn(f, x);
+        return 0;
+    }
+    while ((more = ch->next(ch->ctx, &row, e)) > 0) {
+        fn(f, row);
+        json_decref(row);
+    }
+    return more;
+}
+
 int
-out_report_text(FILE *f, const json_t *doc, int color)
+out_report_json(FILE *f, const json_t *doc, struct out_changes *ch, struct err *e)
+{
+    static const char place[] = "\n  \"changes\": []";
+    char *text = NULL, *at, *line, *p, *nl;
+    json_t *row;
+    int more = 0, first = 1, rc = -1;
+
+    if (!ch)
+        return out_json(f, doc);
+    /* the document as out_json writes it, with the records written one at a time where
+     * "changes" holds its (empty) place, indented as they would be inside it */
+    text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    at = text ? strstr(text, place) : NULL;
+    if (!at) {
+        err_set(e, EXIT_EVAL, "out of memory");
+        goto done;
+    }
+    at += sizeof(place) - 2; /* after the '[' */
+    fwrite(text, 1, (size_t)(at - text), f);
+    while ((more = ch->next(ch->ctx, &row, e)) > 0) {
+        line = json_dumps(row, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+        json_decref(row);
+        if (!line) {
+            more = err_set(e, EXIT_EVAL, "out of memory");
+            break;
+        }
+        fputs(first ? "\n    " : ",\n    ", f);
+        first = 0;
+        for (p = line; (nl = strchr(p, '\n')); p = nl + 1) {
+            fwrite(p, 1, (size_t)(nl - p), f);
+            fputs("\n    ", f);
+        }
+        fputs(p, f);
+        free(line);
+    }
+    if (more < 0)
+        goto done;
+    if (!first)
+        fputs("\n  ", f);
+    fputs(at, f);
+    rc = fputc('\n', f) == EOF || ferror(f) ? -1 : 0;
+done:
+    free(text);
+    return rc;
+}
+
+/* One change record of the report. */
+static void
+text_change(FILE *f, const json_t *x)
+{
+    const json_t *dec = json_object_get(x, "decision"), *y, *sep;
+    const char *role;
+    size_t j;
+
+    fprintf(f, "  %s seq %lld %s commit %.12s tag %s: %s\n", sv(x, "repository"),
+            iv(x, "seq"), sv(x, "time"), sv(x, "commit"), sv(x, "tag"),
+            strcmp(sv(x, "outcome"), "failed") == 0 ? "FAILED" : "ok");
+    if (json_is_object(dec))
+        fprintf(f, "    decision seq %lld %.16s from %s by ", iv(dec, "seq"), sv(dec, "id"),
+                sv(dec, "from"));
+    else
+        fputs("    no approved decision recorded; deployed by ", f);
+    text_clean(f, json_string_value(json_object_get(x, "promoter")));
+    fputs("\n", f);
+    json_array_foreach(json_object_get(x, "gates"), j, y) {
+        fprintf(f, "      %-5s %-22s ", sv(y, "status"), sv(y, "name"));
+        if (json_is_string(json_object_get(y, "sha256")))
+            fprintf(f, "sha256 %.16s", sv(y, "sha256"));
+        fputs("\n", f);
+    }
+    fputs("    approvers:", f);
+    json_object_foreach((json_t *)json_object_get(x, "approvers"), role, y) {
+        fprintf(f, " %s:", role);
+        for (j = 0; j < json_array_size(y); j++) {
+            fputs(j ? ", " : " ", f);
+            text_clean(f, json_string_value(json_array_get(y, j)));
+        }
+        fputs(";", f);
+    }
+    if (!json_object_size(json_object_get(x, "approvers")))
+        fputs(" none recorded", f);
+    sep = json_object_get(x, "separation_of_duties");
+    fprintf(f, "\n    separation of duties: gate %s, promoter %s an approver\n",
+            json_is_string(json_object_get(sep, "gate")) ? sv(sep, "gate") : "none",
+            json_is_true(json_object_get(sep, "promoter_approved")) ? "IS" : "is not");
+    json_array_foreach(json_object_get(x, "rollbacks"), j, y) {
+        fprintf(f, "    rolled back at seq %lld %s by ", iv(y, "seq"), sv(y, "time"));
+        text_clean(f, json_string_value(json_object_get(y, "actor")));
+        fputs(": ", f);
+        text_clean(f, json_string_value(json_object_get(y, "reason")));
+        fputs("\n", f);
+    }
+}
+
+int
+out_report_text(FILE *f, const json_t *doc, struct out_changes *ch, int color, struct err *e)
 {
     struct figures g;
     const json_t *repos = json_object_get(doc, "repositories"), *x;
@@ -226,50 +352,9 @@ out_report_text(FILE *f, const json_t *doc, int color)
     if (!json_array_size(json_object_get(doc, "holds")))
         fputs("  none\n", f);
     fprintf(f, "\nChanges into %s\n", sv(doc, "env"));
-    json_array_foreach(json_object_get(doc, "changes"), i, x) {
-        const json_t *dec = json_object_get(x, "decision"), *y, *sep;
-        const char *role;
-
-        fprintf(f, "  %s seq %lld %s commit %.12s tag %s: %s\n", sv(x, "repository"),
-                iv(x, "seq"), sv(x, "time"), sv(x, "commit"), sv(x, "tag"),
-                strcmp(sv(x, "outcome"), "failed") == 0 ? "FAILED" : "ok");
-        if (json_is_object(dec))
-            fprintf(f, "    decision seq %lld %.16s from %s by ", iv(dec, "seq"), sv(dec, "id"),
-                    sv(dec, "from"));
-        else
-            fputs("    no approved decision recorded; deployed by ", f);
-        text_clean(f, json_string_value(json_object_get(x, "promoter")));
-        fputs("\n", f);
-        json_array_foreach(json_object_get(x, "gates"), j, y) {
-            fprintf(f, "      %-5s %-22s ", sv(y, "status"), sv(y, "name"));
-            if (json_is_string(json_object_get(y, "sha256")))
-                fprintf(f, "sha256 %.16s", sv(y, "sha256"));
-            fputs("\n", f);
-        }
-        fputs("    approvers:", f);
-        json_object_foreach((json_t *)json_object_get(x, "approvers"), role, y) {
-            fprintf(f, " %s:", role);
-            for (j = 0; j < json_array_size(y); j++) {
-                fputs(j ? ", " : " ", f);
-                text_clean(f, json_string_value(json_array_get(y, j)));
-            }
-            fputs(";", f);
-        }
-        if (!json_object_size(json_object_get(x, "approvers")))
-            fputs(" none recorded", f);
-        sep = json_object_get(x, "separation_of_duties");
-        fprintf(f, "\n    separation of duties: gate %s, promoter %s an approver\n",
-                json_is_string(json_object_get(sep, "gate")) ? sv(sep, "gate") : "none",
-                json_is_true(json_object_get(sep, "promoter_approved")) ? "IS" : "is not");
-        json_array_foreach(json_object_get(x, "rollbacks"), j, y) {
-            fprintf(f, "    rolled back at seq %lld %s by ", iv(y, "seq"), sv(y, "time"));
-            text_clean(f, json_string_value(json_object_get(y, "actor")));
-            fputs(": ", f);
-            text_clean(f, json_string_value(json_object_get(y, "reason")));
-            fputs("\n", f);
-        }
-    }
-    if (!json_array_size(json_object_get(doc, "changes")))
+    if (each_change(f, doc, ch, text_change, e) < 0)
+        return -1;
+    if (!changes_count(doc, ch))
         fputs("  none in the window\n", f);
     fputs("\nPCI DSS v4.0 requirement 6.5\n", f);
     json_array_foreach(json_object_get(doc, "pci_dss"), i, x) {
@@ -303,8 +388,45 @@ md(FILE *f, const char *s)
     out_markdown(f, s ? s : "-");
 }
 
+/* One change record of the report. */
+static void
+md_change(FILE *f, const json_t *x)
+{
+    const json_t *dec = json_object_get(x, "decision"), *y;
+    const char *role;
+    size_t j;
+
+    fputs("| ", f);
+    md(f, sv(x, "repository"));
+    fprintf(f, " | %lld | %s | `%.12s` | ", iv(x, "seq"), sv(x, "time"), sv(x, "commit"));
+    md(f, sv(x, "tag"));
+    if (json_is_object(dec))
+        fprintf(f, " | seq %lld `%.12s` | ", iv(dec, "seq"), sv(dec, "id"));
+    else
+        fputs(" | none | ", f);
+    md(f, sv(x, "promoter"));
+    fputs(" | ", f);
+    json_object_foreach((json_t *)json_object_get(x, "approvers"), role, y) {
+        md(f, role);
+        fputs(":", f);
+        for (j = 0; j < json_array_size(y); j++) {
+            fputs(" ", f);
+            md(f, json_string_value(json_array_get(y, j)));
+        }
+        fputs("; ", f);
+    }
+    fputs(" | ", f);
+    json_array_foreach(json_object_get(x, "gates"), j, y) {
+        fputs(j ? ", " : "", f);
+        md(f, sv(y, "name"));
+        fprintf(f, " %s", sv(y, "status"));
+    }
+    fprintf(f, " | %s%s |\n", sv(x, "outcome"),
+            json_array_size(json_object_get(x, "rollbacks")) ? ", rolled back" : "");
+}
+
 int
-out_report_markdown(FILE *f, const json_t *doc)
+out_report_markdown(FILE *f, const json_t *doc, struct out_changes *ch, struct err *e)
 {
     struct figures g;
     const json_t *x;
@@ -378,38 +500,8 @@ out_report_markdown(FILE *f, const json_t *doc)
     fprintf(f, "\n## Changes into %s\n\n| repository | seq | deployed | commit | tag | decision "
                "| promoter | approvers | gates | outcome |\n|---|---|---|---|---|---|---|---|---|---|\n",
             sv(doc, "env"));
-    json_array_foreach(json_object_get(doc, "changes"), i, x) {
-        const json_t *dec = json_object_get(x, "decision"), *y;
-        const char *role;
-
-        fputs("| ", f);
-        md(f, sv(x, "repository"));
-        fprintf(f, " | %lld | %s | `%.12s` | ", iv(x, "seq"), sv(x, "time"), sv(x, "commit"));
-        md(f, sv(x, "tag"));
-        if (json_is_object(dec))
-            fprintf(f, " | seq %lld `%.12s` | ", iv(dec, "seq"), sv(dec, "id"));
-        else
-            fputs(" | none | ", f);
-        md(f, sv(x, "promoter"));
-        fputs(" | ", f);
-        json_object_foreach((json_t *)json_object_get(x, "approvers"), role, y) {
-            md(f, role);
-            fputs(":", f);
-            for (j = 0; j < json_array_size(y); j++) {
-                fputs(" ", f);
-                md(f, json_string_value(json_array_get(y, j)));
-            }
-            fputs("; ", f);
-        }
-        fputs(" | ", f);
-        json_array_foreach(json_object_get(x, "gates"), j, y) {
-            fputs(j ? ", " : "", f);
-            md(f, sv(y, "name"));
-            fprintf(f, " %s", sv(y, "status"));
-        }
-        fprintf(f, " | %s%s |\n", sv(x, "outcome"),
-                json_array_size(json_object_get(x, "rollbacks")) ? ", rolled back" : "");
-    }
+    if (each_change(f, doc, ch, md_change, e) < 0)
+        return -1;
     fputs("\n## PCI DSS v4.0 requirement 6.5\n\n| requirement | control | repository | "
           "evidenced by | changes with a passing gate | gaps |\n|---|---|---|---|---|---|\n",
           f);
@@ -581,8 +673,71 @@ key_card(FILE *f, const char *title, const char *id, const char *value, const ch
             b ? b : "no data");
 }
 
+/* One change record of the report. */
+static void
+html_change(FILE *f, const json_t *x)
+{
+    const json_t *dec = json_object_get(x, "decision"),
+                 *sep = json_object_get(x, "separation_of_duties"), *y;
+    const char *role;
+    size_t j, k;
+
+    fputs("<tr class=\"change\"><td>", f);
+    hs(f, x, "repository");
+    fprintf(f, "</td><td>%lld</td><td>", iv(x, "seq"));
+    hs(f, x, "time");
+    fputs("</td><td><code>", f);
+    hs(f, x, "commit");
+    fputs("</code></td><td>", f);
+    hs(f, x, "tag");
+    fputs("</td><td>", f);
+    if (json_is_object(dec)) {
+        fprintf(f, "seq %lld<br><code>", iv(dec, "seq"));
+        hs(f, dec, "id");
+        fputs("</code>", f);
+    } else {
+        fputs("none", f);
+    }
+    fputs("</td><td>", f);
+    hs(f, x, "promoter");
+    fputs("</td><td>", f);
+    json_object_foreach((json_t *)json_object_get(x, "approvers"), role, y) {
+        h(f, role);
+        fputs(":", f);
+        for (k = 0; k < json_array_size(y); k++) {
+            fputs(" ", f);
+            h(f, json_string_value(json_array_get(y, k)));
+        }
+        fputs("<br>", f);
+    }
+    fputs("</td><td>", f);
+    json_array_foreach(json_object_get(x, "gates"), j, y) {
+        fprintf(f, "%s<span class=\"%s\">", j ? "<br>" : "", sv(y, "status"));
+        hs(f, y, "status");
+        fputs("</span> ", f);
+        hs(f, y, "name");
+        if (json_is_string(json_object_get(y, "sha256"))) {
+            fputs(" <code>", f);
+            hs(f, y, "sha256");
+            fputs("</code>", f);
+        }
+    }
+    fputs("</td><td>gate: ", f);
+    h(f, json_is_string(json_object_get(sep, "gate")) ? sv(sep, "gate") : "none");
+    fprintf(f, "; promoter %s an approver</td><td>",
+            json_is_true(json_object_get(sep, "promoter_approved")) ? "is" : "is not");
+    hs(f, x, "outcome");
+    json_array_foreach(json_object_get(x, "rollbacks"), j, y) {
+        fprintf(f, "<br>rolled back at seq %lld by ", iv(y, "seq"));
+        hs(f, y, "actor");
+        fputs(": ", f);
+        hs(f, y, "reason");
+    }
+    fputs("</td></tr>\n", f);
+}
+
 int
-out_report_html(FILE *f, const json_t *doc)
+out_report_html(FILE *f, const json_t *doc, struct out_changes *ch, struct err *e)
 {
     struct figures g;
     const json_t *x, *y;
@@ -687,64 +842,8 @@ out_report_html(FILE *f, const json_t *doc)
           "<th>commit</th><th>tag</th><th>decision</th><th>promoter</th><th>approvers</th>"
           "<th>gates (evidence SHA-256)</th><th>separation of duties</th><th>outcome</th></tr>\n",
           f);
-    json_array_foreach(json_object_get(doc, "changes"), i, x) {
-        const json_t *dec = json_object_get(x, "decision"),
-                     *sep = json_object_get(x, "separation_of_duties");
-        const char *role;
-
-        fputs("<tr class=\"change\"><td>", f);
-        hs(f, x, "repository");
-        fprintf(f, "</td><td>%lld</td><td>", iv(x, "seq"));
-        hs(f, x, "time");
-        fputs("</td><td><code>", f);
-        hs(f, x, "commit");
-        fputs("</code></td><td>", f);
-        hs(f, x, "tag");
-        fputs("</td><td>", f);
-        if (json_is_object(dec)) {
-            fprintf(f, "seq %lld<br><code>", iv(dec, "seq"));
-            hs(f, dec, "id");
-            fputs("</code>", f);
-        } else {
-            fputs("none", f);
-        }
-        fputs("</td><td>", f);
-        hs(f, x, "promoter");
-        fputs("</td><td>", f);
-        json_object_foreach((json_t *)json_object_get(x, "approvers"), role, y) {
-            h(f, role);
-            fputs(":", f);
-            for (k = 0; k < json_array_size(y); k++) {
-                fputs(" ", f);
-                h(f, json_string_value(json_array_get(y, k)));
-            }
-            fputs("<br>", f);
-        }
-        fputs("</td><td>", f);
-        json_array_foreach(json_object_get(x, "gates"), j, y) {
-            fprintf(f, "%s<span class=\"%s\">", j ? "<br>" : "", sv(y, "status"));
-            hs(f, y, "status");
-            fputs("</span> ", f);
-            hs(f, y, "name");
-            if (json_is_string(json_object_get(y, "sha256"))) {
-                fputs(" <code>", f);
-                hs(f, y, "sha256");
-                fputs("</code>", f);
-            }
-        }
-        fputs("</td><td>gate: ", f);
-        h(f, json_is_string(json_object_get(sep, "gate")) ? sv(sep, "gate") : "none");
-        fprintf(f, "; promoter %s an approver</td><td>",
-                json_is_true(json_object_get(sep, "promoter_approved")) ? "is" : "is not");
-        hs(f, x, "outcome");
-        json_array_foreach(json_object_get(x, "rollbacks"), j, y) {
-            fprintf(f, "<br>rolled back at seq %lld by ", iv(y, "seq"));
-            hs(f, y, "actor");
-            fputs(": ", f);
-            hs(f, y, "reason");
-        }
-        fputs("</td></tr>\n", f);
-    }
+    if (each_change(f, doc, ch, html_change, e) < 0)
+        return -1;
     fputs("</table>\n<h2>PCI DSS v4.0 requirement 6.5</h2>\n<table><tr><th>requirement</th>"
           "<th>control</th><th>repository</th><th>evidenced by</th><th>changes with a passing "
           "gate</th><th>gaps</th></tr>\n",
