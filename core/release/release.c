@@ -6,9 +6,43 @@
 #include "core/ledger/audit.h"
 #include "core/base/clock.h"
 
+static int
+real_actor_role(char *login, size_t loginsz, const char **role, const struct release_req *r,
+                const struct policy_env *env, const struct actor_env *actor_env,
+                struct err *e)
+{
+    struct gh *gh = NULL;
+    int rc;
+
+    rc = gh_new(&gh, r->gh, e) < 0 ||
+                 actor_holding(login, loginsz, role, gh, actor_env,
+                               json_object_get(r->rq->policy->root, "roles"),
+                               env->rollback_roles, e) < 0
+             ? -1
+             : 0;
+    gh_free(gh);
+    return rc;
+}
+
+const struct release_ports release_ports_real = {
+    .now = clock_now,
+    .record_decision = record_decision,
+    .record_statement = record_statement,
+    .superseded = record_superseded,
+    .deploy_run = deploy_run,
+    .deploy_wait = deploy_wait,
+    .actor_role = real_actor_role,
+};
+
+static const struct release_ports *
+ports(const struct release_req *r)
+{
+    return r->ports ? r->ports : &release_ports_real;
+}
+
 /* Append a deployment entry for C into ENV with FIELDS, at AT. */
 static int
-record_deployment(struct record_result *out, const struct record_req *rq,
+record_deployment(struct record_result *out, const struct release_req *r,
                   const struct policy_env *env, const struct deploy_cause *c, const json_t *fields,
                   time_t at, struct err *e)
 {
@@ -16,11 +50,11 @@ record_deployment(struct record_result *out, const struct record_req *rq,
     json_t *st;
     int rc;
 
-    record_subject(&subj, rq, NULL, at);
+    record_subject(&subj, r->rq, NULL, at);
     st = audit_event_statement("deployment", env->name, c->commit, c->actor, fields, &subj);
     if (!st)
         return err_set(e, EXIT_EVAL, "cannot build the deployment entry");
-    rc = record_statement(out, rq, st, e);
+    rc = ports(r)->record_statement(out, r->rq, st, e);
     json_decref(st);
     return rc;
 }
@@ -38,11 +72,11 @@ follow(struct release_result *res, const struct release_req *r, const struct pol
     int rc;
 
     res->waited = -1;
-    if (deploy_wait(&res->outcome, res->observed, &res->deploy, env, c->commit, r->gh,
-                    r->wait_timeout > 0 ? r->wait_timeout : DEPLOY_WAIT_TIMEOUT_S,
-                    r->wait_interval > 0 ? r->wait_interval : DEPLOY_WAIT_INTERVAL_S,
-                    &res->wait_err) < 0 ||
-        clock_now(&seen, &res->wait_err) < 0)
+    if (ports(r)->deploy_wait(&res->outcome, res->observed, &res->deploy, env, c->commit, r->gh,
+                              r->wait_timeout > 0 ? r->wait_timeout : DEPLOY_WAIT_TIMEOUT_S,
+                              r->wait_interval > 0 ? r->wait_interval : DEPLOY_WAIT_INTERVAL_S,
+                              &res->wait_err) < 0 ||
+        ports(r)->now(&seen, &res->wait_err) < 0)
         return;
     snprintf(did, sizeof(did), "%lld", dr->deployment_id);
     snprintf(rid, sizeof(rid), "%lld", dr->run_id);
@@ -51,7 +85,7 @@ follow(struct release_result *res, const struct release_req *r, const struct pol
                        "trigger", dr->trigger, "deployment", dr->deployment_id ? did : NULL,
                        "run", dr->run_id ? rid : NULL, "observed", res->observed, c->kind, c->id,
                        "reported_by", "promote --wait");
-    rc = fields ? record_deployment(&res->outcome_entry, r->rq, env, c, fields, seen,
+    rc = fields ? record_deployment(&res->outcome_entry, r, env, c, fields, seen,
                                     &res->wait_err)
                 : err_set(&res->wait_err, EXIT_EVAL, "out of memory");
     json_decref(fields);
@@ -79,9 +113,9 @@ deploy(struct release_result *res, const struct release_req *r, const struct pol
     if (!env->tag_template)
         return;
     res->deployed = -1;
-    if (clock_now(&at, &res->deploy_err) < 0)
+    if (ports(r)->now(&at, &res->deploy_err) < 0)
         return;
-    ok = deploy_run(dr, r->rq, env, c, r->gh, at, &te) == 0;
+    ok = ports(r)->deploy_run(dr, r->rq, env, c, r->gh, at, &te) == 0;
     if (!ok && !dr->tagged) {
         res->deploy_err = te; /* nothing happened that an entry could record */
         return;
@@ -94,9 +128,9 @@ deploy(struct release_result *res, const struct release_req *r, const struct pol
                        dr->deployment_id ? did : NULL, "run", dr->run_id ? rid : NULL, c->kind,
                        c->id, "error", ok ? NULL : te.msg);
     rc = !fields ? err_set(&re, EXIT_EVAL, "out of memory")
-         : clock_now(&at, &re) < 0
+         : ports(r)->now(&at, &re) < 0
              ? -1
-             : record_deployment(&dr->entry, r->rq, env, c, fields, at, &re);
+             : record_deployment(&dr->entry, r, env, c, fields, at, &re);
     json_decref(fields);
     if (rc < 0) {
         if (!ok)
@@ -129,7 +163,7 @@ release_promotion(struct release_result *out, const struct release_req *r,
 
     memset(out, 0, sizeof(*out));
     snprintf(out->env, sizeof(out->env), "%s", d->to);
-    if (record_decision(&out->record, r->rq, d, decided, e) < 0) {
+    if (ports(r)->record_decision(&out->record, r->rq, d, decided, e) < 0) {
         if (out->record.entry.seq)
             return err_prefix(e, "the decision (%s) is in this clone's log only",
                               decision_verdict_name(d->verdict));
@@ -140,9 +174,9 @@ release_promotion(struct release_result *out, const struct release_req *r,
     if (d->verdict != DECISION_APPROVED)
         return 0;
     /* two promotions at once: the decision that landed first deploys */
-    if (clock_now(&at, e) < 0)
+    if (ports(r)->now(&at, e) < 0)
         return -1;
-    out->superseded = record_superseded(r->rq, d, base, &out->record, at, e);
+    out->superseded = ports(r)->superseded(r->rq, d, base, &out->record, at, e);
     if (out->superseded < 0) {
         out->superseded = 0;
         return -1;
@@ -168,24 +202,16 @@ static int
 check_role(struct release_result *out, const struct release_req *r, const struct policy_env *env,
            const struct actor_env *actor_env, struct err *e)
 {
-    struct gh *gh = NULL;
     char names[300] = "";
     size_t i;
-    int rc;
 
     if (!r->gh || !r->gh->repo)
         return err_set(e, EXIT_USAGE,
                        "a rollback checks the actor's role on GitHub, but the GitHub repository "
                        "is unknown (use --github-repo OWNER/NAME, GITHUB_REPOSITORY, or an "
                        "'origin' remote)");
-    rc = gh_new(&gh, r->gh, e) < 0 ||
-                 actor_holding(out->actor, sizeof(out->actor), &out->role, gh, actor_env,
-                               json_object_get(r->rq->policy->root, "roles"),
-                               env->rollback_roles, e) < 0
-             ? -1
-             : 0;
-    gh_free(gh);
-    if (rc < 0)
+    if (ports(r)->actor_role(out->actor, sizeof(out->actor), &out->role, r, env, actor_env, e) <
+        0)
         return err_prefix(e, "cannot check who may roll back '%s'", env->name);
     if (out->role)
         return 0;
@@ -220,7 +246,7 @@ release_rollback(struct release_result *out, const struct release_req *r,
                        t->from_commit, "to_commit", t->commit, "to_seq", to_seq, "decision",
                        json_string_value(json_object_get(t->decision, "id")), "role", out->role);
     /* the rollback is decided now, after the log and the role were checked */
-    if (clock_now(&now, e) < 0)
+    if (ports(r)->now(&now, e) < 0)
         goto done;
     record_subject(&subj, r->rq, NULL, now);
     st = fields ? audit_event_statement("rollback", env->name, t->commit, out->actor, fields,
@@ -230,7 +256,7 @@ release_rollback(struct release_result *out, const struct release_req *r,
         err_set(e, EXIT_EVAL, "cannot build the rollback entry");
         goto done;
     }
-    if (record_statement(&out->record, r->rq, st, e) < 0) {
+    if (ports(r)->record_statement(&out->record, r->rq, st, e) < 0) {
         if (out->record.entry.seq)
             err_prefix(e, "the rollback is in this clone's log only (nothing was deployed)");
         else

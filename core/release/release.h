@@ -16,7 +16,37 @@
 #include "core/ledger/record.h"
 #include "core/release/rollback.h"
 
+struct release_req;
+
+/* What the sequence does outside itself: the clock, the log, the deploy and who asks. A
+ * release_req without ports uses release_ports_real; the unit tests hand in fakes, so
+ * that the sequence is tested without git or GitHub. */
+struct release_ports {
+    int (*now)(time_t *out, struct err *e);
+    int (*record_decision)(struct record_result *out, const struct record_req *rq,
+                           const struct decision *d, time_t at, struct err *e);
+    int (*record_statement)(struct record_result *out, const struct record_req *rq,
+                            const json_t *statement, struct err *e);
+    int (*superseded)(const struct record_req *rq, const struct decision *d, uint64_t base,
+                      const struct record_result *ours, time_t at, struct err *e);
+    int (*deploy_run)(struct deploy_result *out, const struct record_req *rq,
+                      const struct policy_env *env, const struct deploy_cause *c,
+                      const struct gh_config *ghc, time_t at, struct err *e);
+    int (*deploy_wait)(enum deploy_outcome *out, char state[32], struct deploy_result *dr,
+                       const struct policy_env *env, const char *commit,
+                       const struct gh_config *ghc, double timeout_s, double interval_s,
+                       struct err *e);
+    /* the actor (ACTOR_ENV) into LOGIN and the first of ENV's rollback roles they hold
+     * into *ROLE (NULL: none); -1 when that cannot be known */
+    int (*actor_role)(char *login, size_t loginsz, const char **role,
+                      const struct release_req *r, const struct policy_env *env,
+                      const struct actor_env *actor_env, struct err *e);
+};
+
+extern const struct release_ports release_ports_real;
+
 struct release_req {
+    const struct release_ports *ports; /* NULL: release_ports_real */
     const struct record_req *rq; /* after record_prepare */
     const struct gh_config *gh;
     int wait;           /* --wait: follow the triggered deploy to its end */
