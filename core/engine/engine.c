@@ -9,6 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const struct gate *
+find(const struct engine_req *req, const char *type)
+{
+    return req->find ? req->find(type) : gate_find(type);
+}
+
 static int
 check_request(const struct policy_promotion **promo, const struct engine_req *req, struct err *e)
 {
@@ -30,7 +36,7 @@ check_request(const struct policy_promotion **promo, const struct engine_req *re
         if (!g)
             return err_set(e, EXIT_USAGE, "--evidence: no gate named '%s' in %s -> %s",
                            req->overrides[i].gate, req->from, req->to);
-        if (!gate_find(json_string_value(json_object_get(g, "type")))->needs_evidence)
+        if (!find(req, json_string_value(json_object_get(g, "type")))->needs_evidence)
             return err_set(e, EXIT_USAGE, "--evidence: gate '%s' reads no evidence file",
                            req->overrides[i].gate);
         for (j = 0; j < i; j++)
@@ -137,14 +143,14 @@ engine_already_deployed(const json_t **out, char commit[41], const struct engine
 }
 
 static int
-needs_github(const struct policy_promotion *promo)
+needs_github(const struct engine_req *req, const struct policy_promotion *promo)
 {
     size_t i;
 
     for (i = 0; i < json_array_size(promo->gates); i++) {
         const json_t *g = json_array_get(promo->gates, i);
 
-        if (gate_find(json_string_value(json_object_get(g, "type")))->plan)
+        if (find(req, json_string_value(json_object_get(g, "type")))->plan)
             return 1;
     }
     return 0;
@@ -194,7 +200,7 @@ fetch_github(struct gh *gh, struct gh_store *store, const struct engine_req *req
     for (round = 0; round < 16; round++) {
         for (i = 0; i < json_array_size(gates); i++) {
             const json_t *g = json_array_get(gates, i);
-            const struct gate *gate = gate_find(json_string_value(json_object_get(g, "type")));
+            const struct gate *gate = find(req, json_string_value(json_object_get(g, "type")));
             struct err ge = ERR_INIT;
 
             if (!gate->plan || plan_err[i][0])
@@ -304,7 +310,7 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }
-    if (needs_github(promo)) {
+    if (needs_github(req, promo)) {
         if (!req->gh || !req->gh->repo) {
             err_set(e, EXIT_USAGE,
                     "the promotion %s -> %s reads GitHub, but the GitHub repository is unknown "
@@ -324,7 +330,7 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     testhooks_pause("evaluate");
     for (i = 0; i < n; i++) {
         const json_t *g = json_array_get(promo->gates, i);
-        const struct gate *gate = gate_find(json_string_value(json_object_get(g, "type")));
+        const struct gate *gate = find(req, json_string_value(json_object_get(g, "type")));
         struct gate_result *r = &out->results[i];
         struct err ge = ERR_INIT;
 
@@ -369,7 +375,7 @@ engine_run(struct decision *out, const struct engine_req *req, struct err *e)
     /* evaluate: pure */
     for (i = 0; i < n; i++) {
         const json_t *g = json_array_get(promo->gates, i);
-        const struct gate *gate = gate_find(json_string_value(json_object_get(g, "type")));
+        const struct gate *gate = find(req, json_string_value(json_object_get(g, "type")));
         struct gate_result *r = &out->results[i];
 
         if (collected[i])

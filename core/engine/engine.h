@@ -13,6 +13,8 @@
 #include "core/engine/policy.h"
 #include "core/git/repo.h"
 
+struct gate;
+
 struct evidence_override {
     const char *gate; /* a gate name in the promotion */
     const char *path; /* as given: relative to the current directory */
@@ -36,6 +38,9 @@ struct engine_req {
     const char *break_glass_reason;
     const json_t *history; /* the verified audit log (core/ledger, core/ledger/history.h) */
     int explain; /* also fetch what remedies name, and compute each gate's remedy */
+    /* the gate of a policy type: NULL, the registry's (gates/gate.h gate_find); the unit
+     * tests hand in fake gates, to test the engine without files, git or GitHub */
+    const struct gate *(*find)(const char *type);
 };
 
 /* Fails (EXIT_USAGE) only when nothing could be evaluated: unknown promotion,
