@@ -14,8 +14,8 @@
 #include "gates/gate.h"
 
 #include "testjson.h"
+#include "testpolicy.h"
 
-#define BBWS FIXTURES "/../../policies/bbws.json"
 #define A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define NOW 1764547200
@@ -83,35 +83,6 @@ fake_find(const char *type)
     return &fake;
 }
 
-static struct policy *policy;
-
-static int
-load_policy(void **state)
-{
-    struct err e = ERR_INIT;
-
-    (void)state;
-    if (policy_load_file(&policy, BBWS, &e) < 0)
-        fail_msg("%s", e.msg);
-    return 0;
-}
-
-static int
-free_policy(void **state)
-{
-    (void)state;
-    policy_free(policy);
-    return 0;
-}
-
-static int
-setup(void **state)
-{
-    (void)state;
-    memset(&fk, 0, sizeof(fk));
-    return 0;
-}
-
 /* dev has A deployed (seq 2); what the request evaluates dev -> sit */
 static const char *const dev_log =
     "[{\"seq\":1,\"kind\":\"decision\",\"env\":\"dev\",\"commit\":\"" B "\","
@@ -123,12 +94,51 @@ static void
 request(struct engine_req *req, const json_t *history)
 {
     memset(req, 0, sizeof(*req));
-    req->policy = policy;
+    req->policy = bbws;
     req->from = "dev";
     req->to = "sit";
     req->now = NOW;
     req->history = history;
     req->find = fake_find;
+}
+
+/* Each test: the fakes reset, dev's log, a request dev -> sit over it, a decision. */
+struct fx {
+    json_t *h;
+    struct engine_req req;
+    struct decision d;
+    struct err e;
+};
+
+static int
+setup(void **state)
+{
+    static struct fx f;
+
+    memset(&fk, 0, sizeof(fk));
+    memset(&f, 0, sizeof(f));
+    f.h = j(dev_log);
+    request(&f.req, f.h);
+    *state = &f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fx *f = *state;
+
+    decision_release(&f->d);
+    json_decref(f->h);
+    return 0;
+}
+
+/* Run the request: it evaluates. */
+static void
+run(struct fx *f)
+{
+    if (engine_run(&f->d, &f->req, &f->e) < 0)
+        fail_msg("%s", f->e.msg);
 }
 
 /* The calls, in order, every gate of dev -> sit collected then evaluated. */
@@ -151,172 +161,136 @@ expect_collect_then_evaluate(const struct decision *d)
 static void
 test_all_pass_is_approved_and_collect_comes_first(void **state)
 {
-    json_t *h = j(dev_log);
-    struct engine_req req;
-    struct decision d;
-    struct err e = ERR_INIT;
+    struct fx *f = *state;
     size_t i;
 
-    (void)state;
-    request(&req, h);
-    assert_int_equal(engine_run(&d, &req, &e), 0);
-    assert_int_equal(d.verdict, DECISION_APPROVED);
-    assert_int_equal(d.n_results, json_array_size(policy_promotion(policy, "dev", "sit")->gates));
-    assert_true(d.n_results >= 6);
-    expect_collect_then_evaluate(&d);
+    run(f);
+    assert_int_equal(f->d.verdict, DECISION_APPROVED);
+    assert_int_equal(f->d.n_results,
+                     json_array_size(policy_promotion(bbws, "dev", "sit")->gates));
+    assert_true(f->d.n_results >= 6);
+    expect_collect_then_evaluate(&f->d);
     /* the commit moved is what dev last deployed, not its branch's tip */
-    assert_string_equal(d.commit, A);
+    assert_string_equal(f->d.commit, A);
     assert_string_equal(fk.commit, A);
-    assert_string_equal(d.from, "dev");
-    assert_string_equal(d.to, "sit");
-    assert_string_equal(d.policy_sha256, policy->sha256_hex);
-    for (i = 0; i < d.n_results; i++) {
-        assert_int_equal(d.results[i].verdict, VERDICT_PASS);
-        assert_string_equal(json_string_value(json_object_get(d.results[i].data, "gate")),
-                            d.results[i].name);
+    assert_string_equal(f->d.from, "dev");
+    assert_string_equal(f->d.to, "sit");
+    assert_string_equal(f->d.policy_sha256, bbws->sha256_hex);
+    for (i = 0; i < f->d.n_results; i++) {
+        assert_int_equal(f->d.results[i].verdict, VERDICT_PASS);
+        assert_string_equal(json_string_value(json_object_get(f->d.results[i].data, "gate")),
+                            f->d.results[i].name);
     }
-    decision_release(&d);
-    json_decref(h);
 }
 
 static void
 test_a_failing_gate_rejects(void **state)
 {
-    json_t *h = j(dev_log);
-    struct engine_req req;
-    struct decision d;
-    struct err e = ERR_INIT;
+    struct fx *f = *state;
 
-    (void)state;
     fk.fails = "unit-tests";
-    request(&req, h);
-    assert_int_equal(engine_run(&d, &req, &e), 0);
-    assert_int_equal(d.verdict, DECISION_REJECTED);
-    assert_int_equal(decision_exit_code(d.verdict), 1);
-    assert_string_equal(d.results[0].name, "unit-tests");
-    assert_int_equal(d.results[0].verdict, VERDICT_FAIL);
-    assert_string_equal(d.results[0].finding.summary, "unit-tests: 2 of 894 tests failed");
-    decision_release(&d);
-    json_decref(h);
+    run(f);
+    assert_int_equal(f->d.verdict, DECISION_REJECTED);
+    assert_int_equal(decision_exit_code(f->d.verdict), 1);
+    assert_string_equal(f->d.results[0].name, "unit-tests");
+    assert_int_equal(f->d.results[0].verdict, VERDICT_FAIL);
+    assert_string_equal(f->d.results[0].finding.summary, "unit-tests: 2 of 894 tests failed");
 }
 
 static void
 test_a_collect_that_fails_is_an_error_never_a_pass(void **state)
 {
-    json_t *h = j(dev_log);
-    struct engine_req req;
-    struct decision d;
-    struct err e = ERR_INIT;
+    struct fx *f = *state;
     size_t i, errors = 0;
 
-    (void)state;
     fk.collect_fails = "integration-tests";
-    request(&req, h);
-    assert_int_equal(engine_run(&d, &req, &e), 0);
-    assert_int_equal(d.verdict, DECISION_ERROR);
-    assert_int_equal(decision_exit_code(d.verdict), 3);
-    expect_collect_then_evaluate(&d); /* the others are still judged */
-    for (i = 0; i < d.n_results; i++)
-        if (d.results[i].verdict == VERDICT_ERROR) {
+    run(f);
+    assert_int_equal(f->d.verdict, DECISION_ERROR);
+    assert_int_equal(decision_exit_code(f->d.verdict), 3);
+    expect_collect_then_evaluate(&f->d); /* the others are still judged */
+    for (i = 0; i < f->d.n_results; i++)
+        if (f->d.results[i].verdict == VERDICT_ERROR) {
             errors++;
-            assert_string_equal(d.results[i].name, "integration-tests");
-            assert_string_equal(d.results[i].finding.summary,
+            assert_string_equal(f->d.results[i].name, "integration-tests");
+            assert_string_equal(f->d.results[i].finding.summary,
                                 "reports/junit.xml: no such file");
         }
     assert_int_equal(errors, 1);
-    decision_release(&d);
-    json_decref(h);
 }
 
 static void
 test_no_actor_is_an_error_for_a_gate_that_needs_one(void **state)
 {
-    json_t *h = j(dev_log);
-    struct engine_req req;
-    struct decision d;
-    struct err e = ERR_INIT;
+    struct fx *f = *state;
     size_t i;
 
-    (void)state;
     fk.needs_actor = "role_approval";
-    request(&req, h);
-    assert_int_equal(engine_run(&d, &req, &e), 0);
-    assert_int_equal(d.verdict, DECISION_ERROR);
-    for (i = 0; i < d.n_results; i++)
-        if (strcmp(d.results[i].type, "role_approval") == 0) {
-            assert_int_equal(d.results[i].verdict, VERDICT_ERROR);
-            assert_string_equal(d.results[i].finding.summary, "the actor was not established");
+    run(f);
+    assert_int_equal(f->d.verdict, DECISION_ERROR);
+    for (i = 0; i < f->d.n_results; i++)
+        if (strcmp(f->d.results[i].type, "role_approval") == 0) {
+            assert_int_equal(f->d.results[i].verdict, VERDICT_ERROR);
+            assert_string_equal(f->d.results[i].finding.summary,
+                                "the actor was not established");
         }
     assert_null(strstr(fk.calls, "c:tech-lead"));
-    decision_release(&d);
-    json_decref(h);
 }
 
 static void
 test_a_hold_refuses_before_any_gate(void **state)
 {
-    json_t *h = j("[{\"seq\":1,\"kind\":\"deployment\",\"env\":\"dev\",\"commit\":\"" A "\","
-                  "\"result\":\"success\"},"
-                  "{\"seq\":2,\"kind\":\"hold\",\"env\":\"sit\",\"reason\":\"INC-7 freeze\","
-                  "\"time\":\"2025-11-30T10:00:00Z\"}]");
-    struct engine_req req;
-    struct decision d;
-    struct err e = ERR_INIT;
+    struct fx *f = *state;
 
-    (void)state;
-    request(&req, h);
-    req.explain = 1;
-    assert_int_equal(engine_run(&d, &req, &e), 0);
-    assert_int_equal(d.verdict, DECISION_REJECTED);
+    json_array_append_new(f->h, j("{\"seq\":3,\"kind\":\"hold\",\"env\":\"sit\","
+                                  "\"reason\":\"INC-7 freeze\","
+                                  "\"time\":\"2025-11-30T10:00:00Z\"}"));
+    f->req.explain = 1;
+    run(f);
+    assert_int_equal(f->d.verdict, DECISION_REJECTED);
     assert_string_equal(fk.calls, "");
-    assert_int_equal(d.n_results, 1);
-    assert_string_equal(d.results[0].name, "hold");
-    assert_string_equal(d.results[0].finding.summary,
-                        "sit is on hold since seq 2 (hold): INC-7 freeze");
-    assert_non_null(strstr(d.results[0].remedy.text, "promote unhold sit --reason TEXT"));
-    decision_release(&d);
-    json_decref(h);
+    assert_int_equal(f->d.n_results, 1);
+    assert_string_equal(f->d.results[0].name, "hold");
+    assert_string_equal(f->d.results[0].finding.summary,
+                        "sit is on hold since seq 3 (hold): INC-7 freeze");
+    assert_non_null(strstr(f->d.results[0].remedy.text, "promote unhold sit --reason TEXT"));
+}
+
+/* The request F holds is refused with exit CODE and a message holding WANT. */
+static void
+refused(struct fx *f, int code, const char *want)
+{
+    assert_int_equal(engine_run(&f->d, &f->req, &f->e), -1);
+    assert_int_equal(f->e.code, code);
+    if (!strstr(f->e.msg, want))
+        fail_msg("'%s' does not say '%s'", f->e.msg, want);
+    request(&f->req, f->h);
 }
 
 static void
 test_what_cannot_be_evaluated_is_refused(void **state)
 {
-    json_t *h = j(dev_log);
-    struct engine_req req;
-    struct decision d;
-    struct err e = ERR_INIT;
+    struct fx *f = *state;
     struct evidence_override ov[2] = {{"nope", "x.xml"}, {"unit-tests", "y.xml"}};
 
-    (void)state;
-    request(&req, h);
-    req.to = "qa";
-    assert_int_equal(engine_run(&d, &req, &e), -1);
-    assert_int_equal(e.code, EXIT_USAGE);
-    assert_non_null(strstr(e.msg, "unknown environment 'qa'"));
-    request(&req, h);
-    req.from = "sit";
-    req.to = "dev";
-    assert_int_equal(engine_run(&d, &req, &e), -1);
-    assert_int_equal(e.code, EXIT_USAGE);
-    assert_non_null(strstr(e.msg, "has no promotion from 'sit' to 'dev'"));
-    request(&req, h);
-    req.overrides = ov;
-    req.n_overrides = 1;
-    assert_int_equal(engine_run(&d, &req, &e), -1);
-    assert_string_equal(e.msg, "--evidence: no gate named 'nope' in dev -> sit");
+    f->req.to = "qa";
+    refused(f, EXIT_USAGE, "unknown environment 'qa'");
+    f->req.from = "sit";
+    f->req.to = "dev";
+    refused(f, EXIT_USAGE, "has no promotion from 'sit' to 'dev'");
+    f->req.overrides = ov;
+    f->req.n_overrides = 1;
+    refused(f, EXIT_USAGE, "--evidence: no gate named 'nope' in dev -> sit");
     /* the fakes read no file: an override of one of them is refused as such */
-    req.overrides = ov + 1;
-    assert_int_equal(engine_run(&d, &req, &e), -1);
-    assert_string_equal(e.msg, "--evidence: gate 'unit-tests' reads no evidence file");
+    f->req.overrides = ov + 1;
+    f->req.n_overrides = 1;
+    refused(f, EXIT_USAGE, "--evidence: gate 'unit-tests' reads no evidence file");
     /* no verified log: nothing is evaluated */
-    request(&req, NULL);
-    assert_int_equal(engine_run(&d, &req, &e), -1);
-    assert_int_equal(e.code, EXIT_EVAL);
+    f->req.history = NULL;
+    refused(f, EXIT_EVAL, "no verified audit log");
     assert_string_equal(fk.calls, "");
-    json_decref(h);
 }
 
-#define T(f) cmocka_unit_test_setup(f, setup)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
 main(void)
@@ -330,5 +304,5 @@ main(void)
         T(test_what_cannot_be_evaluated_is_refused),
     };
 
-    return cmocka_run_group_tests(tests, load_policy, free_policy);
+    return cmocka_run_group_tests(tests, bbws_load, bbws_free);
 }

@@ -12,6 +12,7 @@
 #include "core/release/release.h"
 
 #include "testjson.h"
+#include "testpolicy.h"
 
 #define A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -156,10 +157,7 @@ static const struct release_ports fakes = {
     .actor_role = fake_actor_role,
 };
 
-#define BBWS FIXTURES "/../../policies/bbws.json"
-
-static struct policy *policy; /* BBWS: prod tagged, triggered, rolled back by ops-lead */
-static const struct policy_env *prod;
+static const struct policy_env *prod; /* BBWS: tagged, triggered, rolled back by ops-lead */
 static struct gh_config ghc = {.repo = "bbws/order-service"};
 static struct record_req rq;
 static struct release_req req = {.ports = &fakes, .rq = &rq, .gh = &ghc};
@@ -184,23 +182,12 @@ setup(void **state)
 static int
 load_policy(void **state)
 {
-    struct err e = ERR_INIT;
-
-    (void)state;
-    if (policy_load_file(&policy, BBWS, &e) < 0)
-        fail_msg("%s", e.msg);
-    rq.policy = policy;
+    if (bbws_load(state) < 0)
+        return -1;
+    rq.policy = bbws;
     rq.repo_uri = "https://github.com/bbws/order-service";
-    prod = policy_env(policy, "prod");
+    prod = policy_env(bbws, "prod");
     return prod ? 0 : -1;
-}
-
-static int
-free_policy(void **state)
-{
-    (void)state;
-    policy_free(policy);
-    return 0;
 }
 
 static int
@@ -527,5 +514,5 @@ main(void)
         T(test_rollback_not_recorded_deploys_nothing),
     };
 
-    return cmocka_run_group_tests(tests, load_policy, free_policy);
+    return cmocka_run_group_tests(tests, load_policy, bbws_free);
 }
