@@ -6,12 +6,14 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "opt.h"
+
 struct cmd {
     const char *name;
     int (*fn)(int argc, char **argv);
-    const char *usage; /* git notation, one or more lines */
+    const char *usage; /* git notation, one or more lines; NULL: its subcommands' */
     const char *help;  /* one line */
-    const char *options; /* option descriptions, or NULL */
+    const struct opt_verb *opts; /* its options (cmd/opt.h), or NULL */
 };
 
 extern const struct cmd cmd_table[];
@@ -68,18 +70,12 @@ int cmd_version(int argc, char **argv);
  * environment (GITHUB_API_URL, GITHUB_REPOSITORY), else the origin remote. */
 struct gh_config;
 struct actor_env;
-struct cmd_github_opts {
-    const char *api, *repo;
-    double timeout; /* seconds; 0: default */
-    long max_wait;  /* seconds; -1: default */
-    int verbose;
-};
 struct cmd_github_bufs {
     char repo[256];
     char cache[1024];
 };
 void cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_github_bufs *b,
-                       struct repo *repo, const struct cmd_github_opts *o);
+                       struct repo *repo, const struct cmd_common *o);
 /* Open the repository at PATH (NULL: the current one) for a command that may fetch or
  * push: the GitHub token may go only to remotes on the web host of the API (GITHUB_API,
  * else GITHUB_API_URL, else https://api.github.com), over https. */
@@ -87,10 +83,21 @@ int cmd_repo_open(struct repo **out, const char *path, const char *github_api, s
 int cmd_rollback(int argc, char **argv);
 /* A number in [MIN, MAX] (seconds, counts) from an option's value; -1 when it is not. */
 int cmd_parse_number(double *out, const char *s, double min, double max);
-/* promote env show|check, dispatched by cmd_env */
+/* promote env show|check, parsed by cmd_env from its one table */
+struct env_opts {
+    struct cmd_common c;
+    int format; /* show: the index in table|markdown|json */
+    const char *terraform, *workflows, *commit;
+    int worktree;
+};
 int cmd_env(int argc, char **argv);
-int cmd_env_show(int argc, char **argv);
-int cmd_env_check(int argc, char **argv); /* cmd/cmd_env_check.c */
+int cmd_env_show(const struct env_opts *o, const char *only);
+int cmd_env_check(const struct env_opts *o); /* cmd/cmd_env_check.c */
+
+/* The option tables of the verbs, beside the code that reads them. */
+extern const struct opt_verb promote_optv, check_optv, explain_optv, replay_optv, inspect_optv,
+    audit_optv, keys_optv, record_optv, hold_optv, rollback_optv, status_optv, report_optv,
+    env_optv, help_optv;
 
 /* Shared by promote and check: evaluate FROM -> TO. */
 enum promote_mode { PROMOTE_RECORD, PROMOTE_CHECK, PROMOTE_EXPLAIN };

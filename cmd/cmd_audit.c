@@ -1,5 +1,5 @@
 /* promote audit log|show|verify|export|push|migrate: query, verify and move the audit log. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,53 +18,87 @@
 
 #define MAX_PUBKEYS 16
 
-enum {
-    A_ENV = 1,
-    A_COMMIT,
-    A_KIND,
-    A_VERDICT,
-    A_ACTOR,
-    A_SINCE,
-    A_UNTIL,
-    A_LIMIT,
-    A_JSON,
-    A_PUBKEY,
-    A_EXPECT,
-    A_REPO,
-    A_POLICY,
-    A_POLICY_REF,
-    A_REMOTE,
-    A_NO_REMOTE,
-    A_KEY,
-    A_REVERSE,
-    A_FULL,
-    A_HELP
-};
+enum { S_LOG = 1 << 0, S_SHOW = 1 << 1, S_VERIFY = 1 << 2, S_EXPORT = 1 << 3, S_PUSH = 1 << 4 };
 
 struct audit_opts {
+    struct cmd_common c;
     const char *env, *commit, *kind, *verdict, *actor, *since, *until;
-    long limit;
-    int json;
+    double limit;
     int reverse; /* log: oldest first; export: newest first */
     int full;    /* verify: every entry again */
-    const char *pubkeys[MAX_PUBKEYS];
-    size_t n_pubkeys;
+    struct opt_list pubkeys;
     const char *expect;
-    const char *repo, *policy, *policy_ref, *remote, *key;
-    int no_remote;
     const char *arg; /* show: SEQ or id */
 };
 
-static const char *const audit_usage =
-    "usage: promote audit log [--env <env>] [--commit <rev>] [--kind <kind>] [--verdict <v>]\n"
-    "                         [--actor <login>] [--since <time>] [--until <time>] [--limit <n>]\n"
-    "                         [--reverse] [--json]\n"
-    "       promote audit show <seq>|<decision-id> [--json]\n"
-    "       promote audit verify [--full] [--pubkey <file>]... [--expect <size>:<roothex>]\n"
-    "       promote audit export [--since <time>] [--until <time>] [--reverse]\n"
-    "       promote audit push [--key <file>]\n"
-    "       promote audit migrate\n"
-    "\n"
+#define AO(f) offsetof(struct audit_opts, f)
+
+static const struct opt audit_own[] = {
+    {.name = "env", .arg = "<env>", .type = OPT_STRING, .off = AO(env), .subs = S_LOG,
+     .help = "log: the entries about <env>"},
+    {.name = "commit", .arg = "<rev>", .type = OPT_STRING, .off = AO(commit), .subs = S_LOG,
+     .help = "log: the entries about this commit"},
+    {.name = "kind", .arg = "<kind>", .type = OPT_STRING, .off = AO(kind), .subs = S_LOG,
+     .help = "log: the entries of this kind (decision, deployment, dr_test, hold,\n"
+             "unhold, rollback, superseded)"},
+    {.name = "verdict", .arg = "<v>", .type = OPT_STRING, .off = AO(verdict), .subs = S_LOG,
+     .help = "log: the decisions with this verdict (approved, rejected, error)"},
+    {.name = "actor", .arg = "<login>", .type = OPT_STRING, .off = AO(actor), .subs = S_LOG,
+     .help = "log: the entries of this actor"},
+    {.name = "since", .arg = "<time>", .type = OPT_STRING, .off = AO(since),
+     .subs = S_LOG | S_EXPORT,
+     .help = "log, export: the entries at or after <time> (RFC 3339 UTC)"},
+    {.name = "until", .arg = "<time>", .type = OPT_STRING, .off = AO(until),
+     .subs = S_LOG | S_EXPORT, .help = "log, export: the entries up to <time> (RFC 3339 UTC)"},
+    {.name = "limit", .arg = "<n>", .type = OPT_NUMBER, .off = AO(limit), .min = 1, .max = 1e9,
+     .flags = OPT_WHOLE, .subs = S_LOG | S_EXPORT, .bad = "--limit wants a positive number",
+     .help = "log, export: at most <n> entries"},
+    {.name = "reverse", .type = OPT_FLAG, .off = AO(reverse), .subs = S_LOG | S_EXPORT,
+     .help = "log: oldest first; export: newest first"},
+    {.name = "full", .type = OPT_FLAG, .off = AO(full), .subs = S_VERIFY,
+     .help = "verify: every entry again, not only those new since this clone's\n"
+             "last verification"},
+    {.name = "pubkey", .arg = "<file>", .type = OPT_LIST, .off = AO(pubkeys), .max = MAX_PUBKEYS,
+     .subs = S_LOG | S_SHOW | S_VERIFY | S_EXPORT, .flags = OPT_NONEMPTY,
+     .help = "verify the log with this public key (repeatable) instead of the\n"
+             "trusted keys of the policy"},
+    {.name = "expect", .arg = "<size>:<roothex>", .type = OPT_STRING, .off = AO(expect),
+     .subs = S_VERIFY,
+     .help = "verify: the log must hold this checkpoint (its size and Merkle root)"},
+    {.name = NULL},
+};
+
+static const struct opt_text audit_texts[] = {
+    {"json", "log: JSON Lines of the statements; show: one JSON document", 0, S_LOG | S_SHOW},
+    {"key", "push: the signing key that signs again the entries re-chained after\n"
+            "the remote's", 0, S_PUSH},
+    {"policy", "the policy whose trusted keys verify the log when the policy ref holds\n"
+               "none (a local file); push and migrate refuse it", 0, 0},
+    {"remote", "fetch the log from this remote first (default: origin, if any)", 0, 0},
+    {"no-remote", "read and write this clone's log only", 0, 0},
+    {NULL, NULL, 0, 0},
+};
+
+static const struct opt *const audit_tables[] = {
+    audit_own, opt_json, opt_repo_policy, opt_remote, opt_key, NULL,
+};
+
+static const struct opt_sub audit_subs[] = {
+    {"log", "promote audit log [--env <env>] [--commit <rev>] [--kind <kind>] [--verdict <v>]\n"
+            "                         [--actor <login>] [--since <time>] [--until <time>]\n"
+            "                         [--limit <n>] [--reverse] [--json] [<common options>]"},
+    {"show", "promote audit show <seq>|<decision-id> [--json] [<common options>]"},
+    {"verify", "promote audit verify [--full] [--pubkey <file>]... [--expect <size>:<roothex>]\n"
+               "                            [<common options>]"},
+    {"export", "promote audit export [--since <time>] [--until <time>] [--limit <n>] [--reverse]\n"
+               "                            [<common options>]"},
+    {"push", "promote audit push [--key <file>] [<common options>]"},
+    {"migrate", "promote audit migrate [<common options>]"},
+    {NULL, NULL},
+};
+
+const struct opt_verb audit_optv = {
+    audit_tables, audit_texts, audit_subs,
     "  common: [--repo <dir>] [--policy <file> | --policy-ref <ref>] [--remote <name> |\n"
     "          --no-remote]: the log is fetched from the remote (origin) first when it exists\n"
     "\n"
@@ -76,84 +110,7 @@ static const char *const audit_usage =
     "\n"
     "  migrate moves the log from refs/promote/audit to the ref the policy names\n"
     "  (audit_log.ref, e.g. a branch a ruleset protects), here and on the remote, keeping\n"
-    "  every entry and checkpoint.\n";
-
-static int
-usage_err(const char *msg)
-{
-    if (msg)
-        cmd_fail(EXIT_USAGE, msg);
-    fputs(audit_usage, stderr);
-    return EXIT_USAGE;
-}
-
-static int
-parse(struct audit_opts *o, int argc, char **argv)
-{
-    static const struct option lo[] = {
-        {"env", required_argument, NULL, A_ENV},         {"commit", required_argument, NULL, A_COMMIT},
-        {"kind", required_argument, NULL, A_KIND},       {"verdict", required_argument, NULL, A_VERDICT},
-        {"actor", required_argument, NULL, A_ACTOR},     {"since", required_argument, NULL, A_SINCE},
-        {"until", required_argument, NULL, A_UNTIL},     {"limit", required_argument, NULL, A_LIMIT},
-        {"json", no_argument, NULL, A_JSON},             {"pubkey", required_argument, NULL, A_PUBKEY},
-        {"expect", required_argument, NULL, A_EXPECT},   {"repo", required_argument, NULL, A_REPO},
-        {"policy", required_argument, NULL, A_POLICY},   {"policy-ref", required_argument, NULL, A_POLICY_REF},
-        {"remote", required_argument, NULL, A_REMOTE},   {"no-remote", no_argument, NULL, A_NO_REMOTE},
-        {"key", required_argument, NULL, A_KEY},         {"help", no_argument, NULL, A_HELP},
-        {"reverse", no_argument, NULL, A_REVERSE},      {"full", no_argument, NULL, A_FULL},
-        {NULL, 0, NULL, 0},
-    };
-    int seen[A_HELP + 1] = {0}, ch;
-    char *end;
-
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (ch == '?' || ch == ':')
-            return usage_err("unknown option or missing value"), -1;
-        if (ch == 'h' || ch == A_HELP) {
-            fputs(audit_usage, stdout);
-            return 1;
-        }
-        if (ch != A_PUBKEY && seen[ch]++)
-            return usage_err("an option was given twice"), -1;
-        switch (ch) {
-        case A_ENV: o->env = optarg; break;
-        case A_COMMIT: o->commit = optarg; break;
-        case A_KIND: o->kind = optarg; break;
-        case A_VERDICT: o->verdict = optarg; break;
-        case A_ACTOR: o->actor = optarg; break;
-        case A_SINCE: o->since = optarg; break;
-        case A_UNTIL: o->until = optarg; break;
-        case A_JSON: o->json = 1; break;
-        case A_REVERSE: o->reverse = 1; break;
-        case A_FULL: o->full = 1; break;
-        case A_EXPECT: o->expect = optarg; break;
-        case A_REPO: o->repo = optarg; break;
-        case A_POLICY: o->policy = optarg; break;
-        case A_POLICY_REF: o->policy_ref = optarg; break;
-        case A_REMOTE: o->remote = optarg; break;
-        case A_NO_REMOTE: o->no_remote = 1; break;
-        case A_KEY: o->key = optarg; break;
-        case A_LIMIT:
-            o->limit = strtol(optarg, &end, 10);
-            if (*end || o->limit < 1)
-                return usage_err("--limit wants a positive number"), -1;
-            break;
-        case A_PUBKEY:
-            if (o->n_pubkeys == MAX_PUBKEYS)
-                return usage_err("too many --pubkey options"), -1;
-            o->pubkeys[o->n_pubkeys++] = optarg;
-            break;
-        }
-    }
-    if (o->remote && o->no_remote)
-        return usage_err("--remote and --no-remote cannot be used together"), -1;
-    if (argc - optind > 1)
-        return usage_err("too many arguments"), -1;
-    o->arg = optind < argc ? argv[optind] : NULL;
-    return 0;
-}
+    "  every entry and checkpoint.\n"};
 
 static const char *
 nz(const char *s)
@@ -202,7 +159,7 @@ static int
 audit_log_cmd(struct index *ix, struct repo *repo, const struct audit_opts *o, struct err *e)
 {
     struct index_filter f;
-    struct listing ls = {repo, o->json};
+    struct listing ls = {repo, o->c.json};
     char commit[41] = "";
 
     if (o->commit && repo_resolve_commit(repo, o->commit, commit, e) < 0)
@@ -215,7 +172,7 @@ audit_log_cmd(struct index *ix, struct repo *repo, const struct audit_opts *o, s
     f.commit = commit[0] ? commit : NULL;
     f.since = o->since;
     f.until = o->until;
-    f.limit = o->limit;
+    f.limit = (long)o->limit;
     f.oldest_first = o->reverse;
     return index_list(ix, &f, print_row, &ls, e);
 }
@@ -243,7 +200,7 @@ audit_export_cmd(const struct audit_log *log, struct index *ix, const struct aud
     memset(&f, 0, sizeof(f));
     f.since = o->since;
     f.until = o->until;
-    f.limit = o->limit;
+    f.limit = (long)o->limit;
     f.oldest_first = !o->reverse;
     return index_list(ix, &f, write_entry, (void *)log, e);
 }
@@ -273,7 +230,7 @@ audit_show_cmd(struct index *ix, struct repo *repo, const struct audit_opts *o,
     if (!st)
         return err_set(e, EXIT_TAMPER, "seq %llu: unreadable entry (run 'promote audit verify')",
                        (unsigned long long)seq);
-    if (o->json) {
+    if (o->c.json) {
         doc = json_pack("{s:I, s:s, s:s, s:O, s:{s:s, s:b}}", "seq", (json_int_t)seq, "id", id,
                         "log_commit", log_commit, "statement", st, "audit_log", "keys_from",
                         keys->source, "keys_local", keys->local);
@@ -334,27 +291,27 @@ load_keys(struct ledger_keys *k, struct repo *repo, const struct audit_opts *o, 
     int rc;
 
     memset(k, 0, sizeof(*k));
-    if (o->n_pubkeys) {
-        for (i = 0; i < o->n_pubkeys; i++) {
+    if (o->pubkeys.n) {
+        for (i = 0; i < o->pubkeys.n; i++) {
             struct audit_key *ak = &k->trust.keys[k->trust.n];
 
-            if (keys_load_public(ak->pk, ak->id, o->pubkeys[i], e) < 0)
+            if (keys_load_public(ak->pk, ak->id, o->pubkeys.v[i], e) < 0)
                 return -1;
-            snprintf(ak->name, sizeof(ak->name), "%s", o->pubkeys[i]);
+            snprintf(ak->name, sizeof(ak->name), "%s", o->pubkeys.v[i]);
             k->trust.n++;
         }
         snprintf(k->source, sizeof(k->source), "--pubkey");
         k->local = 1;
         /* where the log lives is still the protected policy's word, when there is one */
         snprintf(k->ref, sizeof(k->ref), "%s", AUDIT_REF);
-        if (cmd_load_policy(&p, repo, NULL, o->policy_ref, &pe) == 0)
+        if (cmd_load_policy(&p, repo, NULL, o->c.policy_ref, &pe) == 0)
             snprintf(k->ref, sizeof(k->ref), "%s", p->audit_ref);
         policy_free(p);
         return 0;
     }
-    if (cmd_load_policy(&p, repo, o->policy, o->policy_ref, e) < 0)
+    if (cmd_load_policy(&p, repo, o->c.policy, o->c.policy_ref, e) < 0)
         return -1;
-    rc = ledger_keys_for(k, repo, p, o->policy_ref, e);
+    rc = ledger_keys_for(k, repo, p, o->c.policy_ref, e);
     policy_free(p);
     return rc;
 }
@@ -365,12 +322,12 @@ say_keys(FILE *f, const struct audit_opts *o, const struct ledger_keys *k)
 {
     char src[512];
 
-    if (!o->policy)
+    if (!o->c.policy)
         return;
     out_sanitize(src, sizeof(src), k->source);
     fprintf(f, "%s--policy '%s' is a local file: the audit log was verified with the trusted keys "
                "of %s%s\n",
-            f == stderr ? "promote: note: " : "", o->policy, src,
+            f == stderr ? "promote: note: " : "", o->c.policy, src,
             k->local ? " (there is no protected policy on the policy ref)"
                      : " (the protected policy)");
 }
@@ -386,17 +343,16 @@ audit_push_cmd(struct repo *repo, const struct audit_opts *o, struct err *e)
     const char *ghr;
     size_t pushed = 0, size = 0;
     int rc = -1;
-    struct cmd_github_opts go = {NULL, NULL, 0, -1, 0};
     struct cmd_github_bufs gb;
     struct gh_config ghc;
     struct actor_env aenv;
 
     memset(&rq, 0, sizeof(rq));
-    if (o->no_remote)
+    if (o->c.no_remote)
         return err_set(e, EXIT_USAGE, "audit push goes to a remote: not with --no-remote");
-    if (cmd_load_policy(&p, repo, NULL, o->policy_ref, e) < 0)
+    if (cmd_load_policy(&p, repo, NULL, o->c.policy_ref, e) < 0)
         goto done;
-    if (keys_load(&key, o->key, e) < 0) {
+    if (keys_load(&key, o->c.key, e) < 0) {
         err_prefix(e, "no usable signing key (re-chained entries are signed again)");
         goto done;
     }
@@ -408,9 +364,9 @@ audit_push_cmd(struct repo *repo, const struct audit_opts *o, struct err *e)
     rq.repo = repo;
     rq.policy = p;
     rq.key = key;
-    rq.remote = o->remote;
+    rq.remote = o->c.remote;
     rq.repo_uri = repo_uri;
-    cmd_github_config(&ghc, &aenv, &gb, repo, &go);
+    cmd_github_config(&ghc, &aenv, &gb, repo, &o->c);
     rq.gh = &ghc;
     if (record_push_pending(&rq, &pushed, &size, remote, e) < 0)
         goto done;
@@ -440,8 +396,8 @@ audit_migrate_cmd(struct repo *repo, const struct audit_opts *o, struct err *e)
     memset(&lr, 0, sizeof(lr));
     lr.repo = repo;
     lr.keys = &keys;
-    lr.remote = o->remote;
-    lr.no_remote = o->no_remote;
+    lr.remote = o->c.remote;
+    lr.no_remote = o->c.no_remote;
     if (load_keys(&keys, repo, o, e) < 0 || ledger_migrate(&moved, remote, &lr, e) < 0)
         return -1;
     printf("moved %zu %s from %s to %s%s%s%s: every entry and checkpoint kept (the same "
@@ -461,51 +417,37 @@ cmd_audit(int argc, char **argv)
     struct ledger led;
     struct repo *repo = NULL;
     struct err e = ERR_INIT;
+    const struct cmd *c = cmd_find("audit");
     const char *sub;
-    int rc, code = EXIT_OK;
+    char **pos;
+    int rc, k, npos, code = EXIT_OK;
     char root[65];
 
     memset(&o, 0, sizeof(o));
     memset(&led, 0, sizeof(led));
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        if (argc < 2)
-            return usage_err(NULL);
-        fputs(audit_usage, stdout);
-        return cmd_finish(EXIT_OK);
-    }
+    rc = opt_sub(&k, argc, argv, c);
+    if (rc == 0)
+        rc = opt_parse(&o, &pos, &npos, argc - 1, argv + 1, c, k);
+    if (rc != 0)
+        return opt_exit(rc);
     sub = argv[1];
-    if (strcmp(sub, "log") != 0 && strcmp(sub, "show") != 0 && strcmp(sub, "verify") != 0 &&
-        strcmp(sub, "export") != 0 && strcmp(sub, "push") != 0 && strcmp(sub, "migrate") != 0)
-        return usage_err("unknown audit command");
-    rc = parse(&o, argc - 1, argv + 1);
-    if (rc)
-        return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
+    if (npos > 1)
+        return opt_usage_error(c, k, "too many arguments"), EXIT_USAGE;
+    o.arg = npos ? pos[0] : NULL;
     if (o.arg && strcmp(sub, "show") != 0)
-        return usage_err("unexpected argument");
-    if (o.key && strcmp(sub, "push") != 0)
-        return usage_err("--key goes with audit push");
-    if (o.expect && strcmp(sub, "verify") != 0)
-        return usage_err("--expect goes with audit verify");
-    if (o.full && strcmp(sub, "verify") != 0)
-        return usage_err("--full goes with audit verify");
-    if (o.json && strcmp(sub, "log") != 0 && strcmp(sub, "show") != 0)
-        return usage_err("--json goes with audit log and audit show");
+        return opt_usage_error(c, k, "unexpected argument '%s'", o.arg), EXIT_USAGE;
     if (strcmp(sub, "push") == 0) {
-        if (o.policy)
-            return cmd_refuse_local_policy(o.policy, "audit push");
-        if (o.n_pubkeys)
-            return usage_err("--pubkey goes with audit verify");
-        if (cmd_repo_open(&repo, o.repo, NULL, &e) < 0 || audit_push_cmd(repo, &o, &e) < 0)
+        if (o.c.policy)
+            return cmd_refuse_local_policy(o.c.policy, "audit push");
+        if (cmd_repo_open(&repo, o.c.repo, NULL, &e) < 0 || audit_push_cmd(repo, &o, &e) < 0)
             goto fail;
         repo_free(repo);
         return cmd_finish(code);
     }
     if (strcmp(sub, "migrate") == 0) {
-        if (o.policy)
-            return cmd_refuse_local_policy(o.policy, "audit migrate");
-        if (o.n_pubkeys)
-            return usage_err("--pubkey goes with audit verify");
-        if (cmd_repo_open(&repo, o.repo, NULL, &e) < 0 || audit_migrate_cmd(repo, &o, &e) < 0)
+        if (o.c.policy)
+            return cmd_refuse_local_policy(o.c.policy, "audit migrate");
+        if (cmd_repo_open(&repo, o.c.repo, NULL, &e) < 0 || audit_migrate_cmd(repo, &o, &e) < 0)
             goto fail;
         repo_free(repo);
         return cmd_finish(code);
@@ -513,12 +455,12 @@ cmd_audit(int argc, char **argv)
     /* nothing is read from the log before it verifies */
     memset(&lr, 0, sizeof(lr));
     lr.keys = &keys;
-    lr.remote = o.remote;
-    lr.no_remote = o.no_remote;
+    lr.remote = o.c.remote;
+    lr.no_remote = o.c.no_remote;
     lr.expect = o.expect;
     lr.full = o.full;
     lr.whole = strcmp(sub, "export") == 0; /* every entry's bytes */
-    if (cmd_repo_open(&repo, o.repo, NULL, &e) < 0 || load_keys(&keys, repo, &o, &e) < 0)
+    if (cmd_repo_open(&repo, o.c.repo, NULL, &e) < 0 || load_keys(&keys, repo, &o, &e) < 0)
         goto fail;
     lr.repo = repo;
     if (ledger_open(&led, &lr, &e) < 0)

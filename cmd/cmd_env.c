@@ -1,6 +1,6 @@
 /* promote env show|check: the environment matrix of the policy, and the repository
  * checked against it. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,110 +10,84 @@
 #include "core/engine/policy.h"
 #include "core/git/repo.h"
 
-enum { E_FORMAT = 1, E_REPO, E_POLICY, E_POLICY_REF, E_HELP };
+enum { FORMAT_TABLE, FORMAT_MARKDOWN, FORMAT_JSON }; /* the order of --format's choices */
+enum { S_SHOW = 1 << 0, S_CHECK = 1 << 1 };
 
-enum env_format { FORMAT_TABLE, FORMAT_MARKDOWN, FORMAT_JSON };
+#define EO(f) offsetof(struct env_opts, f)
 
-static const struct {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-} env_cmds[] = {
-    {"show", cmd_env_show},
-    {"check", cmd_env_check},
+static const struct opt env_own[] = {
+    {.name = "format", .arg = "<f>", .type = OPT_CHOICE, .off = EO(format), .subs = S_SHOW,
+     .choices = "table|markdown|json", .bad = "--format wants table, markdown or json",
+     .help = "show: table (default: attributes as rows, environments as\n"
+             "columns), markdown (a document for a wiki) or json"},
+    {.name = "terraform", .arg = "<dir>", .type = OPT_STRING, .off = EO(terraform),
+     .subs = S_CHECK, .flags = OPT_NONEMPTY,
+     .help = "check: the Terraform directory, <dir>/<env>/<env>.tfvars per\n"
+             "environment (default: terraform, relative to the repository root)"},
+    {.name = "workflows", .arg = "<dir>", .type = OPT_STRING, .off = EO(workflows),
+     .subs = S_CHECK, .flags = OPT_NONEMPTY,
+     .help = "check: the GitHub Actions workflows (default: .github/workflows)"},
+    {.name = "commit", .arg = "<rev>", .type = OPT_STRING, .off = EO(commit), .subs = S_CHECK,
+     .flags = OPT_NONEMPTY, .conflicts = "worktree",
+     .help = "check: the tree of this commit, read through git (default: HEAD)"},
+    {.name = "worktree", .type = OPT_FLAG, .off = EO(worktree), .subs = S_CHECK,
+     .help = "check: the files of the work tree instead"},
+    {.name = NULL},
+};
+
+static const struct opt_text env_texts[] = {
+    {"json", "check: print the violations as one JSON document", 0, S_CHECK},
+    {"repo", "the git repository (default: the current directory's)", 0, 0},
+    {NULL, NULL, 0, 0},
+};
+
+static const struct opt *const env_tables[] = {env_own, opt_json, opt_repo_policy, NULL};
+
+static const struct opt_sub env_subs[] = {
+    {"show", "promote env show [<env>] [--format table|markdown|json] [--repo <dir>]\n"
+             "                        [--policy <file> | --policy-ref <ref>]"},
+    {"check", "promote env check [--terraform <dir>] [--workflows <dir>] [--json]\n"
+              "                         [--commit <rev> | --worktree] [--repo <dir>]\n"
+              "                         [--policy <file> | --policy-ref <ref>]"},
     {NULL, NULL},
 };
 
-static int
-env_usage_error(const char *msg)
-{
-    if (msg)
-        cmd_fail(EXIT_USAGE, msg);
-    cmd_usage(stderr, cmd_find("env"));
-    return EXIT_USAGE;
-}
+const struct opt_verb env_optv = {
+    env_tables, env_texts, env_subs,
+    "  <env> shows one environment; an unknown one exits 2. check exits 0 clean,\n"
+    "  1 violations, 2 usage or policy error, 3 cannot read (docs/env-check.md).\n"};
 
 int
 cmd_env(int argc, char **argv)
 {
-    char msg[160];
-    size_t i;
+    const struct cmd *c = cmd_find("env");
+    struct env_opts o;
+    char **pos;
+    int rc, sub, npos;
 
-    if (argc < 2)
-        return env_usage_error("env wants a command: show or check");
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        cmd_usage(stdout, cmd_find("env"));
-        return cmd_finish(EXIT_OK);
-    }
-    for (i = 0; env_cmds[i].name; i++)
-        if (strcmp(env_cmds[i].name, argv[1]) == 0)
-            return env_cmds[i].fn(argc - 1, argv + 1);
-    snprintf(msg, sizeof(msg), "unknown env command '%.64s'", argv[1]);
-    return env_usage_error(msg);
+    memset(&o, 0, sizeof(o));
+    rc = opt_sub(&sub, argc, argv, c);
+    if (rc == 0)
+        rc = opt_parse(&o, &pos, &npos, argc - 1, argv + 1, c, sub);
+    if (rc == 0 && sub == 0 && npos > 1)
+        rc = opt_usage_error(c, sub, "too many arguments: env show takes one environment at most");
+    if (rc == 0 && sub == 1 && npos > 0)
+        rc = opt_usage_error(c, sub, "unexpected argument '%s'", pos[0]);
+    if (rc != 0)
+        return opt_exit(rc);
+    return sub == 0 ? cmd_env_show(&o, npos ? pos[0] : NULL) : cmd_env_check(&o);
 }
 
 int
-cmd_env_show(int argc, char **argv)
+cmd_env_show(const struct env_opts *o, const char *only)
 {
-    static const struct option lo[] = {
-        {"format", required_argument, NULL, E_FORMAT},
-        {"repo", required_argument, NULL, E_REPO},
-        {"policy", required_argument, NULL, E_POLICY},
-        {"policy-ref", required_argument, NULL, E_POLICY_REF},
-        {"help", no_argument, NULL, E_HELP},
-        {NULL, 0, NULL, 0},
-    };
-    const char *repo_dir = NULL, *pfile = NULL, *pref = NULL, *only = NULL;
-    enum env_format format = FORMAT_TABLE;
-    int seen[E_HELP + 1] = {0}, ch, code = EXIT_OK;
+    const char *repo_dir = o->c.repo, *pfile = o->c.policy, *pref = o->c.policy_ref;
     struct repo *repo = NULL;
     struct policy *p = NULL;
     struct err e = ERR_INIT;
     json_t *doc = NULL;
-    char msg[160];
+    int code = EXIT_OK;
 
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (ch == '?' || ch == ':') {
-            snprintf(msg, sizeof(msg), "unknown option or missing value: '%.64s'",
-                     argv[optind - 1]);
-            return env_usage_error(msg);
-        }
-        if (ch == 'h' || ch == E_HELP) {
-            cmd_usage(stdout, cmd_find("env"));
-            return cmd_finish(EXIT_OK);
-        }
-        if (seen[ch]++) {
-            snprintf(msg, sizeof(msg), "option '%.64s' given twice", argv[optind - 1]);
-            return env_usage_error(msg);
-        }
-        switch (ch) {
-        case E_FORMAT:
-            if (strcmp(optarg, "table") == 0)
-                format = FORMAT_TABLE;
-            else if (strcmp(optarg, "markdown") == 0)
-                format = FORMAT_MARKDOWN;
-            else if (strcmp(optarg, "json") == 0)
-                format = FORMAT_JSON;
-            else
-                return env_usage_error("--format wants table, markdown or json");
-            break;
-        case E_REPO:
-            repo_dir = optarg;
-            break;
-        case E_POLICY:
-            pfile = optarg;
-            break;
-        case E_POLICY_REF:
-            pref = optarg;
-            break;
-        }
-    }
-    if (pfile && pref)
-        return env_usage_error("--policy and --policy-ref cannot be used together");
-    if (argc - optind > 1)
-        return env_usage_error("too many arguments: env show takes one environment at most");
-    only = optind < argc ? argv[optind] : NULL;
     /* a policy file needs no repository; the policy ref is read through it */
     if ((!pfile && repo_open(&repo, repo_dir, &e) < 0) ||
         cmd_load_policy(&p, repo, pfile, pref, &e) < 0)
@@ -125,7 +99,7 @@ cmd_env_show(int argc, char **argv)
         err_set(&e, EXIT_USAGE, "unknown environment '%s' (policy '%s')", clean, p->source);
         goto fail;
     }
-    switch (format) {
+    switch (o->format) {
     case FORMAT_TABLE:
         out_env_text(stdout, p, only);
         break;

@@ -3,6 +3,12 @@
 #include "cmd.h"
 #include "core/base/err.h"
 
+static const struct opt help_none[] = {{.name = NULL}};
+static const struct opt *const help_tables[] = {help_none, NULL};
+
+/* 'promote help -h' is the overview: no options of its own */
+const struct opt_verb help_optv = {help_tables, NULL, NULL, NULL};
+
 static void
 help_all(FILE *f)
 {
@@ -46,6 +52,10 @@ cmd_help(int argc, char **argv)
     if (argc < 0) {
         help_all(stderr);
         return EXIT_USAGE;
+    }
+    if (argc == 2 && strcmp(argv[1], "--completion-helper") == 0) {
+        printf("--help\n");
+        return cmd_finish(EXIT_OK);
     }
     if (argc >= 2 && strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0) {
         c = cmd_find(argv[1]);

@@ -1,6 +1,6 @@
 /* promote keys generate|show|export: the signing key. */
 #include <jansson.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -8,119 +8,87 @@
 #include "core/ledger/keys.h"
 #include "core/out/out.h"
 
-static int keys_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+enum { S_GENERATE = 1 << 0, S_SHOW = 1 << 1, S_EXPORT = 1 << 2 };
 
-/* "promote: MSG" and the usage on stderr; exit 2. */
-static int
-keys_usage_error(const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
+struct keys_opts {
+    struct cmd_common c;
+    const char *out;
+    int unencrypted, pem;
+};
 
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    cmd_fail(EXIT_USAGE, msg);
-    cmd_usage(stderr, cmd_find("keys"));
-    return EXIT_USAGE;
-}
+#define KO(f) offsetof(struct keys_opts, f)
 
-static int
-is_help(const char *a)
-{
-    return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
-}
+static const struct opt keys_own[] = {
+    {.name = "out", .arg = "<file>", .type = OPT_STRING, .off = KO(out), .subs = S_GENERATE,
+     .flags = OPT_NONEMPTY,
+     .help = "generate: write the secret key to <file> (0600) and the public\n"
+             "key to <file>.pub (default: $XDG_CONFIG_HOME/promote/key, else\n"
+             "~/.config/promote/key); an existing file is never overwritten"},
+    {.name = "unencrypted", .type = OPT_FLAG, .off = KO(unencrypted), .subs = S_GENERATE,
+     .help = "generate: store the secret key without a passphrase, for a key\n"
+             "that lives in a CI secret store"},
+    {.name = "pem", .type = OPT_FLAG, .off = KO(pem), .subs = S_EXPORT,
+     .help = "export: print the public key as PEM (SubjectPublicKeyInfo)"},
+    {.name = NULL},
+};
 
-static int
-keys_help(void)
-{
-    cmd_usage(stdout, cmd_find("keys"));
-    return cmd_finish(EXIT_OK);
-}
+static const struct opt_text keys_texts[] = {
+    {"json", "show: print {schema_version, id, public_key, algorithm}", 0, S_SHOW},
+    {NULL, NULL, 0, 0},
+};
+
+static const struct opt *const keys_tables[] = {keys_own, opt_json, NULL};
+
+static const struct opt_sub keys_subs[] = {
+    {"generate", "promote keys generate [--out <file>] [--unencrypted]"},
+    {"show", "promote keys show [--json] <file>"},
+    {"export", "promote keys export --pem <file>"},
+    {NULL, NULL},
+};
+
+const struct opt_verb keys_optv = {
+    keys_tables, keys_texts, keys_subs,
+    "  <file> may be the secret key file or its .pub file. The passphrase comes from\n"
+    "  PROMOTE_KEY_PASSPHRASE, else it is asked on the terminal; never from arguments.\n"
+    "  promote signs with --key <file>, else the content of PROMOTE_SIGNING_KEY, else\n"
+    "  the default file. A key that cannot be used exits 2.\n"};
 
 /* promote keys generate [--out <file>] [--unencrypted] */
 static int
-keys_cmd_generate(int argc, char **argv)
+keys_cmd_generate(const struct keys_opts *o)
 {
-    const char *out = NULL;
     char id[KEYS_ID_HEX + 1];
     struct err e = ERR_INIT;
-    int unencrypted = 0, i;
 
-    for (i = 1; i < argc; i++) {
-        if (is_help(argv[i])) {
-            return keys_help();
-        } else if (strcmp(argv[i], "--out") == 0 || strncmp(argv[i], "--out=", 6) == 0) {
-            if (out)
-                return keys_usage_error("option '--out' given twice");
-            if (argv[i][5] == '=')
-                out = argv[i] + 6;
-            else if (i + 1 < argc)
-                out = argv[++i];
-            else
-                return keys_usage_error("option '--out' needs a value");
-            if (!*out)
-                return keys_usage_error("option '--out' needs a value");
-        } else if (strcmp(argv[i], "--unencrypted") == 0) {
-            if (unencrypted)
-                return keys_usage_error("option '--unencrypted' given twice");
-            unencrypted = 1;
-        } else if (argv[i][0] == '-') {
-            return keys_usage_error("unknown option '%s'", argv[i]);
-        } else {
-            return keys_usage_error("unexpected argument '%s' (the file goes after --out)",
-                                    argv[i]);
-        }
-    }
-    if (keys_generate(out, !unencrypted, id, &e) < 0)
+    if (keys_generate(o->out, !o->unencrypted, id, &e) < 0)
         return cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
     printf("%s\n", id);
     return cmd_finish(EXIT_OK);
 }
 
-/* show [--json] <file> and export --pem <file>: one option, one file. */
+/* show [--json] <file> and export --pem <file>: one file. */
 static int
-keys_cmd_public(int argc, char **argv, const char *flag, int flag_required)
+keys_cmd_public(const struct keys_opts *o, const char *file)
 {
-    const char *file = NULL;
     unsigned char pk[32];
     char id[KEYS_ID_HEX + 1], b64[KEYS_PK_BASE64_SIZE];
     struct err e = ERR_INIT;
     struct buf pem = BUF_INIT;
     json_t *doc;
-    int flag_seen = 0, i, code;
+    int code;
 
-    for (i = 1; i < argc; i++) {
-        if (is_help(argv[i])) {
-            return keys_help();
-        } else if (strcmp(argv[i], flag) == 0) {
-            if (flag_seen)
-                return keys_usage_error("option '%s' given twice", flag);
-            flag_seen = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return keys_usage_error("unknown option '%s'", argv[i]);
-        } else if (!file) {
-            file = argv[i];
-        } else {
-            return keys_usage_error("one key file only: unexpected '%s'", argv[i]);
-        }
-    }
-    if (flag_required && !flag_seen)
-        return keys_usage_error("export needs a format: %s", flag);
-    if (!file)
-        return keys_usage_error("missing the key file");
     if (keys_file_public(pk, id, file, &e) < 0)
         return cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
     if (keys_pk_base64(b64, sizeof(b64), pk) < 0)
         return cmd_fail(EXIT_EVAL, "cannot encode the public key");
-    if (flag_required) { /* export --pem */
+    if (o->pem) { /* export --pem */
         if (keys_pem(&pem, pk) < 0)
             return cmd_fail(EXIT_EVAL, "out of memory");
         fputs(buf_str(&pem), stdout);
         buf_release(&pem);
         return cmd_finish(EXIT_OK);
     }
-    if (!flag_seen) {
+    if (!o->c.json) {
         printf("id: %s\npublic key: %s\nalgorithm: ed25519\n", id, b64);
         return cmd_finish(EXIT_OK);
     }
@@ -132,38 +100,28 @@ keys_cmd_public(int argc, char **argv, const char *flag, int flag_required)
     return cmd_finish(code);
 }
 
-static int
-keys_cmd_show(int argc, char **argv)
-{
-    return keys_cmd_public(argc, argv, "--json", 0);
-}
-
-static int
-keys_cmd_export(int argc, char **argv)
-{
-    return keys_cmd_public(argc, argv, "--pem", 1);
-}
-
-static const struct {
-    const char *name;
-    int (*fn)(int argc, char **argv);
-} keys_cmds[] = {
-    {"generate", keys_cmd_generate},
-    {"show", keys_cmd_show},
-    {"export", keys_cmd_export},
-};
-
 int
 cmd_keys(int argc, char **argv)
 {
-    size_t i;
+    const struct cmd *c = cmd_find("keys");
+    struct keys_opts o;
+    char **pos;
+    int rc, sub, npos;
 
-    if (argc < 2)
-        return keys_usage_error("missing the keys command");
-    if (is_help(argv[1]))
-        return keys_help();
-    for (i = 0; i < sizeof(keys_cmds) / sizeof(keys_cmds[0]); i++)
-        if (strcmp(argv[1], keys_cmds[i].name) == 0)
-            return keys_cmds[i].fn(argc - 1, argv + 1);
-    return keys_usage_error("unknown keys command '%s'", argv[1]);
+    memset(&o, 0, sizeof(o));
+    rc = opt_sub(&sub, argc, argv, c);
+    if (rc == 0)
+        rc = opt_parse(&o, &pos, &npos, argc - 1, argv + 1, c, sub);
+    if (rc == 0 && sub == 0 && npos > 0)
+        rc = opt_usage_error(c, sub, "unexpected argument '%s' (the file goes after --out)",
+                             pos[0]);
+    if (rc == 0 && sub == 2 && !o.pem)
+        rc = opt_usage_error(c, sub, "export needs a format: --pem");
+    if (rc == 0 && sub > 0 && npos == 0)
+        rc = opt_usage_error(c, sub, "missing the key file");
+    if (rc == 0 && npos > 1)
+        rc = opt_usage_error(c, sub, "one key file only: unexpected '%s'", pos[1]);
+    if (rc != 0)
+        return opt_exit(rc);
+    return sub == 0 ? keys_cmd_generate(&o) : keys_cmd_public(&o, pos[0]);
 }

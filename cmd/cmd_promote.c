@@ -1,6 +1,6 @@
 /* promote <from> <to>: evaluate a promotion (check is the same, recording nothing). */
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,67 +19,73 @@
 #include "core/ledger/record.h"
 #include "core/release/release.h"
 
-#define MAX_OVERRIDES 64
-
-enum {
-    OPT_REPO = 1,
-    OPT_POLICY,
-    OPT_POLICY_REF,
-    OPT_COMMIT,
-    OPT_EVIDENCE,
-    OPT_JSON,
-    OPT_GITHUB_API,
-    OPT_GITHUB_REPO,
-    OPT_GITHUB_TIMEOUT,
-    OPT_GITHUB_MAX_WAIT,
-    OPT_RELEASE_PR,
-    OPT_RELEASE_VERSION,
-    OPT_VERBOSE,
-    OPT_KEY,
-    OPT_REMOTE,
-    OPT_NO_REMOTE,
-    OPT_BREAK_GLASS,
-    OPT_REASON,
-    OPT_WAIT,
-    OPT_WAIT_TIMEOUT,
-    OPT_WAIT_INTERVAL,
-    OPT_HELP
-};
-
 struct promote_opts {
-    const char *repo;
-    const char *policy;
-    const char *policy_ref;
+    struct cmd_common c;
     const char *commit;
-    int json;
-    int verbose;
-    const char *github_api;
-    const char *github_repo;
-    double github_timeout; /* seconds; 0: default */
-    long github_max_wait;  /* seconds; -1: default */
-    long release_pr;
+    struct opt_list evidence; /* <gate>=<path> */
+    double release_pr;
     const char *release_version;
-    const char *key;
-    const char *remote;
-    int no_remote;
     int break_glass;
     const char *reason;
-    int wait;
-    double wait_timeout;  /* seconds; 0: default */
-    double wait_interval; /* seconds; 0: default */
-    struct evidence_override overrides[MAX_OVERRIDES];
+    struct evidence_override overrides[OPT_LIST_MAX];
     size_t n_overrides;
     const char *from;
     const char *to;
 };
 
-static int
-usage_error(const struct cmd *c, const char *msg)
-{
-    cmd_fail(EXIT_USAGE, msg);
-    cmd_usage(stderr, c);
-    return EXIT_USAGE;
-}
+#define PO(f) offsetof(struct promote_opts, f)
+
+static const struct opt promote_own[] = {
+    {.name = "commit", .arg = "<rev>", .type = OPT_STRING, .off = PO(commit),
+     .flags = OPT_NONEMPTY, .help = "the commit to promote (default: the tip of <from>'s branch)"},
+    {.name = "evidence", .arg = "<gate>=<path>", .type = OPT_LIST, .off = PO(evidence),
+     .max = OPT_LIST_MAX,
+     .help = "read <gate>'s evidence from <path> (relative to the current directory)"},
+    {.name = "release-pr", .arg = "<n>", .type = OPT_NUMBER, .off = PO(release_pr), .min = 1,
+     .max = 1e9, .flags = OPT_WHOLE, .bad = "--release-pr wants a pull request number",
+     .help = "the release pull request whose approvals also count for roles"},
+    {.name = "release-version", .arg = "<v>", .type = OPT_STRING, .off = PO(release_version),
+     .flags = OPT_NONEMPTY, .help = "the release version (default: the policy's version_file)"},
+    {.name = "break-glass", .type = OPT_FLAG, .off = PO(break_glass), .needs = "reason",
+     .help = "pass a closed deploy window, if the actor holds the break-glass role"},
+    {.name = "reason", .arg = "<text>", .type = OPT_STRING, .off = PO(reason),
+     .flags = OPT_NONEMPTY, .needs = "break-glass",
+     .help = "why the deploy window is passed (with --break-glass)"},
+    {.name = NULL},
+};
+
+static const struct opt_text promote_texts[] = {
+    {"policy",
+     "check only: read the policy from a local file instead of the policy\n"
+     "ref; promote refuses it (exit 2): what is recorded is evaluated\n"
+     "under the policy ref's policy and trusts only its keys", 0, 0},
+    {"policy-ref",
+     "the branch holding .promote/policy.json (default: main, as\n"
+     "refs/remotes/origin/main when it exists, else the local branch)", 0, 0},
+    {"json", "print the decision as one JSON object", 0, 0},
+    {"key",
+     "the signing key (default: PROMOTE_SIGNING_KEY's content, else\n"
+     "$XDG_CONFIG_HOME/promote/key); promote records, check does not", 0, 0},
+    {NULL, NULL, 0, 0},
+};
+
+static const struct opt *const promote_tables[] = {
+    opt_repo_policy, promote_own, opt_json, opt_github, opt_key, opt_remote, opt_wait, NULL,
+};
+static const struct opt *const check_tables[] = {
+    opt_repo_policy, promote_own, opt_json, opt_github, opt_key, opt_remote, NULL,
+};
+
+const struct opt_verb promote_optv = {promote_tables, promote_texts, NULL, NULL};
+const struct opt_verb check_optv = {check_tables, promote_texts, NULL, NULL};
+const struct opt_verb explain_optv = {
+    check_tables, promote_texts, NULL,
+    "  For every gate that does not pass, the remedy the gate computes: lines to cover,\n"
+    "  failing tests and findings, approvals missing per role and who could give them\n"
+    "  (team members other than the author and the promoter), checks with their URLs, the\n"
+    "  release notes missing, when a soak completes, the next deploy window and whether\n"
+    "  break-glass is allowed, a hold and how to lift it. Records and triggers nothing.\n"
+    "  Exit: 0 approved, 1 rejected, 2 usage or policy, 3 could not evaluate, 4 tamper.\n"};
 
 int
 cmd_parse_number(double *out, const char *s, double min, double max)
@@ -99,156 +105,26 @@ cmd_parse_number(double *out, const char *s, double min, double max)
 static int
 parse_opts(struct promote_opts *o, int argc, char **argv, const struct cmd *c)
 {
-    static const struct option longopts[] = {
-        {"repo", required_argument, NULL, OPT_REPO},
-        {"policy", required_argument, NULL, OPT_POLICY},
-        {"policy-ref", required_argument, NULL, OPT_POLICY_REF},
-        {"commit", required_argument, NULL, OPT_COMMIT},
-        {"evidence", required_argument, NULL, OPT_EVIDENCE},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"github-api", required_argument, NULL, OPT_GITHUB_API},
-        {"github-repo", required_argument, NULL, OPT_GITHUB_REPO},
-        {"github-timeout", required_argument, NULL, OPT_GITHUB_TIMEOUT},
-        {"github-max-wait", required_argument, NULL, OPT_GITHUB_MAX_WAIT},
-        {"release-pr", required_argument, NULL, OPT_RELEASE_PR},
-        {"release-version", required_argument, NULL, OPT_RELEASE_VERSION},
-        {"verbose", no_argument, NULL, OPT_VERBOSE},
-        {"key", required_argument, NULL, OPT_KEY},
-        {"remote", required_argument, NULL, OPT_REMOTE},
-        {"no-remote", no_argument, NULL, OPT_NO_REMOTE},
-        {"break-glass", no_argument, NULL, OPT_BREAK_GLASS},
-        {"reason", required_argument, NULL, OPT_REASON},
-        {"wait", no_argument, NULL, OPT_WAIT},
-        {"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
-        {"wait-interval", required_argument, NULL, OPT_WAIT_INTERVAL},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0},
-    };
-    int seen[OPT_HELP + 1] = {0};
-    char msg[256];
-    int ch;
+    char **pos, *eq;
+    int npos, rc;
+    size_t i;
 
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (ch == '?' || ch == ':') {
-            snprintf(msg, sizeof(msg), "unknown option or missing value: '%s'",
-                     argv[optind - 1]);
-            return usage_error(c, msg), -1;
-        }
-        if (ch == 'h' || ch == OPT_HELP) {
-            cmd_usage(stdout, c);
-            return 1;
-        }
-        if (ch != OPT_EVIDENCE && seen[ch]++) {
-            snprintf(msg, sizeof(msg), "option '%s' given twice", argv[optind - 1]);
-            return usage_error(c, msg), -1;
-        }
-        switch (ch) {
-        case OPT_REPO:
-            o->repo = optarg;
-            break;
-        case OPT_POLICY:
-            o->policy = optarg;
-            break;
-        case OPT_POLICY_REF:
-            o->policy_ref = optarg;
-            break;
-        case OPT_COMMIT:
-            o->commit = optarg;
-            break;
-        case OPT_JSON:
-            o->json = 1;
-            break;
-        case OPT_VERBOSE:
-            o->verbose = 1;
-            break;
-        case OPT_KEY:
-            o->key = optarg;
-            break;
-        case OPT_REMOTE:
-            o->remote = optarg;
-            break;
-        case OPT_NO_REMOTE:
-            o->no_remote = 1;
-            break;
-        case OPT_BREAK_GLASS:
-            o->break_glass = 1;
-            break;
-        case OPT_REASON:
-            if (!*optarg)
-                return usage_error(c, "--reason wants a text"), -1;
-            o->reason = optarg;
-            break;
-        case OPT_WAIT:
-            o->wait = 1;
-            break;
-        case OPT_WAIT_TIMEOUT:
-            if (cmd_parse_number(&o->wait_timeout, optarg, 1, 86400) < 0)
-                return usage_error(c, "--wait-timeout wants seconds (1 to 86400)"), -1;
-            break;
-        case OPT_WAIT_INTERVAL:
-            if (cmd_parse_number(&o->wait_interval, optarg, 0.01, 3600) < 0)
-                return usage_error(c, "--wait-interval wants seconds (0.01 to 3600)"), -1;
-            break;
-        case OPT_GITHUB_API:
-            o->github_api = optarg;
-            break;
-        case OPT_GITHUB_REPO:
-            o->github_repo = optarg;
-            break;
-        case OPT_RELEASE_VERSION:
-            if (!*optarg)
-                return usage_error(c, "--release-version wants a version"), -1;
-            o->release_version = optarg;
-            break;
-        case OPT_GITHUB_TIMEOUT:
-            if (cmd_parse_number(&o->github_timeout, optarg, 0.001, 3600) < 0)
-                return usage_error(c, "--github-timeout wants seconds (0.001 to 3600)"), -1;
-            break;
-        case OPT_GITHUB_MAX_WAIT: {
-            double v;
-
-            if (cmd_parse_number(&v, optarg, 0, 86400) < 0)
-                return usage_error(c, "--github-max-wait wants seconds (0 to 86400)"), -1;
-            o->github_max_wait = (long)v;
-            break;
-        }
-        case OPT_RELEASE_PR: {
-            double v;
-
-            if (cmd_parse_number(&v, optarg, 1, 1e9) < 0 || v != (double)(long)v)
-                return usage_error(c, "--release-pr wants a pull request number"), -1;
-            o->release_pr = (long)v;
-            break;
-        }
-        case OPT_EVIDENCE: {
-            char *eq = strchr(optarg, '=');
-
-            if (!eq || eq == optarg || !eq[1])
-                return usage_error(c, "--evidence wants <gate>=<path>"), -1;
-            if (o->n_overrides == MAX_OVERRIDES)
-                return usage_error(c, "too many --evidence options"), -1;
-            *eq = '\0';
-            o->overrides[o->n_overrides].gate = optarg;
-            o->overrides[o->n_overrides].path = eq + 1;
-            o->n_overrides++;
-            break;
-        }
-        }
+    rc = opt_parse(o, &pos, &npos, argc, argv, c, -1);
+    if (rc != 0)
+        return rc;
+    for (i = 0; i < o->evidence.n; i++) {
+        eq = strchr(o->evidence.v[i], '=');
+        if (!eq || eq == o->evidence.v[i] || !eq[1])
+            return opt_usage_error(c, -1, "--evidence wants <gate>=<path>");
+        *eq = '\0';
+        o->overrides[i].gate = o->evidence.v[i];
+        o->overrides[i].path = eq + 1;
     }
-    if (o->policy && o->policy_ref)
-        return usage_error(c, "--policy and --policy-ref cannot be used together"), -1;
-    if (o->remote && o->no_remote)
-        return usage_error(c, "--remote and --no-remote cannot be used together"), -1;
-    if ((o->wait_timeout > 0 || o->wait_interval > 0) && !o->wait)
-        return usage_error(c, "--wait-timeout and --wait-interval go with --wait"), -1;
-    if (o->break_glass != (o->reason != NULL))
-        return usage_error(c, "--break-glass and --reason go together"), -1;
-    if (argc - optind != 2)
-        return usage_error(c, "expected two environments: <from> <to>"), -1;
-    o->from = argv[optind];
-    o->to = argv[optind + 1];
+    o->n_overrides = o->evidence.n;
+    if (npos != 2)
+        return opt_usage_error(c, -1, "expected two environments: <from> <to>");
+    o->from = pos[0];
+    o->to = pos[1];
     return 0;
 }
 
@@ -308,21 +184,21 @@ cmd_repo_open(struct repo **out, const char *path, const char *github_api, struc
 /* GitHub settings: flags, else the environment, else the origin remote. */
 void
 cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_github_bufs *b,
-                  struct repo *repo, const struct cmd_github_opts *o)
+                  struct repo *repo, const struct cmd_common *o)
 {
     char url[1024];
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 
     memset(cfg, 0, sizeof(*cfg));
-    cfg->api_base = o->api ? o->api : env_or("GITHUB_API_URL", GH_DEFAULT_API);
-    cfg->repo = o->repo ? o->repo : env_or("GITHUB_REPOSITORY", NULL);
+    cfg->api_base = o->github_api ? o->github_api : env_or("GITHUB_API_URL", GH_DEFAULT_API);
+    cfg->repo = o->github_repo ? o->github_repo : env_or("GITHUB_REPOSITORY", NULL);
     if (!cfg->repo && repo_remote_url(repo, "origin", url, sizeof(url)) == 0 &&
         gh_repo_from_url(b->repo, sizeof(b->repo), url) == 0)
         cfg->repo = b->repo;
-    cfg->timeout_ms = o->timeout > 0 ? (long)(o->timeout * 1000.0) : 0;
-    if (cfg->timeout_ms == 0 && o->timeout > 0)
+    cfg->timeout_ms = o->github_timeout > 0 ? (long)(o->github_timeout * 1000.0) : 0;
+    if (cfg->timeout_ms == 0 && o->github_timeout > 0)
         cfg->timeout_ms = 1;
-    cfg->max_wait_s = o->max_wait;
+    cfg->max_wait_s = o->github_max_wait < 0 ? -1 : (long)o->github_max_wait;
     if (xdg && xdg[0] == '/')
         snprintf(b->cache, sizeof(b->cache), "%s/promote", xdg);
     else if (home && home[0] == '/')
@@ -386,7 +262,7 @@ actions_report(const struct promotion *p, const char *verdict, const char *error
     r.decision_id = p->res.recorded ? p->res.record.entry.id : NULL;
     r.tag = p->res.deployed > 0 ? p->res.deploy.tag : NULL;
     r.error = error;
-    return ghactions_report(p->o.json ? stderr : stdout, getenv("GITHUB_STEP_SUMMARY"),
+    return ghactions_report(p->o.c.json ? stderr : stdout, getenv("GITHUB_STEP_SUMMARY"),
                             getenv("GITHUB_OUTPUT"), &r, e);
 }
 
@@ -398,7 +274,7 @@ open_for_record(struct promotion *p, struct err *e)
     const char *server = getenv("GITHUB_SERVER_URL");
 
     /* a decision that cannot be recorded is not made: refuse before any gate runs */
-    if (keys_load(&p->key, p->o.key, e) < 0)
+    if (keys_load(&p->key, p->o.c.key, e) < 0)
         return err_prefix(e, "no usable signing key (use 'promote check' for an unrecorded "
                              "evaluation)");
     record_repo_uri(p->repo_uri, sizeof(p->repo_uri), p->repo, p->ghc.repo, server);
@@ -409,8 +285,8 @@ open_for_record(struct promotion *p, struct err *e)
     p->rq.repo = p->repo;
     p->rq.policy = p->policy;
     p->rq.key = p->key;
-    p->rq.remote = p->o.remote;
-    p->rq.no_remote = p->o.no_remote;
+    p->rq.remote = p->o.c.remote;
+    p->rq.no_remote = p->o.c.no_remote;
     p->rq.repo_uri = p->repo_uri;
     p->rq.run_url = p->run_url[0] ? p->run_url : NULL;
     p->rq.gh = &p->ghc;
@@ -429,11 +305,11 @@ open_for_check(struct promotion *p, struct err *e)
     memset(&lr, 0, sizeof(lr));
     lr.repo = p->repo;
     lr.keys = &p->lk;
-    lr.remote = p->o.remote;
-    lr.no_remote = p->o.no_remote || !p->o.remote;
+    lr.remote = p->o.c.remote;
+    lr.no_remote = p->o.c.no_remote || !p->o.c.remote;
     lr.history = 1;
     lr.focus = &p->focus;
-    if (ledger_keys_for(&p->lk, p->repo, p->policy, p->o.policy_ref, e) < 0 ||
+    if (ledger_keys_for(&p->lk, p->repo, p->policy, p->o.c.policy_ref, e) < 0 ||
         ledger_open(&p->led, &lr, e) < 0)
         return -1;
     p->opened = 1;
@@ -446,16 +322,14 @@ static int
 promotion_open(struct promotion *p, struct err *e)
 {
     const struct promote_opts *o = &p->o;
-    struct cmd_github_opts gho = {o->github_api, o->github_repo, o->github_timeout,
-                                  o->github_max_wait, o->verbose};
     struct engine_req *req = &p->req;
     struct err ce = ERR_INIT;
 
-    if (cmd_repo_open(&p->repo, o->repo, o->github_api, e) < 0 ||
-        cmd_load_policy(&p->policy, p->repo, o->policy, o->policy_ref, e) < 0 ||
+    if (cmd_repo_open(&p->repo, o->c.repo, o->c.github_api, e) < 0 ||
+        cmd_load_policy(&p->policy, p->repo, o->c.policy, o->c.policy_ref, e) < 0 ||
         clock_now(&req->now, e) < 0) /* the decision is of the moment it is evaluated */
         return -1;
-    cmd_github_config(&p->ghc, &p->actor, &p->ghb, p->repo, &gho);
+    cmd_github_config(&p->ghc, &p->actor, &p->ghb, p->repo, &o->c);
     req->policy = p->policy;
     req->repo = p->repo;
     req->from = o->from;
@@ -467,7 +341,7 @@ promotion_open(struct promotion *p, struct err *e)
     req->break_glass_reason = o->reason;
     req->gh = &p->ghc;
     req->actor_env = &p->actor;
-    req->release_pr = o->release_pr;
+    req->release_pr = (long)o->release_pr;
     req->release_version = o->release_version;
     req->explain = p->mode == PROMOTE_EXPLAIN;
     if (o->commit && repo_resolve_commit(p->repo, o->commit, p->focus_commit, &ce) == 0)
@@ -487,7 +361,7 @@ promotion_print(const struct promotion *p, struct err *e)
     json_t *doc;
     int rc = 0;
 
-    if (!p->o.json) {
+    if (!p->o.c.json) {
         if (p->mode == PROMOTE_EXPLAIN)
             explain_text(stdout, &p->d, &oo);
         else
@@ -495,7 +369,7 @@ promotion_print(const struct promotion *p, struct err *e)
         if (p->opened && pol->local_override)
             out_audit_log_text(stdout, p->led.v.size, p->lk.source, p->lk.local);
         if (p->res.recorded)
-            out_promotion_text(stdout, &p->res, pol->audit_ref, p->o.wait);
+            out_promotion_text(stdout, &p->res, pol->audit_ref, p->o.c.wait);
         return 0;
     }
     doc = p->mode == PROMOTE_EXPLAIN ? explain_json(&p->d) : out_decision_json(&p->d);
@@ -525,7 +399,7 @@ already_deployed(const struct promotion *p, struct err *e)
         return p->mode != PROMOTE_RECORD ? 0 : -1;
     if (!dep)
         return 0;
-    if (!p->o.json) {
+    if (!p->o.c.json) {
         out_already_deployed_text(stdout, p->o.to, commit, dep);
         return 1;
     }
@@ -561,14 +435,11 @@ promote_run(int argc, char **argv, enum promote_mode mode)
 
     memset(&p, 0, sizeof(p));
     p.mode = mode;
-    p.o.github_max_wait = -1;
     rc = parse_opts(&p.o, argc, argv, c);
     if (rc != 0)
-        return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
-    if (mode != PROMOTE_RECORD && p.o.wait)
-        return usage_error(c, "check triggers nothing: --wait goes with promote");
-    if (mode == PROMOTE_RECORD && p.o.policy)
-        return cmd_refuse_local_policy(p.o.policy, "promote");
+        return opt_exit(rc);
+    if (mode == PROMOTE_RECORD && p.o.c.policy)
+        return cmd_refuse_local_policy(p.o.c.policy, "promote");
     rc = promotion_open(&p, &e) < 0 ? -1 : already_deployed(&p, &e);
     if (rc != 0)
         goto done;
@@ -580,9 +451,9 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         explain_localize(&p.d, p.policy);
     rr.rq = &p.rq;
     rr.gh = &p.ghc;
-    rr.wait = p.o.wait;
-    rr.wait_timeout = p.o.wait_timeout;
-    rr.wait_interval = p.o.wait_interval;
+    rr.wait = p.o.c.wait;
+    rr.wait_timeout = p.o.c.wait_timeout;
+    rr.wait_interval = p.o.c.wait_interval;
     if (mode == PROMOTE_RECORD &&
         release_promotion(&p.res, &rr, &p.d, p.req.now, p.base, &e) < 0)
         goto done;
@@ -597,7 +468,7 @@ done:
     } else {
         code = release_exit_code(&p.res, decision_exit_code(p.d.verdict), why, sizeof(why));
         if (p.res.superseded) /* with --json the document says it (superseded_by) */
-            fprintf(p.o.json ? stderr : stdout, "%s\n", why);
+            fprintf(p.o.c.json ? stderr : stdout, "%s\n", why);
         else if (why[0])
             cmd_fail(code, why);
         if (actions_report(&p, p.res.superseded ? "rejected" : decision_verdict_name(p.d.verdict),

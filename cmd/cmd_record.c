@@ -1,5 +1,5 @@
 /* promote record deployed|dr-test, promote hold|unhold: signed events in the audit log. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,112 +15,83 @@
 #include "core/ledger/record.h"
 #include "core/report/report.h"
 
-enum {
-    R_ENV = 1,
-    R_COMMIT,
-    R_DEPLOYMENT,
-    R_RESULT,
-    R_EVIDENCE,
-    R_NOTE,
-    R_REASON,
-    R_KEY,
-    R_REPO,
-    R_POLICY,
-    R_POLICY_REF,
-    R_REMOTE,
-    R_NO_REMOTE,
-    R_JSON,
-    R_HELP
-};
+enum { S_DEPLOYED = 1 << 0, S_DR_TEST = 1 << 1 };
 
 struct event_opts {
+    struct cmd_common c;
     const char *env, *commit, *deployment, *result, *evidence, *note, *reason;
-    const char *key, *repo, *policy, *policy_ref, *remote;
-    int no_remote, json;
 };
 
-static const char *const record_usage =
-    "usage: promote record deployed --env <env> --commit <rev> --result success|failure\n"
-    "                              [--deployment <id>]\n"
-    "       promote record dr-test --env <env> --result pass|fail [--evidence <file>]\n"
-    "                              [--note <text>]\n"
-    "  common: [--key <file>] [--repo <dir>] [--policy-ref <ref>]\n"
-    "          [--remote <name> | --no-remote] [--json]\n";
+#define EO(f) offsetof(struct event_opts, f)
 
-static const char *const hold_usage =
-    "usage: promote hold <env> --reason <text> [<common options>]\n"
-    "       promote unhold <env> --reason <text> [<common options>]\n"
-    "  common: [--key <file>] [--repo <dir>] [--policy-ref <ref>]\n"
-    "          [--remote <name> | --no-remote] [--json]\n";
+static const struct opt record_own[] = {
+    {.name = "env", .arg = "<env>", .type = OPT_STRING, .off = EO(env), .flags = OPT_NONEMPTY,
+     .help = "the environment the event is about"},
+    {.name = "commit", .arg = "<rev>", .type = OPT_STRING, .off = EO(commit),
+     .flags = OPT_NONEMPTY,
+     .help = "the commit (dr-test default: the one deployed in <env>, else the\n"
+             "tip of its branch)"},
+    {.name = "result", .arg = "<result>", .type = OPT_STRING, .off = EO(result),
+     .flags = OPT_NONEMPTY, .help = "deployed: success or failure; dr-test: pass or fail"},
+    {.name = "deployment", .arg = "<id>", .type = OPT_STRING, .off = EO(deployment),
+     .flags = OPT_NONEMPTY, .subs = S_DEPLOYED,
+     .help = "deployed: the deployment's id (e.g. the GitHub deployment)"},
+    {.name = "evidence", .arg = "<file>", .type = OPT_STRING, .off = EO(evidence),
+     .flags = OPT_NONEMPTY, .subs = S_DR_TEST,
+     .help = "dr-test: a file the entry names with its SHA-256"},
+    {.name = "note", .arg = "<text>", .type = OPT_STRING, .off = EO(note), .flags = OPT_NONEMPTY,
+     .subs = S_DR_TEST, .help = "dr-test: a note recorded with the result"},
+    {.name = NULL},
+};
 
+static const struct opt hold_own[] = {
+    {.name = "reason", .arg = "<text>", .type = OPT_STRING, .off = EO(reason),
+     .flags = OPT_NONEMPTY, .help = "why (recorded in the signed entry)"},
+    {.name = NULL},
+};
+
+static const struct opt_text event_texts[] = {
+    {"policy", NULL, OPT_HIDDEN, 0}, /* refused: what is recorded uses the protected policy */
+    {"json", "print the recorded entry as one JSON object", 0, 0},
+    {NULL, NULL, 0, 0},
+};
+
+static const struct opt *const record_tables[] = {
+    record_own, opt_key, opt_repo_policy, opt_remote, opt_json, NULL,
+};
+static const struct opt *const hold_tables[] = {
+    hold_own, opt_key, opt_repo_policy, opt_remote, opt_json, NULL,
+};
+
+static const struct opt_sub record_subs[] = {
+    {"deployed", "promote record deployed --env <env> --commit <rev> --result success|failure\n"
+                 "                              [--deployment <id>] [<common options>]"},
+    {"dr-test", "promote record dr-test --env <env> --result pass|fail [--evidence <file>]\n"
+                "                              [--note <text>] [<common options>]"},
+    {NULL, NULL},
+};
+
+#define EVENT_COMMON                                                                               \
+    "  common: [--key <file>] [--repo <dir>] [--policy-ref <ref>]\n"                              \
+    "          [--remote <name> | --no-remote] [--json]\n"
+
+const struct opt_verb record_optv = {record_tables, event_texts, record_subs, EVENT_COMMON};
+const struct opt_verb hold_optv = {hold_tables, event_texts, NULL, NULL};
+
+/* 0 parsed, 1 help printed, -1 usage error (printed). */
 static int
-parse(struct event_opts *o, int argc, char **argv, const char *usage, const char **pos)
+parse(struct event_opts *o, int argc, char **argv, const struct cmd *c, int sub,
+      const char **pos)
 {
-    static const struct option lo[] = {
-        {"env", required_argument, NULL, R_ENV},
-        {"commit", required_argument, NULL, R_COMMIT},
-        {"deployment", required_argument, NULL, R_DEPLOYMENT},
-        {"result", required_argument, NULL, R_RESULT},
-        {"evidence", required_argument, NULL, R_EVIDENCE},
-        {"note", required_argument, NULL, R_NOTE},
-        {"reason", required_argument, NULL, R_REASON},
-        {"key", required_argument, NULL, R_KEY},
-        {"repo", required_argument, NULL, R_REPO},
-        {"policy", required_argument, NULL, R_POLICY},
-        {"policy-ref", required_argument, NULL, R_POLICY_REF},
-        {"remote", required_argument, NULL, R_REMOTE},
-        {"no-remote", no_argument, NULL, R_NO_REMOTE},
-        {"json", no_argument, NULL, R_JSON},
-        {"help", no_argument, NULL, R_HELP},
-        {NULL, 0, NULL, 0},
-    };
-    const char **slot[R_HELP + 1] = {NULL};
-    int seen[R_HELP + 1] = {0}, ch;
+    char **p;
+    int n, rc;
 
-    slot[R_ENV] = &o->env;
-    slot[R_COMMIT] = &o->commit;
-    slot[R_DEPLOYMENT] = &o->deployment;
-    slot[R_RESULT] = &o->result;
-    slot[R_EVIDENCE] = &o->evidence;
-    slot[R_NOTE] = &o->note;
-    slot[R_REASON] = &o->reason;
-    slot[R_KEY] = &o->key;
-    slot[R_REPO] = &o->repo;
-    slot[R_POLICY] = &o->policy;
-    slot[R_POLICY_REF] = &o->policy_ref;
-    slot[R_REMOTE] = &o->remote;
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (ch == 'h' || ch == R_HELP) {
-            fputs(usage, stdout);
-            return 1;
-        }
-        if (ch == '?' || ch == ':' || seen[ch]++) {
-            cmd_failf(EXIT_USAGE, "unknown, repeated or incomplete option '%s'",
-                      argv[optind - 1]);
-            fputs(usage, stderr);
-            return -1;
-        }
-        if (ch == R_NO_REMOTE)
-            o->no_remote = 1;
-        else if (ch == R_JSON)
-            o->json = 1;
-        else if (!*optarg) {
-            cmd_failf(EXIT_USAGE, "'%s' wants a value", argv[optind - 1]);
-            return -1;
-        } else
-            *slot[ch] = optarg;
-    }
-    if (o->remote && o->no_remote) {
-        cmd_fail(EXIT_USAGE, "--remote and --no-remote cannot be used together");
-        return -1;
-    }
-    *pos = optind < argc ? argv[optind] : NULL;
-    if (optind + (*pos ? 1 : 0) < argc) {
-        fputs(usage, stderr);
-        return -1;
-    }
+    rc = opt_parse(o, &p, &n, argc, argv, c, sub);
+    if (rc != 0)
+        return rc;
+    if (n > 1)
+        return opt_usage_error(c, sub, "unexpected argument '%s'", p[1]);
+    *pos = n ? p[0] : NULL;
     return 0;
 }
 
@@ -150,7 +121,7 @@ event_commit(char out[41], struct repo *repo, const struct policy *p, const char
 static int
 event_actor(char *login, size_t loginsz, struct repo *repo, struct err *e)
 {
-    struct cmd_github_opts o = {NULL, NULL, 0, -1, 0};
+    struct cmd_common o = {.github_max_wait = -1};
     struct cmd_github_bufs b;
     struct gh_config ghc;
     struct actor_env env;
@@ -190,21 +161,21 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     uint64_t base = 0;
     time_t now;
     int code = EXIT_OK;
-    struct cmd_github_opts go = {NULL, NULL, 0, -1, 0};
     struct cmd_github_bufs gb;
     struct gh_config ghc;
     struct actor_env aenv;
     struct loghome home;
 
     memset(&rq, 0, sizeof(rq));
-    if (cmd_repo_open(&repo, o->repo, NULL, &e) < 0 ||
-        cmd_load_policy(&policy, repo, o->policy, o->policy_ref, &e) < 0 || clock_now(&now, &e) < 0)
+    if (cmd_repo_open(&repo, o->c.repo, NULL, &e) < 0 ||
+        cmd_load_policy(&policy, repo, o->c.policy, o->c.policy_ref, &e) < 0 ||
+        clock_now(&now, &e) < 0)
         goto fail;
     if (!policy_env(policy, o->env)) {
         err_set(&e, EXIT_USAGE, "unknown environment '%s' (policy '%s')", o->env, policy->source);
         goto fail;
     }
-    if (keys_load(&key, o->key, &e) < 0) {
+    if (keys_load(&key, o->c.key, &e) < 0) {
         err_prefix(&e, "no usable signing key");
         goto fail;
     }
@@ -216,10 +187,10 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     rq.repo = repo;
     rq.policy = policy;
     rq.key = key;
-    rq.remote = o->remote;
-    rq.no_remote = o->no_remote;
+    rq.remote = o->c.remote;
+    rq.no_remote = o->c.no_remote;
     rq.repo_uri = repo_uri;
-    cmd_github_config(&ghc, &aenv, &gb, repo, &go);
+    cmd_github_config(&ghc, &aenv, &gb, repo, &o->c);
     rq.gh = &ghc;
     rq.home = &home;
     rq.focus = &focus;
@@ -236,7 +207,7 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     }
     if (record_statement(&rr, &rq, st, &e) < 0)
         goto fail;
-    if (o->json) {
+    if (o->c.json) {
         doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:b, s:s?}", "schema_version",
                         OUT_SCHEMA_VERSION, "kind", kind, "env", o->env, "commit", commit, "seq",
                         (json_int_t)rr.entry.seq, "id", rr.entry.id, "pushed", rr.pushed,
@@ -261,46 +232,35 @@ done:
     return code == EXIT_OK ? cmd_finish(code) : code;
 }
 
-static int
-bad_usage(const char *usage, const char *msg)
-{
-    cmd_fail(EXIT_USAGE, msg);
-    fputs(usage, stderr);
-    return EXIT_USAGE;
-}
-
 int
 cmd_record(int argc, char **argv)
 {
+    const struct cmd *c = cmd_find("record");
     struct event_opts o;
     const char *pos = NULL;
     json_t *fields;
-    int rc;
+    int rc, sub;
 
     memset(&o, 0, sizeof(o));
-    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        if (argc < 2)
-            return bad_usage(record_usage, "record what?");
-        fputs(record_usage, stdout);
-        return cmd_finish(EXIT_OK);
-    }
-    rc = parse(&o, argc - 1, argv + 1, record_usage, &pos);
+    rc = opt_sub(&sub, argc, argv, c);
+    if (rc == 0)
+        rc = parse(&o, argc - 1, argv + 1, c, sub, &pos);
     if (rc)
-        return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
-    if (o.policy)
-        return cmd_refuse_local_policy(o.policy, "record");
+        return opt_exit(rc);
+    if (o.c.policy)
+        return cmd_refuse_local_policy(o.c.policy, "record");
     if (pos)
-        return bad_usage(record_usage, "unexpected argument");
+        return opt_exit(opt_usage_error(c, sub, "unexpected argument '%s'", pos));
     if (!o.env)
-        return bad_usage(record_usage, "--env is required");
+        return opt_exit(opt_usage_error(c, sub, "--env is required"));
     if (strcmp(argv[1], "deployed") == 0) {
         if (!o.commit || !o.result ||
             (strcmp(o.result, "success") != 0 && strcmp(o.result, "failure") != 0))
-            return bad_usage(record_usage, "record deployed wants --commit and --result success|failure");
+            return opt_exit(opt_usage_error(
+                c, sub, "record deployed wants --commit and --result success|failure"));
         fields = json_pack("{s:s, s:s?}", "result", o.result, "deployment", o.deployment);
         return record_event_run("deployment", &o, fields);
-    }
-    if (strcmp(argv[1], "dr-test") == 0) {
+    } else {
         struct report_file_hash {
             unsigned char sha[32];
         } h;
@@ -308,7 +268,7 @@ cmd_record(int argc, char **argv)
         struct err e = ERR_INIT;
 
         if (!o.result || (strcmp(o.result, "pass") != 0 && strcmp(o.result, "fail") != 0))
-            return bad_usage(record_usage, "record dr-test wants --result pass|fail");
+            return opt_exit(opt_usage_error(c, sub, "record dr-test wants --result pass|fail"));
         fields = json_pack("{s:s, s:s?}", "result", o.result, "note", o.note);
         if (o.evidence) {
             if (report_hash_file(h.sha, o.evidence, &e) < 0) {
@@ -321,26 +281,24 @@ cmd_record(int argc, char **argv)
         }
         return record_event_run("dr_test", &o, fields);
     }
-    return bad_usage(record_usage, "unknown record command");
 }
 
 static int
 hold_run(int argc, char **argv, const char *kind)
 {
+    const struct cmd *c = cmd_find(kind);
     struct event_opts o;
     const char *pos = NULL;
     int rc;
 
     memset(&o, 0, sizeof(o));
-    rc = parse(&o, argc, argv, hold_usage, &pos);
+    rc = parse(&o, argc, argv, c, -1, &pos);
     if (rc)
-        return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
-    if (o.policy)
-        return cmd_refuse_local_policy(o.policy, kind);
+        return opt_exit(rc);
+    if (o.c.policy)
+        return cmd_refuse_local_policy(o.c.policy, kind);
     if (!pos || !o.reason)
-        return bad_usage(hold_usage, "an environment and --reason are required");
-    if (o.env || o.commit || o.result || o.deployment || o.evidence || o.note)
-        return bad_usage(hold_usage, "unexpected option");
+        return opt_exit(opt_usage_error(c, -1, "an environment and --reason are required"));
     o.env = pos;
     return record_event_run(kind, &o, json_pack("{s:s}", "reason", o.reason));
 }

@@ -1,4 +1,5 @@
 /* promote replay: what another policy would have decided on the recorded decisions. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,14 +11,44 @@
 #include "core/insight/replay.h"
 #include "core/git/repo.h"
 
-static int
-bad_usage(const char *msg)
-{
-    if (msg)
-        cmd_fail(EXIT_USAGE, msg);
-    cmd_usage(stderr, cmd_find("replay"));
-    return EXIT_USAGE;
-}
+struct replay_opts {
+    struct cmd_common c;
+    const char *env, *since, *until;
+};
+
+#define RO(f) offsetof(struct replay_opts, f)
+
+static const struct opt replay_own[] = {
+    {.name = "env", .arg = "<env>", .type = OPT_STRING, .off = RO(env), .flags = OPT_NONEMPTY,
+     .help = "only decisions into <env>"},
+    {.name = "since", .arg = "<time>", .type = OPT_STRING, .off = RO(since),
+     .flags = OPT_NONEMPTY, .help = "only decisions at or after <time> (RFC 3339 UTC)"},
+    {.name = "until", .arg = "<time>", .type = OPT_STRING, .off = RO(until),
+     .flags = OPT_NONEMPTY, .help = "only decisions at or before <time> (RFC 3339 UTC)"},
+    {.name = NULL},
+};
+
+static const struct opt_text replay_texts[] = {
+    {"policy", "the policy to replay against (a local file)", 0, 0},
+    {"policy-ref", "... or the policy on this branch (default: main)", 0, 0},
+    {"repo", "the git repository (default: the current directory's)", 0, 0},
+    {"remote", "fetch the audit log from this remote first (default: origin)", 0, 0},
+    {"no-remote", "read this clone's log only", 0, 0},
+    {NULL, NULL, 0, 0},
+};
+
+static const struct opt *const replay_tables[] = {
+    opt_repo_policy, replay_own, opt_json, opt_remote, NULL,
+};
+
+const struct opt_verb replay_optv = {
+    replay_tables, replay_texts, NULL,
+    "  The log is verified with the protected policy's keys first. Each decision is\n"
+    "  evaluated again from what it recorded (each gate's evidence) under the other policy;\n"
+    "  every decision whose verdict would change is listed with the gates that flip. A gate\n"
+    "  whose evidence the record lacks is 'not replayable', never guessed.\n"
+    "  Exit: 0 no verdict changes, 1 some would, 2 usage or policy, 3 the log cannot be\n"
+    "  read, 4 the log fails to verify.\n"};
 
 static void
 print_text(const json_t *r, const struct policy *p)
@@ -78,9 +109,11 @@ print_text(const json_t *r, const struct policy *p)
 int
 cmd_replay(int argc, char **argv)
 {
-    const char *repo_dir = NULL, *pfile = NULL, *pref = NULL, *remote = NULL, *env = NULL;
-    const char *since = NULL, *until = NULL;
-    int json = 0, no_remote = 0, i, code = EXIT_OK;
+    const struct cmd *c = cmd_find("replay");
+    struct replay_opts o;
+    const char *pfile, *pref, *env, *since, *until;
+    char **pos;
+    int npos, rc, code = EXIT_OK;
     struct repo *repo = NULL;
     struct policy *p = NULL, *prot = NULL;
     struct ledger_keys lk;
@@ -92,53 +125,28 @@ cmd_replay(int argc, char **argv)
 
     memset(&led, 0, sizeof(led));
     memset(&rq, 0, sizeof(rq));
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char **slot = NULL;
-
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            cmd_usage(stdout, cmd_find("replay"));
-            return cmd_finish(EXIT_OK);
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-            continue;
-        } else if (strcmp(a, "--no-remote") == 0) {
-            no_remote = 1;
-            continue;
-        } else if (strcmp(a, "--repo") == 0) {
-            slot = &repo_dir;
-        } else if (strcmp(a, "--policy") == 0) {
-            slot = &pfile;
-        } else if (strcmp(a, "--policy-ref") == 0) {
-            slot = &pref;
-        } else if (strcmp(a, "--remote") == 0) {
-            slot = &remote;
-        } else if (strcmp(a, "--env") == 0) {
-            slot = &env;
-        } else if (strcmp(a, "--since") == 0) {
-            slot = &since;
-        } else if (strcmp(a, "--until") == 0) {
-            slot = &until;
-        } else {
-            return bad_usage(a[0] == '-' ? "unknown option" : "unexpected argument");
-        }
-        if (i + 1 >= argc || *slot)
-            return bad_usage(*slot ? "option given twice" : "option wants a value");
-        *slot = argv[++i];
-    }
-    if (pfile && pref)
-        return bad_usage("--policy and --policy-ref cannot be used together");
-    if (remote && no_remote)
-        return bad_usage("--remote and --no-remote cannot be used together");
+    memset(&o, 0, sizeof(o));
+    rc = opt_parse(&o, &pos, &npos, argc, argv, c, -1);
+    if (rc != 0)
+        return opt_exit(rc);
+    if (npos > 0)
+        return opt_usage_error(c, -1, "unexpected argument '%s'", pos[0]), EXIT_USAGE;
+    pfile = o.c.policy;
+    pref = o.c.policy_ref;
+    env = o.env;
+    since = o.since;
+    until = o.until;
     if (since && (rq.since = history_parse_time(since)) == (time_t)-1)
-        return bad_usage("--since wants an RFC 3339 UTC time (2026-11-04T08:00:00Z)");
+        return opt_usage_error(c, -1, "--since wants an RFC 3339 UTC time (2026-11-04T08:00:00Z)"),
+               EXIT_USAGE;
     if (until && (rq.until = history_parse_time(until)) == (time_t)-1)
-        return bad_usage("--until wants an RFC 3339 UTC time (2026-11-04T08:00:00Z)");
+        return opt_usage_error(c, -1, "--until wants an RFC 3339 UTC time (2026-11-04T08:00:00Z)"),
+               EXIT_USAGE;
     memset(&lr, 0, sizeof(lr));
     lr.keys = &lk;
-    lr.remote = remote;
-    lr.no_remote = no_remote;
-    if (cmd_repo_open(&repo, repo_dir, NULL, &e) < 0 ||
+    lr.remote = o.c.remote;
+    lr.no_remote = o.c.no_remote;
+    if (cmd_repo_open(&repo, o.c.repo, NULL, &e) < 0 ||
         cmd_load_policy(&p, repo, pfile, pref, &e) < 0)
         goto fail;
     /* the log is verified with the protected policy's keys, never the replayed policy's */
@@ -162,7 +170,7 @@ cmd_replay(int argc, char **argv)
     rq.env = env;
     if (replay_run(&r, &rq, &e) < 0)
         goto fail;
-    if (json) {
+    if (o.c.json) {
         json_t *doc = json_pack("{s:i, s:{s:s, s:s, s:b}, s:{s:I, s:s}, s:s?, s:s?, s:s?, s:O, "
                                 "s:O, s:O, s:O, s:O}",
                                 "schema_version", OUT_SCHEMA_VERSION, "policy", "source",

@@ -1,6 +1,6 @@
 /* promote report: DORA's four keys, flow and gates, and change-control evidence for one
  * environment, from the verified audit log of one or more repositories and git. */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,24 +22,52 @@
 #define REPORT_DEFAULT_DAYS 90
 #define REPORT_MAX_COMMITS 100000 /* commits dated per deployment */
 
-enum {
-    O_ENV = 1,
-    O_SINCE,
-    O_UNTIL,
-    O_FORMAT,
-    O_OUT,
-    O_REPO,
-    O_HELP
-};
-
-enum report_fmt { F_TEXT, F_MARKDOWN, F_JSON, F_HTML };
+enum report_fmt { F_TEXT, F_MARKDOWN, F_JSON, F_HTML }; /* the order of --format's choices */
 
 struct report_opts {
+    struct cmd_common c;
     const char *env, *since, *until, *out;
-    const char *repos[REPORT_MAX_REPOS];
-    size_t n_repos;
-    enum report_fmt format;
+    struct opt_list repos;
+    int format; /* enum report_fmt */
 };
+
+#define RO(f) offsetof(struct report_opts, f)
+
+static const struct opt report_own[] = {
+    {.name = "env", .arg = "<env>", .type = OPT_STRING, .off = RO(env), .flags = OPT_NONEMPTY,
+     .help = "the environment reported on (default: prod)"},
+    {.name = "since", .arg = "<time>", .type = OPT_STRING, .off = RO(since),
+     .flags = OPT_NONEMPTY,
+     .help = "the window's start: 2026-09-01 or 2026-09-01T00:00:00Z\n"
+             "(default: 90 days before --until)"},
+    {.name = "until", .arg = "<time>", .type = OPT_STRING, .off = RO(until),
+     .flags = OPT_NONEMPTY,
+     .help = "the window's end, exclusive; a date counts whole (default: now)"},
+    {.name = "format", .arg = "<f>", .type = OPT_CHOICE, .off = RO(format),
+     .choices = "text|markdown|json|html", .bad = "--format is text, markdown, json or html",
+     .help = "text (default; colour on a terminal unless NO_COLOR is set),\n"
+             "markdown, json (docs/json-output.md) or html (one self-contained\n"
+             "file with inline SVG charts)"},
+    {.name = "out", .arg = "<file>", .type = OPT_STRING, .off = RO(out), .flags = OPT_NONEMPTY,
+     .help = "write the report to <file> (atomically) instead of stdout"},
+    {.name = "repo", .arg = "<dir>", .type = OPT_LIST, .off = RO(repos),
+     .max = REPORT_MAX_REPOS, .flags = OPT_NONEMPTY,
+     .help = "a repository whose log is read; give it more than once to combine\n"
+             "several logs (each verified on its own) into one view"},
+    {.name = NULL},
+};
+
+static const struct opt *const report_tables[] = {report_own, NULL};
+
+const struct opt_verb report_optv = {
+    report_tables, NULL, NULL,
+    "  Each clone's log is read as it is (nothing is fetched: 'promote audit verify' brings\n"
+    "  it up to date) and verified, with the trusted keys of the policy on main, before a\n"
+    "  single entry is read; the report names the checkpoint it was computed from and the\n"
+    "  'promote audit verify --expect' command that checks it. Lead time reads commit\n"
+    "  times from git. Bands: Accelerate State of DevOps Report 2023 (docs/report.md).\n"
+    "  Exit: 0 done, 2 usage or policy, 3 the log or a file cannot be read or written,\n"
+    "  4 the audit log does not verify.\n"};
 
 /* One repository's verified log, open while the report is built. */
 struct source {
@@ -51,70 +79,21 @@ struct source {
     char name[256], root[65];
 };
 
-static int
-usage_err(const char *msg)
-{
-    if (msg)
-        cmd_fail(EXIT_USAGE, msg);
-    cmd_usage(stderr, cmd_find("report"));
-    return EXIT_USAGE;
-}
-
+/* 0 parsed, 1 help printed, -1 usage error (printed). */
 static int
 parse(struct report_opts *o, int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"env", required_argument, NULL, O_ENV},
-        {"since", required_argument, NULL, O_SINCE},
-        {"until", required_argument, NULL, O_UNTIL},
-        {"format", required_argument, NULL, O_FORMAT},
-        {"out", required_argument, NULL, O_OUT},
-        {"repo", required_argument, NULL, O_REPO},
-        {"help", no_argument, NULL, O_HELP},
-        {NULL, 0, NULL, 0},
-    };
-    int seen[O_HELP + 1] = {0}, ch;
+    const struct cmd *c = cmd_find("report");
+    char **pos;
+    int npos, rc;
 
-    opterr = 0;
-    optind = 1;
-    o->env = "prod";
-    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (ch == '?' || ch == ':')
-            return usage_err("unknown option or missing value"), -1;
-        if (ch == 'h' || ch == O_HELP) {
-            cmd_usage(stdout, cmd_find("report"));
-            return 1;
-        }
-        if (ch != O_REPO && seen[ch]++)
-            return usage_err("an option was given twice"), -1;
-        if (!*optarg)
-            return usage_err("an option wants a value"), -1;
-        switch (ch) {
-        case O_ENV: o->env = optarg; break;
-        case O_SINCE: o->since = optarg; break;
-        case O_UNTIL: o->until = optarg; break;
-        case O_OUT: o->out = optarg; break;
-        case O_FORMAT:
-            if (strcmp(optarg, "text") == 0)
-                o->format = F_TEXT;
-            else if (strcmp(optarg, "markdown") == 0)
-                o->format = F_MARKDOWN;
-            else if (strcmp(optarg, "json") == 0)
-                o->format = F_JSON;
-            else if (strcmp(optarg, "html") == 0)
-                o->format = F_HTML;
-            else
-                return usage_err("--format is text, markdown, json or html"), -1;
-            break;
-        case O_REPO:
-            if (o->n_repos == REPORT_MAX_REPOS)
-                return usage_err("too many --repo options (16 at most)"), -1;
-            o->repos[o->n_repos++] = optarg;
-            break;
-        }
-    }
-    if (optind < argc)
-        return usage_err("unexpected argument"), -1;
+    rc = opt_parse(o, &pos, &npos, argc, argv, c, -1);
+    if (rc != 0)
+        return rc;
+    if (!o->env)
+        o->env = "prod";
+    if (npos > 0)
+        return opt_usage_error(c, -1, "unexpected argument '%s'", pos[0]);
     return 0;
 }
 
@@ -347,15 +326,15 @@ cmd_report(int argc, char **argv)
         return rc > 0 ? cmd_finish(EXIT_OK) : EXIT_USAGE;
     if (window_of(&w, &o, &e) < 0)
         return cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
-    n = o.n_repos ? o.n_repos : 1;
+    n = o.repos.n ? o.repos.n : 1;
     for (i = 0; i < n; i++) {
-        if (source_open(&src[i], o.n_repos ? o.repos[i] : NULL, &o, &w, &e) < 0) {
-            if (o.n_repos > 1)
-                err_prefix(&e, "repository '%s'", o.repos[i]);
+        if (source_open(&src[i], o.repos.n ? o.repos.v[i] : NULL, &o, &w, &e) < 0) {
+            if (o.repos.n > 1)
+                err_prefix(&e, "repository '%s'", o.repos.v[i]);
             goto fail;
         }
         ds[i].repo = src[i].name;
-        ds[i].path = o.n_repos ? o.repos[i] : NULL;
+        ds[i].path = o.repos.n ? o.repos.v[i] : NULL;
         ds[i].history = src[i].led.history;
         ds[i].commit_times = src[i].times;
         ds[i].policy = src[i].policy;
@@ -367,8 +346,8 @@ cmd_report(int argc, char **argv)
         size_t j;
 
         for (j = 0; j < n; j++)
-            if (i != j && strcmp(src[i].name, src[j].name) == 0 && o.n_repos > 1)
-                ds[i].repo = o.repos[i];
+            if (i != j && strcmp(src[i].name, src[j].name) == 0 && o.repos.n > 1)
+                ds[i].repo = o.repos.v[i];
     }
     if (dora_report(&doc, &oc.count, &changes, ds, n, o.env, &w, &e) < 0)
         goto fail;

@@ -1,4 +1,5 @@
 /* promote status [ENV] [--json]: what is deployed where, and what waits. */
+#include <stddef.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -12,9 +13,25 @@
 #include "core/engine/policy.h"
 #include "core/git/repo.h"
 
-static const char *const status_usage =
-    "usage: promote status [<env>] [--json] [--repo <dir>] [--policy <file> | --policy-ref <ref>]\n"
-    "                      [--remote <name> | --no-remote]\n";
+struct status_opts {
+    struct cmd_common c;
+};
+
+static const struct opt_text status_texts[] = {
+    {"json", "print every environment as one JSON document", 0, 0},
+    {"remote", "fetch the audit log from this remote first (default: origin)", 0, 0},
+    {"no-remote", "read this clone's log only", 0, 0},
+    {NULL, NULL, 0, 0},
+};
+
+static const struct opt *const status_tables[] = {opt_json, opt_repo_policy, opt_remote, NULL};
+
+const struct opt_verb status_optv = {
+    status_tables, status_texts, NULL,
+    "  For each environment a promotion leads into: the next candidate commit and what it\n"
+    "  waits on (\"waiting on: ops-lead approval; window opens ...\"), as promote explain\n"
+    "  computes it; GitHub settings as for promote check (GITHUB_API_URL, GITHUB_REPOSITORY,\n"
+    "  GITHUB_TOKEN).\n"};
 
 /* The next candidate into TO and what it waits on, as promote explain computes it:
  * {"from", "commit", "verdict", "waiting_on"}, or null when nothing promotes into TO or
@@ -29,7 +46,7 @@ next_candidate(struct repo *repo, const struct policy *p, const char *to, const 
     struct gh_config ghc;
     struct actor_env actor;
     struct cmd_github_bufs ghb;
-    struct cmd_github_opts gho;
+    struct cmd_common gho = {.github_max_wait = -1};
     struct err e = ERR_INIT;
     char waiting[1024];
     json_t *out;
@@ -40,8 +57,6 @@ next_candidate(struct repo *repo, const struct policy *p, const char *to, const 
             promo = &p->promotions[i];
     if (!promo)
         return json_null();
-    memset(&gho, 0, sizeof(gho));
-    gho.max_wait = -1;
     cmd_github_config(&ghc, &actor, &ghb, repo, &gho);
     memset(&req, 0, sizeof(req));
     req.policy = p;
@@ -74,8 +89,11 @@ next_candidate(struct repo *repo, const struct policy *p, const char *to, const 
 int
 cmd_status(int argc, char **argv)
 {
-    const char *env = NULL, *repo_dir = NULL, *pfile = NULL, *pref = NULL, *remote = NULL;
-    int json = 0, no_remote = 0, i, code = EXIT_OK;
+    const struct cmd *c = cmd_find("status");
+    struct status_opts o;
+    const char *env;
+    char **pos;
+    int npos, rc, code = EXIT_OK;
     struct repo *repo = NULL;
     struct policy *p = NULL;
     struct ledger_keys lk;
@@ -90,42 +108,24 @@ cmd_status(int argc, char **argv)
     time_t now;
 
     memset(&led, 0, sizeof(led));
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(status_usage, stdout);
-            json_decref(all);
-            return cmd_finish(EXIT_OK);
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "--no-remote") == 0) {
-            no_remote = 1;
-        } else if (i + 1 < argc && strcmp(a, "--repo") == 0) {
-            repo_dir = argv[++i];
-        } else if (i + 1 < argc && strcmp(a, "--policy") == 0) {
-            pfile = argv[++i];
-        } else if (i + 1 < argc && strcmp(a, "--policy-ref") == 0) {
-            pref = argv[++i];
-        } else if (i + 1 < argc && strcmp(a, "--remote") == 0) {
-            remote = argv[++i];
-        } else if (a[0] != '-' && !env) {
-            env = a;
-        } else {
-            cmd_failf(EXIT_USAGE, "unknown, repeated or incomplete argument '%s'", a);
-            fputs(status_usage, stderr);
-            json_decref(all);
-            return EXIT_USAGE;
-        }
+    memset(&o, 0, sizeof(o));
+    rc = opt_parse(&o, &pos, &npos, argc, argv, c, -1);
+    if (rc == 0 && npos > 1)
+        rc = opt_usage_error(c, -1, "unexpected argument '%s'", pos[1]);
+    if (rc != 0) {
+        json_decref(all);
+        return opt_exit(rc);
     }
+    env = npos ? pos[0] : NULL;
     memset(&lr, 0, sizeof(lr));
     lr.keys = &lk;
-    lr.remote = remote;
-    lr.no_remote = no_remote;
+    lr.remote = o.c.remote;
+    lr.no_remote = o.c.no_remote;
     lr.history = 1;
     lr.focus = &focus;
-    if (cmd_repo_open(&repo, repo_dir, NULL, &e) < 0 || cmd_load_policy(&p, repo, pfile, pref, &e) < 0 ||
-        ledger_keys_for(&lk, repo, p, pref, &e) < 0)
+    if (cmd_repo_open(&repo, o.c.repo, NULL, &e) < 0 ||
+        cmd_load_policy(&p, repo, o.c.policy, o.c.policy_ref, &e) < 0 ||
+        ledger_keys_for(&lk, repo, p, o.c.policy_ref, &e) < 0)
         goto fail;
     lr.repo = repo;
     if (ledger_open(&led, &lr, &e) < 0)
@@ -137,7 +137,7 @@ cmd_status(int argc, char **argv)
         err_set(&e, EXIT_USAGE, "unknown environment '%s'", env);
         goto fail;
     }
-    if (!json && p->local_override) {
+    if (!o.c.json && p->local_override) {
         char src[512], keys[512];
 
         out_sanitize(src, sizeof(src), p->source);
@@ -146,7 +146,7 @@ cmd_status(int argc, char **argv)
                "verified with the trusted keys of %s%s\n",
                src, keys, lk.local ? " (there is no protected policy)" : "");
     }
-    if (!json)
+    if (!o.c.json)
         printf("%-6s %-12s %-24s %-20s %-12s %s\n", "env", "commit", "tag", "deployed at", "by",
                "waiting, hold");
     for (k = 0; k < p->n_envs; k++) {
@@ -181,7 +181,7 @@ cmd_status(int argc, char **argv)
                         hold ? json_object_get(hold, "seq") : NULL);
         json_object_set_new(row, "next", next_candidate(repo, p, pe->name, h, commit, now));
         json_array_append_new(all, row);
-        if (!json) {
+        if (!o.c.json) {
             char clean[256];
 
             out_sanitize(clean, sizeof(clean),
@@ -210,7 +210,7 @@ cmd_status(int argc, char **argv)
             }
         }
     }
-    if (json) {
+    if (o.c.json) {
         json_t *doc = json_pack("{s:i, s:O, s:{s:s, s:b}, s:{s:I, s:s, s:b}}", "schema_version",
                                 OUT_SCHEMA_VERSION, "environments", all, "policy", "source",
                                 p->source, "local_override", p->local_override, "audit_log",
