@@ -5,20 +5,16 @@
 #
 # Completes the commands and their subcommands, the options of each, option values
 # with a fixed set of choices, files and directories where an option wants one, git
-# remotes and refs, and environment names. Environment names come from the policy, as
-# 'promote env show --format json' prints it (parsed with jq or python3); when that
-# fails (no repository, no policy, an older promote) no names are offered: never a
-# guess.
+# remotes and refs, and environment names. The options come from promote itself:
+# 'promote VERB [SUB] --completion-helper' prints those of the command's option table.
+# Environment names come from the policy, as 'promote env show --format json' prints it
+# (parsed with jq or python3). When promote cannot say (no repository, no policy, an
+# older promote) nothing is offered: never a guess.
 #
 # Lists of words are split on purpose, with pathname expansion off (set -f in _promote).
 # shellcheck disable=SC2046,SC2086
 
 _promote_verbs="check explain replay rollback inspect audit keys record hold unhold status report env help"
-
-# the options of the evaluation, shared by promote <from> <to> and check
-_promote_eval_opts="--repo --policy --policy-ref --commit --evidence --json --verbose
-    --github-api --github-repo --github-timeout --github-max-wait --release-pr
-    --release-version --key --remote --no-remote --break-glass --reason --help"
 
 # _promote_takes_value OPTION: true when OPTION takes a value (the next word, or after '=')
 _promote_takes_value() {
@@ -44,40 +40,19 @@ _promote_subs() {
     esac
 }
 
-# _promote_opts VERB SUB: the options of one command
+# _promote_opts PROMOTE VERB SUB: the options of one command, one a line, as
+# 'PROMOTE VERB SUB --completion-helper' lists them (VERB promote: the command without a
+# verb); those that take a value end with '=' there, not here; nothing when it fails
 _promote_opts() {
-    local audit="--repo --policy --policy-ref --remote --no-remote --help"
-    local event="--key --repo --policy-ref --remote --no-remote --json --help"
-    case $1/$2 in
-    promote/*) echo "$_promote_eval_opts --wait --wait-timeout --wait-interval" ;;
-    check/* | explain/*) echo "$_promote_eval_opts" ;;
-    replay/*) echo "--policy --policy-ref --env --since --until --json --repo --remote --no-remote --help" ;;
-    rollback/*)
-        echo "--to --reason --repo --policy-ref --key --remote --no-remote" \
-            "--github-api --github-repo --github-timeout --verbose --json --wait" \
-            "--wait-timeout --wait-interval --help"
-        ;;
-    inspect/*) echo "--json --help" ;;
-    audit/log)
-        echo "--env --commit --kind --verdict --actor --since --until --limit --reverse --json $audit"
-        ;;
-    audit/show) echo "--json $audit" ;;
-    audit/verify) echo "--full --pubkey --expect $audit" ;;
-    audit/export) echo "--since --until --reverse $audit" ;;
-    audit/push) echo "--key --repo --policy-ref --remote --help" ;;
-    audit/migrate) echo "--repo --policy-ref --remote --no-remote --help" ;;
-    keys/generate) echo "--out --unencrypted --help" ;;
-    keys/show) echo "--json --help" ;;
-    keys/export) echo "--pem --help" ;;
-    record/deployed) echo "--env --commit --result --deployment $event" ;;
-    record/dr-test) echo "--env --result --evidence --note $event" ;;
-    hold/* | unhold/*) echo "--reason $event" ;;
-    status/*) echo "--json --repo --policy --policy-ref --remote --no-remote --help" ;;
-    report/*) echo "--env --since --until --format --out --repo --help" ;;
-    env/show) echo "--format --repo --policy --policy-ref --help" ;;
-    env/check) echo "--terraform --workflows --commit --worktree --json --help" ;;
-    *) echo "--help" ;;
-    esac
+    local out w
+    [[ $2 == promote ]] && set -- "$1" "" ""
+    out=$(timeout 5 "$1" ${2:+"$2"} ${3:+"$3"} --completion-helper 2>/dev/null </dev/null) ||
+        return 0
+    for w in $out; do
+        case $w in
+        --[a-z]*) printf '%s\n' "${w%=}" ;;
+        esac
+    done
 }
 
 # _promote_envs PROMOTE [DIR]: the environment names of the policy, in policy order,
@@ -218,11 +193,11 @@ _promote() {
 
     if [[ $cur == -* ]]; then
         if [[ -z $verb ]]; then
-            _promote_reply --version $(_promote_opts promote "")
+            _promote_reply --version $(_promote_opts "$prog" promote "")
         elif [[ -z $sub && -n $(_promote_subs "$verb") ]]; then
-            _promote_reply --help
+            _promote_reply $(_promote_opts "$prog" "$verb" "")
         else
-            _promote_reply $(_promote_opts "$verb" "$sub")
+            _promote_reply $(_promote_opts "$prog" "$verb" "$sub")
         fi
         return 0
     fi
