@@ -339,8 +339,7 @@ audit_push_cmd(struct repo *repo, const struct audit_opts *o, struct err *e)
     struct policy *p = NULL;
     struct key *key = NULL;
     struct record_req rq;
-    char repo_uri[1100], remote[64], gh_repo[256], url[1024];
-    const char *ghr;
+    char repo_uri[1100], remote[64];
     size_t pushed = 0, size = 0;
     int rc = -1;
     struct cmd_github_bufs gb;
@@ -356,17 +355,13 @@ audit_push_cmd(struct repo *repo, const struct audit_opts *o, struct err *e)
         err_prefix(e, "no usable signing key (re-chained entries are signed again)");
         goto done;
     }
-    ghr = getenv("GITHUB_REPOSITORY");
-    if ((!ghr || !*ghr) && repo_remote_url(repo, "origin", url, sizeof(url)) == 0 &&
-        gh_repo_from_url(gh_repo, sizeof(gh_repo), url) == 0)
-        ghr = gh_repo;
-    record_repo_uri(repo_uri, sizeof(repo_uri), repo, ghr, getenv("GITHUB_SERVER_URL"));
+    cmd_github_config(&ghc, &aenv, &gb, repo, &o->c);
+    record_repo_uri(repo_uri, sizeof(repo_uri), repo, ghc.repo, getenv("GITHUB_SERVER_URL"));
     rq.repo = repo;
     rq.policy = p;
     rq.key = key;
     rq.remote = o->c.remote;
     rq.repo_uri = repo_uri;
-    cmd_github_config(&ghc, &aenv, &gb, repo, &o->c);
     rq.gh = &ghc;
     if (record_push_pending(&rq, &pushed, &size, remote, e) < 0)
         goto done;
@@ -421,13 +416,11 @@ cmd_audit(int argc, char **argv)
     const char *sub;
     char **pos;
     int rc, k, npos, code = EXIT_OK;
-    char root[65];
+    char root[65], verb[32];
 
     memset(&o, 0, sizeof(o));
     memset(&led, 0, sizeof(led));
-    rc = opt_sub(&k, argc, argv, c);
-    if (rc == 0)
-        rc = opt_parse(&o, &pos, &npos, argc - 1, argv + 1, c, k);
+    rc = opt_parse_sub(&o, &k, &pos, &npos, argc, argv, c);
     if (rc != 0)
         return opt_exit(rc);
     sub = argv[1];
@@ -436,18 +429,13 @@ cmd_audit(int argc, char **argv)
     o.arg = npos ? pos[0] : NULL;
     if (o.arg && strcmp(sub, "show") != 0)
         return opt_usage_error(c, k, "unexpected argument '%s'", o.arg), EXIT_USAGE;
-    if (strcmp(sub, "push") == 0) {
+    if (strcmp(sub, "push") == 0 || strcmp(sub, "migrate") == 0) {
+        /* they write the log: under the protected policy only */
+        snprintf(verb, sizeof(verb), "audit %s", sub);
         if (o.c.policy)
-            return cmd_refuse_local_policy(o.c.policy, "audit push");
-        if (cmd_repo_open(&repo, o.c.repo, NULL, &e) < 0 || audit_push_cmd(repo, &o, &e) < 0)
-            goto fail;
-        repo_free(repo);
-        return cmd_finish(code);
-    }
-    if (strcmp(sub, "migrate") == 0) {
-        if (o.c.policy)
-            return cmd_refuse_local_policy(o.c.policy, "audit migrate");
-        if (cmd_repo_open(&repo, o.c.repo, NULL, &e) < 0 || audit_migrate_cmd(repo, &o, &e) < 0)
+            return cmd_refuse_local_policy(o.c.policy, verb);
+        if (cmd_repo_open(&repo, o.c.repo, NULL, &e) < 0 ||
+            (strcmp(sub, "push") == 0 ? audit_push_cmd : audit_migrate_cmd)(repo, &o, &e) < 0)
             goto fail;
         repo_free(repo);
         return cmd_finish(code);

@@ -66,9 +66,7 @@ cmd_env(int argc, char **argv)
     int rc, sub, npos;
 
     memset(&o, 0, sizeof(o));
-    rc = opt_sub(&sub, argc, argv, c);
-    if (rc == 0)
-        rc = opt_parse(&o, &pos, &npos, argc - 1, argv + 1, c, sub);
+    rc = opt_parse_sub(&o, &sub, &pos, &npos, argc, argv, c);
     if (rc == 0 && sub == 0 && npos > 1)
         rc = opt_usage_error(c, sub, "too many arguments: env show takes one environment at most");
     if (rc == 0 && sub == 1 && npos > 0)

@@ -109,9 +109,7 @@ cmd_keys(int argc, char **argv)
     int rc, sub, npos;
 
     memset(&o, 0, sizeof(o));
-    rc = opt_sub(&sub, argc, argv, c);
-    if (rc == 0)
-        rc = opt_parse(&o, &pos, &npos, argc - 1, argv + 1, c, sub);
+    rc = opt_parse_sub(&o, &sub, &pos, &npos, argc, argv, c);
     if (rc == 0 && sub == 0 && npos > 0)
         rc = opt_usage_error(c, sub, "unexpected argument '%s' (the file goes after --out)",
                              pos[0]);

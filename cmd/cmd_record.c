@@ -152,9 +152,8 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     struct record_result rr;
     struct audit_subject subj;
     struct err e = ERR_INIT;
-    char repo_uri[1100], commit[41], gh_repo[256], url[1024], actor[128] = "";
+    char repo_uri[1100], commit[41], actor[128] = "";
     struct err ae = ERR_INIT;
-    const char *ghr;
     json_t *st = NULL, *doc, *history = NULL;
     /* the rules read the latest deployment only */
     const struct history_focus focus = {.rollback_env = NULL};
@@ -179,18 +178,14 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
         err_prefix(&e, "no usable signing key");
         goto fail;
     }
-    ghr = getenv("GITHUB_REPOSITORY");
-    if ((!ghr || !*ghr) && repo_remote_url(repo, "origin", url, sizeof(url)) == 0 &&
-        gh_repo_from_url(gh_repo, sizeof(gh_repo), url) == 0)
-        ghr = gh_repo;
-    record_repo_uri(repo_uri, sizeof(repo_uri), repo, ghr, getenv("GITHUB_SERVER_URL"));
+    cmd_github_config(&ghc, &aenv, &gb, repo, &o->c);
+    record_repo_uri(repo_uri, sizeof(repo_uri), repo, ghc.repo, getenv("GITHUB_SERVER_URL"));
     rq.repo = repo;
     rq.policy = policy;
     rq.key = key;
     rq.remote = o->c.remote;
     rq.no_remote = o->c.no_remote;
     rq.repo_uri = repo_uri;
-    cmd_github_config(&ghc, &aenv, &gb, repo, &o->c);
     rq.gh = &ghc;
     rq.home = &home;
     rq.focus = &focus;
@@ -237,20 +232,18 @@ cmd_record(int argc, char **argv)
 {
     const struct cmd *c = cmd_find("record");
     struct event_opts o;
-    const char *pos = NULL;
+    char **argv_pos;
     json_t *fields;
-    int rc, sub;
+    int rc, sub, npos;
 
     memset(&o, 0, sizeof(o));
-    rc = opt_sub(&sub, argc, argv, c);
-    if (rc == 0)
-        rc = parse(&o, argc - 1, argv + 1, c, sub, &pos);
+    rc = opt_parse_sub(&o, &sub, &argv_pos, &npos, argc, argv, c);
+    if (rc == 0 && npos > 0)
+        rc = opt_usage_error(c, sub, "unexpected argument '%s'", argv_pos[0]);
     if (rc)
         return opt_exit(rc);
     if (o.c.policy)
         return cmd_refuse_local_policy(o.c.policy, "record");
-    if (pos)
-        return opt_exit(opt_usage_error(c, sub, "unexpected argument '%s'", pos));
     if (!o.env)
         return opt_exit(opt_usage_error(c, sub, "--env is required"));
     if (strcmp(argv[1], "deployed") == 0) {

@@ -410,3 +410,12 @@ opt_parse(void *out, char ***pos, int *npos, int argc, char **argv, const struct
     *npos = argc - optind;
     return 0;
 }
+
+int
+opt_parse_sub(void *out, int *sub, char ***pos, int *npos, int argc, char **argv,
+              const struct cmd *c)
+{
+    int rc = opt_sub(sub, argc, argv, c);
+
+    return rc != 0 ? rc : opt_parse(out, pos, npos, argc - 1, argv + 1, c, *sub);
+}

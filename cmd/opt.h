@@ -98,6 +98,9 @@ int opt_exit(int rc);
 /* The subcommand of a verb that has some, from ARGV[1]: 0 with *SUB, 1 help or completion
  * printed, -1 usage error printed. */
 int opt_sub(int *sub, int argc, char **argv, const struct cmd *c);
+/* A verb with subcommands: opt_sub, then opt_parse of the subcommand's arguments. */
+int opt_parse_sub(void *out, int *sub, char ***pos, int *npos, int argc, char **argv,
+                  const struct cmd *c);
 /* The usage and the options of C (SUB -1: every subcommand). */
 void opt_usage(FILE *f, const struct cmd *c, int sub);
 /* A usage error: "promote: MSG" (with --json the error document), then the usage; -1. */
