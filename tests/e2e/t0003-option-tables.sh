@@ -123,7 +123,7 @@ for v in $(help_verbs); do
     check "promote $v: the man page's synopsis names no option its table lacks" eval '
         man_synopsis $v | man_opts > "$TMP/ms" && within "$TMP/ms" "$TMP/union"'
 done
-printf '%s\n' --help --version >> "$TMP/all"
+printf '%s\n' --help --version --completion-helper >> "$TMP/all"
 check 'the man page names no option outside the tables' eval '
     awk "/^\\.SH (SYNOPSIS|OPTIONS)/ { f = 1; next } /^\\.SH/ { f = 0 } f" "$TMP/man.src" |
         man_opts > "$TMP/mo" && within "$TMP/mo" "$TMP/all"'
