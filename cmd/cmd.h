@@ -6,7 +6,16 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "core/github/actor.h"
+#include "core/github/gh.h"
 #include "opt.h"
+
+/* What a command's set-up opens from the shared options (cmd_setup). */
+enum cmd_need {
+    NEED_REPO = 1 << 0,   /* the repository of --repo (cmd_repo_open) */
+    NEED_POLICY = 1 << 1, /* the policy of --policy or --policy-ref (cmd_load_policy) */
+    NEED_GITHUB = 1 << 2  /* the GitHub settings of the --github-* options */
+};
 
 struct cmd {
     const char *name;
@@ -14,6 +23,7 @@ struct cmd {
     const char *usage; /* git notation, one or more lines; NULL: its subcommands' */
     const char *help;  /* one line */
     const struct opt_verb *opts; /* its options (cmd/opt.h), or NULL */
+    unsigned needs;              /* enum cmd_need */
 };
 
 extern const struct cmd cmd_table[];
@@ -68,8 +78,6 @@ int cmd_version(int argc, char **argv);
 
 /* GitHub settings shared by the commands that talk to GitHub: flags, else the
  * environment (GITHUB_API_URL, GITHUB_REPOSITORY), else the origin remote. */
-struct gh_config;
-struct actor_env;
 struct cmd_github_bufs {
     char repo[256];
     char cache[1024];
@@ -81,6 +89,20 @@ void cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cm
  * else GITHUB_API_URL, else https://api.github.com), over https. */
 int cmd_repo_open(struct repo **out, const char *path, const char *github_api, struct err *e);
 int cmd_rollback(int argc, char **argv);
+
+/* What a command's needs column opens, once, from its shared options. */
+struct cmd_ctx {
+    struct repo *repo;
+    struct policy *policy;
+    struct gh_config ghc;
+    struct actor_env actor;
+    struct cmd_github_bufs ghb;
+};
+/* Open what C needs (in this order: the repository, the policy, the GitHub settings),
+ * after the command's own usage checks; cmd_ctx_release frees it, whatever failed. */
+int cmd_setup(struct cmd_ctx *x, const struct cmd *c, const struct cmd_common *o,
+              struct err *e);
+void cmd_ctx_release(struct cmd_ctx *x);
 /* A number in [MIN, MAX] (seconds, counts) from an option's value; -1 when it is not. */
 int cmd_parse_number(double *out, const char *s, double min, double max);
 /* promote env show|check, parsed by cmd_env from its one table */

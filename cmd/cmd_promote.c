@@ -213,16 +213,36 @@ cmd_github_config(struct gh_config *cfg, struct actor_env *actor, struct cmd_git
     actor->github_actor = env_or("GITHUB_ACTOR", NULL);
 }
 
+int
+cmd_setup(struct cmd_ctx *x, const struct cmd *c, const struct cmd_common *o, struct err *e)
+{
+    memset(x, 0, sizeof(*x));
+    if ((c->needs & NEED_REPO) && cmd_repo_open(&x->repo, o->repo, o->github_api, e) < 0)
+        return -1;
+    if ((c->needs & NEED_POLICY) &&
+        cmd_load_policy(&x->policy, x->repo, o->policy, o->policy_ref, e) < 0)
+        return -1;
+    if (c->needs & NEED_GITHUB)
+        cmd_github_config(&x->ghc, &x->actor, &x->ghb, x->repo, o);
+    return 0;
+}
+
+void
+cmd_ctx_release(struct cmd_ctx *x)
+{
+    policy_free(x->policy);
+    repo_free(x->repo);
+    x->policy = NULL;
+    x->repo = NULL;
+}
+
 /* What one promotion holds, from parse to print; released once. */
 struct promotion {
     struct promote_opts o;
     enum promote_mode mode;
-    struct repo *repo;
-    struct policy *policy;
+    const struct cmd *c;
+    struct cmd_ctx x; /* the repository, the policy, GitHub */
     struct key *key;
-    struct gh_config ghc;
-    struct actor_env actor;
-    struct cmd_github_bufs ghb;
     struct record_req rq;
     struct loghome home;
     char repo_uri[1100], run_url[600];
@@ -277,19 +297,19 @@ open_for_record(struct promotion *p, struct err *e)
     if (keys_load(&p->key, p->o.c.key, e) < 0)
         return err_prefix(e, "no usable signing key (use 'promote check' for an unrecorded "
                              "evaluation)");
-    record_repo_uri(p->repo_uri, sizeof(p->repo_uri), p->repo, p->ghc.repo, server);
+    record_repo_uri(p->repo_uri, sizeof(p->repo_uri), p->x.repo, p->x.ghc.repo, server);
     p->run_url[0] = '\0';
-    if (p->actor.in_actions && p->actor.run_id && p->ghc.repo)
+    if (p->x.actor.in_actions && p->x.actor.run_id && p->x.ghc.repo)
         snprintf(p->run_url, sizeof(p->run_url), "%s/%s/actions/runs/%s",
-                 server ? server : "https://github.com", p->ghc.repo, p->actor.run_id);
-    p->rq.repo = p->repo;
-    p->rq.policy = p->policy;
+                 server ? server : "https://github.com", p->x.ghc.repo, p->x.actor.run_id);
+    p->rq.repo = p->x.repo;
+    p->rq.policy = p->x.policy;
     p->rq.key = p->key;
     p->rq.remote = p->o.c.remote;
     p->rq.no_remote = p->o.c.no_remote;
     p->rq.repo_uri = p->repo_uri;
     p->rq.run_url = p->run_url[0] ? p->run_url : NULL;
-    p->rq.gh = &p->ghc;
+    p->rq.gh = &p->x.ghc;
     p->rq.home = &p->home;
     p->rq.focus = &p->focus;
     return record_prepare(&p->rq, &p->base, &p->history, e);
@@ -303,13 +323,13 @@ open_for_check(struct promotion *p, struct err *e)
     struct ledger_req lr;
 
     memset(&lr, 0, sizeof(lr));
-    lr.repo = p->repo;
+    lr.repo = p->x.repo;
     lr.keys = &p->lk;
     lr.remote = p->o.c.remote;
     lr.no_remote = p->o.c.no_remote || !p->o.c.remote;
     lr.history = 1;
     lr.focus = &p->focus;
-    if (ledger_keys_for(&p->lk, p->repo, p->policy, p->o.c.policy_ref, e) < 0 ||
+    if (ledger_keys_for(&p->lk, p->x.repo, p->x.policy, p->o.c.policy_ref, e) < 0 ||
         ledger_open(&p->led, &lr, e) < 0)
         return -1;
     p->opened = 1;
@@ -325,13 +345,11 @@ promotion_open(struct promotion *p, struct err *e)
     struct engine_req *req = &p->req;
     struct err ce = ERR_INIT;
 
-    if (cmd_repo_open(&p->repo, o->c.repo, o->c.github_api, e) < 0 ||
-        cmd_load_policy(&p->policy, p->repo, o->c.policy, o->c.policy_ref, e) < 0 ||
+    if (cmd_setup(&p->x, p->c, &o->c, e) < 0 ||
         clock_now(&req->now, e) < 0) /* the decision is of the moment it is evaluated */
         return -1;
-    cmd_github_config(&p->ghc, &p->actor, &p->ghb, p->repo, &o->c);
-    req->policy = p->policy;
-    req->repo = p->repo;
+    req->policy = p->x.policy;
+    req->repo = p->x.repo;
     req->from = o->from;
     req->to = o->to;
     req->commit = o->commit;
@@ -339,12 +357,12 @@ promotion_open(struct promotion *p, struct err *e)
     req->n_overrides = o->n_overrides;
     req->break_glass = o->break_glass;
     req->break_glass_reason = o->reason;
-    req->gh = &p->ghc;
-    req->actor_env = &p->actor;
+    req->gh = &p->x.ghc;
+    req->actor_env = &p->x.actor;
     req->release_pr = (long)o->release_pr;
     req->release_version = o->release_version;
     req->explain = p->mode == PROMOTE_EXPLAIN;
-    if (o->commit && repo_resolve_commit(p->repo, o->commit, p->focus_commit, &ce) == 0)
+    if (o->commit && repo_resolve_commit(p->x.repo, o->commit, p->focus_commit, &ce) == 0)
         p->focus.commits[0] = p->focus_commit; /* else the evaluation names why */
     if ((p->mode == PROMOTE_RECORD ? open_for_record(p, e) : open_for_check(p, e)) < 0)
         return -1;
@@ -356,7 +374,7 @@ promotion_open(struct promotion *p, struct err *e)
 static int
 promotion_print(const struct promotion *p, struct err *e)
 {
-    const struct policy *pol = p->policy;
+    const struct policy *pol = p->x.policy;
     struct out_opts oo = {cmd_color()};
     json_t *doc;
     int rc = 0;
@@ -416,8 +434,7 @@ promotion_release(struct promotion *p)
     json_decref(p->history);
     decision_release(&p->d);
     keys_free(p->key);
-    policy_free(p->policy);
-    repo_free(p->repo);
+    cmd_ctx_release(&p->x);
 }
 
 /* parse -> open -> evaluate -> release -> print -> exit code */
@@ -435,6 +452,7 @@ promote_run(int argc, char **argv, enum promote_mode mode)
 
     memset(&p, 0, sizeof(p));
     p.mode = mode;
+    p.c = c;
     rc = parse_opts(&p.o, argc, argv, c);
     if (rc != 0)
         return opt_exit(rc);
@@ -448,9 +466,9 @@ promote_run(int argc, char **argv, enum promote_mode mode)
         goto done;
     p.decided = 1;
     if (mode == PROMOTE_EXPLAIN)
-        explain_localize(&p.d, p.policy);
+        explain_localize(&p.d, p.x.policy);
     rr.rq = &p.rq;
-    rr.gh = &p.ghc;
+    rr.gh = &p.x.ghc;
     rr.wait = p.o.c.wait;
     rr.wait_timeout = p.o.c.wait_timeout;
     rr.wait_interval = p.o.c.wait_interval;

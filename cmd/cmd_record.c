@@ -119,34 +119,28 @@ event_commit(char out[41], struct repo *repo, const struct policy *p, const char
  * event is recorded either way (a hold must not wait for GitHub); the entry then names
  * the actor or why there is none. */
 static int
-event_actor(char *login, size_t loginsz, struct repo *repo, struct err *e)
+event_actor(char *login, size_t loginsz, const struct cmd_ctx *x, struct err *e)
 {
-    struct cmd_common o = {.github_max_wait = -1};
-    struct cmd_github_bufs b;
-    struct gh_config ghc;
-    struct actor_env env;
     struct gh *gh = NULL;
     const char *tok = getenv("GITHUB_TOKEN");
     int rc;
 
     if (!tok || !*tok)
         tok = getenv("GH_TOKEN");
-    cmd_github_config(&ghc, &env, &b, repo, &o);
-    if (!ghc.repo || !tok || !*tok)
+    if (!x->ghc.repo || !tok || !*tok)
         return 0;
-    if (gh_new(&gh, &ghc, e) < 0)
+    if (gh_new(&gh, &x->ghc, e) < 0)
         return -1;
-    rc = actor_establish(login, loginsz, gh, &env, e) < 0 ? -1 : 1;
+    rc = actor_establish(login, loginsz, gh, &x->actor, e) < 0 ? -1 : 1;
     gh_free(gh);
     return rc;
 }
 
 /* Load, check, sign, append, push, print: the flow every event shares. */
 static int
-record_event_run(const char *kind, struct event_opts *o, json_t *fields)
+record_event_run(const struct cmd *c, const char *kind, struct event_opts *o, json_t *fields)
 {
-    struct repo *repo = NULL;
-    struct policy *policy = NULL;
+    struct cmd_ctx x;
     struct key *key = NULL;
     struct record_req rq;
     struct record_result rr;
@@ -160,39 +154,34 @@ record_event_run(const char *kind, struct event_opts *o, json_t *fields)
     uint64_t base = 0;
     time_t now;
     int code = EXIT_OK;
-    struct cmd_github_bufs gb;
-    struct gh_config ghc;
-    struct actor_env aenv;
     struct loghome home;
 
     memset(&rq, 0, sizeof(rq));
-    if (cmd_repo_open(&repo, o->c.repo, NULL, &e) < 0 ||
-        cmd_load_policy(&policy, repo, o->c.policy, o->c.policy_ref, &e) < 0 ||
-        clock_now(&now, &e) < 0)
+    if (cmd_setup(&x, c, &o->c, &e) < 0 || clock_now(&now, &e) < 0)
         goto fail;
-    if (!policy_env(policy, o->env)) {
-        err_set(&e, EXIT_USAGE, "unknown environment '%s' (policy '%s')", o->env, policy->source);
+    if (!policy_env(x.policy, o->env)) {
+        err_set(&e, EXIT_USAGE, "unknown environment '%s' (policy '%s')", o->env,
+                x.policy->source);
         goto fail;
     }
     if (keys_load(&key, o->c.key, &e) < 0) {
         err_prefix(&e, "no usable signing key");
         goto fail;
     }
-    cmd_github_config(&ghc, &aenv, &gb, repo, &o->c);
-    record_repo_uri(repo_uri, sizeof(repo_uri), repo, ghc.repo, getenv("GITHUB_SERVER_URL"));
-    rq.repo = repo;
-    rq.policy = policy;
+    record_repo_uri(repo_uri, sizeof(repo_uri), x.repo, x.ghc.repo, getenv("GITHUB_SERVER_URL"));
+    rq.repo = x.repo;
+    rq.policy = x.policy;
     rq.key = key;
     rq.remote = o->c.remote;
     rq.no_remote = o->c.no_remote;
     rq.repo_uri = repo_uri;
-    rq.gh = &ghc;
+    rq.gh = &x.ghc;
     rq.home = &home;
     rq.focus = &focus;
     if (record_prepare(&rq, &base, &history, &e) < 0 ||
-        event_commit(commit, repo, policy, o->env, o->commit, history, &e) < 0)
+        event_commit(commit, x.repo, x.policy, o->env, o->commit, history, &e) < 0)
         goto fail;
-    if (event_actor(actor, sizeof(actor), repo, &ae) < 0)
+    if (event_actor(actor, sizeof(actor), &x, &ae) < 0)
         json_object_set_new(fields, "actor_error", json_string(ae.msg));
     record_subject(&subj, &rq, NULL, now);
     st = audit_event_statement(kind, o->env, commit, actor[0] ? actor : NULL, fields, &subj);
@@ -222,8 +211,7 @@ done:
     json_decref(st);
     json_decref(fields);
     keys_free(key);
-    policy_free(policy);
-    repo_free(repo);
+    cmd_ctx_release(&x);
     return code == EXIT_OK ? cmd_finish(code) : code;
 }
 
@@ -252,7 +240,7 @@ cmd_record(int argc, char **argv)
             return opt_exit(opt_usage_error(
                 c, sub, "record deployed wants --commit and --result success|failure"));
         fields = json_pack("{s:s, s:s?}", "result", o.result, "deployment", o.deployment);
-        return record_event_run("deployment", &o, fields);
+        return record_event_run(c, "deployment", &o, fields);
     } else {
         struct report_file_hash {
             unsigned char sha[32];
@@ -272,7 +260,7 @@ cmd_record(int argc, char **argv)
             json_object_set_new(fields, "evidence",
                                 json_pack("{s:s, s:s}", "path", o.evidence, "sha256", hex));
         }
-        return record_event_run("dr_test", &o, fields);
+        return record_event_run(c, "dr_test", &o, fields);
     }
 }
 
@@ -293,7 +281,7 @@ hold_run(int argc, char **argv, const char *kind)
     if (!pos || !o.reason)
         return opt_exit(opt_usage_error(c, -1, "an environment and --reason are required"));
     o.env = pos;
-    return record_event_run(kind, &o, json_pack("{s:s}", "reason", o.reason));
+    return record_event_run(c, kind, &o, json_pack("{s:s}", "reason", o.reason));
 }
 
 int

@@ -111,11 +111,12 @@ cmd_replay(int argc, char **argv)
 {
     const struct cmd *c = cmd_find("replay");
     struct replay_opts o;
-    const char *pfile, *pref, *env, *since, *until;
+    const char *env, *since, *until;
     char **pos;
     int npos, rc, code = EXIT_OK;
-    struct repo *repo = NULL;
-    struct policy *p = NULL, *prot = NULL;
+    struct cmd_ctx x;
+    const struct policy *p = NULL;
+    struct policy *prot = NULL;
     struct ledger_keys lk;
     struct ledger_req lr;
     struct ledger led;
@@ -124,6 +125,7 @@ cmd_replay(int argc, char **argv)
     json_t *r = NULL;
 
     memset(&led, 0, sizeof(led));
+    memset(&x, 0, sizeof(x));
     memset(&rq, 0, sizeof(rq));
     memset(&o, 0, sizeof(o));
     rc = opt_parse(&o, &pos, &npos, argc, argv, c, -1);
@@ -131,8 +133,6 @@ cmd_replay(int argc, char **argv)
         return opt_exit(rc);
     if (npos > 0)
         return opt_usage_error(c, -1, "unexpected argument '%s'", pos[0]), EXIT_USAGE;
-    pfile = o.c.policy;
-    pref = o.c.policy_ref;
     env = o.env;
     since = o.since;
     until = o.until;
@@ -146,18 +146,18 @@ cmd_replay(int argc, char **argv)
     lr.keys = &lk;
     lr.remote = o.c.remote;
     lr.no_remote = o.c.no_remote;
-    if (cmd_repo_open(&repo, o.c.repo, NULL, &e) < 0 ||
-        cmd_load_policy(&p, repo, pfile, pref, &e) < 0)
+    if (cmd_setup(&x, c, &o.c, &e) < 0)
         goto fail;
+    p = x.policy;
     /* the log is verified with the protected policy's keys, never the replayed policy's */
-    if (pref) {
-        if (cmd_load_policy(&prot, repo, NULL, NULL, &e) < 0 ||
-            ledger_keys_for(&lk, repo, prot, NULL, &e) < 0)
+    if (o.c.policy_ref) {
+        if (cmd_load_policy(&prot, x.repo, NULL, NULL, &e) < 0 ||
+            ledger_keys_for(&lk, x.repo, prot, NULL, &e) < 0)
             goto fail;
-    } else if (ledger_keys_for(&lk, repo, p, NULL, &e) < 0) {
+    } else if (ledger_keys_for(&lk, x.repo, p, NULL, &e) < 0) {
         goto fail;
     }
-    lr.repo = repo;
+    lr.repo = x.repo;
     lr.whole = 1; /* every decision is replayed from its own entry */
     if (ledger_open(&led, &lr, &e) < 0)
         goto fail;
@@ -201,7 +201,6 @@ done:
     json_decref(r);
     ledger_release(&led);
     policy_free(prot);
-    policy_free(p);
-    repo_free(repo);
+    cmd_ctx_release(&x);
     return code == EXIT_OK || code == EXIT_REJECTED ? cmd_finish(code) : code;
 }

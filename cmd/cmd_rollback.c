@@ -52,9 +52,8 @@ const struct opt_verb rollback_optv = {
 
 /* 0 parsed, 1 help printed, -1 usage error (printed). */
 static int
-parse(struct rollback_opts *o, int argc, char **argv)
+parse(struct rollback_opts *o, int argc, char **argv, const struct cmd *c)
 {
-    const struct cmd *c = cmd_find("rollback");
     char **pos;
     int npos, rc;
 
@@ -72,18 +71,15 @@ parse(struct rollback_opts *o, int argc, char **argv)
 int
 cmd_rollback(int argc, char **argv)
 {
+    const struct cmd *c = cmd_find("rollback");
     struct rollback_opts o;
-    struct repo *repo = NULL;
-    struct policy *policy = NULL;
+    struct cmd_ctx x;
     struct key *key = NULL;
     const struct policy_env *env;
     struct record_req rq;
     struct release_req rr;
     struct release_result res;
-    struct gh_config ghc;
     struct loghome home;
-    struct actor_env actor_env;
-    struct cmd_github_bufs ghb;
     struct rollback_to to;
     struct err e = ERR_INIT;
     char repo_uri[1100], to_commit[41], why[512];
@@ -94,45 +90,43 @@ cmd_rollback(int argc, char **argv)
     int rc, code;
 
     memset(&o, 0, sizeof(o));
+    memset(&x, 0, sizeof(x));
     memset(&rq, 0, sizeof(rq));
     memset(&rr, 0, sizeof(rr));
     memset(&res, 0, sizeof(res));
     memset(&home, 0, sizeof(home));
-    rc = parse(&o, argc, argv);
+    rc = parse(&o, argc, argv, c);
     if (rc != 0)
         return opt_exit(rc);
     if (o.c.policy)
         return cmd_refuse_local_policy(o.c.policy, "rollback");
-    if (cmd_repo_open(&repo, o.c.repo, o.c.github_api, &e) < 0 ||
-        cmd_load_policy(&policy, repo, o.c.policy, o.c.policy_ref, &e) < 0 ||
-        rollback_env(&env, policy, o.env, &e) < 0 ||
-        rollback_to_parse(&to, to_commit, repo, o.to, &e) < 0)
+    if (cmd_setup(&x, c, &o.c, &e) < 0 || rollback_env(&env, x.policy, o.env, &e) < 0 ||
+        rollback_to_parse(&to, to_commit, x.repo, o.to, &e) < 0)
         goto fail;
     if (keys_load(&key, o.c.key, &e) < 0) {
         err_prefix(&e, "no usable signing key");
         goto fail;
     }
-    cmd_github_config(&ghc, &actor_env, &ghb, repo, &o.c);
-    record_repo_uri(repo_uri, sizeof(repo_uri), repo, ghc.repo, getenv("GITHUB_SERVER_URL"));
-    rq.repo = repo;
-    rq.policy = policy;
+    record_repo_uri(repo_uri, sizeof(repo_uri), x.repo, x.ghc.repo, getenv("GITHUB_SERVER_URL"));
+    rq.repo = x.repo;
+    rq.policy = x.policy;
     rq.key = key;
     rq.remote = o.c.remote;
     rq.no_remote = o.c.no_remote;
     rq.repo_uri = repo_uri;
-    rq.gh = &ghc;
+    rq.gh = &x.ghc;
     rq.home = &home;
     focus.commits[0] = to.commit;
     focus.rollback_env = o.env;
     rq.focus = &focus;
     rr.rq = &rq;
-    rr.gh = &ghc;
+    rr.gh = &x.ghc;
     rr.wait = o.c.wait;
     rr.wait_timeout = o.c.wait_timeout;
     rr.wait_interval = o.c.wait_interval;
     /* the log is fetched and its every signature and link verified before it is read */
     if (record_prepare(&rq, &base, &history, &e) < 0 ||
-        release_rollback(&res, &rr, env, o.reason, &to, history, &actor_env, &e) < 0)
+        release_rollback(&res, &rr, env, o.reason, &to, history, &x.actor, &e) < 0)
         goto fail;
     if (o.c.json) {
         doc = out_rollback_json(&res, o.reason);
@@ -143,7 +137,7 @@ cmd_rollback(int argc, char **argv)
             goto fail;
         }
     } else {
-        out_rollback_text(stdout, &res, policy->audit_ref);
+        out_rollback_text(stdout, &res, x.policy->audit_ref);
     }
     code = release_exit_code(&res, EXIT_OK, why, sizeof(why));
     code = code == EXIT_OK ? cmd_finish(code) : cmd_fail(code, why);
@@ -153,7 +147,6 @@ fail:
 done:
     json_decref(history);
     keys_free(key);
-    policy_free(policy);
-    repo_free(repo);
+    cmd_ctx_release(&x);
     return code;
 }

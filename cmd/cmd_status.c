@@ -37,16 +37,13 @@ const struct opt_verb status_optv = {
  * {"from", "commit", "verdict", "waiting_on"}, or null when nothing promotes into TO or
  * the candidate is what TO runs already. */
 static json_t *
-next_candidate(struct repo *repo, const struct policy *p, const char *to, const json_t *h,
-               const char *deployed, time_t now)
+next_candidate(const struct cmd_ctx *x, const char *to, const json_t *h, const char *deployed,
+               time_t now)
 {
+    const struct policy *p = x->policy;
     const struct policy_promotion *promo = NULL;
     struct engine_req req;
     struct decision d;
-    struct gh_config ghc;
-    struct actor_env actor;
-    struct cmd_github_bufs ghb;
-    struct cmd_common gho = {.github_max_wait = -1};
     struct err e = ERR_INIT;
     char waiting[1024];
     json_t *out;
@@ -57,15 +54,14 @@ next_candidate(struct repo *repo, const struct policy *p, const char *to, const 
             promo = &p->promotions[i];
     if (!promo)
         return json_null();
-    cmd_github_config(&ghc, &actor, &ghb, repo, &gho);
     memset(&req, 0, sizeof(req));
     req.policy = p;
-    req.repo = repo;
+    req.repo = x->repo;
     req.from = promo->from;
     req.to = to;
     req.now = now;
-    req.gh = &ghc;
-    req.actor_env = &actor;
+    req.gh = &x->ghc;
+    req.actor_env = &x->actor;
     req.history = h;
     req.explain = 1;
     if (engine_run(&d, &req, &e) < 0)
@@ -94,8 +90,8 @@ cmd_status(int argc, char **argv)
     const char *env;
     char **pos;
     int npos, rc, code = EXIT_OK;
-    struct repo *repo = NULL;
-    struct policy *p = NULL;
+    struct cmd_ctx x;
+    const struct policy *p;
     struct ledger_keys lk;
     struct ledger_req lr;
     struct ledger led;
@@ -109,6 +105,7 @@ cmd_status(int argc, char **argv)
 
     memset(&led, 0, sizeof(led));
     memset(&o, 0, sizeof(o));
+    memset(&x, 0, sizeof(x));
     rc = opt_parse(&o, &pos, &npos, argc, argv, c, -1);
     if (rc == 0 && npos > 1)
         rc = opt_usage_error(c, -1, "unexpected argument '%s'", pos[1]);
@@ -123,11 +120,11 @@ cmd_status(int argc, char **argv)
     lr.no_remote = o.c.no_remote;
     lr.history = 1;
     lr.focus = &focus;
-    if (cmd_repo_open(&repo, o.c.repo, NULL, &e) < 0 ||
-        cmd_load_policy(&p, repo, o.c.policy, o.c.policy_ref, &e) < 0 ||
-        ledger_keys_for(&lk, repo, p, o.c.policy_ref, &e) < 0)
+    if (cmd_setup(&x, c, &o.c, &e) < 0 ||
+        ledger_keys_for(&lk, x.repo, x.policy, o.c.policy_ref, &e) < 0)
         goto fail;
-    lr.repo = repo;
+    p = x.policy;
+    lr.repo = x.repo;
     if (ledger_open(&led, &lr, &e) < 0)
         goto fail;
     h = led.history;
@@ -167,8 +164,8 @@ cmd_status(int argc, char **argv)
         by = tagged ? json_object_get(tagged, "actor") : NULL;
         if (!json_is_string(by))
             by = dep ? json_object_get(dep, "actor") : NULL;
-        if (repo_resolve_branch(repo, pe->branch, ref, sizeof(ref), tip, &e) == 0 &&
-            repo_count_between(repo, commit ? commit : "", tip, &waiting, &e) < 0)
+        if (repo_resolve_branch(x.repo, pe->branch, ref, sizeof(ref), tip, &e) == 0 &&
+            repo_count_between(x.repo, commit ? commit : "", tip, &waiting, &e) < 0)
             waiting = -1;
         row = json_pack("{s:s, s:s, s:s?, s:O?, s:O?, s:O?, s:I, s:O?, s:O?, s:O?, s:O?}", "env",
                         pe->name, "branch", pe->branch, "commit", commit, "deployed_at",
@@ -179,7 +176,7 @@ cmd_status(int argc, char **argv)
                         tagged ? json_object_get(tagged, "tag") : NULL, "hold_kind",
                         hold ? json_object_get(hold, "kind") : NULL, "hold_seq",
                         hold ? json_object_get(hold, "seq") : NULL);
-        json_object_set_new(row, "next", next_candidate(repo, p, pe->name, h, commit, now));
+        json_object_set_new(row, "next", next_candidate(&x, pe->name, h, commit, now));
         json_array_append_new(all, row);
         if (!o.c.json) {
             char clean[256];
@@ -226,7 +223,6 @@ fail:
 done:
     json_decref(all);
     ledger_release(&led);
-    policy_free(p);
-    repo_free(repo);
+    cmd_ctx_release(&x);
     return code == EXIT_OK ? cmd_finish(code) : code;
 }
