@@ -54,32 +54,37 @@ static const struct opt promote_own[] = {
     {.name = NULL},
 };
 
-static const struct opt_text promote_texts[] = {
-    {"policy",
-     "check only: read the policy from a local file instead of the policy\n"
-     "ref; promote refuses it (exit 2): what is recorded is evaluated\n"
-     "under the policy ref's policy and trusts only its keys", 0, 0},
-    {"policy-ref",
-     "the branch holding .promote/policy.json (default: main, as\n"
-     "refs/remotes/origin/main when it exists, else the local branch)", 0, 0},
-    {"json", "print the decision as one JSON object", 0, 0},
-    {"key",
-     "the signing key (default: PROMOTE_SIGNING_KEY's content, else\n"
-     "$XDG_CONFIG_HOME/promote/key); promote records, check does not", 0, 0},
+/* What promote, check and explain say about the shared options */
+#define PROMOTE_TEXTS                                                                              \
+    {"policy",                                                                                     \
+     "check only: read the policy from a local file instead of the policy\n"                      \
+     "ref; promote refuses it (exit 2): what is recorded is evaluated\n"                          \
+     "under the policy ref's policy and trusts only its keys", 0, 0},                              \
+    {"policy-ref",                                                                                 \
+     "the branch holding .promote/policy.json (default: main, as\n"                               \
+     "refs/remotes/origin/main when it exists, else the local branch)", 0, 0},                     \
+    {"json", "print the decision as one JSON object", 0, 0},                                       \
+    {"key",                                                                                        \
+     "the signing key (default: PROMOTE_SIGNING_KEY's content, else\n"                            \
+     "$XDG_CONFIG_HOME/promote/key); promote records, check does not", 0, 0}
+
+static const struct opt_text promote_texts[] = {PROMOTE_TEXTS, {NULL, NULL, 0, 0}};
+/* check and explain trigger nothing: --wait is refused with that reason, never offered */
+static const struct opt_text check_texts[] = {
+    PROMOTE_TEXTS,
+    {"wait", NULL, OPT_HIDDEN, 0},
+    {"wait-timeout", NULL, OPT_HIDDEN, 0},
+    {"wait-interval", NULL, OPT_HIDDEN, 0},
     {NULL, NULL, 0, 0},
 };
 
 static const struct opt *const promote_tables[] = {
     opt_repo_policy, promote_own, opt_json, opt_github, opt_key, opt_remote, opt_wait, NULL,
 };
-static const struct opt *const check_tables[] = {
-    opt_repo_policy, promote_own, opt_json, opt_github, opt_key, opt_remote, NULL,
-};
-
 const struct opt_verb promote_optv = {promote_tables, promote_texts, NULL, NULL};
-const struct opt_verb check_optv = {check_tables, promote_texts, NULL, NULL};
+const struct opt_verb check_optv = {promote_tables, check_texts, NULL, NULL};
 const struct opt_verb explain_optv = {
-    check_tables, promote_texts, NULL,
+    promote_tables, check_texts, NULL,
     "  For every gate that does not pass, the remedy the gate computes: lines to cover,\n"
     "  failing tests and findings, approvals missing per role and who could give them\n"
     "  (team members other than the author and the promoter), checks with their URLs, the\n"
@@ -456,6 +461,8 @@ promote_run(int argc, char **argv, enum promote_mode mode)
     rc = parse_opts(&p.o, argc, argv, c);
     if (rc != 0)
         return opt_exit(rc);
+    if (mode != PROMOTE_RECORD && p.o.c.wait)
+        return opt_exit(opt_usage_error(c, -1, "check triggers nothing: --wait goes with promote"));
     if (mode == PROMOTE_RECORD && p.o.c.policy)
         return cmd_refuse_local_policy(p.o.c.policy, "promote");
     rc = promotion_open(&p, &e) < 0 ? -1 : already_deployed(&p, &e);
