@@ -34,7 +34,6 @@ extern const struct cmd cmd_table[];
 __attribute__((visibility("default"))) int promote_main(int argc, char **argv);
 
 const struct cmd *cmd_find(const char *name);
-void cmd_usage(FILE *f, const struct cmd *c);
 /* Print "promote: MSG" once on stderr and return CODE. With --json, when the command
  * has not printed its document, stdout gets the error document (docs/json-output.md):
  * stdout holds exactly one JSON document on every path. */

@@ -89,12 +89,6 @@ cmd_find(const char *name)
     return NULL;
 }
 
-void
-cmd_usage(FILE *f, const struct cmd *c)
-{
-    opt_usage(f, c, -1);
-}
-
 /* --json: stdout holds exactly one JSON document, whatever the outcome. */
 static struct {
     int on;           /* the arguments hold --json */

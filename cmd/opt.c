@@ -1,5 +1,6 @@
 /* The option tables: the shared groups, the one parser, the help and the completion
  * helper they all come from. */
+#include <assert.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
@@ -98,7 +99,10 @@ collect(struct opt_eff *all, const struct cmd *c)
     const struct opt *o;
 
     for (i = 0; v && v->tables[i]; i++)
-        for (o = v->tables[i]; o->name && n < OPT_MAX; o++, n++) {
+        for (o = v->tables[i]; o->name; o++, n++) {
+            assert(n < OPT_MAX); /* a verb has at most OPT_MAX options */
+            if (n == OPT_MAX)
+                return n;
             all[n].o = o;
             all[n].help = o->help;
             all[n].flags = o->flags;
