@@ -96,12 +96,20 @@ struct cmd_ctx {
     struct gh_config ghc;
     struct actor_env actor;
     struct cmd_github_bufs ghb;
+    struct key *key;     /* cmd_setup_record */
+    char repo_uri[1100]; /* cmd_setup_record */
 };
 /* Open what C needs (in this order: the repository, the policy, the GitHub settings),
  * after the command's own usage checks; cmd_ctx_release frees it, whatever failed. */
 int cmd_setup(struct cmd_ctx *x, const struct cmd *c, const struct cmd_common *o,
               struct err *e);
 void cmd_ctx_release(struct cmd_ctx *x);
+/* For a command that records, after its own checks: the signing key of --key (one that
+ * cannot be used is an error prefixed with WHY) and RQ, what records through --remote or
+ * --no-remote with it under X's repository, policy and GitHub settings. */
+struct record_req;
+int cmd_setup_record(struct record_req *rq, struct cmd_ctx *x, const struct cmd_common *o,
+                     const char *why, struct err *e);
 /* A number in [MIN, MAX] (seconds, counts) from an option's value; -1 when it is not. */
 int cmd_parse_number(double *out, const char *s, double min, double max);
 /* promote env show|check, parsed by cmd_env from its one table */

@@ -232,9 +232,29 @@ cmd_setup(struct cmd_ctx *x, const struct cmd *c, const struct cmd_common *o, st
     return 0;
 }
 
+int
+cmd_setup_record(struct record_req *rq, struct cmd_ctx *x, const struct cmd_common *o,
+                 const char *why, struct err *e)
+{
+    if (keys_load(&x->key, o->key, e) < 0)
+        return err_prefix(e, "%s", why);
+    record_repo_uri(x->repo_uri, sizeof(x->repo_uri), x->repo, x->ghc.repo,
+                    getenv("GITHUB_SERVER_URL"));
+    rq->repo = x->repo;
+    rq->policy = x->policy;
+    rq->key = x->key;
+    rq->remote = o->remote;
+    rq->no_remote = o->no_remote;
+    rq->repo_uri = x->repo_uri;
+    rq->gh = &x->ghc;
+    return 0;
+}
+
 void
 cmd_ctx_release(struct cmd_ctx *x)
 {
+    keys_free(x->key);
+    x->key = NULL;
     policy_free(x->policy);
     repo_free(x->repo);
     x->policy = NULL;
@@ -246,11 +266,10 @@ struct promotion {
     struct promote_opts o;
     enum promote_mode mode;
     const struct cmd *c;
-    struct cmd_ctx x; /* the repository, the policy, GitHub */
-    struct key *key;
+    struct cmd_ctx x; /* the repository, the policy, GitHub, the key */
     struct record_req rq;
     struct loghome home;
-    char repo_uri[1100], run_url[600];
+    char run_url[600];
     struct ledger led; /* check and explain: this clone's log, verified */
     struct ledger_keys lk;
     int opened;
@@ -299,22 +318,16 @@ open_for_record(struct promotion *p, struct err *e)
     const char *server = getenv("GITHUB_SERVER_URL");
 
     /* a decision that cannot be recorded is not made: refuse before any gate runs */
-    if (keys_load(&p->key, p->o.c.key, e) < 0)
-        return err_prefix(e, "no usable signing key (use 'promote check' for an unrecorded "
-                             "evaluation)");
-    record_repo_uri(p->repo_uri, sizeof(p->repo_uri), p->x.repo, p->x.ghc.repo, server);
+    if (cmd_setup_record(&p->rq, &p->x, &p->o.c,
+                         "no usable signing key (use 'promote check' for an unrecorded "
+                         "evaluation)",
+                         e) < 0)
+        return -1;
     p->run_url[0] = '\0';
     if (p->x.actor.in_actions && p->x.actor.run_id && p->x.ghc.repo)
         snprintf(p->run_url, sizeof(p->run_url), "%s/%s/actions/runs/%s",
                  server ? server : "https://github.com", p->x.ghc.repo, p->x.actor.run_id);
-    p->rq.repo = p->x.repo;
-    p->rq.policy = p->x.policy;
-    p->rq.key = p->key;
-    p->rq.remote = p->o.c.remote;
-    p->rq.no_remote = p->o.c.no_remote;
-    p->rq.repo_uri = p->repo_uri;
     p->rq.run_url = p->run_url[0] ? p->run_url : NULL;
-    p->rq.gh = &p->x.ghc;
     p->rq.home = &p->home;
     p->rq.focus = &p->focus;
     return record_prepare(&p->rq, &p->base, &p->history, e);
@@ -438,7 +451,6 @@ promotion_release(struct promotion *p)
     ledger_release(&p->led);
     json_decref(p->history);
     decision_release(&p->d);
-    keys_free(p->key);
     cmd_ctx_release(&p->x);
 }
 

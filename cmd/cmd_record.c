@@ -141,12 +141,11 @@ static int
 record_event_run(const struct cmd *c, const char *kind, struct event_opts *o, json_t *fields)
 {
     struct cmd_ctx x;
-    struct key *key = NULL;
     struct record_req rq;
     struct record_result rr;
     struct audit_subject subj;
     struct err e = ERR_INIT;
-    char repo_uri[1100], commit[41], actor[128] = "";
+    char commit[41], actor[128] = "";
     struct err ae = ERR_INIT;
     json_t *st = NULL, *doc, *history = NULL;
     /* the rules read the latest deployment only */
@@ -164,18 +163,8 @@ record_event_run(const struct cmd *c, const char *kind, struct event_opts *o, js
                 x.policy->source);
         goto fail;
     }
-    if (keys_load(&key, o->c.key, &e) < 0) {
-        err_prefix(&e, "no usable signing key");
+    if (cmd_setup_record(&rq, &x, &o->c, "no usable signing key", &e) < 0)
         goto fail;
-    }
-    record_repo_uri(repo_uri, sizeof(repo_uri), x.repo, x.ghc.repo, getenv("GITHUB_SERVER_URL"));
-    rq.repo = x.repo;
-    rq.policy = x.policy;
-    rq.key = key;
-    rq.remote = o->c.remote;
-    rq.no_remote = o->c.no_remote;
-    rq.repo_uri = repo_uri;
-    rq.gh = &x.ghc;
     rq.home = &home;
     rq.focus = &focus;
     if (record_prepare(&rq, &base, &history, &e) < 0 ||
@@ -210,7 +199,6 @@ done:
     json_decref(history);
     json_decref(st);
     json_decref(fields);
-    keys_free(key);
     cmd_ctx_release(&x);
     return code == EXIT_OK ? cmd_finish(code) : code;
 }

@@ -74,7 +74,6 @@ cmd_rollback(int argc, char **argv)
     const struct cmd *c = cmd_find("rollback");
     struct rollback_opts o;
     struct cmd_ctx x;
-    struct key *key = NULL;
     const struct policy_env *env;
     struct record_req rq;
     struct release_req rr;
@@ -82,7 +81,7 @@ cmd_rollback(int argc, char **argv)
     struct loghome home;
     struct rollback_to to;
     struct err e = ERR_INIT;
-    char repo_uri[1100], to_commit[41], why[512];
+    char to_commit[41], why[512];
     json_t *history = NULL, *doc;
     /* the entries a rollback reads: every good state of the environment */
     struct history_focus focus = {.rollback_env = NULL};
@@ -103,18 +102,8 @@ cmd_rollback(int argc, char **argv)
     if (cmd_setup(&x, c, &o.c, &e) < 0 || rollback_env(&env, x.policy, o.env, &e) < 0 ||
         rollback_to_parse(&to, to_commit, x.repo, o.to, &e) < 0)
         goto fail;
-    if (keys_load(&key, o.c.key, &e) < 0) {
-        err_prefix(&e, "no usable signing key");
+    if (cmd_setup_record(&rq, &x, &o.c, "no usable signing key", &e) < 0)
         goto fail;
-    }
-    record_repo_uri(repo_uri, sizeof(repo_uri), x.repo, x.ghc.repo, getenv("GITHUB_SERVER_URL"));
-    rq.repo = x.repo;
-    rq.policy = x.policy;
-    rq.key = key;
-    rq.remote = o.c.remote;
-    rq.no_remote = o.c.no_remote;
-    rq.repo_uri = repo_uri;
-    rq.gh = &x.ghc;
     rq.home = &home;
     focus.commits[0] = to.commit;
     focus.rollback_env = o.env;
@@ -146,7 +135,6 @@ fail:
     code = cmd_fail(e.code ? e.code : EXIT_EVAL, e.msg);
 done:
     json_decref(history);
-    keys_free(key);
     cmd_ctx_release(&x);
     return code;
 }
