@@ -97,6 +97,25 @@ help_verbs() {
     "$PROMOTE" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF && !/^Commands:/ {print $1}'
 }
 
+# comp_script FILE: write FILE, a bash script run as 'bash FILE COMPLETION WORD...': it
+# sources the completion file COMPLETION, finds the function it registers for promote,
+# calls it as bash would to complete the last WORD, and prints the candidates
+comp_script() {
+    cat > "$1" <<'EOS'
+source "$1" || exit 1
+shift
+spec=$(complete -p promote) || exit 1
+fn=${spec#*-F }
+fn=${fn%% *}
+COMP_WORDS=("$@")
+COMP_CWORD=$(($# - 1))
+COMP_LINE="$*"
+COMP_POINT=${#COMP_LINE}
+"$fn" promote "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d'
+EOS
+}
+
 # check 'what' cmd...: one test case
 check() {
     what=$1

@@ -50,18 +50,7 @@ within() {
     [ ! -s "$TMP/extra" ] || { sed "s/^/  not in ${3:-the table}: /" "$TMP/extra" >&2; return 1; }
 }
 
-# the completion of WORD... (the last one is completed), as bash calls it
-cat > "$TMP/comp.bash" <<'EOS'
-source "$1" || exit 1
-shift
-spec=$(complete -p promote) || exit 1
-fn=${spec#*-F }
-fn=${fn%% *}
-COMP_WORDS=("$@")
-COMP_CWORD=$(($# - 1))
-"$fn" promote "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d'
-EOS
+comp_script "$TMP/comp.bash"
 # takes_value OPTION...: the options the completion reads a value after
 cat > "$TMP/takes.bash" <<'EOS'
 source "$1" || exit 1

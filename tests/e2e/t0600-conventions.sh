@@ -146,20 +146,7 @@ done
 
 # bash completion: source the file in a bare bash, find the function it registers for
 # promote, and call it as bash would with the words before the cursor
-cat > "$TMP/comp.bash" <<'EOS'
-# comp.bash FILE WORD...: complete the last WORD of the command line WORD...
-source "$1" || exit 1
-shift
-spec=$(complete -p promote) || exit 1
-fn=${spec#*-F }
-fn=${fn%% *}
-COMP_WORDS=("$@")
-COMP_CWORD=$(($# - 1))
-COMP_LINE="$*"
-COMP_POINT=${#COMP_LINE}
-"$fn" promote "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d'
-EOS
+comp_script "$TMP/comp.bash"
 # comp_is 'WANT' WORD...: the candidates are exactly WANT (in any order)
 comp_is() {
     c_want=$1
