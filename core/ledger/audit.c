@@ -623,24 +623,20 @@ prev_at(unsigned char out[32], const struct audit_log *log, size_t seq, struct e
     return 0;
 }
 
-/* The commit of STATEMENT as the entry after the F->size entries of frontier F, the last
- * of them PARENT ("" when none) with payload hash PREV; signed by K. Moves no ref. On
- * success F and PREV are the log's after this entry. BYTES (may be NULL) gets the
- * envelope line. */
-static int
-build_entry(struct audit_appended *out, struct buf *bytes, struct repo *r,
-            struct merkle_frontier *f, unsigned char prev[32], const char *parent,
-            const json_t *statement, const struct key *k, const char *origin, struct err *e)
+int
+audit_entry_make(struct audit_entry *out, const struct merkle_frontier *f,
+                 const unsigned char prev[32], const json_t *statement, const struct key *k,
+                 const char *origin, struct err *e)
 {
-    struct buf payload = BUF_INIT, env = BUF_INIT, cp = BUF_INIT, fr = BUF_INIT;
-    unsigned char root[32], id[32], nonce_bin[16], leaf[32];
-    char prevhex[65], key_name[160], msg[128], nonce[33];
-    struct merkle_frontier next = *f;
-    struct repo_file files[3];
+    struct buf payload = BUF_INIT;
+    unsigned char nonce_bin[16], leaf[32];
+    char prevhex[65], key_name[160], nonce[33];
     json_t *st = NULL, *pred;
     size_t n = (size_t)f->size;
     int rc = -1;
 
+    memset(out, 0, sizeof(*out));
+    out->next = *f;
     hex(prevhex, prev, 32);
     st = json_deep_copy(statement);
     pred = st ? json_object_get(st, "predicate") : NULL;
@@ -655,50 +651,80 @@ build_entry(struct audit_appended *out, struct buf *bytes, struct repo *r,
         goto done;
     }
     if (sign_canonical(&payload, st, e) < 0 ||
-        sign_envelope(&env, SIGN_PAYLOAD_TYPE, (const unsigned char *)payload.ptr, payload.len, k,
-                      e) < 0)
+        sign_envelope(&out->envelope, SIGN_PAYLOAD_TYPE, (const unsigned char *)payload.ptr,
+                      payload.len, k, e) < 0)
         goto done;
-    sign_leaf_hash(leaf, (const unsigned char *)env.ptr, env.len);
-    sign_frontier_add(&next, leaf);
-    sign_frontier_root(root, &next);
-    sign_sha256(id, -1, payload.ptr, payload.len);
+    sign_leaf_hash(leaf, (const unsigned char *)out->envelope.ptr, out->envelope.len);
+    sign_frontier_add(&out->next, leaf);
+    sign_frontier_root(out->root, &out->next);
+    sign_sha256(out->id, -1, payload.ptr, payload.len);
     audit_key_name(key_name, sizeof(key_name), k->id);
-    if (sign_checkpoint(&cp, origin, n + 1, root, key_name, k, e) < 0)
+    if (sign_checkpoint(&out->checkpoint, origin, n + 1, out->root, key_name, k, e) < 0)
         goto done;
-    if (audit_frontier_format(&fr, &next, id) < 0) {
+    if (audit_frontier_format(&out->frontier, &out->next, out->id) < 0) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }
+    out->seq = n + 1;
+    rc = 0;
+done:
+    json_decref(st);
+    buf_release(&payload);
+    if (rc < 0)
+        audit_entry_release(out);
+    return rc;
+}
+
+void
+audit_entry_release(struct audit_entry *x)
+{
+    buf_release(&x->envelope);
+    buf_release(&x->checkpoint);
+    buf_release(&x->frontier);
+}
+
+/* The commit of STATEMENT as the entry after the F->size entries of frontier F, the last
+ * of them PARENT ("" when none) with payload hash PREV; signed by K. Moves no ref. On
+ * success F and PREV are the log's after this entry. BYTES (may be NULL) gets the
+ * envelope line. */
+static int
+build_entry(struct audit_appended *out, struct buf *bytes, struct repo *r,
+            struct merkle_frontier *f, unsigned char prev[32], const char *parent,
+            const json_t *statement, const struct key *k, const char *origin, struct err *e)
+{
+    struct audit_entry x;
+    struct repo_file files[3];
+    char msg[128];
+    int rc = -1;
+
+    if (audit_entry_make(&x, f, prev, statement, k, origin, e) < 0)
+        return -1;
     files[0].name = AUDIT_CHECKPOINT_FILE;
-    files[0].data = cp.ptr;
-    files[0].len = cp.len;
+    files[0].data = x.checkpoint.ptr;
+    files[0].len = x.checkpoint.len;
     files[1].name = AUDIT_ENTRY_FILE;
-    files[1].data = env.ptr;
-    files[1].len = env.len;
+    files[1].data = x.envelope.ptr;
+    files[1].len = x.envelope.len;
     files[2].name = AUDIT_FRONTIER_FILE;
-    files[2].data = fr.ptr;
-    files[2].len = fr.len;
-    snprintf(msg, sizeof(msg), "promote: audit entry %zu", n + 1);
+    files[2].data = x.frontier.ptr;
+    files[2].len = x.frontier.len;
+    snprintf(msg, sizeof(msg), "promote: audit entry %llu", (unsigned long long)x.seq);
     audit_crashpoint("before-objects");
     if (repo_commit_files(r, parent[0] ? parent : NULL, files, 3, msg, (long long)time(NULL),
                           out->commit, e) < 0)
         goto done;
-    *f = next;
-    memcpy(prev, id, 32);
-    memcpy(out->root, root, 32);
-    out->seq = n + 1;
-    hex(out->id, id, 32);
-    if (bytes && buf_add(bytes, env.ptr, env.len) < 0) {
+    *f = x.next;
+    memcpy(prev, x.id, 32);
+    memcpy(out->root, x.root, 32);
+    out->seq = x.seq;
+    hex(out->id, x.id, 32);
+    if (bytes && buf_add(bytes, x.envelope.ptr, x.envelope.len) < 0) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }
     rc = 0;
 done:
-    json_decref(st);
-    buf_release(&payload);
-    buf_release(&env);
-    buf_release(&cp);
-    buf_release(&fr);
+    audit_entry_release(&x);
     return rc;
 }
 

@@ -51,6 +51,23 @@ struct audit_appended {
     unsigned char root[32]; /* the log's Merkle root with this entry (seq entries) */
 };
 
+/* One entry as the log stores it, made without git: the envelope line, and the
+ * checkpoint and frontier files of the log after it. */
+struct audit_entry {
+    struct buf envelope, checkpoint, frontier;
+    uint64_t seq;
+    unsigned char id[32];   /* the payload hash: the next entry's prev */
+    unsigned char root[32]; /* the log's root with this entry */
+    struct merkle_frontier next;
+};
+/* STATEMENT (its predicate gains a nonce, seq and prev) as the entry after the F->size
+ * entries of frontier F, the last of them with payload hash PREV; signed by K, its
+ * checkpoint for ORIGIN. Pure but for the nonce. audit_append writes what this makes. */
+int audit_entry_make(struct audit_entry *out, const struct merkle_frontier *f,
+                     const unsigned char prev[32], const json_t *statement, const struct key *k,
+                     const char *origin, struct err *e);
+void audit_entry_release(struct audit_entry *x);
+
 /* Append STATEMENT (its predicate gains seq and prev) signed by K to the log on REF:
  * compare-and-swap on the ref, retried while other appenders win; ORIGIN names the log in
  * checkpoints. */
