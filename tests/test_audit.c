@@ -17,6 +17,8 @@
 #include "core/ledger/sign.h"
 #include "core/git/repo.h"
 
+#include "testkeys.h"
+
 #define C1 "1111111111111111111111111111111111111111"
 #define C2 "2222222222222222222222222222222222222222"
 #define C3 "3333333333333333333333333333333333333333"
@@ -246,18 +248,6 @@ test_malformed_states_are_refused(void **state)
 /* ---- re-chaining, on a repository in a temporary directory ---- */
 
 static char repo_dir[] = "/tmp/promote-test-audit-XXXXXX";
-
-static void
-make_key(struct key *k, unsigned char first)
-{
-    unsigned char seed[crypto_sign_SEEDBYTES];
-    size_t i;
-
-    for (i = 0; i < sizeof(seed); i++)
-        seed[i] = (unsigned char)(first + i);
-    assert_int_equal(crypto_sign_seed_keypair(k->pk, k->sk, seed), 0);
-    keys_id(k->id, k->pk);
-}
 
 static json_t *
 event(const char *kind, const char *decision)

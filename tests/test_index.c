@@ -24,6 +24,8 @@
 #include "core/git/repo.h"
 #include "core/release/rollback.h"
 
+#include "testkeys.h"
+
 #define N_ENTRIES 240
 #define N_COMMITS 90
 
@@ -31,18 +33,6 @@ static char repo_dir[] = "/tmp/promote-test-index-XXXXXX";
 static const char *const envs[] = {"dev", "sit", "prod"};
 /* the id of the decision into each environment appended last: most deployments name it */
 static char last_decision[3][65];
-
-static void
-make_key(struct key *k)
-{
-    unsigned char seed[crypto_sign_SEEDBYTES];
-    size_t i;
-
-    for (i = 0; i < sizeof(seed); i++)
-        seed[i] = (unsigned char)(11 + i);
-    assert_int_equal(crypto_sign_seed_keypair(k->pk, k->sk, seed), 0);
-    keys_id(k->id, k->pk);
-}
 
 static void
 commit_id(char out[41], unsigned n)
@@ -129,7 +119,7 @@ setup(void **state)
     assert_int_equal(git_repository_init(&g, repo_dir, 1), 0);
     git_repository_free(g);
     assert_int_equal(repo_open(&f->r, repo_dir, &e), 0);
-    make_key(&f->k);
+    make_key(&f->k, 11);
     memcpy(f->t.keys[0].pk, f->k.pk, 32);
     snprintf(f->t.keys[0].id, sizeof(f->t.keys[0].id), "%s", f->k.id);
     f->t.n = 1;

@@ -13,6 +13,8 @@
 
 #include "core/ledger/audit.h"
 
+#include "testkeys.h"
+
 #define N 40
 #define ORIGIN "github.com/bbws/order-service/promote-audit"
 
@@ -23,20 +25,6 @@ struct fx {
     unsigned char root[32]; /* the root of all N */
     struct audit_entry tip_of[N + 1]; /* each entry's checkpoint and frontier, by seq */
 };
-
-static void
-make_key(struct key *k, unsigned char first)
-{
-    unsigned char seed[crypto_sign_SEEDBYTES];
-    unsigned char h[crypto_hash_sha256_BYTES];
-    size_t i;
-
-    for (i = 0; i < sizeof(seed); i++)
-        seed[i] = (unsigned char)(first + i);
-    assert_int_equal(crypto_sign_seed_keypair(k->pk, k->sk, seed), 0);
-    crypto_hash_sha256(h, k->pk, sizeof(k->pk));
-    sodium_bin2hex(k->id, sizeof(k->id), h, 8);
-}
 
 static char *
 copy(const struct buf *b)

@@ -15,23 +15,9 @@
 #include "core/ledger/keys.h"
 #include "core/ledger/sign.h"
 
+#include "testkeys.h"
+
 #define TYPE SIGN_PAYLOAD_TYPE
-
-/* The fixed test keys: seed i, i+1, ... (mod 256). core/ledger/keys.c is not used: the key
- * id is computed here as hex of the first 8 bytes of SHA-256(pk). */
-static void
-make_key(struct key *k, unsigned char first)
-{
-    unsigned char seed[crypto_sign_SEEDBYTES];
-    unsigned char h[crypto_hash_sha256_BYTES];
-    size_t i;
-
-    for (i = 0; i < sizeof(seed); i++)
-        seed[i] = (unsigned char)(first + i);
-    assert_int_equal(crypto_sign_seed_keypair(k->pk, k->sk, seed), 0);
-    crypto_hash_sha256(h, k->pk, sizeof(k->pk));
-    sodium_bin2hex(k->id, sizeof(k->id), h, 8);
-}
 
 static void
 read_fixture(struct buf *out, const char *rel)

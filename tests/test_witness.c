@@ -17,18 +17,7 @@
 #include "core/ledger/sign.h"
 #include "core/ledger/witness.h"
 
-static void
-make_key(struct key *k, unsigned char first)
-{
-    unsigned char seed[crypto_sign_SEEDBYTES], h[32];
-    size_t i;
-
-    for (i = 0; i < sizeof(seed); i++)
-        seed[i] = (unsigned char)(first + i);
-    assert_int_equal(crypto_sign_seed_keypair(k->pk, k->sk, seed), 0);
-    crypto_hash_sha256(h, k->pk, sizeof(k->pk));
-    sodium_bin2hex(k->id, sizeof(k->id), h, 8);
-}
+#include "testkeys.h"
 
 static void
 trust(struct audit_trust *t, const struct key *k)
