@@ -621,14 +621,14 @@ has_type(const struct pci_item *it, const char *type)
     return 0;
 }
 
-/* One item for one source: its gates in the policy's promotions into ENV, how many of the
- * source's changes carried a passing one, and what is missing. */
 /* What the change records of one source count towards the mapping. */
 struct pci_count {
     size_t changes, rollbacks;
     size_t records[PCI_ITEMS]; /* per item: changes that passed a gate of its types */
 };
 
+/* One item for one source: its gates in the policy's promotions into ENV, how many of the
+ * source's changes carried a passing one (COUNT), and what is missing. */
 static json_t *
 pci_row(const struct pci_item *it, size_t idx, const struct dora_source *s, const char *env,
         const struct pci_count *count)

@@ -61,7 +61,7 @@ out_markdown(FILE *f, const char *s)
 int
 out_json(FILE *f, const json_t *doc)
 {
-    if (json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) < 0)
+    if (json_dumpf(doc, f, OUT_JSON_FLAGS) < 0)
         return -1;
     return fputc('\n', f) == EOF ? -1 : 0;
 }

@@ -22,6 +22,9 @@ void out_decision_text(FILE *f, const struct decision *d, const struct out_opts 
 json_t *out_inspect_json(const char *path, const struct report *r);
 void out_inspect_text(FILE *f, const char *path, const struct report *r);
 
+/* How out_json lays a document out (out_report_json writes a report the same way). */
+#define OUT_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+
 /* Print one JSON document (sorted as built, compact-ish) followed by a newline. */
 int out_json(FILE *f, const json_t *doc);
 

@@ -185,16 +185,20 @@ out_report_json(FILE *f, const json_t *doc, struct out_changes *ch, struct err *
         return out_json(f, doc);
     /* the document as out_json writes it, with the records written one at a time where
      * "changes" holds its (empty) place, indented as they would be inside it */
-    text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-    at = text ? strstr(text, place) : NULL;
-    if (!at) {
+    text = json_dumps(doc, OUT_JSON_FLAGS);
+    if (!text) {
         err_set(e, EXIT_EVAL, "out of memory");
         goto done;
     }
-    at += sizeof(place) - 2; /* after the '[' */
+    at = strstr(text, place);
+    if (!at) {
+        err_set(e, EXIT_EVAL, "the report has no \"changes\" to write its records into");
+        goto done;
+    }
+    at += sizeof(place) - 2; /* at the ']': what comes before it is written first */
     fwrite(text, 1, (size_t)(at - text), f);
     while ((more = ch->next(ch->ctx, &row, e)) > 0) {
-        line = json_dumps(row, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+        line = json_dumps(row, OUT_JSON_FLAGS);
         json_decref(row);
         if (!line) {
             more = err_set(e, EXIT_EVAL, "out of memory");
