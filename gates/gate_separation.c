@@ -33,7 +33,7 @@ static int
 separation_collect(const struct gate_ctx *ctx, struct evidence *ev, struct err *e)
 {
     char path[512], ppath[600];
-    const json_t *commit, *pulls, *gitauthor;
+    const json_t *commit, *pulls, *gitauthor, *user, *name;
     json_t *authors;
     size_t i;
 
@@ -46,7 +46,16 @@ separation_collect(const struct gate_ctx *ctx, struct evidence *ev, struct err *
         return -1;
     if (!json_is_object(commit) || !json_is_array(pulls))
         return err_set(e, EXIT_EVAL, "GET %s: unexpected response shape", path);
+    /* the author is null (no GitHub account) or a user with a login; anything else is
+     * malformed, never "no account" */
+    user = json_object_get(commit, "author");
     gitauthor = json_object_get(json_object_get(commit, "commit"), "author");
+    name = json_object_get(gitauthor, "name");
+    if (!user || (!json_is_null(user) && !login_of(user)) || (name && !json_is_string(name)))
+        return err_set(e, EXIT_EVAL,
+                       "GET %s: the commit's author is neither null nor a user with a login, "
+                       "or its git author's name is not a string",
+                       path);
     authors = json_array();
     for (i = 0; i < json_array_size(pulls); i++) {
         const json_t *pr = json_array_get(pulls, i);
@@ -60,8 +69,8 @@ separation_collect(const struct gate_ctx *ctx, struct evidence *ev, struct err *
                                                  json_object_get(pr, "number"), "login", l));
     }
     ev->data = json_pack("{s:s, s:s?, s:s?, s:o}", "actor", ctx->actor, "commit_author",
-                         login_of(json_object_get(commit, "author")), "commit_author_name",
-                         json_string_value(json_object_get(gitauthor, "name")), "pull_requests",
+                         login_of(user), "commit_author_name", json_string_value(name),
+                         "pull_requests",
                          authors);
     return ev->data ? 0 : err_set(e, EXIT_EVAL, "out of memory");
 }

@@ -43,20 +43,31 @@ status_checks_plan(const struct gate_ctx *ctx, struct gh_store *s, struct err *e
                    ctx->name, ctx->commit);
 }
 
-/* The items array of the object body at PATH. */
+/* The items array of the object body at PATH, all of it: as many items as its first
+ * page's total_count declares, or an error (a page lost, or the list changed meanwhile). */
 static int
 items_at(const json_t **out, const struct gate_ctx *ctx, const char *path, const char *key,
          struct err *e)
 {
-    const json_t *body;
+    const json_t *body, *total;
 
     *out = NULL;
     if (roles_res_body(&body, gh_find(ctx->gh, "%s", path), path, e) < 0)
         return -1;
     *out = json_object_get(body, key);
+    total = json_object_get(body, "total_count");
     if (!json_is_object(body) || !json_is_array(*out))
         return err_set(e, EXIT_EVAL, "unexpected response from GET %s: '%s' is not an array", path,
                        key);
+    if (!json_is_integer(total))
+        return err_set(e, EXIT_EVAL,
+                       "unexpected response from GET %s: 'total_count' is not an integer", path);
+    if (json_integer_value(total) < 0 ||
+        (json_int_t)json_array_size(*out) != json_integer_value(total))
+        return err_set(e, EXIT_EVAL,
+                       "GET %s: %zu %s read, but the list declares %" JSON_INTEGER_FORMAT
+                       " (it changed while it was read, or a page is missing)",
+                       path, json_array_size(*out), key, json_integer_value(total));
     return 0;
 }
 

@@ -1153,7 +1153,9 @@ checks(struct sim *m, json_t *runs, json_t *statuses)
             json_pack("{s:I, s:o}", "total_count", (json_int_t)json_array_size(runs), "check_runs",
                       runs),
             R "/commits/%s/check-runs", SHA);
-    sim_add(m, GH_OK, json_pack("{s:s, s:o}", "state", "success", "statuses", statuses),
+    sim_add(m, GH_OK,
+            json_pack("{s:s, s:I, s:o}", "state", "success", "total_count",
+                      (json_int_t)json_array_size(statuses), "statuses", statuses),
             R "/commits/%s/status", SHA);
 }
 
@@ -1295,6 +1297,28 @@ test_status_checks_errors(void **state)
            J("[]"));
     run_gate(&r, "status_checks", ctx_new(rule, NULL), &m);
     assert_int_equal(r.collected, -1);
+    run_release(&r);
+    sim_release(&m);
+    /* a list is whole only when it has as many items as it declares */
+    sim_add(&m, GH_OK,
+            J("{'total_count': 3, 'check_runs': [{'id': 1, 'name': 'build', 'status': "
+              "'completed', 'conclusion': 'success', 'started_at': null}]}"),
+            R "/commits/%s/check-runs", SHA);
+    sim_add(&m, GH_OK, J("{'total_count': 0, 'statuses': []}"), R "/commits/%s/status", SHA);
+    run_gate(&r, "status_checks", ctx_new(rule, NULL), &m);
+    assert_int_equal(r.collected, -1);
+    assert_string_equal(r.e.msg, "GET " R "/commits/" SHA "/check-runs: 1 check_runs read, but "
+                                 "the list declares 3 (it changed while it was read, or a page "
+                                 "is missing)");
+    run_release(&r);
+    sim_release(&m);
+    checks(&m, list(run_(1, "build", "completed", "success", "2026-11-19T10:00:00Z"), NULL),
+           J("[]"));
+    json_object_set_new(m.c[1].json, "total_count", json_string("0"));
+    run_gate(&r, "status_checks", ctx_new(rule, NULL), &m);
+    assert_int_equal(r.collected, -1);
+    assert_string_equal(r.e.msg, "unexpected response from GET " R "/commits/" SHA
+                                 "/status: 'total_count' is not an integer");
     run_release(&r);
     sim_release(&m);
     json_decref(rule);

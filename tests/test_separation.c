@@ -103,6 +103,27 @@ test_separation_errors(void **state)
                      VERDICT_ERROR);
     assert_non_null(strstr(e.msg, "without number or user"));
     finding_release(&f);
+    /* an author that is not null and not a user with a login is malformed, not "no
+     * account"; so is a missing author, and a git author's name that is not a string */
+    {
+        static const char *const bad[] = {
+            "{\"author\": {\"login\": 5}, \"commit\": {\"author\": {\"name\": \"N\"}}}",
+            "{\"author\": \"sipho\", \"commit\": {\"author\": {\"name\": \"N\"}}}",
+            "{\"commit\": {\"author\": {\"name\": \"N\"}}}",
+            "{\"author\": null, \"commit\": {\"author\": {\"name\": 4}}}",
+        };
+        size_t i;
+
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            struct err be = ERR_INIT;
+
+            assert_int_equal(run("naledi", bad[i], PULLS, 0, &f, &be), VERDICT_ERROR);
+            assert_string_equal(be.msg, "GET " R "/commits/" SHA ": the commit's author is "
+                                        "neither null nor a user with a login, or its git "
+                                        "author's name is not a string");
+            finding_release(&f);
+        }
+    }
 }
 
 int

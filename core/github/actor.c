@@ -68,8 +68,9 @@ actor_resolve(char *out, size_t outsz, const struct gh_store *s, const struct gh
             json_object_get(json_object_get(r->json, "triggering_actor"), "login"));
         if (!login || !*login)
             return err_set(e, EXIT_EVAL,
-                           "cannot establish the actor: run %s has no triggering_actor",
-                           env->run_id);
+                           "cannot establish the actor: GET %s: the run has no triggering_actor "
+                           "with a login",
+                           r->path);
         if (!env->github_actor || strcmp(login, env->github_actor) != 0)
             return err_set(e, EXIT_EVAL,
                            "cannot establish the actor: run %s was triggered by '%s', but "
