@@ -666,8 +666,11 @@ class Model:
 
 
 class Fault:
-    ACTIONS = ("status", "reset", "stall_seconds", "rate_limit", "body", "delay_ms", "echo_authorization")
+    ACTIONS = ("status", "reset", "stall_seconds", "rate_limit", "body", "delay_ms", "echo_authorization",
+               "truncate", "wrong_types", "link_base")
     ECHO = ("message", "header", "link", "body")
+    TRUNCATE = ("body", "connection")
+    WRONG_TYPES = ("deep", "top")
 
     def __init__(self, spec, idx):
         if not isinstance(spec, dict) or "path" not in spec:
@@ -691,6 +694,12 @@ class Fault:
                 raise ScenarioError("faults[%d].echo_authorization: one of %s" % (idx, ", ".join(self.ECHO)))
             if spec["echo_authorization"] == "body" and not isinstance(spec.get("body"), str):
                 raise ScenarioError("faults[%d]: echo_authorization 'body' needs 'body' (a string)" % idx)
+        if "truncate" in spec and spec["truncate"] not in self.TRUNCATE:
+            raise ScenarioError("faults[%d].truncate: one of %s" % (idx, ", ".join(self.TRUNCATE)))
+        if "wrong_types" in spec and spec["wrong_types"] not in self.WRONG_TYPES:
+            raise ScenarioError("faults[%d].wrong_types: one of %s" % (idx, ", ".join(self.WRONG_TYPES)))
+        if "link_base" in spec and not re.fullmatch(r"https?://[^/?#]+", str(spec["link_base"])):
+            raise ScenarioError("faults[%d].link_base: an http(s) URL with no path" % idx)
 
     def describe(self):
         d = {k: v for k, v in self.spec.items()}
@@ -703,7 +712,8 @@ class Fault:
         return self.times >= 0 and self.fired >= self.times
 
     def kind(self):
-        for a in ("reset", "stall_seconds", "echo_authorization", "rate_limit", "body", "status"):
+        for a in ("reset", "stall_seconds", "echo_authorization", "rate_limit", "body", "status",
+                  "truncate", "wrong_types", "link_base"):
             if a in self.spec:
                 return a
         return "delay_ms"
@@ -1289,6 +1299,22 @@ def _jshow(v):
     return json.dumps(v, separators=(",", ":"))[:200]
 
 
+def _retyped(v):
+    """V with its structure kept and every scalar of another JSON type: a string becomes a
+    number, a number or a boolean a string; null stays null."""
+    if isinstance(v, dict):
+        return {k: _retyped(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_retyped(x) for x in v]
+    if isinstance(v, str):
+        return len(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    return v
+
+
 def parse_body(raw):
     """The JSON object in RAW, or BodyError(400 Problems parsing JSON / 422 not an object)."""
     try:
@@ -1323,6 +1349,7 @@ class Reply:
         self.headers = headers or []
         self.etag = etag
         self.count = count          # counts against the rate limit
+        self.cut = None             # send only this many bytes of the body, then drop
 
 
 class Sim:
@@ -1483,9 +1510,36 @@ class Sim:
                 body = {"message": spec.get("message", REASONS.get(st, "Error")),
                         "documentation_url": spec.get("documentation_url", DOCS), "status": str(st)}
                 reply = Reply(st, body, list((spec.get("headers") or {}).items()))
+            else:
+                reply = self._mangled(self.route(h, path, query, auth), spec)
         if reply is None:
             reply = self.route(h, path, query, auth)
         self.send(h, rec, reply)
+
+    def _mangled(self, reply, spec):
+        """The normal answer, damaged as SPEC says: cut short, with every value of the wrong
+        JSON type, or with its Link header pointing at another host. Errors pass as they are."""
+        if reply.status != 200:
+            return reply
+        reply.etag = False  # never a 304 in its place: the damage is what is sent
+        if "link_base" in spec:
+            with self.lock:
+                base = self.public_base
+            reply.headers = [(k, v.replace(base, spec["link_base"]) if k.lower() == "link" else v)
+                             for k, v in reply.headers]
+        if "wrong_types" in spec:
+            if spec["wrong_types"] == "top":
+                reply.body = [reply.body] if isinstance(reply.body, dict) else {"items": reply.body}
+            else:
+                reply.body = _retyped(reply.body)
+        if "truncate" in spec:
+            raw = reply.body if isinstance(reply.body, (bytes, bytearray)) else json.dumps(reply.body, indent=2).encode()
+            if spec["truncate"] == "body":
+                reply.body = raw[:len(raw) // 2]
+            else:
+                reply.body = raw
+                reply.cut = len(raw) // 2
+        return reply
 
     def _echo_authorization(self, h, spec, path, query, auth):
         """A careless (or hostile) server: the Authorization header it was sent comes back
@@ -1586,8 +1640,10 @@ class Sim:
             h.send_header("Content-Length", str(len(body or b"")))
         h.end_headers()
         if body and h.command != "HEAD" and status not in (204, 304):
-            h.wfile.write(body)
+            h.wfile.write(body if reply.cut is None else body[:reply.cut])
         h.wfile.flush()
+        if reply.cut is not None:  # the rest of a declared Content-Length never comes
+            self._drop(h, rst=False)
 
     # routing ---------------------------------------------------------------------------
     def err(self, status, message=None, doc=None, headers=None):
