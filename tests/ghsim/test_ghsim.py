@@ -370,6 +370,35 @@ class SimTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             json.loads(b)
 
+    def test_fault_damaged_answers(self):
+        _, _, whole = self.c.get("/user")
+        self.faults([{"path": r"case=tbody", "truncate": "body"},
+                     {"path": r"case=tconn", "truncate": "connection"},
+                     {"path": r"case=deep", "wrong_types": "deep"},
+                     {"path": r"case=top", "wrong_types": "top"},
+                     {"path": r"/releases\?per_page=1&case=host", "link_base": "http://localhost:1"},
+                     {"path": r"/nope\?case=deep404", "wrong_types": "deep"}])
+        st, hd, b = self.c.get("/user?case=tbody")
+        self.assertEqual((st, b, hd["content-length"]), (200, whole[:len(whole) // 2], str(len(whole) // 2)))
+        self.assertNotIn("etag", hd)  # never a 304 in place of the damage
+        with self.assertRaises(http.client.IncompleteRead):
+            self.c.get("/user?case=tconn")
+        st, _, b = self.c.json("/user?case=deep")
+        normal = self.c.json("/user")[2]
+        self.assertEqual((st, b["login"], b["id"], b["site_admin"]),
+                         (200, len(normal["login"]), str(normal["id"]), str(normal["site_admin"]).lower()))
+        self.assertEqual(set(b), set(normal))
+        st, _, b = self.c.json("/user?case=top")
+        self.assertEqual((st, b), (200, [normal]))
+        st, hd, b = self.c.json("/repos/acme/bbws/releases?per_page=1&case=host")
+        self.assertEqual((st, len(b)), (200, 1))
+        self.assertTrue(links(hd["link"])["next"].startswith("http://localhost:1/"), hd["link"])
+        self.assertEqual(self.c.json("/nope?case=deep404")[0], 404)  # errors pass as they are
+        with self.assertRaises(harness.HarnessError):
+            harness.add_faults(self.dir, [{"path": "x", "truncate": "half"}])
+        with self.assertRaises(harness.HarnessError):
+            harness.add_faults(self.dir, [{"path": "x", "link_base": "http://h/with/path"}])
+
     def test_fault_echo_authorization(self):
         self.faults([{"path": r"case=emsg", "echo_authorization": "message"},
                      {"path": r"case=ehdr", "echo_authorization": "header", "status": 403},
