@@ -5,8 +5,8 @@
 
 REPO is a repository made by examples/bbws/make-repo.sh with the GitHub gates' policy and
 SCENARIO the simulator's approved scenario of it. First, without faults, each promotion
-is checked once: `check dev sit`, `check --release-pr 9 sit prod` and `check dev sit` as
-a GitHub Actions run. Those runs must be approved; their gates are the right answer, and
+is checked once: `check dev sit`, `check --release-pr 9 sit prod`, `check dev sit` as
+a GitHub Actions run and `explain dev sit` (which also reads who could approve). Those runs must be approved; their gates are the right answer, and
 their requests say which endpoints the gates read and which of them span pages.
 
 Then each endpoint meets each fault, one promotion run per case:
@@ -49,6 +49,7 @@ MODES = {
     "sit-prod": (["check", "--json"] + T + ["--release-pr", "9", "sit", "prod"], {}),
     "actions": (["check", "--json"] + T + ["dev", "sit"],
                 {"GITHUB_ACTIONS": "true", "GITHUB_RUN_ID": RUN_ID, "GITHUB_ACTOR": "release-bot"}),
+    "explain": (["explain", "--json"] + T + ["dev", "sit"], {}),
 }
 
 # Every endpoint the gates read: (name, the promotion that reads it, its path as a regex)
@@ -66,6 +67,7 @@ ENDPOINTS = [
     ("the release pull request's reviews", "sit-prod", REPO + "/pulls/9/reviews"),
     ("the approvers' memberships", "sit-prod",
      "/orgs/bbws/teams/(ops-leads|product-owners)/memberships/[^/]+"),
+    ("a role's team members (explain)", "explain", "/orgs/bbws/teams/tech-leads/members"),
 ]
 
 # A fault that fires once: retried or waited out, the run ends as without it
