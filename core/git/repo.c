@@ -18,6 +18,7 @@
 #include "core/github/gh.h"
 #include "core/git/gitlock.h"
 #include "core/base/sig.h"
+#include "core/base/testhooks.h"
 
 extern char **environ;
 
@@ -1039,6 +1040,7 @@ push_local(struct repo *r, const char *path, const char *ref, struct err *e)
             goto done;
         }
     }
+    testhooks_pause("pushing"); /* the remote locked, nothing copied yet */
     if (git_repository_odb(&dodb, dst) < 0 || git_repository_odb(&sodb, r->git) < 0) {
         err_git(e, EXIT_EVAL, "cannot read objects to push");
         goto done;

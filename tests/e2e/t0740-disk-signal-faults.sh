@@ -2,8 +2,9 @@
 # Disk and signal faults during a promotion: a file size limit (EFBIG, as a full disk
 # fails a write), a read-only repository, a ref locked by a killed git process, and
 # SIGINT/SIGTERM during the evaluation, the append, the wait for the clone's lock and
-# the push. Each ends in exit 3 naming what failed, no partial entry, no lock left, and
-# a log that verifies, unchanged or with exactly the one new complete entry.
+# the push (before it, and inside it with the remote locked). Each ends in exit 3 naming
+# what failed, no partial entry, no lock left, and a log that verifies, unchanged or with
+# exactly the one new complete entry.
 . "$SRCDIR/tests/e2e/lib.sh"
 make_key ci
 trust_keys "$SRCDIR/tests/e2e/policies/files.json" "$TMP/policy.json" ci
@@ -201,6 +202,17 @@ check 'SIGINT before the push: exit 3, the entry kept here, the remote unchanged
     promote 0 audit verify --no-remote'
 check 'the next run pushes it' eval 'n=$(count); promote 0 $K dev sit &&
     [ "$(rcount)" = $((n + 1)) ] && after $((n + 1))'
+# inside the push: the remote is locked and nothing is copied yet
+for s in INT TERM; do
+    check "SIG$s while pushing: exit 3, the remote unchanged and unlocked, the entry kept here" eval '
+        n=$(count); [ "$(rcount)" = $n ] && paused pushing '$s' &&
+        exit3 "interrupted by SIG'$s' while pushing to" &&
+        [ "$(rcount)" = $n ] && [ "$(count)" = $((n + 1)) ] && no_locks &&
+        flock -n "$TMP/remote.git/promote-push.lock" true && promote 0 audit verify --no-remote &&
+        git -C "$TMP/remote.git" fsck --no-dangling --no-progress >/dev/null'
+    check "after SIG$s, the next run pushes both entries" eval 'n=$(count); promote 0 $K dev sit &&
+        [ "$(rcount)" = $((n + 1)) ] && after $((n + 1))'
+done
 check 'a stale lock on the tracking ref: exit 3 naming it, nothing evaluated' eval 'n=$(count);
     git update-ref -d refs/promote/remotes/origin/audit && mkdir -p .git/refs/promote/remotes/origin &&
     touch .git/refs/promote/remotes/origin/audit.lock; "$PROMOTE" $K dev sit >"$OUT" 2>"$ERR"; got=$?;
