@@ -1266,61 +1266,60 @@ test_status_checks_status_and_run(void **state)
     json_decref(rule);
 }
 
+/* status_checks on what M answers fails to collect, with WANT (NULL: any message);
+ * M is emptied. */
+static void
+status_checks_refused(struct sim *m, json_t *rule, const char *want)
+{
+    struct run r;
+
+    run_gate(&r, "status_checks", ctx_new(rule, NULL), m);
+    assert_int_equal(r.collected, -1);
+    if (want)
+        assert_string_equal(r.e.msg, want);
+    run_release(&r);
+    sim_release(m);
+}
+
 static void
 test_status_checks_errors(void **state)
 {
     json_t *rule = J("{'contexts': ['build']}");
     struct canned *c;
     struct sim m = {0};
-    struct run r;
 
     (void)state;
     c = sim_add(&m, GH_FAILED, NULL, R "/commits/%s/check-runs", SHA);
     snprintf(c->error, sizeof(c->error), "HTTP 500 after 3 retries");
     sim_add(&m, GH_OK, J("{'statuses': []}"), R "/commits/%s/status", SHA);
-    run_gate(&r, "status_checks", ctx_new(rule, NULL), &m);
-    assert_int_equal(r.collected, -1);
-    assert_string_equal(r.e.msg, "GET " R "/commits/" SHA "/check-runs: HTTP 500 after 3 retries");
-    run_release(&r);
-    sim_release(&m);
+    status_checks_refused(&m, rule,
+                          "GET " R "/commits/" SHA "/check-runs: HTTP 500 after 3 retries");
     sim_add(&m, GH_OK, J("{'check_runs': {}}"), R "/commits/%s/check-runs", SHA);
     sim_add(&m, GH_OK, J("{'statuses': []}"), R "/commits/%s/status", SHA);
-    run_gate(&r, "status_checks", ctx_new(rule, NULL), &m);
-    assert_int_equal(r.collected, -1);
-    assert_string_equal(r.e.msg, "unexpected response from GET " R "/commits/" SHA
-                                 "/check-runs: 'check_runs' is not an array");
-    run_release(&r);
-    sim_release(&m);
+    status_checks_refused(&m, rule,
+                          "unexpected response from GET " R "/commits/" SHA
+                          "/check-runs: 'check_runs' is not an array");
     checks(&m,
            J("[{'id': 1, 'name': 'build', 'status': 'completed', 'conclusion': 7, "
              "'started_at': null}]"),
            J("[]"));
-    run_gate(&r, "status_checks", ctx_new(rule, NULL), &m);
-    assert_int_equal(r.collected, -1);
-    run_release(&r);
-    sim_release(&m);
+    status_checks_refused(&m, rule, NULL);
     /* a list is whole only when it has as many items as it declares */
     sim_add(&m, GH_OK,
             J("{'total_count': 3, 'check_runs': [{'id': 1, 'name': 'build', 'status': "
               "'completed', 'conclusion': 'success', 'started_at': null}]}"),
             R "/commits/%s/check-runs", SHA);
     sim_add(&m, GH_OK, J("{'total_count': 0, 'statuses': []}"), R "/commits/%s/status", SHA);
-    run_gate(&r, "status_checks", ctx_new(rule, NULL), &m);
-    assert_int_equal(r.collected, -1);
-    assert_string_equal(r.e.msg, "GET " R "/commits/" SHA "/check-runs: 1 check_runs read, but "
-                                 "the list declares 3 (it changed while it was read, or a page "
-                                 "is missing)");
-    run_release(&r);
-    sim_release(&m);
+    status_checks_refused(&m, rule,
+                          "GET " R "/commits/" SHA "/check-runs: 1 check_runs read, but the "
+                          "list declares 3 (it changed while it was read, or a page is "
+                          "missing)");
     checks(&m, list(run_(1, "build", "completed", "success", "2026-11-19T10:00:00Z"), NULL),
            J("[]"));
     json_object_set_new(m.c[1].json, "total_count", json_string("0"));
-    run_gate(&r, "status_checks", ctx_new(rule, NULL), &m);
-    assert_int_equal(r.collected, -1);
-    assert_string_equal(r.e.msg, "unexpected response from GET " R "/commits/" SHA
-                                 "/status: 'total_count' is not an integer");
-    run_release(&r);
-    sim_release(&m);
+    status_checks_refused(&m, rule,
+                          "unexpected response from GET " R "/commits/" SHA
+                          "/status: 'total_count' is not an integer");
     json_decref(rule);
 }
 
