@@ -203,7 +203,7 @@ def named(doc, path_rx, reason):
 
 def judge(w, case, baseline):
     """'' when CASE went as it must, else why not."""
-    name, mode, path_rx, rule, want, reason = case
+    _, mode, path_rx, rule, want, reason = case
     w.faults([rule])
     if want == "link":
         w.session.reset_log()
