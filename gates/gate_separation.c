@@ -68,10 +68,9 @@ separation_collect(const struct gate_ctx *ctx, struct evidence *ev, struct err *
         json_array_append_new(authors, json_pack("{s:O, s:s}", "number",
                                                  json_object_get(pr, "number"), "login", l));
     }
-    ev->data = json_pack("{s:s, s:s?, s:s?, s:o}", "actor", ctx->actor, "commit_author",
-                         login_of(user), "commit_author_name", json_string_value(name),
-                         "pull_requests",
-                         authors);
+    ev->data =
+        json_pack("{s:s, s:s?, s:s?, s:o}", "actor", ctx->actor, "commit_author", login_of(user),
+                  "commit_author_name", json_string_value(name), "pull_requests", authors);
     return ev->data ? 0 : err_set(e, EXIT_EVAL, "out of memory");
 }
 
